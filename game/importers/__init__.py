@@ -1,0 +1,88 @@
+"""Importers: turn a file's bytes into an :class:`~game.architecture.Architecture`.
+
+The format is detected from the content, not the file name:
+
+* the native threatdeck format (YAML or JSON with a top-level ``threatdeck`` key),
+* AWS CloudFormation and SAM templates (YAML with short intrinsic tags, or JSON),
+* OWASP Threat Dragon models, v1 and v2 JSON.
+
+Every failure is a :class:`ModelError` whose message names the file, the
+field path and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from game.architecture import Architecture, ArchitectureError
+from game.importers.documents import MAX_BYTES, ModelError, as_text, check_yaml, load_json, load_yaml
+
+__all__ = ["FORMATS", "MAX_BYTES", "ModelError", "detect_format", "load_architecture"]
+
+FORMATS = ("native", "cloudformation", "threat-dragon")
+
+_CFN_KEY = re.compile(r"^(AWSTemplateFormatVersion|Resources|Transform)\s*:", re.MULTILINE)
+_NATIVE_KEY = re.compile(r"^threatdeck\s*:", re.MULTILINE)
+
+
+def _looks_like_json(text: str) -> bool:
+    return text.lstrip()[:1] in ("{", "[")
+
+
+def _kind_of_document(data: Any) -> str | None:
+    if not isinstance(data, Mapping):
+        return None
+    if "threatdeck" in data:
+        return "native"
+    if "Resources" in data or "AWSTemplateFormatVersion" in data:
+        return "cloudformation"
+    if "detail" in data and "summary" in data:
+        return "threat-dragon"
+    return None
+
+
+def detect_format(data: bytes | str, source: str = "<input>") -> str:
+    """Which importer reads this content: one of :data:`FORMATS`."""
+    text = as_text(data, source)
+    if _looks_like_json(text):
+        kind = _kind_of_document(load_json(text, source))
+    elif _NATIVE_KEY.search(text):
+        kind = "native"
+    elif _CFN_KEY.search(text):
+        kind = "cloudformation"
+    else:
+        check_yaml(text, source)
+        kind = None
+    if kind is None:
+        raise ModelError(
+            source,
+            "not a threatdeck model (top-level 'threatdeck' key), a CloudFormation/SAM template "
+            "('Resources') or a Threat Dragon model ('summary' and 'detail')",
+        )
+    return kind
+
+
+def load_architecture(data: bytes | str, source: str = "<input>") -> Architecture:
+    """Import a model, template or diagram, whatever its format."""
+    text = as_text(data, source)
+    is_json = _looks_like_json(text)
+    kind = detect_format(text, source)
+    try:
+        if kind == "cloudformation":
+            from game.importers import cloudformation
+
+            return cloudformation.parse_template(text, source)
+        document = load_json(text, source) if is_json else load_yaml(text, source)
+        if kind == "native":
+            from game.importers import native
+
+            return native.from_document(document, source)
+        from game.importers import threat_dragon
+
+        return threat_dragon.from_document(document, source)
+    except ArchitectureError as exc:
+        raise ModelError(source, str(exc)) from None
+    except RecursionError:
+        raise ModelError(source, "nested too deeply") from None
