@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from game.architecture import Architecture, ArchitectureError
-from game.importers.documents import MAX_BYTES, ModelError, as_text, check_yaml, load_json, load_yaml
+from game.importers.documents import MAX_BYTES, ModelError, as_text, check_yaml, load_json, load_yaml, yaml_lines
 
 __all__ = ["FORMATS", "MAX_BYTES", "ModelError", "detect_format", "load_architecture"]
 
@@ -78,7 +78,8 @@ def load_architecture(data: bytes | str, source: str = "<input>") -> Architectur
         if kind == "native":
             from game.importers import native
 
-            return native.from_document(document, source)
+            lines = {} if is_json else yaml_lines(text, ("components", "flows"))
+            return native.from_document(document, source, lines)
         from game.importers import threat_dragon
 
         return threat_dragon.from_document(document, source)

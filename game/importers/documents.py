@@ -115,6 +115,21 @@ def load_yaml(text: str, source: str) -> Any:
         raise ModelError(source, f"not valid YAML: {_yaml_problem(exc)}") from None
 
 
+def yaml_lines(text: str, keys: tuple[str, ...]) -> dict[str, int]:
+    """1-based lines of the items of top-level lists, e.g. ``{"components[2]": 14}``.
+
+    Call after :func:`load_yaml` succeeded; used for locations in reports.
+    """
+    node = yaml.compose(text, Loader=_SafeLoader)
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value in keys and isinstance(value, yaml.SequenceNode):
+                for i, item in enumerate(value.value):
+                    lines[f"{key.value}[{i}]"] = item.start_mark.line + 1
+    return lines
+
+
 def load_json(text: str, source: str) -> Any:
     """Parse JSON, refusing documents nested too deeply for the decoder."""
     try:

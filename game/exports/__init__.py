@@ -1,0 +1,1 @@
+"""Exporters: pure functions from results to documents other tools read."""

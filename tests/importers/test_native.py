@@ -1,0 +1,112 @@
+"""The native format: what it builds, and the errors it gives for bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from game.architecture import ComponentType
+from game.importers import ModelError, detect_format, load_architecture
+
+FIXTURES = Path(__file__).parent / "fixtures" / "native"
+
+
+def load(name: str):  # type: ignore[no-untyped-def]
+    path = FIXTURES / name
+    return load_architecture(path.read_bytes(), str(path))
+
+
+def test_builds_components_flows_and_boundaries() -> None:
+    arch = load("shop.yaml")
+    assert arch.name == "Tiny shop"
+    assert [c.id for c in arch.components] == ["Customer", "ShopApi", "OrderFunction", "SharedRole", "OrdersTable"]
+    fn = arch.component("OrderFunction")
+    assert fn.type is ComponentType.LAMBDA
+    assert fn.attr("role") == "SharedRole"
+    assert fn.attr("timeout_s") == 30
+    assert fn.attr("tracing") is None  # left out: unknown, not false
+    assert fn.boundary == "aws"
+    assert fn.location is not None and fn.location.line == 16
+    assert [f.id for f in arch.flows] == [
+        "Customer->ShopApi",
+        "ShopApi->OrderFunction",
+        "OrderFunction->OrdersTable",
+        "OrderFunction->OrdersTable#2",
+    ]
+    assert arch.flows[0].data_class == "pii"
+    assert arch.flows[1].is_async is False
+    assert arch.flows[2].attributes["encrypted"] is True
+    assert arch.crosses_boundary(arch.flows[0]) and not arch.crosses_boundary(arch.flows[1])
+
+
+def test_json_is_accepted_too() -> None:
+    text = '{"threatdeck": 1, "name": "j", "components": [{"id": "A", "type": "s3", "attributes": {"versioning": true}}]}'
+    arch = load_architecture(text.encode(), "m.json")
+    assert arch.component("A").attr("versioning") is True
+    assert detect_format(text) == "native"
+
+
+BAD = [
+    ("threatdeck: 1\nname: x\ncomponents: []\n", "components: Length must be between 1 and 10000."),
+    ("threatdeck: 2\nname: x\ncomponents: [{id: A, type: s3}]\n", "threatdeck: expected 1 (the only format version)"),
+    ("threatdeck: 1\ncomponents: [{id: A, type: s3}]\n", "name: required field is missing"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: bucket}]\n", "components[0].type: Must be one of"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3, attributes: {versioning: 'yes'}}]\n",
+     "components[0].attributes.versioning: expected true or false"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3, attributes: {authorizer: none}}]\n",
+     "components[0].attributes.authorizer: s3 has no attribute 'authorizer'"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: lambda, attributes: {timeout_s: 0}}]\n",
+     "components[0].attributes.timeout_s: expected a whole number of at least 1"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3}, {id: A, type: s3}]\n", "component id 'A' is used twice"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3}]\nflows: [{source: A, target: B}]\n", "flow 'A->B' names unknown component 'B'"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3, boundary: zz}]\n", "component 'A' names unknown boundary 'zz'"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3}]\nflows: [{source: A, target: A, async: 'no'}]\n", "flows[0].async"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3}]\nflows: [{source: A, target: A, attributes: {colour: red}}]\n",
+     "flows[0].attributes.colour: flows have no attribute 'colour'"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: 'a b', type: s3}]\n", "components[0].id: expected an id"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3, extra: 1}]\n", "components[0].extra: unknown field"),
+    ("threatdeck: 1\nname: [unclosed\n", "not valid YAML"),
+    ("just: a mapping\n", "not a threatdeck model"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD)
+def test_bad_files_name_the_file_the_path_and_what_was_expected(text: str, expected: str) -> None:
+    with pytest.raises(ModelError) as err:
+        load_architecture(text.encode(), "models/bad.yaml")
+    message = str(err.value)
+    assert message.startswith("models/bad.yaml: ")
+    assert expected in message
+    assert "\n" not in message and "Traceback" not in message
+
+
+def test_yaml_alias_bomb_is_refused_quickly() -> None:
+    lines = ['threatdeck: 1', 'name: x', 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev, cur = chr(96 + i), chr(97 + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    with pytest.raises(ModelError, match="alias bomb"):
+        load_architecture("\n".join(lines).encode(), "bomb.yaml")
+
+
+def test_python_object_tag_is_refused() -> None:
+    text = "threatdeck: 1\nname: !!python/object/apply:os.system ['echo pwned']\ncomponents: []\n"
+    with pytest.raises(ModelError, match="unsupported YAML tag"):
+        load_architecture(text.encode(), "evil.yaml")
+
+
+def test_oversized_input_is_refused_before_parsing() -> None:
+    blob = b"threatdeck: 1\n" + b"#" * (11 * 1024 * 1024)
+    with pytest.raises(ModelError, match="the limit is"):
+        load_architecture(blob, "huge.yaml")
+
+
+def test_deeply_nested_json_is_refused() -> None:
+    with pytest.raises(ModelError, match="nested too deeply"):
+        load_architecture(b'{"threatdeck": ' + b"[" * 200_000, "deep.json")
+
+
+def test_non_utf8_is_refused() -> None:
+    with pytest.raises(ModelError, match="not UTF-8"):
+        load_architecture(b"threatdeck: 1\nname: \xff\xfe\n", "latin.yaml")
