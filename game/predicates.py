@@ -736,8 +736,9 @@ def _check_operand(op: str, operand: object, spec: AttrSpec | None, where: str) 
             return
         if spec.kind is AttrKind.BOOL and not isinstance(value, bool):
             raise PredicateError(where, f"{spec.name} is true or false")
-        if spec.kind is AttrKind.INT and (not isinstance(value, int) or isinstance(value, bool)):
-            raise PredicateError(where, f"{spec.name} is a whole number")
+        if spec.kind is AttrKind.INT and value not in spec.words and (not isinstance(value, int) or isinstance(value, bool)):
+            words = "".join(f" or {w!r}" for w in spec.words)
+            raise PredicateError(where, f"{spec.name} is a whole number{words}")
         if spec.kind is AttrKind.ENUM and value not in spec.values:
             raise PredicateError(where, f"{value!r} is not a value of {spec.name} ({', '.join(spec.values)})")
         if spec.kind in (AttrKind.TEXT, AttrKind.REF, AttrKind.LIST) and not isinstance(value, str):

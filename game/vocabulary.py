@@ -41,6 +41,10 @@ class AttrSpec:
     """For a REF: the types of component it may name (by id)."""
     minimum: int | None = None
     """Smallest allowed INT."""
+    words: tuple[str, ...] = ()
+    """Words an INT may take instead of a number, for a setting known to be absent
+    (``reserved_concurrency: unreserved``, ``retention_days: forever``): left out of
+    a model, the attribute is unknown; set to the word, it is known to be unset."""
 
     def check(self, value: object) -> AttrValue:
         """Return ``value`` normalised, or raise ``ValueError`` saying what was expected."""
@@ -49,11 +53,13 @@ class AttrSpec:
                 return value
             raise ValueError("expected true or false")
         if self.kind is AttrKind.INT:
+            if isinstance(value, str) and value in self.words:
+                return value
             if isinstance(value, int) and not isinstance(value, bool):
                 if self.minimum is not None and value < self.minimum:
-                    raise ValueError(f"expected a whole number of at least {self.minimum}")
+                    raise ValueError(f"expected a whole number of at least {self.minimum}" + self._or_words())
                 return value
-            raise ValueError("expected a whole number")
+            raise ValueError("expected a whole number" + self._or_words())
         if self.kind is AttrKind.ENUM:
             if isinstance(value, str) and value in self.values:
                 return value
@@ -70,8 +76,20 @@ class AttrSpec:
         raise ValueError("expected a list of texts")
 
 
-def _spec(name: str, kind: AttrKind, doc: str, *values: str, ref: Iterable[ComponentType] = (), minimum: int | None = None) -> AttrSpec:
-    return AttrSpec(name, kind, doc, tuple(values), tuple(ref), minimum)
+    def _or_words(self) -> str:
+        return "".join(f" or {w!r}" for w in self.words)
+
+
+def _spec(
+    name: str,
+    kind: AttrKind,
+    doc: str,
+    *values: str,
+    ref: Iterable[ComponentType] = (),
+    minimum: int | None = None,
+    words: tuple[str, ...] = (),
+) -> AttrSpec:
+    return AttrSpec(name, kind, doc, tuple(values), tuple(ref), minimum, words)
 
 
 B, I, E, T, L, R = AttrKind.BOOL, AttrKind.INT, AttrKind.ENUM, AttrKind.TEXT, AttrKind.LIST, AttrKind.REF
@@ -114,7 +132,7 @@ PER_TYPE: dict[ComponentType, tuple[AttrSpec, ...]] = {
         _spec("authz_from_token", B, "authorisation uses verified token claims, not ids from the request"),
         _spec("logs_payload", B, "the handler logs whole events or payloads"),
         _spec("verbose_errors", B, "errors with stack traces are returned to callers"),
-        _spec("reserved_concurrency", I, "reserved concurrent executions (absent: unreserved)", minimum=0),
+        _spec("reserved_concurrency", I, "reserved concurrent executions, or 'unreserved'", minimum=0, words=("unreserved",)),
         _spec("timeout_s", I, "timeout in seconds", minimum=1),
         _spec("on_failure", B, "asynchronous invocations have a dead-letter queue or on-failure destination"),
         _spec("tracing", B, "X-Ray active tracing is on"),
@@ -168,7 +186,7 @@ PER_TYPE: dict[ComponentType, tuple[AttrSpec, ...]] = {
         _spec("rotation", B, "automatic rotation is on"),
     ),
     CT.LOG_GROUP: (
-        _spec("retention_days", I, "retention in days (absent: kept forever)", minimum=1),
+        _spec("retention_days", I, "retention in days, or 'forever'", minimum=1, words=("forever",)),
         _spec("data_protection_policy", B, "a data-protection policy masks sensitive data"),
         _spec("readable_by_all_devs", B, "every developer can read it"),
         _spec("cloudtrail_validation", B, "CloudTrail log-file validation is on"),

@@ -138,7 +138,6 @@ def from_document(data: Any, source: str, lines: Mapping[str, int] | None = None
                 type=ctype,
                 name=c.get("name") or c["id"],
                 attributes=attributes,
-                provenance={k: f"{source}: components[{i}].attributes.{k}" for k in attributes},
                 boundary=c["boundary"],
                 description=c["description"],
                 location=loc(f"components[{i}]"),
