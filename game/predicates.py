@@ -423,7 +423,10 @@ class Reach(Predicate):
             return Verdict(Truth.HOLDS, self._say(subject, witness, graph))
         if subject.id in unknown:
             witness = graph.component(unknown[subject.id])
-            return Verdict(Truth.UNKNOWN, self.target.evaluate(witness, graph).reason)
+            why = self.target.evaluate(witness, graph).reason
+            if self.direction == "reachable_from":
+                return Verdict(Truth.UNKNOWN, f"{subject.id} is reachable from {witness.id}, but {why}")
+            return Verdict(Truth.UNKNOWN, f"{subject.id} reaches {witness.id}, but {why}")
         if self.direction == "reachable_from":
             return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: no matching component has a path to it")
         return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: it has no path to a matching component")
@@ -484,6 +487,8 @@ class Shares(Predicate):
             members = [subject.id, *members]
         others = [m for m in members if m != subject.id]
         if len(members) >= self.minimum:
+            if not others:
+                return Verdict(Truth.HOLDS, f"{subject.id}: {self.attr} is {_show(value)}")
             shown = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
             return Verdict(Truth.HOLDS, f"{subject.id}: {self.attr} {_show(value)} is shared with {shown}")
         if not others:
@@ -709,12 +714,24 @@ def _check_path(path: Path, scope: _Scope, where: str) -> AttrSpec | None:
         if not specs:
             raise PredicateError(where, f"{path.text!r}: no attribute {seg!r} on {', '.join(sorted(types))}")
         if last:
-            return specs[0]
+            return _merged(specs)
         refs = [s for s in specs if s.kind is AttrKind.REF]
         if not refs:
             raise PredicateError(where, f"{path.text!r}: {seg!r} does not name another component")
         types = frozenset(t for s in refs for t in s.ref)
     return None
+
+
+def _merged(specs: Sequence[AttrSpec]) -> AttrSpec:
+    """One spec for an attribute several types share (``kind`` of actors and of
+    identity providers): enum values and words are pooled, so a rule read on
+    any of those types may compare with any of their values."""
+    first = specs[0]
+    if len(specs) == 1 or any(s.kind is not first.kind for s in specs):
+        return first
+    values = tuple(dict.fromkeys(v for s in specs for v in s.values))
+    words = tuple(dict.fromkeys(w for s in specs for w in s.words))
+    return dataclasses.replace(first, values=values, words=words)
 
 
 _COMPONENT_SPECS: dict[str, AttrSpec] = {

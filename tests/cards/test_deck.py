@@ -1,0 +1,162 @@
+"""The shipped serverless-stride deck: its shape, and every rule card's three answers.
+
+The cases live in ``rule_cases.yaml`` beside this file: for each rule card a
+small architecture and, per subject, whether the card holds, does not hold or
+is unknown there. Every rule card must have all three.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cards import DEFAULT_DECK, available_decks, load_deck
+from game.architecture import Architecture, ComponentType, Flow
+from game.cards import FLOW_TARGET, Card, Suit
+from game.importers.native import from_document
+from game.predicates import Graph, Subject, Truth
+from game.rules import judge
+
+CASES_FILE = Path(__file__).with_name("rule_cases.yaml")
+CASES: dict[str, Any] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+DECK = load_deck()
+RULE_CARDS = [c for c in DECK if not c.is_open]
+ALL_COMPONENT_TYPES = frozenset(t.value for t in ComponentType)
+
+
+def case_architecture(card_id: str) -> Architecture:
+    """The small architecture of one card's cases, read through the native importer."""
+    case = CASES[card_id]
+    document = {
+        "threatdeck": 1,
+        "name": f"cases for {card_id}",
+        "boundaries": case.get("boundaries", []),
+        "components": case["components"],
+        "flows": case.get("flows", []),
+    }
+    return from_document(document, f"{CASES_FILE.name}: {card_id}")
+
+
+def subject_of(architecture: Architecture, subject_id: str) -> Subject:
+    if architecture.has_flow(subject_id):
+        return architecture.flow(subject_id)
+    return architecture.component(subject_id)
+
+
+def expectation(raw: object) -> tuple[Truth, str | None]:
+    """(truth, id the reason must name) from a case's ``expect`` entry."""
+    if isinstance(raw, Mapping):
+        return Truth(raw["truth"]), str(raw["names"])
+    return Truth(str(raw)), None
+
+
+def rule_case_params() -> list[Any]:
+    params = []
+    for card_id, case in CASES.items():
+        for subject_id, raw in case["expect"].items():
+            truth, _ = expectation(raw)
+            params.append(pytest.param(card_id, subject_id, id=f"{card_id}-{subject_id}-{truth.value}"))
+    return params
+
+
+# --- the deck as a whole -------------------------------------------------------
+
+
+def test_default_deck_is_shipped() -> None:
+    assert DEFAULT_DECK == "serverless-stride"
+    assert DEFAULT_DECK in available_decks()
+
+
+def test_deck_has_enough_cards() -> None:
+    assert DECK.name == "serverless-stride"
+    assert len(DECK) >= 54
+
+
+@pytest.mark.parametrize("suit", list(Suit), ids=lambda s: s.category)
+def test_every_suit_has_eight_rule_cards_and_one_open_ace(suit: Suit) -> None:
+    cards = DECK.suit(suit)
+    rule_cards = [c for c in cards if not c.is_open]
+    open_cards = [c for c in cards if c.is_open]
+    assert len(rule_cards) >= 8
+    assert [c.rank for c in open_cards] == [14]
+    ace = open_cards[0]
+    assert ace.id == f"{suit.value}X"
+    assert ace.applies_to == ALL_COMPONENT_TYPES
+    assert "deck has no card for" in ace.explanation and "the table votes" in ace.explanation
+    assert all(2 <= c.rank <= 13 for c in rule_cards)
+
+
+def test_ids_and_ranks_are_unique() -> None:
+    ids = [c.id for c in DECK]
+    assert len(ids) == len(set(ids))
+    ranks = [(c.suit, c.rank) for c in DECK]
+    assert len(ranks) == len(set(ranks))
+
+
+def test_rule_card_ids_follow_the_catalogue() -> None:
+    for card in RULE_CARDS:
+        assert re.fullmatch(rf"{card.suit.value}\d{{1,2}}", card.id), card.id
+
+
+@pytest.mark.parametrize("card", list(DECK), ids=lambda c: c.id)
+def test_card_texts_are_complete(card: Card) -> None:
+    assert card.question.startswith("Could ") and card.question.endswith("?")
+    assert card.title and card.mitigation and card.explanation
+    assert card.references, "every card cites at least one source"
+    for ref in card.references:
+        assert ref.url is None or ref.url.startswith("https://")
+    if FLOW_TARGET in card.applies_to:
+        assert card.applies_to == frozenset({FLOW_TARGET})
+
+
+def test_the_card_table_in_the_docs_is_current() -> None:
+    table = (Path(__file__).resolve().parents[2] / "docs" / "deck.md").read_text(encoding="utf-8")
+    for card in DECK:
+        assert f"| {card.id} | {card.suit.category} | {card.rank} | {card.title} |" in table, card.id
+
+
+def test_some_cards_play_on_flows() -> None:
+    assert any(c.fits(None) for c in RULE_CARDS)
+
+
+# --- every rule card, three ways --------------------------------------------------
+
+
+def test_every_rule_card_has_cases_for_all_three_answers() -> None:
+    assert set(CASES) == {c.id for c in RULE_CARDS}
+    for card_id, case in CASES.items():
+        truths = {expectation(raw)[0] for raw in case["expect"].values()}
+        assert truths == set(Truth), f"{card_id} lacks a case for {set(Truth) - truths}"
+
+
+@pytest.mark.parametrize(("card_id", "subject_id"), rule_case_params())
+def test_rule_case(card_id: str, subject_id: str) -> None:
+    card = DECK.card(card_id)
+    architecture = case_architecture(card_id)
+    subject = subject_of(architecture, subject_id)
+    truth, names = expectation(CASES[card_id]["expect"][subject_id])
+
+    verdict = judge(card, subject, Graph(architecture))
+
+    assert verdict.truth is truth, verdict.reason
+    if names is not None:
+        assert names in verdict.reason
+    elif isinstance(subject, Flow):
+        assert f"flow {subject.source} -> {subject.target}" in verdict.reason or subject.source in verdict.reason
+    else:
+        assert subject_id in verdict.reason
+    assert "\n" not in verdict.reason
+
+
+@pytest.mark.parametrize("card", [c for c in DECK if c.is_open], ids=lambda c: c.id)
+def test_open_cards_are_for_the_table_to_judge(card: Card) -> None:
+    architecture = case_architecture("S2")
+    for component in architecture.components:
+        verdict = judge(card, component, Graph(architecture))
+        assert verdict.truth is Truth.UNKNOWN
+        assert card.id in verdict.reason
