@@ -126,6 +126,10 @@ class Graph:
             self.predecessors[f.target].append(f.source)
             self.flows_out[f.source].append(f)
             self.flows_in[f.target].append(f)
+        self._positions = {c.id: i for i, c in enumerate(architecture.components)}
+        self.by_type: dict[ComponentType, list[Component]] = {}
+        for c in architecture.components:
+            self.by_type.setdefault(c.type, []).append(c)
         self._memo: dict[tuple[int, str], object] = {}
 
     def memo(self, node: Predicate, key: str, compute: Callable[[], object]) -> object:
@@ -139,13 +143,22 @@ class Graph:
         """The component with that id."""
         return self.architecture.component(component_id)
 
+    def position(self, component: Component) -> int:
+        """Where the component stands in the document, for stable ordering."""
+        return self._positions[component.id]
+
 
 class Predicate:
     """A compiled rule node."""
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
-        """Answer the rule for ``subject``."""
+        """Answer the rule for ``subject``, with the reason."""
         raise NotImplementedError
+
+    def truth(self, subject: Subject, graph: Graph) -> Truth:
+        """Answer the rule without building a reason: the fast path for scans,
+        which need reasons only for the rules that hold."""
+        return self.evaluate(subject, graph).truth
 
 
 # --- paths -----------------------------------------------------------------
@@ -188,8 +201,11 @@ class Path:
 
 def _read(owner: Subject, name: str, graph: Graph) -> AttrValue | None:
     if isinstance(owner, Component):
+        value: AttrValue | None = owner.attributes.get(name)
+        if value is not None:  # attributes never use the special names below
+            return value
         if name == "type":
-            return owner.type.value
+            return owner.type  # a StrEnum: equal to, and shown as, its value
         if name == "id":
             return owner.id
         if name == "name":
@@ -204,8 +220,8 @@ def _read(owner: Subject, name: str, graph: Graph) -> AttrValue | None:
     if name == "is_async":
         return owner.is_async
     if name in ("data_class", "kind", "label", "id"):
-        value: AttrValue | None = getattr(owner, name)
-        return value
+        field: AttrValue | None = getattr(owner, name)
+        return field
     return owner.attributes.get(name)
 
 
@@ -233,6 +249,13 @@ class Compare(Predicate):
     op: str
     operand: object
     provenance: bool = True
+
+    def truth(self, subject: Subject, graph: Graph) -> Truth:
+        segments = self.path.segments
+        value = _read(subject, segments[0], graph) if len(segments) == 1 else self.path.resolve(subject, graph)[2]
+        if value is None:
+            return Truth.UNKNOWN
+        return Truth.HOLDS if _COMPARATORS[self.op][1](value, self.operand) else Truth.DOES_NOT_HOLD
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         owner, attr, value, trail = self.path.resolve(subject, graph)
@@ -278,6 +301,16 @@ class All(Predicate):
 
     parts: tuple[Predicate, ...]
 
+    def truth(self, subject: Subject, graph: Graph) -> Truth:
+        result = Truth.HOLDS
+        for part in self.parts:
+            t = part.truth(subject, graph)
+            if t is Truth.DOES_NOT_HOLD:
+                return t
+            if t is Truth.UNKNOWN:
+                result = t
+        return result
+
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         held: list[str] = []
         unknown: Verdict | None = None
@@ -300,6 +333,16 @@ class Any(Predicate):
 
     parts: tuple[Predicate, ...]
 
+    def truth(self, subject: Subject, graph: Graph) -> Truth:
+        result = Truth.DOES_NOT_HOLD
+        for part in self.parts:
+            t = part.truth(subject, graph)
+            if t is Truth.HOLDS:
+                return t
+            if t is Truth.UNKNOWN:
+                result = t
+        return result
+
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         failed: list[str] = []
         unknown: Verdict | None = None
@@ -321,6 +364,9 @@ class Not(Predicate):
     """``{not: P}``."""
 
     part: Predicate
+
+    def truth(self, subject: Subject, graph: Graph) -> Truth:
+        return ~self.part.truth(subject, graph)
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         v = self.part.evaluate(subject, graph)
@@ -359,6 +405,24 @@ class Adjacent(Predicate):
     direction: str  # "incoming" or "outgoing"
     peer: Predicate | None
     flow: Predicate | None
+
+    def truth(self, subject: Subject, graph: Graph) -> Truth:
+        if not isinstance(subject, Component):
+            return Truth.DOES_NOT_HOLD
+        incoming = self.direction == "incoming"
+        result = Truth.DOES_NOT_HOLD
+        for f in graph.flows_in[subject.id] if incoming else graph.flows_out[subject.id]:
+            t = Truth.HOLDS
+            if self.flow is not None:
+                t = self.flow.truth(f, graph)
+            if t is not Truth.DOES_NOT_HOLD and self.peer is not None:
+                p = self.peer.truth(graph.component(f.source if incoming else f.target), graph)
+                t = p if p is not Truth.HOLDS else t
+            if t is Truth.HOLDS:
+                return t
+            if t is Truth.UNKNOWN:
+                result = t
+        return result
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         if not isinstance(subject, Component):
@@ -401,7 +465,7 @@ class Reach(Predicate):
             holds: list[str] = []
             unknown: list[str] = []
             for c in graph.architecture.components:
-                t = self.target.evaluate(c, graph).truth
+                t = self.target.truth(c, graph)
                 if t is Truth.HOLDS:
                     holds.append(c.id)
                 elif t is Truth.UNKNOWN:
@@ -413,6 +477,14 @@ class Reach(Predicate):
         result = graph.memo(self, "reach", compute)
         assert isinstance(result, tuple)
         return result
+
+    def truth(self, subject: Subject, graph: Graph) -> Truth:
+        if not isinstance(subject, Component):
+            return Truth.DOES_NOT_HOLD
+        holds, unknown = self._table(graph)
+        if subject.id in holds:
+            return Truth.HOLDS
+        return Truth.UNKNOWN if subject.id in unknown else Truth.DOES_NOT_HOLD
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         if not isinstance(subject, Component):
@@ -533,6 +605,11 @@ class Endpoint(Predicate):
 
     end: str
     part: Predicate
+
+    def truth(self, subject: Subject, graph: Graph) -> Truth:
+        if not isinstance(subject, Flow):
+            return Truth.DOES_NOT_HOLD
+        return self.part.truth(graph.component(subject.source if self.end == "source" else subject.target), graph)
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         if not isinstance(subject, Flow):

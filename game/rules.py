@@ -42,11 +42,16 @@ class Finding:
     """Whether the target is a flow."""
 
 
-def targets(architecture: Architecture, card: Card) -> Iterable[Subject]:
+def targets(architecture: Architecture, card: Card, graph: Graph | None = None) -> Iterable[Subject]:
     """Every component and flow a card may be played on, in document order."""
-    for c in architecture.components:
-        if card.fits(c.type):
-            yield c
+    if graph is not None and len(card.applies_to) < len(graph.by_type):
+        chosen = [c for t, cs in graph.by_type.items() if card.fits(t) for c in cs]
+        chosen.sort(key=graph.position)
+        yield from chosen
+    else:
+        for c in architecture.components:
+            if card.fits(c.type):
+                yield c
     if card.fits(None):
         yield from architecture.flows
 
@@ -58,8 +63,9 @@ def scan(architecture: Architecture, deck: Deck, graph: Graph | None = None) -> 
     for card in sorted(deck.cards, key=lambda c: (c.suit.order, c.rank)):
         if card.is_open:
             continue
-        for t in targets(architecture, card):
-            v = judge(card, t, graph)
-            if v.truth is Truth.HOLDS:
-                found.append(Finding(card, t.id, v.reason, isinstance(t, Flow)))
+        rule = card.rule
+        assert rule is not None
+        for t in targets(architecture, card, graph):
+            if rule.truth(t, graph) is Truth.HOLDS:  # reasons only for what is reported
+                found.append(Finding(card, t.id, rule.evaluate(t, graph).reason, isinstance(t, Flow)))
     return found

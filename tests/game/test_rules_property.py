@@ -30,7 +30,8 @@ def values(spec: AttrSpec, ids: list[str]) -> st.SearchStrategy[AttrValue]:
         return st.booleans()
     if spec.kind is AttrKind.INT:
         low = spec.minimum if spec.minimum is not None else 0
-        return st.integers(min_value=low, max_value=low + 1000)
+        numbers: st.SearchStrategy[AttrValue] = st.integers(min_value=low, max_value=low + 1000)
+        return numbers | st.sampled_from(spec.words) if spec.words else numbers
     if spec.kind is AttrKind.ENUM:
         return st.sampled_from(spec.values)
     if spec.kind is AttrKind.REF:
@@ -92,6 +93,8 @@ def test_every_card_judges_every_target(architecture: Architecture) -> None:
         for subject in subjects:
             verdict = judge(card, subject, graph)
             assert well_formed(verdict), (card.id, subject.id, verdict)
+            if card.rule is not None:  # the reason-free fast path agrees with the full evaluation
+                assert card.rule.truth(subject, graph) is card.rule.evaluate(subject, graph).truth, (card.id, subject.id)
             if card.is_open and card.fits(subject.type if isinstance(subject, Component) else None):
                 assert verdict.truth is Truth.UNKNOWN
             if verdict.truth is Truth.HOLDS and not card.is_open:
