@@ -1,0 +1,181 @@
+"""What one seat (or a spectator) may see: the public state plus its own hand.
+
+The server sends each seat ``view_for(state, seat)`` and spectators
+``view_for(state, None)``. Secrets are removed here, before anything reaches a
+transport: other seats' hands (only their sizes are shown), the set-aside
+cards (not even their number), the seed, the card the opening leader must
+lead (to anyone but its holder), how each seat voted while a vote is open,
+and everyone else's ratings until the game ends.
+
+The result is plain JSON data (dicts, lists, str, int, float, bool, None).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from game.cards import Card
+from game.engine import legal_moves
+from game.errors import UnknownSeat
+from game.priority import final_list
+from game.scoring import scoreboard
+from game.state import GameState, Phase
+from game.threats import JudgedBy, Threat, ThreatStatus
+from game.trick import Trick
+from game.voting import electorate
+
+
+def card_view(card: Card) -> dict[str, Any]:
+    """A card face up: everything printed on it."""
+    return {
+        "id": card.id,
+        "suit": card.suit.value,
+        "category": card.suit.category,
+        "rank": card.rank,
+        "title": card.title,
+        "question": card.question,
+        "applies_to": sorted(card.applies_to),
+        "open": card.is_open,
+        "rule": card.rule_source,
+        "mitigation": card.mitigation,
+        "explanation": card.explanation,
+        "references": [{"label": r.label, "url": r.url} for r in card.references],
+    }
+
+
+def _trick_view(state: GameState, trick: Trick) -> dict[str, Any]:
+    return {
+        "number": trick.number,
+        "leader": trick.leader,
+        "led": None if trick.led is None else trick.led.value,
+        "plays": [{"seat": p.seat, "card": card_view(state.card(p.card_id))} for p in trick.plays],
+        "passed": list(trick.passed),
+        "winner": trick.winner,
+    }
+
+
+def _threat_view(state: GameState, t: Threat, seat: int | None) -> dict[str, Any]:
+    card = None if t.card_id is None else state.card(t.card_id)
+    view: dict[str, Any] = {
+        "id": t.id,
+        "card": t.card_id,
+        "card_title": None if card is None else card.title,
+        "suit": t.suit.value,
+        "category": t.suit.category,
+        "target": t.target,
+        "target_kind": t.target_kind.value,
+        "text": t.text,
+        "truth": t.truth.value,
+        "reason": t.reason,
+        "status": t.status.value,
+        "judged_by": None if t.judged_by is None else t.judged_by.value,
+        "source": t.source.value,
+        "trick": t.trick,
+        "found_by": t.found_by,
+        "mitigation": None if card is None else card.mitigation,
+    }
+    mine = next((v.accept for v in t.votes if v.seat == seat), None)
+    if t.status is ThreatStatus.VOTING:
+        voters = electorate(state.present(), t.found_by)
+        view["vote"] = {
+            "deadline": t.vote_deadline,
+            "electorate": list(voters),
+            "cast": sum(1 for v in t.votes if v.seat in voters),
+            "yours": mine,
+        }
+    elif t.judged_by is JudgedBy.VOTE:
+        view["vote"] = {
+            "yes": [v.seat for v in t.votes if v.accept],
+            "no": [v.seat for v in t.votes if not v.accept],
+            "yours": mine,
+        }
+    if t.status is ThreatStatus.ACCEPTED and state.phase is not Phase.SETUP:
+        own = next((r for r in t.ratings if r.seat == seat), None)
+        view["ratings"] = {
+            "count": len(t.ratings),
+            "yours": None if own is None else {"likelihood": own.likelihood, "impact": own.impact},
+        }
+    return view
+
+
+def _legal_view(state: GameState, seat: int) -> dict[str, Any]:
+    moves = legal_moves(state, seat)
+    targets = {
+        card_id: [s.id for s in state.board.targets(state.card(card_id))]
+        for card_id in state.hands[seat]
+    }
+    return {
+        "on_turn": moves.on_turn,
+        "playable": list(moves.playable),
+        "blocked": [{"card": b.card_id, "code": b.code, "message": b.message} for b in moves.blocked],
+        "targets": targets,
+        "can_pass": moves.can_pass,
+        "can_add_threat": moves.can_add_threat,
+        "votable": list(moves.votable),
+        "unrated": list(moves.unrated),
+        "can_finish_rating": moves.can_finish_rating,
+        "facilitator": list(moves.facilitator),
+    }
+
+
+def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
+    """The game as ``seat`` may see it; ``None`` for a spectator (no hand, no moves)."""
+    if seat is not None and (isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(state.seats)):
+        raise UnknownSeat(f"there is no seat {seat}")
+    arch = state.board.architecture
+    view: dict[str, Any] = {
+        "version": state.version,
+        "phase": state.phase.value,
+        "you": seat,
+        "facilitator": state.settings.facilitator,
+        "architecture": {
+            "name": arch.name,
+            "components": [{"id": c.id, "name": c.name, "type": c.type.value, "boundary": c.boundary} for c in arch.components],
+            "flows": [{"id": f.id, "source": f.source, "target": f.target, "label": f.label} for f in arch.flows],
+            "boundaries": [{"id": b.id, "name": b.name} for b in arch.boundaries],
+            "focus": sorted(state.board.focus),
+        },
+        "deck": {"name": state.board.deck.name, "title": state.board.deck.title},
+        "start_suit": state.settings.start_suit.value,
+        "seats": [
+            {
+                "seat": s.id,
+                "name": s.name,
+                "bot": s.bot,
+                "present": s.present,
+                "points": s.points,
+                "tricks": s.tricks,
+                "threats": s.threats,
+                "hand_size": len(state.hands[s.id]),
+                "finished_rating": s.finished,
+            }
+            for s in state.seats
+        ],
+        "clock": {
+            "now": state.clock,
+            "turn_deadline": state.turn_deadline,
+            "play_deadline": state.play_deadline,
+            "rating_deadline": state.rating_deadline,
+        },
+        "turn": state.turn,
+        "trick": None if state.trick is None else _trick_view(state, state.trick),
+        "tricks": [_trick_view(state, t) for t in state.tricks],
+        "threats": [_threat_view(state, t, seat) for t in state.threats],
+        "end_reason": state.end_reason,
+        "hand": None,
+        "must_lead": None,
+        "legal": None,
+        "final": None,
+    }
+    if seat is not None:
+        hand = state.hands[seat]
+        view["hand"] = [card_view(state.card(i)) for i in hand]
+        # Which card opens the game is the holder's secret until it is played.
+        view["must_lead"] = state.must_lead if state.must_lead in hand else None
+        view["legal"] = _legal_view(state, seat)
+    if state.phase is Phase.ENDED:
+        view["final"] = {
+            "scoreboard": [line.to_dict() for line in scoreboard(state)],
+            "threats": [f.to_dict() for f in final_list(state)],
+        }
+    return view

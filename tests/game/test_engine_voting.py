@@ -1,0 +1,114 @@
+"""Votes on undecided threats: majority of the other present seats, ties reject, deadlines close."""
+
+from __future__ import annotations
+
+import pytest
+from gamekit import table
+
+from game import voting
+from game.architecture import Architecture
+from game.cards import Suit
+from game.commands import AddThreat, CastVote, EndPlay, PlayCard, RemoveSeat, Tick
+from game.deck import Deck
+from game.engine import apply, legal_moves
+from game.events import ThreatAccepted, ThreatRejected, VoteCast
+from game.state import GameState
+from game.threats import JudgedBy, ThreatStatus
+from game.voting import Vote
+
+
+def four(arch: Architecture, deck: Deck, **kw: object) -> GameState:
+    """Four seats and one open note by Bob (T1): the electorate is Ann, Cat and Dan."""
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)], **kw)  # type: ignore[arg-type]
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="Token replay", now=0.0))
+    return s
+
+
+def test_decide_and_close() -> None:
+    yes, no = Vote(1, True), Vote(2, False)
+    assert voting.decide((), ()) is True
+    assert voting.decide((yes,), (1, 2, 3)) is None
+    assert voting.decide((yes, Vote(3, True)), (1, 2, 3)) is True
+    assert voting.decide((no,), (1, 2)) is False  # half says no: a tie can no longer pass
+    assert voting.decide((yes, no), (1, 2, 3, 4)) is None
+    assert voting.decide((Vote(9, True),), (1,)) is None  # a vote from outside the electorate does not count
+    assert voting.close((yes,), (1, 2, 3)) is True
+    assert voting.close((yes, no), (1, 2, 3)) is False
+    assert voting.close((), (1, 2)) is False
+    assert voting.close((), ()) is True
+    assert voting.electorate([0, 1, 2], 1) == (0, 2)
+
+
+def test_a_majority_accepts_and_the_finder_scores(arch: Architecture, deck: Deck) -> None:
+    s = four(arch, deck)
+    s, events = apply(s, CastVote(seat=0, threat_id="T1", accept=True))
+    assert events == [VoteCast(threat_id="T1", seat=0)] and s.threats[0].status is ThreatStatus.VOTING
+    s, events = apply(s, CastVote(seat=2, threat_id="T1", accept=True))
+    accepted = events[-1]
+    assert isinstance(accepted, ThreatAccepted) and accepted.judged_by is JudgedBy.VOTE and accepted.yes == (0, 2) and accepted.no == ()
+    assert s.threats[0].status is ThreatStatus.ACCEPTED and s.seats[1].points == 1
+
+
+def test_rejected_once_half_says_no(arch: Architecture, deck: Deck) -> None:
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",)])
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"))
+    s, events = apply(s, CastVote(seat=0, threat_id="T1", accept=False))
+    rejected = events[-1]
+    assert isinstance(rejected, ThreatRejected) and rejected.reason == "the vote went 0 yes to 1 no" and rejected.no == (0,)
+    assert s.seats[1].points == 0
+
+
+def test_the_deadline_closes_with_the_votes_cast(arch: Architecture, deck: Deck) -> None:
+    s = four(arch, deck, turn_seconds=None)
+    s, _ = apply(s, CastVote(seat=0, threat_id="T1", accept=True, now=10.0))
+    same, _ = apply(s, Tick(now=119.0))
+    assert same is s
+    s, events = apply(s, Tick(now=120.0))
+    assert isinstance(events[0], ThreatAccepted) and s.threats[0].status is ThreatStatus.ACCEPTED
+
+
+def test_no_votes_at_the_deadline_rejects(arch: Architecture, deck: Deck) -> None:
+    s = four(arch, deck, turn_seconds=None)
+    s, events = apply(s, Tick(now=500.0))
+    assert isinstance(events[0], ThreatRejected)
+
+
+def test_end_of_play_closes_open_votes(arch: Architecture, deck: Deck) -> None:
+    s = four(arch, deck)
+    s, _ = apply(s, CastVote(seat=0, threat_id="T1", accept=True))
+    s, events = apply(s, EndPlay(seat=0))
+    assert isinstance(events[0], ThreatAccepted) and s.threats[0].status is ThreatStatus.ACCEPTED
+
+
+def test_removing_a_voter_can_decide_the_vote(arch: Architecture, deck: Deck) -> None:
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",)])
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"))
+    s, _ = apply(s, CastVote(seat=2, threat_id="T1", accept=True))
+    assert s.threats[0].status is ThreatStatus.VOTING  # 1 of 2: not yet a majority
+    s, _ = apply(s, RemoveSeat(seat=0, target_seat=2))
+    # Cat left: her vote no longer counts, and Ann alone now decides.
+    assert s.threats[0].status is ThreatStatus.VOTING
+    s, _ = apply(s, CastVote(seat=0, threat_id="T1", accept=True))
+    assert s.threats[0].status is ThreatStatus.ACCEPTED
+
+
+def test_with_nobody_else_present_a_threat_is_accepted(arch: Architecture, deck: Deck) -> None:
+    s = table(arch, deck, [("TA2", "TA3")], names=("Solo",))
+    s, events = apply(s, PlayCard(seat=0, card_id="TA3", target="Api"))
+    assert s.threats[0].status is ThreatStatus.ACCEPTED and s.seats[0].threats == 1
+    assert any(isinstance(e, ThreatAccepted) and e.judged_by is JudgedBy.VOTE for e in events)
+
+
+def test_legal_votes(arch: Architecture, deck: Deck) -> None:
+    s = four(arch, deck)
+    assert legal_moves(s, 0).votable == ("T1",)
+    assert legal_moves(s, 1).votable == ()  # the finder
+    s, _ = apply(s, CastVote(seat=0, threat_id="T1", accept=False))
+    assert legal_moves(s, 0).votable == ()
+
+
+@pytest.mark.parametrize("accept", [True, False])
+def test_votes_are_recorded_in_order(accept: bool, arch: Architecture, deck: Deck) -> None:
+    s = four(arch, deck)
+    s, _ = apply(s, CastVote(seat=3, threat_id="T1", accept=accept))
+    assert s.threats[0].votes == (Vote(3, accept),)
