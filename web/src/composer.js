@@ -1,0 +1,307 @@
+// Playing a card (or adding a sticky note): pick a component or flow — on the
+// diagram or in the list that mirrors it — edit the threat text, play.
+//
+// Keyboard: the list is a listbox; ↑/↓ (and Home/End) move through the
+// components and flows, Enter plays, Tab reaches the text and the buttons,
+// Escape cancels.
+import { h, fill } from "./dom.js";
+import { suit, suitSymbol, SUIT_ORDER, SUITS, rankLabel } from "./suits.js";
+import { typeIcon, typeLabel } from "./icons.js";
+
+const MAX_TEXT = 500;
+
+/** Every component and flow of a view's architecture, as the list shows them (grouped by boundary). */
+export function targetsOf(view) {
+  const arch = view.architecture;
+  const byId = new Map(arch.components.map((c) => [c.id, c]));
+  const out = [];
+  const groups = [...arch.boundaries.map((b) => ({ id: b.id, name: b.name })), { id: null, name: "Outside any boundary" }];
+  const known = new Set(arch.boundaries.map((b) => b.id));
+  for (const g of groups) {
+    for (const c of arch.components) {
+      const inGroup = g.id === null ? !c.boundary || !known.has(c.boundary) : c.boundary === g.id;
+      if (inGroup) out.push({ kind: "component", id: c.id, name: c.name, type: c.type, group: g.name });
+    }
+  }
+  for (const f of arch.flows) {
+    const a = byId.get(f.source);
+    const b = byId.get(f.target);
+    out.push({ kind: "flow", id: f.id, name: `${a ? a.name : f.source} → ${b ? b.name : f.target}`, label: f.label, group: "Data flows" });
+  }
+  return out;
+}
+
+let serial = 0;
+
+export class Composer {
+  /**
+   * @param {HTMLElement} el
+   * @param {{onSubmit: Function, onCancel: Function, onPickChange: Function}} handlers
+   */
+  constructor(el, handlers) {
+    this.el = el;
+    this.handlers = handlers;
+    this.mode = null; // "play" | "note"
+    this.card = null;
+    this.targets = [];
+    this.fits = new Set();
+    this.index = -1;
+    this.busy = false;
+    this.el.hidden = true;
+    this.id = `composer-${++serial}`;
+  }
+
+  get open() {
+    return this.mode !== null;
+  }
+
+  get pick() {
+    const t = this.targets[this.index];
+    return t ? { kind: t.kind, id: t.id } : null;
+  }
+
+  /** Start playing `card` (mode "play") or writing a note (mode "note", card optional). */
+  start(mode, view, card, opts = {}) {
+    this.mode = mode;
+    this.card = card || null;
+    this.view = view;
+    this.targets = targetsOf(view);
+    this.fits = new Set((card && view.legal && view.legal.targets[card.id]) || []);
+    this.index = -1;
+    this.busy = false;
+    this.faceUp = opts.faceUp || [];
+    this.render();
+    this.el.hidden = false;
+    if (this.handlers.onOpenChange) this.handlers.onOpenChange(true);
+    this.listbox.focus();
+  }
+
+  close() {
+    this.mode = null;
+    this.card = null;
+    this.el.hidden = true;
+    fill(this.el);
+    this.handlers.onPickChange(null);
+    if (this.handlers.onOpenChange) this.handlers.onOpenChange(false);
+  }
+
+  /** The diagram was clicked: pick that component or flow. */
+  choose(kind, id) {
+    const i = this.targets.findIndex((t) => t.kind === kind && t.id === id);
+    if (i >= 0) this.setIndex(i, true);
+  }
+
+  setIndex(i, fromDiagram = false) {
+    this.index = Math.max(0, Math.min(this.targets.length - 1, i));
+    for (const opt of this.listbox.querySelectorAll("[role=option]")) {
+      const on = Number(opt.dataset.index) === this.index;
+      opt.setAttribute("aria-selected", on ? "true" : "false");
+      if (on) {
+        this.listbox.setAttribute("aria-activedescendant", opt.id);
+        opt.scrollIntoView({ block: "nearest" });
+      }
+    }
+    const t = this.targets[this.index];
+    this.pickedLabel.textContent = t ? `On: ${t.name}` : "Pick a component or flow";
+    this.submitButton.disabled = !t || this.busy;
+    this.handlers.onPickChange(this.pick, fromDiagram);
+  }
+
+  render() {
+    const card = this.card;
+    const info = card ? suit(card.suit) : null;
+    const opts = this.targets.map((t, i) =>
+      h(
+        "div",
+        {
+          role: "option",
+          id: `${this.id}-opt-${i}`,
+          class: "target-option" + (this.fits.has(t.id) ? " fits" : ""),
+          "aria-selected": "false",
+          dataset: { index: String(i), kind: t.kind, target: t.id },
+          onclick: () => this.setIndex(i),
+          ondblclick: () => this.submit(),
+        },
+        t.kind === "component" ? h("img", { src: typeIcon(t.type), alt: "", width: 20, height: 20 }) : h("span", { class: "flow-icon", "aria-hidden": "true" }, "→"),
+        h("span", { class: "target-name" }, t.name),
+        h("span", { class: "target-type muted" }, t.kind === "component" ? typeLabel(t.type) : t.label || "flow"),
+        this.fits.has(t.id) ? h("span", { class: "fits-tag", title: "this card fits this type of element" }, "fits") : null,
+      ),
+    );
+    const grouped = [];
+    let current = null;
+    this.targets.forEach((t, i) => {
+      if (!current || current.name !== t.group) {
+        current = { name: t.group, items: [] };
+        grouped.push(current);
+      }
+      current.items.push(opts[i]);
+    });
+    this.listbox = h(
+      "div",
+      {
+        role: "listbox",
+        tabindex: "0",
+        class: "target-list",
+        "aria-label": "Component or flow to play on (↑ ↓ to choose, Enter to play)",
+        onkeydown: (e) => this.onListKey(e),
+        onfocus: () => {
+          if (this.index < 0) this.setIndex(this.firstFit());
+        },
+      },
+      grouped.map((g) => h("div", { role: "group", "aria-label": g.name }, h("div", { class: "group-name", "aria-hidden": "true" }, g.name), g.items)),
+    );
+    this.text = h("textarea", {
+      class: "threat-input",
+      rows: 3,
+      maxlength: MAX_TEXT,
+      "aria-label": "The threat, in your words",
+      placeholder: this.mode === "note" ? "What could go wrong here?" : "",
+      onkeydown: (e) => {
+        if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          this.submit();
+        } else if (e.key === "Escape") {
+          e.preventDefault();
+          this.cancel();
+        }
+      },
+    });
+    this.text.value = card ? card.question : "";
+    this.pickedLabel = h("span", { class: "picked", "aria-live": "polite" }, "Pick a component or flow");
+    this.submitButton = h("button", { type: "button", class: "primary", disabled: true, onclick: () => this.submit() }, this.mode === "note" ? "Add sticky note" : "Play card");
+    const extra = [];
+    if (this.mode === "note") {
+      this.suitInputs = SUIT_ORDER.map((l) =>
+        h(
+          "label",
+          { class: "suit-radio", style: { "--suit": SUITS[l].colour, "--suit-ink": SUITS[l].ink } },
+          h("input", { type: "radio", name: `${this.id}-suit`, value: l, checked: card ? card.suit === l : false, disabled: Boolean(card) }),
+          suitSymbol(l, 14),
+          ` ${l} `,
+          h("span", { class: "sr-only" }, SUITS[l].name),
+        ),
+      );
+      this.cardSelect = h(
+        "select",
+        {
+          "aria-label": "Cite a card already played (optional)",
+          onchange: () => {
+            const chosen = this.faceUp.find((c) => c.id === this.cardSelect.value) || null;
+            this.card = chosen;
+            for (const label of this.suitInputs) {
+              const input = label.querySelector("input");
+              input.disabled = Boolean(chosen);
+              if (chosen) input.checked = input.value === chosen.suit;
+            }
+            if (chosen && !this.text.value.trim()) this.text.value = chosen.question;
+          },
+        },
+        h("option", { value: "" }, "No card: a free threat the table votes on"),
+        this.faceUp.map((c) => h("option", { value: c.id, selected: card && card.id === c.id }, `${c.id} · ${rankLabel(c.rank)} ${c.suit} · ${c.title}`)),
+      );
+      extra.push(
+        h("fieldset", { class: "suit-picker" }, h("legend", null, "STRIDE category"), this.suitInputs),
+        h("label", { class: "block" }, "Card ", this.cardSelect),
+      );
+    }
+    fill(
+      this.el,
+      h(
+        "div",
+        { class: "composer-head", style: info ? { "--suit": info.colour, "--suit-ink": info.ink } : null },
+        this.mode === "note"
+          ? h("h2", null, "Add a sticky note")
+          : h("h2", null, "Play ", h("span", { class: "suit-chip", style: { "--suit": info.colour, "--suit-ink": info.ink } }, suitSymbol(card.suit, 12), `${rankLabel(card.rank)} ${card.suit}`), " ", card.title),
+        h("button", { type: "button", class: "close", "aria-label": "Cancel", onclick: () => this.cancel() }, "×"),
+      ),
+      h("p", { class: "small muted" }, "Click a component or arrow on the diagram, or choose below (↑ ↓, Enter plays). ", this.fits.size ? "Elements this card fits are marked." : ""),
+      this.listbox,
+      this.pickedLabel,
+      extra,
+      h("label", { class: "block" }, this.mode === "note" ? "Threat" : "Threat (edit it to say what you mean)", this.text),
+      h(
+        "div",
+        { class: "composer-actions" },
+        this.submitButton,
+        this.mode === "play" ? h("button", { type: "button", class: "ghost", onclick: () => this.submit(true) }, "Play without a threat") : null,
+        h("button", { type: "button", class: "ghost", onclick: () => this.cancel() }, "Cancel"),
+      ),
+      this.error = h("p", { class: "error", role: "alert", hidden: true }),
+    );
+    this.el.onkeydown = (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        this.cancel();
+      }
+    };
+  }
+
+  firstFit() {
+    const i = this.targets.findIndex((t) => this.fits.has(t.id));
+    return i >= 0 ? i : 0;
+  }
+
+  onListKey(e) {
+    const keys = { ArrowDown: 1, ArrowUp: -1, ArrowRight: 1, ArrowLeft: -1 };
+    if (e.key in keys) {
+      e.preventDefault();
+      this.setIndex(this.index < 0 ? this.firstFit() : this.index + keys[e.key]);
+    } else if (e.key === "Home") {
+      e.preventDefault();
+      this.setIndex(0);
+    } else if (e.key === "End") {
+      e.preventDefault();
+      this.setIndex(this.targets.length - 1);
+    } else if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      if (this.index < 0) this.setIndex(this.firstFit());
+      else this.submit();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      this.cancel();
+    } else if (e.key.length === 1 && /\S/.test(e.key)) {
+      // Type-ahead: jump to the next element whose name starts with the letter.
+      const k = e.key.toLowerCase();
+      const n = this.targets.length;
+      for (let step = 1; step <= n; step++) {
+        const i = (Math.max(this.index, 0) + step) % n;
+        if (this.targets[i].name.toLowerCase().startsWith(k)) {
+          this.setIndex(i);
+          break;
+        }
+      }
+    }
+  }
+
+  showError(message) {
+    this.error.textContent = message;
+    this.error.hidden = false;
+  }
+
+  setBusy(busy) {
+    this.busy = busy;
+    if (this.submitButton) this.submitButton.disabled = busy || !this.pick;
+  }
+
+  cancel() {
+    this.close();
+    this.handlers.onCancel();
+  }
+
+  submit(withoutThreat = false) {
+    if (this.busy) return;
+    const pick = this.pick;
+    const text = this.text.value.trim();
+    if (this.mode === "play") {
+      if (!withoutThreat && !pick) return this.showError("Pick the component or flow the threat is about.");
+      this.handlers.onSubmit({ mode: "play", card: this.card, target: withoutThreat ? null : pick, text: withoutThreat ? null : text || null });
+    } else {
+      if (!pick) return this.showError("Pick the component or flow the threat is about.");
+      const chosen = this.suitInputs.map((l) => l.querySelector("input")).find((i) => i.checked);
+      if (!this.card && !chosen) return this.showError("Choose the STRIDE category of the threat.");
+      if (!this.card && !text) return this.showError("Write the threat.");
+      this.handlers.onSubmit({ mode: "note", card: this.card, target: pick, text: text || null, suit: this.card ? null : chosen.value });
+    }
+  }
+}

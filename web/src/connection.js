@@ -1,0 +1,176 @@
+// The real-time connection (docs/protocol.md): one Socket.IO socket that joins
+// a seat with its token (or spectates), keeps the view up to date from
+// `update` patches, sends commands with a client id, and reconnects with
+// backoff after a drop, joining the same seat again.
+import { io } from "socket.io-client";
+import { newClientId } from "./session.js";
+
+const COMMAND_TIMEOUT_MS = 10000;
+
+export class Connection {
+  /**
+   * @param {object} opts
+   * @param {string} opts.gameId
+   * @param {string|null} opts.token  the seat token; null to spectate
+   * @param {(view: object, info: {events: Array, full: boolean}) => void} opts.onView
+   * @param {(status: "connecting"|"online"|"offline"|"reconnecting", detail?: string) => void} opts.onStatus
+   * @param {(ack: object) => void} opts.onJoined  first join and every re-join
+   * @param {(error: {code: string, message: string}) => void} opts.onFatal  the seat or game is gone
+   */
+  constructor(opts) {
+    this.opts = opts;
+    this.view = null;
+    this.version = -1;
+    this.pending = new Map(); // client id → {event, payload} of commands not yet acknowledged
+    this.clockOffset = 0; // server seconds − local seconds
+    this.joined = false;
+    this.socket = io({
+      path: "/socket.io",
+      transports: ["websocket", "polling"],
+      reconnection: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 8000,
+      randomizationFactor: 0.4,
+      timeout: 8000,
+      autoConnect: false,
+    });
+    this.socket.on("connect", () => {
+      performance.mark("threatdeck-socket");
+      this.enter();
+    });
+    this.socket.on("disconnect", (reason) => {
+      this.joined = false;
+      this.opts.onStatus("offline", reason);
+    });
+    this.socket.io.on("reconnect_attempt", (n) => this.opts.onStatus("reconnecting", `attempt ${n}`));
+    this.socket.on("connect_error", (err) => this.opts.onStatus("reconnecting", err && err.message));
+    this.socket.on("update", (msg) => this.onUpdate(msg));
+    this.socket.on("expired", () => this.opts.onFatal({ code: "expired", message: "This game has expired." }));
+  }
+
+  start() {
+    this.opts.onStatus("connecting");
+    this.socket.connect();
+  }
+
+  /** (Re)join the seat, or spectate, and take the whole view from the acknowledgement. */
+  async enter() {
+    const { token, gameId } = this.opts;
+    const ack = token ? await this.emit("join", { token }) : await this.emit("spectate", { game_id: gameId });
+    if (!ack.ok) {
+      const err = ack.error || { code: "unknown", message: "could not join" };
+      if (["invalid_token", "not_found", "game_not_found"].includes(err.code)) this.opts.onFatal(err);
+      else this.opts.onStatus("offline", err.message);
+      return;
+    }
+    this.joined = true;
+    this.setView(ack.view, ack.version, [], true);
+    this.opts.onStatus("online");
+    this.opts.onJoined(ack);
+    // Commands sent while the connection was down are sent again with the same client id:
+    // the server applies each client id once.
+    for (const [clientId, cmd] of this.pending) this.resend(clientId, cmd);
+  }
+
+  onUpdate(msg) {
+    if (!msg || msg.game_id !== this.opts.gameId) return;
+    if (msg.version <= this.version) return; // already have it
+    if (msg.base === null || msg.base === undefined) {
+      this.setView(msg.view, msg.version, msg.events || [], true);
+    } else if (msg.base === this.version && this.view) {
+      const next = applyPatch(this.view, msg.view || {}, msg.lists || {});
+      if (next) this.setView(next, msg.version, msg.events || [], false);
+      else this.sync();
+    } else {
+      this.sync(); // missed an update: ask for the whole view
+    }
+  }
+
+  async sync() {
+    const ack = await this.emit("sync", {});
+    if (ack.ok && ack.version > this.version) this.setView(ack.view, ack.version, [], true);
+  }
+
+  setView(view, version, events, full) {
+    this.view = view;
+    this.version = version;
+    const clock = view && view.clock;
+    if (clock && typeof clock.now === "number" && events.length) {
+      // The commit that produced this update happened at clock.now (server time): a lower bound of the server's clock.
+      const bound = clock.now - Date.now() / 1000;
+      if (bound > this.clockOffset) this.clockOffset = bound;
+    }
+    this.opts.onView(view, { events, full });
+  }
+
+  /** The server's clock now, in its seconds. */
+  serverNow() {
+    return Date.now() / 1000 + this.clockOffset;
+  }
+
+  /** Take the server's clock from a Date header (±1 s), used until updates say better. */
+  calibrate(serverSeconds) {
+    this.clockOffset = serverSeconds - Date.now() / 1000;
+  }
+
+  emit(event, payload) {
+    return new Promise((resolve) => {
+      this.socket.timeout(COMMAND_TIMEOUT_MS).emit(event, payload, (err, ack) => {
+        if (err) resolve({ ok: false, error: { code: "timeout", message: "the server did not answer in time" } });
+        else resolve(ack || { ok: false, error: { code: "no_answer", message: "no answer" } });
+      });
+    });
+  }
+
+  /**
+   * Send a command (play_card, vote, …). Resolves with the acknowledgement:
+   * {ok: true, version} or {ok: false, error: {code, message}}.
+   */
+  async command(event, payload = {}) {
+    const clientId = newClientId();
+    const cmd = { event, payload: { ...payload, client_id: clientId } };
+    this.pending.set(clientId, cmd);
+    if (!this.socket.connected || !this.joined) {
+      return new Promise((resolve) => {
+        cmd.resolve = resolve; // answered once the connection is back
+      });
+    }
+    return this.resend(clientId, cmd);
+  }
+
+  async resend(clientId, cmd) {
+    const ack = await this.emit(cmd.event, cmd.payload);
+    if (ack.error && ack.error.code === "timeout" && !this.socket.connected) return new Promise((r) => (cmd.resolve = r));
+    this.pending.delete(clientId);
+    if (cmd.resolve) cmd.resolve(ack);
+    if (ack.ok && ack.version > this.version) {
+      // The update for this command may still be on its way; if it was missed, sync.
+      setTimeout(() => {
+        if (this.version < ack.version) this.sync();
+      }, 1500);
+    }
+    return ack;
+  }
+
+  close() {
+    this.socket.close();
+  }
+}
+
+/**
+ * The view after an `update`: `values` replace top-level keys whole; `lists`
+ * patch top-level lists item by item ({key: {length, items: {index: item}}}).
+ * Returns null when the patch does not fit the view (then the client syncs).
+ */
+export function applyPatch(view, values, lists) {
+  const next = { ...view, ...values };
+  for (const [key, change] of Object.entries(lists)) {
+    const old = view[key];
+    if (!Array.isArray(old) || !change || typeof change.length !== "number") return null;
+    const list = old.slice(0, change.length);
+    for (const [index, item] of Object.entries(change.items || {})) list[Number(index)] = item;
+    if (list.length !== change.length || list.some((x) => x === undefined)) return null;
+    next[key] = list;
+  }
+  return next;
+}

@@ -1,0 +1,91 @@
+// The hand: one card per STRIDE threat, showing suit (colour, shape and
+// letter), rank, title and question. Cards that cannot be played now are
+// dimmed, with the reason the server gave (view.legal.blocked).
+import { h, fill } from "./dom.js";
+import { suit, suitSymbol, rankLabel } from "./suits.js";
+
+/**
+ * @param {HTMLElement} el  the hand's container
+ * @param {object} view     the seat's view
+ * @param {{selected: string|null, onSelect: Function, onLearn: Function, onHint: Function, hinted: string|null}} ui
+ */
+export function renderHand(el, view, ui, head) {
+  const hand = view.hand || [];
+  const legal = view.legal || { playable: [], blocked: [], on_turn: false };
+  const blocked = new Map(legal.blocked.map((b) => [b.card, b]));
+  const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement : null;
+  const focusKey = focused ? [focused.dataset.card, focused.dataset.role] : null;
+  const shared = !legal.on_turn && legal.blocked.length ? legal.blocked[0].message : null;
+  const list = h(
+    "ul",
+    { class: "hand-cards", "aria-label": `Your hand: ${hand.length} cards` },
+    hand.map((card) => {
+      const info = suit(card.suit);
+      const block = blocked.get(card.id);
+      const reasonId = `why-${card.id}`;
+      const selected = ui.selected === card.id;
+      return h(
+        "li",
+        {
+          class: ["card", block ? "blocked" : "playable", selected ? "selected" : "", view.must_lead === card.id ? "must-lead" : ""].join(" "),
+          style: { "--suit": info.colour, "--suit-ink": info.ink },
+          dataset: { card: card.id, suit: card.suit },
+        },
+        h(
+          "div",
+          { class: "card-top" },
+          h("span", { class: "corner", "aria-hidden": "true" }, h("span", { class: "rank" }, rankLabel(card.rank)), suitSymbol(card.suit, 15), h("span", { class: "letter" }, card.suit)),
+          h("button", { type: "button", class: "learn", dataset: { card: card.id, role: "learn" }, title: "What this card means (STRIDE primer)", "aria-label": `Learn about ${card.title}`, onclick: () => ui.onLearn(card) }, "?"),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "hint" + (ui.hinted === card.id ? " on" : ""),
+              dataset: { card: card.id, role: "hint" },
+              "aria-pressed": ui.hinted === card.id ? "true" : "false",
+              title: "Hint: show where this card might apply",
+              "aria-label": `Hint: where might ${card.title} apply?`,
+              onclick: () => ui.onHint(card),
+            },
+            "Hint",
+          ),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "card-face",
+            dataset: { card: card.id, role: "face" },
+            "aria-pressed": selected ? "true" : "false",
+            "aria-disabled": block ? "true" : null,
+            "aria-describedby": block ? (legal.on_turn ? reasonId : "hand-why") : null,
+            "aria-label": `${rankLabel(card.rank)} of ${info.name}: ${card.title}. ${card.question}`,
+            onclick: () => ui.onSelect(card, block),
+          },
+          h("span", { class: "suit-name" }, info.name),
+          h("span", { class: "card-title" }, card.title),
+          h("span", { class: "card-question" }, card.question),
+        ),
+        block && legal.on_turn ? h("p", { class: "why", id: reasonId }, block.message) : null,
+      );
+    }),
+  );
+  fill(
+    head,
+    h(
+      "div",
+      { class: "hand-head" },
+      h("h2", null, view.phase === "setup" ? "Your hand" : `Your hand (${hand.length})`),
+      view.must_lead ? h("span", { class: "note-line" }, `You open the game: lead ${view.must_lead}.`) : null,
+      shared ? h("span", { class: "note-line why-all", id: "hand-why" }, `Dimmed: ${shared}`) : null,
+    ),
+  );
+  fill(
+    el,
+    hand.length ? list : h("p", { class: "muted" }, view.phase === "setup" ? "Cards are dealt when the facilitator starts the game." : "No cards left."),
+  );
+  if (focusKey) {
+    const again = el.querySelector(`button[data-card="${CSS.escape(focusKey[0] || "")}"][data-role="${focusKey[1]}"]`);
+    if (again) again.focus({ preventScroll: true });
+  }
+}

@@ -1,0 +1,35 @@
+// The client's entry point: a tiny router over the server's pages
+// ("/", "/join/<game>", "/play/<game>#token=…", "/watch/<game>").
+import "./styles.css";
+import { byId } from "./dom.js";
+import { tokenFromHash, saveSeat } from "./session.js";
+import { showLobby } from "./lobby.js";
+
+const GAME_ID = /^[A-Za-z0-9_-]{12}$/;
+
+async function route() {
+  const root = byId("app");
+  const parts = window.location.pathname.split("/").filter(Boolean);
+  const [page, gameId] = parts;
+  if ((page === "play" || page === "watch" || page === "join") && gameId && GAME_ID.test(gameId)) {
+    if (page === "join") {
+      const { showJoin } = await import("./join.js");
+      return showJoin(root, gameId);
+    }
+    const { Table, seatToken } = await import("./table.js");
+    const practice = new URLSearchParams(window.location.search).get("practice") === "1";
+    if (page === "watch") return new Table(root, { gameId, token: null, practice: false });
+    const fromHash = tokenFromHash();
+    const token = seatToken(gameId, fromHash);
+    if (!token) {
+      const { showJoin } = await import("./join.js");
+      return showJoin(root, gameId);
+    }
+    if (fromHash) saveSeat(gameId, { token });
+    else history.replaceState(null, "", `${window.location.pathname}${window.location.search}#token=${token}`);
+    return new Table(root, { gameId, token, practice });
+  }
+  return showLobby(root);
+}
+
+route();

@@ -1,0 +1,202 @@
+// The live state around the diagram: scoreboard, the trick on the table,
+// the feed of threats, and vote prompts. Each renderer rebuilds its panel
+// from the view (they are small); text always goes in as text.
+import { h, fill, reconcile } from "./dom.js";
+import { suit, suitSymbol, rankLabel } from "./suits.js";
+
+export function seatName(view, seat) {
+  const s = view.seats.find((x) => x.seat === seat);
+  return s ? s.name : `seat ${seat}`;
+}
+
+/** A component's or flow's display name. */
+export function targetName(view, kind, id) {
+  if (kind === "flow") {
+    const f = view.architecture.flows.find((x) => x.id === id);
+    if (!f) return id;
+    const from = view.architecture.components.find((c) => c.id === f.source);
+    const to = view.architecture.components.find((c) => c.id === f.target);
+    return `${from ? from.name : f.source} → ${to ? to.name : f.target}${f.label ? ` (${f.label})` : ""}`;
+  }
+  const c = view.architecture.components.find((x) => x.id === id);
+  return c ? c.name : id;
+}
+
+export function suitChip(letter, extra = "") {
+  const info = suit(letter);
+  return h("span", { class: "suit-chip " + extra, style: { "--suit": info.colour, "--suit-ink": info.ink }, title: info.name }, suitSymbol(letter, 12), letter);
+}
+
+export function mmss(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "–";
+  const total = Math.max(0, Math.ceil(seconds));
+  const m = Math.floor(total / 60);
+  const s = total % 60;
+  return `${m}:${String(s).padStart(2, "0")}`;
+}
+
+export function renderScoreboard(el, view) {
+  const best = Math.max(...view.seats.map((s) => s.points));
+  fill(
+    el,
+    h("h2", null, "Scoreboard"),
+    h(
+      "ol",
+      { class: "scoreboard" },
+      view.seats.map((s) =>
+        h(
+          "li",
+          {
+            class: ["seat", s.seat === view.turn ? "on-turn" : "", s.seat === view.you ? "you" : "", s.present ? "" : "removed"].join(" "),
+            dataset: { seat: String(s.seat) },
+          },
+          h("span", { class: "seat-name" }, s.name),
+          s.bot ? h("span", { class: "tag" }, "bot") : null,
+          s.seat === view.facilitator ? h("span", { class: "tag", title: "facilitator" }, "host") : null,
+          s.seat === view.you ? h("span", { class: "tag you-tag" }, "you") : null,
+          !s.present ? h("span", { class: "tag" }, "left") : null,
+          s.seat === view.turn ? h("span", { class: "turn-marker", "aria-label": "on turn" }, "▶") : null,
+          h(
+            "span",
+            { class: "points", title: `${s.tricks} tricks + ${s.threats} threats` },
+            h("strong", null, String(s.points)),
+            s.points === best && best > 0 ? " ★" : "",
+          ),
+          view.phase === "play" ? h("span", { class: "hand-size", title: "cards in hand" }, `${s.hand_size} cards`) : null,
+          view.phase === "rating" ? h("span", { class: "hand-size" }, s.finished_rating ? "done" : "rating…") : null,
+        ),
+      ),
+    ),
+  );
+}
+
+export function miniCard(card, extra) {
+  const info = suit(card.suit);
+  return h(
+    "div",
+    { class: "mini-card", style: { "--suit": info.colour, "--suit-ink": info.ink }, title: `${card.title}: ${card.question}` },
+    h("span", { class: "mini-rank" }, rankLabel(card.rank), suitSymbol(card.suit, 12), card.suit),
+    h("span", { class: "mini-title" }, card.title),
+    extra || null,
+  );
+}
+
+function trickCards(view, trick) {
+  return h(
+    "div",
+    { class: "trick-cards" },
+    trick.plays.map((p) => h("figure", { class: "trick-play" + (trick.winner === p.seat ? " winner" : "") }, miniCard(p.card), h("figcaption", null, seatName(view, p.seat)))),
+  );
+}
+
+export function renderTrick(el, view) {
+  const current = view.trick;
+  const last = view.tricks.length ? view.tricks[view.tricks.length - 1] : null;
+  if (!current && !last) {
+    fill(el, h("h2", null, "Trick"), h("p", { class: "muted" }, view.phase === "setup" ? "Cards are dealt when the game starts." : "No trick on the table."));
+    return;
+  }
+  const parts = [];
+  if (current) {
+    parts.push(
+      h("h2", null, `Trick ${current.number}`, current.led ? h("span", { class: "led" }, " · led: ", suitChip(current.led)) : null),
+      current.plays.length ? trickCards(view, current) : h("p", { class: "muted" }, `${seatName(view, current.leader)} leads.`),
+      current.passed.length ? h("p", { class: "muted small" }, "Passed: ", current.passed.map((x) => seatName(view, x)).join(", ")) : null,
+    );
+  }
+  if (last && (!current || !current.plays.length)) {
+    // Between tricks, the one just finished stays in view: who won it and with what.
+    parts.push(
+      h(
+        "div",
+        { class: "last-trick" },
+        h("h3", null, `Trick ${last.number}: `, last.winner !== null && last.winner !== undefined ? `won by ${seatName(view, last.winner)}` : "nobody played"),
+        last.plays.length ? trickCards(view, last) : null,
+      ),
+    );
+  }
+  fill(el, parts);
+}
+
+export function statusBadge(t) {
+  if (t.status === "accepted") return h("span", { class: "badge ok" }, "✓ valid", t.judged_by === "vote" ? " (vote)" : "");
+  if (t.status === "rejected") return h("span", { class: "badge no" }, "✗ not valid", t.judged_by === "vote" ? " (vote)" : "");
+  return h("span", { class: "badge vote" }, "? to the vote");
+}
+
+/**
+ * The feed: every threat, newest first.
+ * @param {(cardId: string) => object|undefined} cardById  a card seen face up, for its explanation
+ * @param {boolean} teach  practice mode: explain each verdict
+ */
+export function renderFeed(el, view, cardById, teach) {
+  if (!el.firstElementChild) {
+    el.append(h("h2", null, "Threats found ", h("span", { class: "count" })), h("p", { class: "muted empty" }, "None yet. Play a card on a component, or add a sticky note."), h("ol", { class: "feed", reversed: true }));
+  }
+  const threats = [...view.threats].reverse();
+  el.querySelector(".count").textContent = `(${view.threats.filter((t) => t.status === "accepted").length} valid)`;
+  el.querySelector(".empty").hidden = threats.length > 0;
+  const newest = threats.length ? threats[0].id : null;
+  reconcile(
+    el.querySelector("ol.feed"),
+    threats,
+    (t) => t.id,
+    (t) => JSON.stringify([t.status, t.reason, t.judged_by, t.vote ? t.vote.cast : null, teach, t.id === newest]),
+    (t) => {
+      const card = t.card ? cardById(t.card) : null;
+      return h(
+        "li",
+        { class: "feed-item " + t.status, dataset: { threat: t.id } },
+        h("div", { class: "feed-head" }, suitChip(t.suit), " ", h("strong", null, targetName(view, t.target_kind, t.target)), " ", statusBadge(t)),
+        h("p", { class: "threat-text" }, t.text),
+        h("p", { class: "meta" }, `${t.id} · ${seatName(view, t.found_by)}`, t.card_title ? ` · ${t.card} ${t.card_title}` : " · sticky note"),
+        t.reason && t.status !== "voting" ? h("p", { class: "reason" }, "Why: ", t.reason) : null,
+        teach && card && t.status !== "voting"
+          ? h(
+              "details",
+              { class: "teach", open: t.id === newest },
+              h("summary", null, "What this card teaches"),
+              h("p", null, card.explanation),
+              t.status === "accepted" ? h("p", null, h("strong", null, "Mitigation: "), card.mitigation) : null,
+            )
+          : null,
+      );
+    },
+  );
+}
+
+/** Vote prompts: one per threat this seat may vote on. */
+export function renderVotes(el, view, onVote, busy) {
+  const votable = view.legal ? view.legal.votable : [];
+  const open = view.threats.filter((t) => t.status === "voting");
+  if (!open.length) {
+    el.hidden = true;
+    fill(el);
+    return;
+  }
+  el.hidden = false;
+  fill(
+    el,
+    h("h2", null, "Vote"),
+    open.map((t) => {
+      const mayVote = votable.includes(t.id) && !busy.has(t.id);
+      const v = t.vote || {};
+      return h(
+        "div",
+        { class: "vote-prompt", role: "group", "aria-label": `Vote on ${t.id}`, dataset: { threat: t.id } },
+        h("p", null, suitChip(t.suit), " ", h("strong", null, seatName(view, t.found_by)), " says, on ", h("strong", null, targetName(view, t.target_kind, t.target)), ":"),
+        h("blockquote", { class: "threat-text" }, t.text),
+        h("p", { class: "small muted" }, t.reason || "The rules cannot decide this one: is it a real threat?"),
+        mayVote
+          ? h(
+              "div",
+              { class: "vote-buttons" },
+              h("button", { type: "button", class: "yes", onclick: () => onVote(t.id, true) }, "✓ Real threat"),
+              h("button", { type: "button", class: "no", onclick: () => onVote(t.id, false) }, "✗ Not a threat"),
+            )
+          : h("p", { class: "small" }, v.yours === true ? "You voted yes." : v.yours === false ? "You voted no." : t.found_by === view.you ? "Your threat: the others decide." : "Waiting for the votes."),
+        v.electorate ? h("p", { class: "small muted" }, `${v.cast} of ${v.electorate.length} votes cast`) : null,
+      );
+    }),
+  );
+}

@@ -1,0 +1,104 @@
+// The STRIDE primer: what each suit means, and for a card its explanation,
+// mitigation and references. Reachable from every card (the "?" button) and
+// from the header.
+import { h, fill } from "./dom.js";
+import { SUITS, SUIT_ORDER, suit, suitSymbol, rankLabel } from "./suits.js";
+
+let dialog = null;
+
+function ensureDialog() {
+  if (dialog) return dialog;
+  dialog = h("dialog", { id: "primer", class: "primer", "aria-labelledby": "primer-title" });
+  dialog.addEventListener("click", (e) => {
+    if (e.target === dialog) dialog.close(); // a click on the backdrop
+  });
+  document.body.append(dialog);
+  return dialog;
+}
+
+function safeUrl(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function suitSection(letter, open) {
+  const info = SUITS[letter];
+  return h(
+    "details",
+    { class: "primer-suit", open, style: { "--suit": info.colour } },
+    h("summary", null, suitSymbol(letter, 16), h("strong", null, ` ${info.letter} — ${info.name}`), h("span", { class: "muted" }, ` · breaks ${info.property}`)),
+    h("p", { class: "primer-question" }, info.question),
+    h("p", null, info.about),
+    h("p", null, h("strong", null, "For example: "), info.example),
+    h("p", null, h("strong", null, "Typical defences: "), info.defence),
+  );
+}
+
+/** Open the primer; with a card, the card's lesson comes first. */
+export function openPrimer(card) {
+  const d = ensureDialog();
+  const parts = [];
+  if (card) {
+    const info = suit(card.suit);
+    const refs = (card.references || []).map((r) => {
+      const url = r.url ? safeUrl(r.url) : null;
+      return h("li", null, url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, r.label) : r.label);
+    });
+    parts.push(
+      h(
+        "section",
+        { class: "primer-card", style: { "--suit": info.colour, "--suit-ink": info.ink } },
+        h("div", { class: "primer-card-head" }, h("span", { class: "rank" }, rankLabel(card.rank)), suitSymbol(card.suit, 20), h("span", null, `${info.name} · ${card.id}`)),
+        h("h3", null, card.title),
+        h("p", { class: "primer-question" }, card.question),
+        h("h4", null, `What ${info.name} means here`),
+        h("p", null, card.explanation),
+        h("h4", null, "How to fix it"),
+        h("p", null, card.mitigation),
+        card.applies_to && card.applies_to.length ? h("p", { class: "small muted" }, "Fits: ", card.applies_to.join(", ").replace(/_/g, " ")) : null,
+        card.open ? h("p", { class: "small" }, "An open card (ace): no rule judges it — describe a threat and the table votes.") : null,
+        refs.length ? h("div", null, h("h4", null, "References"), h("ul", { class: "refs" }, refs)) : null,
+      ),
+    );
+  }
+  parts.push(
+    h("h3", null, "STRIDE in one minute"),
+    h(
+      "p",
+      null,
+      "STRIDE is a checklist of six ways a system gets attacked. Walk the diagram — every component and every flow — and ask each question. " +
+        "A threat you find is a sticky note on the diagram; the team then rates how likely it is and how bad it would be, and the riskiest become backlog items.",
+    ),
+    SUIT_ORDER.map((l) => suitSection(l, card ? l === card.suit : false)),
+    h(
+      "details",
+      { class: "primer-rules" },
+      h("summary", null, h("strong", null, "How the game plays")),
+      h(
+        "ul",
+        null,
+        h("li", null, "On your turn, play a card from your hand on a component or flow of the diagram, saying what could go wrong there in your own words."),
+        h("li", null, "The rules judge it at once against the architecture: valid (+1 point), not valid (with the reason) or, when the model cannot tell, to the vote."),
+        h("li", null, "Follow the suit that was led if you can. The highest card of the led suit wins the trick (+1 point)."),
+        h("li", null, "Spotted something off-turn? Add a sticky note at any time; the table votes on it."),
+        h("li", null, "At the end everyone rates each valid threat for likelihood and impact; risk = likelihood × impact orders the backlog."),
+      ),
+    ),
+  );
+  fill(
+    d,
+    h(
+      "div",
+      { class: "primer-head" },
+      h("h2", { id: "primer-title" }, card ? `Learn: ${card.title}` : "STRIDE primer"),
+      h("button", { type: "button", class: "close", "aria-label": "Close the primer", onclick: () => d.close() }, "×"),
+    ),
+    h("div", { class: "primer-body" }, parts),
+  );
+  if (!d.open) d.showModal();
+  d.querySelector("button.close").focus();
+}

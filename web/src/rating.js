@@ -1,0 +1,92 @@
+// Prioritising: every player rates each accepted threat for likelihood and
+// impact (1–5). A rating is sent as soon as both are chosen; changing it
+// sends it again (the server keeps the latest).
+import { h, fill, reconcile } from "./dom.js";
+import { suitChip, seatName, targetName } from "./panels.js";
+
+const LIKELIHOOD = ["rare", "unlikely", "possible", "likely", "almost certain"];
+const IMPACT = ["negligible", "minor", "moderate", "major", "severe"];
+
+function scale(name, legend, words, value, onChange) {
+  return h(
+    "fieldset",
+    { class: "scale" },
+    h("legend", null, legend),
+    [1, 2, 3, 4, 5].map((n) =>
+      h(
+        "label",
+        { class: "scale-step", title: words[n - 1] },
+        h("input", { type: "radio", name, value: String(n), checked: value === n, onchange: () => onChange(n) }),
+        h("span", null, String(n)),
+        h("span", { class: "sr-only" }, ` ${words[n - 1]}`),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {Map<string, {likelihood?: number, impact?: number}>} drafts  ratings being chosen, by threat id
+ */
+export function renderRating(el, view, drafts, onRate, onFinish) {
+  const accepted = view.threats.filter((t) => t.status === "accepted");
+  const legal = view.legal;
+  const mine = legal ? legal.can_finish_rating || legal.unrated.length > 0 : false;
+  const done = view.you !== null && view.seats[view.you] && view.seats[view.you].finished_rating;
+  const rated = accepted.filter((t) => t.ratings && t.ratings.yours).length;
+  if (!el.querySelector(".rating-list")) {
+    fill(el, h("div", { class: "rating-head" }), h("p", { class: "muted empty" }, "No valid threats were found in this game."), h("ol", { class: "rating-list" }));
+  }
+  const finish = el.querySelector("#finish-rating");
+  const finishFocused = finish && finish === document.activeElement;
+  fill(
+    el.querySelector(".rating-head"),
+    h("h2", null, "Prioritise: rate every threat"),
+    h("p", { class: "muted" }, "How likely is it to happen, and how bad would it be? Risk = likelihood × impact orders the backlog."),
+    view.you !== null ? h("p", { class: "progress", "aria-live": "polite" }, `You rated ${rated} of ${accepted.length}.`) : null,
+    legal && legal.can_finish_rating
+      ? h("button", { type: "button", class: "primary", id: "finish-rating", onclick: onFinish }, rated === accepted.length ? "I'm done rating" : "Finish rating (skip the rest)")
+      : done
+        ? h("p", null, "You're done. Waiting for the others…")
+        : null,
+  );
+  if (finishFocused) el.querySelector("#finish-rating")?.focus();
+  el.querySelector(".empty").hidden = accepted.length > 0;
+  reconcile(
+    el.querySelector(".rating-list"),
+    accepted,
+    (t) => t.id,
+    (t) => {
+      const yours = (t.ratings && t.ratings.yours) || null;
+      return JSON.stringify([yours, mine, mine || yours ? null : t.ratings && t.ratings.count]);
+    },
+    (t) => {
+      const yours = t.ratings && t.ratings.yours;
+      const draft = drafts.get(t.id) || (yours ? { ...yours } : {});
+      const change = (key) => (n) => {
+        const next = { ...(drafts.get(t.id) || (yours ? { ...yours } : {})), [key]: n };
+        drafts.set(t.id, next);
+        if (next.likelihood && next.impact) onRate(t.id, next.likelihood, next.impact);
+      };
+      return h(
+        "li",
+        { class: "rating-item" + (yours ? " rated" : ""), dataset: { threat: t.id } },
+        h(
+          "div",
+          { class: "rating-threat" },
+          h("div", null, suitChip(t.suit), " ", h("strong", null, targetName(view, t.target_kind, t.target)), h("span", { class: "muted small" }, ` · ${t.id} · ${seatName(view, t.found_by)}`)),
+          h("p", { class: "threat-text" }, t.text),
+          t.mitigation ? h("p", { class: "small muted" }, "Mitigation: ", t.mitigation) : null,
+        ),
+        mine || yours
+          ? h(
+              "div",
+              { class: "rating-scales" },
+              scale(`l-${t.id}`, "Likelihood", LIKELIHOOD, draft.likelihood, change("likelihood")),
+              scale(`i-${t.id}`, "Impact", IMPACT, draft.impact, change("impact")),
+              h("span", { class: "rated-mark" }, yours ? `✓ risk ${yours.likelihood * yours.impact}` : ""),
+            )
+          : h("p", { class: "small muted" }, `${t.ratings ? t.ratings.count : 0} ratings so far`),
+      );
+    },
+  );
+}

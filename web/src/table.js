@@ -1,0 +1,673 @@
+// The table: the diagram at the centre, the hand below, the live state beside
+// it. The client is dumb (STYLE.md 14): it renders the view the server sends
+// and sends commands; `view.legal` only greys out what cannot be done now.
+import { h, fill, byId, announce } from "./dom.js";
+import { Connection } from "./connection.js";
+import { renderHand } from "./hand.js";
+import { Composer } from "./composer.js";
+import { renderScoreboard, renderTrick, renderFeed, renderVotes, seatName, targetName, suitChip, mmss } from "./panels.js";
+import { renderRating } from "./rating.js";
+import { renderFinal } from "./final.js";
+import { openPrimer } from "./primer.js";
+import { suit, rankLabel } from "./suits.js";
+import { saveSeat, loadSeat, forgetSeat, facilitatorLinks } from "./session.js";
+import { qrSvg } from "./qr.js";
+
+const ERROR_HELP = {
+  not_your_turn: "Wait for your turn — you can still add a sticky note.",
+  must_follow_suit: "Play a card of the suit that was led.",
+  stale_state: "The table changed a moment ago; look again and retry.",
+};
+
+export class Table {
+  /**
+   * @param {HTMLElement} root
+   * @param {{gameId: string, token: string|null, practice: boolean}} opts
+   */
+  constructor(root, opts) {
+    this.root = root;
+    this.gameId = opts.gameId;
+    this.token = opts.token;
+    this.spectator = !opts.token;
+    this.practice = opts.practice;
+    this.view = null;
+    this.cards = new Map(); // every card seen face up, by id (for explanations)
+    this.selected = null; // card id being played
+    this.hinted = null; // card id whose hint is shown
+    this.drafts = new Map(); // ratings being chosen
+    this.voting = new Set(); // threat ids with a vote on its way
+    this.knownThreats = null; // threat ids already seen (to spot new verdicts)
+    this.awaiting = null; // {card} after playing, until its verdict arrives
+    this.diagram = null;
+    this.showBoardAtEnd = false;
+    this.build();
+    this.connection = new Connection({
+      gameId: this.gameId,
+      token: this.token,
+      onView: (view, info) => this.onView(view, info),
+      onStatus: (status, detail) => this.onStatus(status, detail),
+      onJoined: (ack) => this.onJoined(ack),
+      onFatal: (err) => this.onFatal(err),
+    });
+    this.calibrateClock();
+    this.connection.start();
+    this.timer = setInterval(() => this.renderClocks(), 250);
+    document.addEventListener("keydown", (e) => {
+      // Escape anywhere on the table: close the verdict, then the card being played.
+      if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("dialog[open]")) return;
+      if (!this.el.verdict.hidden) this.el.verdict.hidden = true;
+      else if (this.composer.open) this.composer.cancel();
+    });
+  }
+
+  build() {
+    this.el = {};
+    const E = this.el;
+    E.conn = h("span", { class: "conn", id: "conn-status" }, "connecting…");
+    E.turnClock = h("span", { class: "clock", id: "turn-clock", hidden: true });
+    E.boxClock = h("span", { class: "clock", id: "box-clock", hidden: true });
+    E.title = h("span", { class: "game-title" }, "Loading the game…");
+    E.banner = h("div", { class: "banner", id: "banner", role: "status", hidden: true });
+    E.status = h("div", { class: "status-line", id: "status-line" });
+    E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
+    E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
+    E.verdict = h("div", { id: "verdict", class: "verdict", hidden: true });
+    E.setup = h("section", { id: "setup", class: "panel setup", hidden: true });
+    E.votes = h("section", { id: "votes", class: "panel votes", hidden: true, "aria-label": "Votes" });
+    E.scoreboard = h("section", { id: "scoreboard", class: "panel" });
+    E.trick = h("section", { id: "trick", class: "panel trick" });
+    E.feed = h("section", { id: "feed", class: "panel feed-panel" });
+    E.actions = h("div", { id: "actions", class: "actions" });
+    E.handHead = h("div", { class: "hand-head-slot" });
+    E.hand = h("section", { id: "hand", class: "hand", "aria-label": "Your hand" });
+    E.rating = h("section", { id: "rating", class: "rating", hidden: true });
+    E.final = h("section", { id: "final", class: "final", hidden: true });
+    E.page = h(
+      "div",
+      { class: "table-page" + (this.spectator ? " spectator" : ""), dataset: { phase: "loading" } },
+      h(
+        "header",
+        { class: "topbar" },
+        h("a", { class: "brand", href: "/" }, "threat", h("b", null, "deck")),
+        E.title,
+        h("div", { class: "clocks" }, E.turnClock, E.boxClock),
+        E.conn,
+        h("button", { type: "button", class: "ghost", onclick: () => openPrimer(null) }, "STRIDE primer"),
+      ),
+      E.banner,
+      E.status,
+      h(
+        "main",
+        { class: "table-main" },
+        h("section", { class: "board", "aria-label": "Architecture diagram" }, E.diagram, E.composer, E.verdict),
+        h("aside", { class: "side" }, E.setup, E.votes, E.scoreboard, E.trick, E.feed),
+      ),
+      h("footer", { class: "dock" }, h("div", { class: "dock-bar" }, E.handHead, E.actions), E.hand, E.rating),
+      E.final,
+    );
+    fill(this.root, E.page);
+    this.composer = new Composer(E.composer, {
+      onSubmit: (what) => this.submitComposer(what),
+      onCancel: () => this.cancelPlay(),
+      onPickChange: (pick) => {
+        if (this.diagram) this.diagram.setPicked(pick);
+      },
+      onOpenChange: (open) => this.el.page.classList.toggle("composing", open),
+    });
+  }
+
+  async loadDiagram() {
+    try {
+      const { Diagram } = await import("./diagram.js");
+      performance.mark("threatdeck-diagram-module");
+      this.diagram = new Diagram(this.el.diagram, { onPick: (kind, id) => this.onDiagramPick(kind, id) });
+      this.el.diagram.classList.remove("loading");
+      if (this.view) this.renderDiagram();
+    } catch (err) {
+      fill(this.el.diagram, h("p", { class: "error" }, "The diagram could not be loaded: ", String(err && err.message)));
+    }
+  }
+
+  async calibrateClock() {
+    try {
+      const response = await fetch(`/api/games/${encodeURIComponent(this.gameId)}`, { method: "GET", headers: { Accept: "application/json" } });
+      const date = response.headers.get("Date");
+      if (date) this.connection.calibrate(Date.parse(date) / 1000 + 0.5);
+    } catch {
+      /* the clock stays the browser's */
+    }
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  onStatus(status, detail) {
+    const E = this.el;
+    E.conn.dataset.status = status;
+    E.conn.textContent = { connecting: "connecting…", online: "● online", offline: "● offline", reconnecting: "● reconnecting…" }[status] || status;
+    if (status === "online") {
+      if (!E.banner.hidden) announce("Reconnected.");
+      E.banner.hidden = true;
+      document.body.dataset.connection = "online";
+    } else if (status === "offline" || status === "reconnecting") {
+      if (this.view) {
+        fill(E.banner, h("strong", null, "Connection lost."), " Reconnecting to your seat… your hand is safe on the server.", detail ? h("span", { class: "muted small" }, ` (${detail})`) : null);
+        E.banner.hidden = false;
+      }
+      document.body.dataset.connection = status;
+    }
+  }
+
+  onJoined(ack) {
+    if (ack.seat !== null && ack.seat !== undefined && this.token) {
+      saveSeat(this.gameId, { token: this.token, seat: ack.seat, name: ack.name, role: ack.role });
+    }
+    this.role = ack.role;
+    if (this.practice && ack.role === "facilitator" && ack.view.phase === "setup") {
+      this.connection.command("start", {}).then((r) => this.reportError(r));
+    }
+  }
+
+  onFatal(err) {
+    if (err.code === "invalid_token") forgetSeat(this.gameId);
+    clearInterval(this.timer);
+    this.connection.close();
+    fill(
+      this.root,
+      h(
+        "main",
+        { class: "page narrow" },
+        h("h1", null, err.code === "invalid_token" ? "This seat link is not valid" : "This game is not available"),
+        h("p", null, err.message),
+        h("p", null, h("a", { href: "/", class: "button" }, "Back to the lobby")),
+      ),
+    );
+    document.body.dataset.ready = "error";
+  }
+
+  reportError(ack) {
+    if (!ack || ack.ok) return false;
+    const err = ack.error || {};
+    const message = `${err.message || "That was refused."}${ERROR_HELP[err.code] ? " " + ERROR_HELP[err.code] : ""}`;
+    this.toast("refused", "Not allowed", message);
+    announce(message);
+    if (err.code === "stale_state") this.connection.sync();
+    return true;
+  }
+
+  // ------------------------------------------------------------------ views
+
+  onView(view, info) {
+    const first = this.view === null;
+    const previous = this.view;
+    this.view = view;
+    document.body.dataset.version = String(view.version);
+    if (previous && previous.phase !== view.phase) this.el.verdict.hidden = true;
+    for (const card of view.hand || []) this.cards.set(card.id, card);
+    for (const t of [...view.tricks, ...(view.trick ? [view.trick] : [])]) for (const p of t.plays) this.cards.set(p.card.id, p.card);
+    if (this.selected && !(view.legal && view.legal.playable.includes(this.selected))) this.cancelPlay();
+    if (this.hinted && !(view.hand || []).some((c) => c.id === this.hinted)) this.hinted = null;
+    this.detectVerdicts(previous, view);
+    this.render();
+    for (const e of info.events || []) this.narrate(e, view);
+    if (first) {
+      document.body.dataset.ready = "table";
+      performance.mark("threatdeck-ready");
+      // The diagram's code (cytoscape, the largest chunk) loads once the table is usable.
+      setTimeout(() => this.loadDiagram(), 0);
+      document.title = `threatdeck · ${view.architecture.name}`;
+    }
+  }
+
+  /** New threats and settled votes since the last view: show verdicts (mine large, others in practice). */
+  detectVerdicts(previous, view) {
+    const before = new Map((previous ? previous.threats : []).map((t) => [t.id, t]));
+    if (this.knownThreats === null) {
+      this.knownThreats = new Set(view.threats.map((t) => t.id));
+      return;
+    }
+    for (const t of view.threats) {
+      const old = before.get(t.id);
+      const isNew = !this.knownThreats.has(t.id);
+      this.knownThreats.add(t.id);
+      if (isNew && t.found_by === view.you) this.showVerdict(t, view, true); else if (old && old.status === "voting" && t.status !== "voting" && t.found_by === view.you) {
+        this.showVerdict(t, view, true);
+      }
+    }
+  }
+
+  showVerdict(t, view, mine) {
+    const card = t.card ? this.cards.get(t.card) : null;
+    const where = targetName(view, t.target_kind, t.target);
+    let kind;
+    let head;
+    if (t.status === "accepted") {
+      kind = "valid";
+      head = mine ? `Valid threat! +1 for you${t.judged_by === "vote" ? " (the table agreed)" : ""}` : `${seatName(view, t.found_by)}: valid threat (+1)`;
+    } else if (t.status === "rejected") {
+      kind = "invalid";
+      head = mine ? `Not valid${t.judged_by === "vote" ? " (the table voted no)" : ""}` : `${seatName(view, t.found_by)}: not valid`;
+    } else {
+      kind = "vote";
+      head = mine ? "To the vote: the rules can't tell, the table decides" : `${seatName(view, t.found_by)}'s threat goes to the vote`;
+    }
+    const lines = [h("p", null, suitChip(t.suit), " ", h("strong", null, where), ": ", h("span", { class: "threat-text" }, t.text))];
+    if (t.reason) lines.push(h("p", { class: "reason" }, h("strong", null, kind === "valid" ? "Why it holds: " : kind === "invalid" ? "Why not: " : "Why: "), t.reason));
+    if (this.practice && card) {
+      lines.push(h("p", { class: "teach" }, h("strong", null, `${suit(card.suit).name}: `), card.explanation));
+      if (kind === "valid") lines.push(h("p", { class: "teach" }, h("strong", null, "Fix: "), card.mitigation));
+    }
+    this.toast(kind, head, lines, { sticky: this.practice && mine, learn: card });
+    announce(`${head}. ${t.reason || ""}`);
+  }
+
+  toast(kind, head, body, opts = {}) {
+    const E = this.el;
+    clearTimeout(this.toastTimer);
+    fill(
+      E.verdict,
+      h(
+        "div",
+        { class: `verdict-card ${kind}`, dataset: { verdict: kind } },
+        h("div", { class: "verdict-head" }, h("span", { class: "verdict-icon", "aria-hidden": "true" }, { valid: "✓", invalid: "✗", vote: "?", refused: "!" }[kind] || "i"), h("strong", null, head)),
+        typeof body === "string" ? h("p", null, body) : body,
+        h(
+          "div",
+          { class: "verdict-actions" },
+          opts.learn ? h("button", { type: "button", class: "ghost", onclick: () => openPrimer(opts.learn) }, "Learn more") : null,
+          h("button", { type: "button", class: "ghost", onclick: () => (E.verdict.hidden = true) }, "OK"),
+        ),
+      ),
+    );
+    E.verdict.hidden = false;
+    if (!opts.sticky) this.toastTimer = setTimeout(() => (E.verdict.hidden = true), kind === "refused" ? 6000 : 9000);
+  }
+
+  /** A few events deserve a word in the status line. */
+  narrate(e, view) {
+    if (e.type === "TrickWon") announce(`${seatName(view, e.seat)} won trick ${e.trick}.`);
+    else if (e.type === "TurnPassed" && e.reason === "timeout") announce(`${seatName(view, e.seat)} ran out of time; the turn passed.`);
+    else if (e.type === "PlayEnded") announce("Play is over. Time to prioritise: rate every threat.");
+    else if (e.type === "GameEnded") announce("The game is over. The prioritised threat list is ready.");
+    else if (e.type === "VoteOpened" && view.legal && view.legal.votable.includes(e.threat_id)) announce(`A vote is open on ${e.threat_id}.`);
+  }
+
+  // ------------------------------------------------------------------ rendering
+
+  render() {
+    const view = this.view;
+    const E = this.el;
+    E.page.dataset.phase = view.phase;
+    document.body.dataset.phase = view.phase;
+    fill(E.title, h("strong", null, view.architecture.name), h("span", { class: "muted" }, ` · ${view.deck.title}`), this.practice ? h("span", { class: "tag" }, "practice") : null);
+    this.renderStatus();
+    this.renderDiagram();
+    this.renderSetup();
+    renderVotes(E.votes, view, (id, accept) => this.vote(id, accept), this.voting);
+    renderScoreboard(E.scoreboard, view);
+    renderTrick(E.trick, view);
+    renderFeed(E.feed, view, (id) => this.cards.get(id), this.practice);
+    this.renderActions();
+    if (view.phase === "rating") {
+      E.hand.hidden = true;
+      E.handHead.hidden = true;
+      E.rating.hidden = false;
+      renderRating(E.rating, view, this.drafts, (id, l, i) => this.rate(id, l, i), () => this.finishRating());
+    } else {
+      E.rating.hidden = true;
+      E.hand.hidden = this.spectator || view.phase === "ended";
+      E.handHead.hidden = E.hand.hidden;
+      if (!this.spectator) this.renderHand();
+    }
+    if (view.phase === "ended") {
+      E.final.hidden = false;
+      renderFinal(E.final, view, this.gameId);
+      E.final.prepend(
+        h("div", { class: "final-toggle" }, h("button", { type: "button", class: "ghost", onclick: () => this.toggleBoard() }, this.showBoardAtEnd ? "Back to the results" : "Show the diagram with its sticky notes")),
+      );
+      E.page.classList.toggle("show-board", this.showBoardAtEnd);
+      if (document.body.dataset.ready !== "final") {
+        // The results replace the table: start reading them from the top.
+        window.scrollTo(0, 0);
+        const heading = E.final.querySelector("h1");
+        heading.tabIndex = -1;
+        heading.focus({ preventScroll: true });
+      }
+      document.body.dataset.ready = "final";
+    }
+    this.renderClocks();
+  }
+
+  toggleBoard() {
+    this.showBoardAtEnd = !this.showBoardAtEnd;
+    this.render();
+    if (this.diagram) setTimeout(() => this.diagram.fit(), 50);
+  }
+
+  renderDiagram() {
+    if (!this.diagram || !this.view) return;
+    const view = this.view;
+    this.diagram.setArchitecture(view.architecture);
+    if (!this.drawn) {
+      this.drawn = true;
+      performance.mark("threatdeck-diagram");
+    }
+    this.diagram.setNotes(view.threats, (seat) => seatName(view, seat));
+    if (this.hinted) {
+      this.diagram.setTargets(this.targetRefs(this.hinted), "hint");
+    } else {
+      this.diagram.setTargets(null);
+    }
+    this.diagram.setPicked(this.composer.open ? this.composer.pick : null);
+  }
+
+  /** The components and flows a card fits (from view.legal.targets), with their kind. */
+  targetRefs(cardId) {
+    const view = this.view;
+    const ids = (view.legal && view.legal.targets[cardId]) || [];
+    const card = this.cards.get(cardId);
+    const types = new Set(card ? card.applies_to : []);
+    const comps = new Map(view.architecture.components.map((c) => [c.id, c]));
+    return ids.map((id) => {
+      const c = comps.get(id);
+      return c && types.has(c.type) ? { kind: "component", id } : { kind: "flow", id };
+    });
+  }
+
+  renderStatus() {
+    const view = this.view;
+    const E = this.el;
+    let text;
+    let mine = false;
+    if (view.phase === "setup") {
+      const n = view.seats.filter((s) => !s.bot).length;
+      text = view.you !== null && view.you === view.facilitator ? `${n} ${n === 1 ? "player" : "players"} seated. Share the invite link, then start the game.` : `${n} seated. Waiting for ${seatName(view, view.facilitator)} to start the game…`;
+    } else if (view.phase === "play") {
+      const trick = view.trick;
+      const led = trick && trick.led ? suit(trick.led).name : null;
+      if (view.turn === view.you && view.you !== null) {
+        mine = true;
+        text = view.must_lead ? `Your turn: you open the game with ${view.must_lead}.` : led ? `Your turn: ${led} was led — follow suit if you can. Pick a card, then a component.` : "Your turn: lead any card. Pick a card, then a component.";
+      } else if (view.turn !== null) {
+        text = `${seatName(view, view.turn)}'s turn${led ? ` · ${led} led` : ""}.${view.you !== null ? " You can add a sticky note any time." : ""}`;
+      } else text = "Play is on.";
+    } else if (view.phase === "rating") {
+      text = "Prioritise: rate every valid threat for likelihood and impact.";
+    } else {
+      text = `Game over${view.end_reason ? ` (${{ rated: "everyone rated", time: "time is up", facilitator: "ended by the facilitator", tricks: "all cards played" }[view.end_reason] || view.end_reason})` : ""}.`;
+    }
+    E.status.textContent = text;
+    E.status.classList.toggle("your-turn", mine);
+    E.page.classList.toggle("my-turn", mine);
+  }
+
+  renderClocks() {
+    const view = this.view;
+    const E = this.el;
+    if (!view) return;
+    const now = this.connection.serverNow();
+    const c = view.clock;
+    const turn = view.phase === "play" ? c.turn_deadline : null;
+    const box = view.phase === "play" ? c.play_deadline : view.phase === "rating" ? c.rating_deadline : null;
+    E.turnClock.hidden = turn === null || turn === undefined;
+    if (!E.turnClock.hidden) {
+      const left = turn - now;
+      E.turnClock.textContent = `Turn ${mmss(left)}`;
+      E.turnClock.classList.toggle("urgent", left < 15);
+    }
+    E.boxClock.hidden = box === null || box === undefined;
+    if (!E.boxClock.hidden) {
+      const left = box - now;
+      E.boxClock.textContent = `${view.phase === "rating" ? "Prioritising" : "Time box"} ${mmss(left)}`;
+      E.boxClock.classList.toggle("urgent", left < 60);
+    }
+  }
+
+  renderSetup() {
+    const view = this.view;
+    const E = this.el;
+    if (view.phase !== "setup") {
+      E.setup.hidden = true;
+      return;
+    }
+    E.setup.hidden = false;
+    const origin = window.location.origin;
+    const stored = facilitatorLinks(this.gameId) || {};
+    const joinLink = stored.join_link || `${origin}/join/${this.gameId}`;
+    const watchLink = stored.spectate_link || `${origin}/watch/${this.gameId}`;
+    const legal = view.legal;
+    const canStart = legal && legal.facilitator.includes("StartGame");
+    const seatLink = this.token ? `${origin}/play/${this.gameId}#token=${this.token}` : null;
+    fill(
+      E.setup,
+      h("h2", null, "Waiting room"),
+      h("p", null, "Invite the team: each opens the invite link and types a name."),
+      copyField("Invite link", joinLink, "join-link"),
+      copyField("Spectator link (shared screen)", watchLink, "watch-link"),
+      seatLink ? copyField("Your own seat link (keep it private)", seatLink, "seat-link") : null,
+      h("div", { class: "qr-box" }, qrSvg(joinLink, this.spectator ? 220 : 150), h("p", { class: "small muted" }, "Scan to join")),
+      h("h3", null, "Seated"),
+      h("ul", { class: "seated" }, view.seats.map((s) => h("li", null, s.name, s.bot ? " (bot)" : "", s.seat === view.facilitator ? " — facilitator" : ""))),
+      canStart ? h("button", { type: "button", class: "primary big", id: "start-game", onclick: () => this.start() }, "Start the game") : null,
+    );
+  }
+
+  renderActions() {
+    const view = this.view;
+    const E = this.el;
+    const legal = view.legal;
+    if (!legal || view.phase === "ended") {
+      fill(E.actions);
+      return;
+    }
+    const fac = legal.facilitator || [];
+    fill(
+      E.actions,
+      view.phase === "play"
+        ? [
+            h("button", { type: "button", id: "pass", disabled: !legal.can_pass, onclick: () => this.pass(), title: "Let the turn go without playing a card" }, "Pass"),
+            h("button", { type: "button", id: "add-note", disabled: !legal.can_add_threat, onclick: () => this.startNote(), title: "Propose a threat at any time, without a card in hand" }, "+ Sticky note"),
+          ]
+        : null,
+      fac.length && view.phase !== "setup"
+        ? h(
+            "div",
+            { class: "host-tools", role: "group", "aria-label": "Facilitator" },
+            h("span", { class: "muted small" }, "Facilitator:"),
+            fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", onclick: () => this.hostCommand("skip_seat", { target_seat: view.turn }) }, `Skip ${seatName(view, view.turn)}`) : null,
+            fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: () => this.confirmHost("End play and move on to prioritising?", "end_play") }, "End play → prioritise") : null,
+            fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: () => this.confirmHost("End the game now and produce the final list?", "end_game") }, "End game") : null,
+            fac.includes("RemoveSeat")
+              ? h(
+                  "select",
+                  {
+                    class: "remove-seat",
+                    "aria-label": "Remove a player who left",
+                    onchange: (e) => {
+                      const seat = Number(e.target.value);
+                      e.target.value = "";
+                      if (Number.isInteger(seat) && window.confirm(`Remove ${seatName(view, seat)} from the game? Their cards are set aside; their points stay.`)) {
+                        this.hostCommand("remove_seat", { target_seat: seat });
+                      }
+                    },
+                  },
+                  h("option", { value: "" }, "Remove a player…"),
+                  view.seats.filter((s) => s.present && s.seat !== view.you).map((s) => h("option", { value: String(s.seat) }, s.name)),
+                )
+              : null,
+          )
+        : null,
+    );
+  }
+
+  renderHand() {
+    renderHand(this.el.hand, this.view, {
+      selected: this.selected,
+      hinted: this.hinted,
+      onSelect: (card, blocked) => this.selectCard(card, blocked),
+      onLearn: (card) => openPrimer(card),
+      onHint: (card) => this.hint(card),
+    }, this.el.handHead);
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  selectCard(card, blocked) {
+    if (blocked) {
+      announce(`${card.title} cannot be played now: ${blocked.message}`);
+      this.toast("refused", `${rankLabel(card.rank)} ${card.suit} · ${card.title}`, `Can't play it now: ${blocked.message}`);
+      return;
+    }
+    if (this.selected === card.id) {
+      this.cancelPlay();
+      return;
+    }
+    this.selected = card.id;
+    this.renderHand();
+    this.composer.start("play", this.view, card);
+    if (this.diagram) this.diagram.setTargets(this.targetRefs(card.id), "hint");
+    announce(`${card.title} selected. Choose a component or flow, then press Enter to play.`);
+  }
+
+  cancelPlay() {
+    const wasSelected = this.selected;
+    this.selected = null;
+    if (this.composer.open) this.composer.close();
+    if (this.view && !this.spectator) this.renderHand();
+    this.renderDiagram();
+    if (wasSelected) {
+      const face = this.el.hand.querySelector(`button.card-face[data-card="${CSS.escape(wasSelected)}"]`);
+      if (face) face.focus();
+    }
+  }
+
+  hint(card) {
+    this.hinted = this.hinted === card.id ? null : card.id;
+    this.renderHand();
+    this.renderDiagram();
+    if (this.hinted) {
+      const refs = this.targetRefs(card.id);
+      const names = refs.map((r) => targetName(this.view, r.kind, r.id));
+      const msg = names.length
+        ? `${card.title} fits ${names.length === 1 ? "this element" : `these ${names.length} elements`}: ${names.slice(0, 8).join(", ")}${names.length > 8 ? "…" : ""}. Does the problem it describes exist there?`
+        : `${card.title} fits no element of this diagram — play it to follow suit or to win a trick.`;
+      this.toast("hint", "Hint", msg);
+      announce(msg);
+    }
+  }
+
+  startNote() {
+    if (this.selected) this.cancelPlay();
+    const faceUp = [...this.cards.values()].filter((c) => !(this.view.hand || []).some((x) => x.id === c.id));
+    this.composer.start("note", this.view, null, { faceUp });
+  }
+
+  onDiagramPick(kind, id) {
+    if (this.composer.open) {
+      this.composer.choose(kind, id);
+      return;
+    }
+  }
+
+  async submitComposer(what) {
+    this.composer.setBusy(true);
+    let ack;
+    if (what.mode === "play") {
+      ack = await this.connection.command("play_card", {
+        card: what.card.id,
+        target: what.target ? what.target.id : null,
+        text: what.text,
+        expected_version: null,
+      });
+    } else {
+      ack = await this.connection.command("add_threat", {
+        target: what.target.id,
+        card: what.card ? what.card.id : null,
+        suit: what.suit,
+        text: what.text,
+      });
+    }
+    if (!ack.ok) {
+      this.composer.setBusy(false);
+      const err = ack.error || {};
+      this.composer.showError(`${err.message || "Refused."}${ERROR_HELP[err.code] ? " " + ERROR_HELP[err.code] : ""}`);
+      announce(err.message || "Refused.");
+      return;
+    }
+    const playedWithoutThreat = what.mode === "play" && !what.target;
+    this.selected = null;
+    this.composer.close();
+    this.renderHand();
+    this.renderDiagram();
+    if (playedWithoutThreat) announce("Card played without a threat.");
+    const first = this.el.hand.querySelector("button.card-face");
+    if (first && what.mode === "play") first.focus({ preventScroll: true });
+  }
+
+  async start() {
+    const button = byId("start-game");
+    if (button) button.disabled = true;
+    this.reportError(await this.connection.command("start", {}));
+  }
+
+  async pass() {
+    this.reportError(await this.connection.command("pass", {}));
+  }
+
+  async vote(threatId, accept) {
+    this.voting.add(threatId);
+    renderVotes(this.el.votes, this.view, (id, a) => this.vote(id, a), this.voting);
+    const ack = await this.connection.command("vote", { threat: threatId, accept });
+    this.voting.delete(threatId);
+    if (!this.reportError(ack)) announce(`You voted ${accept ? "yes" : "no"} on ${threatId}.`);
+    renderVotes(this.el.votes, this.view, (id, a) => this.vote(id, a), this.voting);
+  }
+
+  async rate(threatId, likelihood, impact) {
+    const ack = await this.connection.command("rate", { threat: threatId, likelihood, impact });
+    if (!this.reportError(ack)) announce(`Rated ${threatId}: likelihood ${likelihood}, impact ${impact}.`);
+  }
+
+  async finishRating() {
+    this.reportError(await this.connection.command("finish_rating", {}));
+  }
+
+  async hostCommand(event, payload) {
+    this.reportError(await this.connection.command(event, payload || {}));
+  }
+
+  confirmHost(question, event) {
+    if (window.confirm(question)) this.hostCommand(event);
+  }
+}
+
+function copyField(label, value, id) {
+  const input = h("input", { type: "text", readonly: true, value, id, class: "copy-input", onfocus: (e) => e.target.select() });
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "ghost copy",
+      "aria-label": `Copy ${label}`,
+      onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(value);
+        } catch {
+          input.select();
+          document.execCommand("copy");
+        }
+        button.textContent = "Copied ✓";
+        setTimeout(() => (button.textContent = "Copy"), 1500);
+        announce(`${label} copied.`);
+      },
+    },
+    "Copy",
+  );
+  return h("div", { class: "copy-field" }, h("label", { for: id }, label), h("div", { class: "copy-row" }, input, button));
+}
+
+/** Which seat token to use for /play/<game>: the fragment's, else the one this browser kept. */
+export function seatToken(gameId, fromHash) {
+  if (fromHash) return fromHash;
+  const kept = loadSeat(gameId);
+  return kept ? kept.token : null;
+}
