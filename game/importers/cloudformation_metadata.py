@@ -19,13 +19,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from game.architecture import AttrValue, ComponentType
 from game.importers.documents import ModelError
+from game.importers.native import ID, NAME, TEXT, BoundarySchema, ComponentSchema, FlowSchema
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, attributes_of
 
 KEY: Final = "threatdeck"
 MAX_ITEMS: Final = 10_000
-ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", error="expected an id of letters, digits and _ . : - (at most 128)")
-NAME = validate.Length(min=1, max=200)
-TEXT = validate.Length(max=2_000)
 ACTOR_KINDS: Final = ("end_user", "staff", "partner", "anonymous", "service")
 
 
@@ -37,30 +35,12 @@ class _ActorSchema(Schema):
     boundary = fields.String(load_default=None, allow_none=True, validate=ID)
 
 
-class _ComponentSchema(Schema):
-    id = fields.String(required=True, validate=ID)
+class _ComponentSchema(ComponentSchema):
+    # A resource-level entry may leave the type to the template.
     type = fields.String(validate=validate.OneOf([t.value for t in ComponentType]))
-    name = fields.String(validate=NAME)
-    description = fields.String(load_default="", validate=TEXT)
-    boundary = fields.String(load_default=None, allow_none=True, validate=ID)
-    attributes = fields.Dict(keys=fields.String(), load_default=dict, validate=validate.Length(max=200))
 
 
-class _FlowSchema(Schema):
-    id = fields.String(validate=ID)
-    source = fields.String(required=True, validate=ID)
-    target = fields.String(required=True, validate=ID)
-    label = fields.String(load_default="", validate=validate.Length(max=200))
-    data_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DATA_CLASSES))
-    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FLOW_KINDS))
-    is_async = fields.Boolean(load_default=None, allow_none=True, data_key="async", truthy={True}, falsy={False})
-    attributes = fields.Dict(keys=fields.String(), load_default=dict, validate=validate.Length(max=50))
-
-
-class _BoundarySchema(Schema):
-    id = fields.String(required=True, validate=ID)
-    name = fields.String(validate=NAME)
-    description = fields.String(load_default="", validate=TEXT)
+class _BoundarySchema(BoundarySchema):
     members = fields.List(fields.String(validate=ID), load_default=list, validate=validate.Length(max=MAX_ITEMS))
 
 
@@ -72,7 +52,7 @@ class TemplateMetadata(Schema):
     default_boundary = fields.String(load_default=None, allow_none=True, validate=ID)
     actors = fields.List(fields.Nested(_ActorSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
     components = fields.List(fields.Nested(_ComponentSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
-    flows = fields.List(fields.Nested(_FlowSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
+    flows = fields.List(fields.Nested(FlowSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
     boundaries = fields.List(fields.Nested(_BoundarySchema), load_default=list, validate=validate.Length(max=1_000))
 
 

@@ -38,13 +38,17 @@ TEXT = validate.Length(max=2_000)
 NAME = validate.Length(min=1, max=200)
 
 
-class _BoundarySchema(Schema):
+class BoundarySchema(Schema):
+    """A trust boundary of the native format (reused by the template metadata)."""
+
     id = fields.String(required=True, validate=ID)
     name = fields.String(validate=NAME)
     description = fields.String(load_default="", validate=TEXT)
 
 
-class _ComponentSchema(Schema):
+class ComponentSchema(Schema):
+    """A component of the native format (reused by the template metadata)."""
+
     id = fields.String(required=True, validate=ID)
     type = fields.String(required=True, validate=validate.OneOf([t.value for t in ComponentType]))
     name = fields.String(validate=NAME)
@@ -53,7 +57,9 @@ class _ComponentSchema(Schema):
     attributes = fields.Dict(keys=fields.String(), load_default=dict, validate=validate.Length(max=200))
 
 
-class _FlowSchema(Schema):
+class FlowSchema(Schema):
+    """A data flow of the native format (reused by the template metadata)."""
+
     id = fields.String(validate=ID)
     source = fields.String(required=True, validate=ID)
     target = fields.String(required=True, validate=ID)
@@ -68,9 +74,9 @@ class _ModelSchema(Schema):
     threatdeck = fields.Integer(required=True, strict=True, validate=validate.Equal(1, error="expected 1 (the only format version)"))
     name = fields.String(required=True, validate=NAME)
     description = fields.String(load_default="", validate=TEXT)
-    boundaries = fields.List(fields.Nested(_BoundarySchema), load_default=list, validate=validate.Length(max=MAX_BOUNDARIES))
-    components = fields.List(fields.Nested(_ComponentSchema), required=True, validate=validate.Length(min=1, max=MAX_COMPONENTS))
-    flows = fields.List(fields.Nested(_FlowSchema), load_default=list, validate=validate.Length(max=MAX_FLOWS))
+    boundaries = fields.List(fields.Nested(BoundarySchema), load_default=list, validate=validate.Length(max=MAX_BOUNDARIES))
+    components = fields.List(fields.Nested(ComponentSchema), required=True, validate=validate.Length(min=1, max=MAX_COMPONENTS))
+    flows = fields.List(fields.Nested(FlowSchema), load_default=list, validate=validate.Length(max=MAX_FLOWS))
 
 
 def error_path(messages: Any, prefix: str = "") -> tuple[str, str]:
