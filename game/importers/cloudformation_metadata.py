@@ -20,7 +20,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from game.architecture import AttrValue, ComponentType
 from game.importers.documents import ModelError
 from game.importers.native import ID, NAME, TEXT, BoundarySchema, ComponentSchema, FlowSchema
-from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, attributes_of
+from game.vocabulary import FLOW_ATTRIBUTES, attributes_of
 
 KEY: Final = "threatdeck"
 MAX_ITEMS: Final = 10_000
