@@ -29,6 +29,10 @@ Decisions, in short (docs/formats/threat-dragon.md has the whole mapping):
 * Out-of-scope elements are kept, with a note in their description.
 * A flow with a loose end (drawn but not attached) is left out; its threats are
   still returned, with no element id.
+* An element whose ``data`` carries a ``threatdeck`` object (written by
+  threatdeck's own export, :mod:`game.exports.threat_dragon`) keeps the id,
+  type and attributes recorded there, so a model exported by threatdeck
+  imports back losslessly.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ from game.architecture import (
     SourceLocation,
 )
 from game.importers.documents import ModelError
-from game.vocabulary import FLOW_ATTRIBUTES, spec_for
+from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes, spec_for
 
 __all__ = ["CellRef", "ImportedThreat", "ThreatDragonModel", "from_document", "read_model", "threats_of"]
 
@@ -253,6 +257,17 @@ class _ThreatSchema(_Tolerant):
     threatId = _text()
 
 
+class _ThreatdeckSchema(_Tolerant):
+    """What threatdeck's export keeps in an element's ``data.threatdeck``, read back for a lossless round trip."""
+
+    id = _text()
+    type = _text()
+    attributes = fields.Dict(keys=fields.String(), allow_none=True, error_messages={"invalid": "expected an object"})
+    data_class = _text()
+    is_async = _Flag(allow_none=True, data_key="async")
+    kind = _text()
+
+
 class _ElementSchema(_Tolerant):
     """An element's properties: ``data`` of a v2 cell, or the v1 cell itself."""
 
@@ -275,6 +290,7 @@ class _ElementSchema(_Tolerant):
     isBidirectional = _flag()
     protocol = _text()
     threats = _list_of(_ThreatSchema, "threats")
+    threatdeck = _nested(_ThreatdeckSchema)
 
 
 class _PointSchema(_Tolerant):
@@ -494,6 +510,8 @@ class _Element:
     target: _End | None = None
     threats: list[tuple[str, Mapping[str, Any]]] = dataclasses.field(default_factory=list)
     id: str = ""
+    recorded: str | None = None
+    """The id threatdeck's export recorded in ``data.threatdeck``, when it is kept."""
 
     @property
     def cell(self) -> CellRef:
@@ -527,6 +545,17 @@ def _display_name(props: Mapping[str, Any], cell: Mapping[str, Any]) -> str:
         if name:
             return name
     return ""
+
+
+_RECORDED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:#>-]{0,255}$")
+"""Ids kept from ``data.threatdeck.id``: native ids, and the ``Source->Target#2`` ids of flows."""
+
+
+def _recorded_id(props: Mapping[str, Any]) -> str | None:
+    """The id threatdeck's export recorded on an element, when it is one threatdeck could have written."""
+    block = props.get("threatdeck") or {}
+    value = block.get("id")
+    return value if isinstance(value, str) and _RECORDED_ID.match(value) else None
 
 
 def _geometry(cell: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
@@ -666,16 +695,29 @@ class _Reader:
 
     # ---- building
 
+    def reserve(self, diagrams: list[list[_Element]]) -> None:
+        """Keep the ids threatdeck's export recorded, the first of each per kind; slugs avoid them."""
+        kept: dict[str, set[str]] = {"component": set(), "flow": set(), "boundary": set()}
+        for elements in diagrams:
+            for e in elements:
+                wanted = _recorded_id(e.props)
+                kind = "component" if e.td_type in _NODES else "flow" if e.td_type in _FLOWS else "boundary"
+                if wanted is not None and wanted not in kept[kind]:
+                    kept[kind].add(wanted)
+                    e.recorded = wanted
+                    self.taken.add(wanted)
+
     def build(self, diagrams: list[list[_Element]], title: str, description: str) -> ThreatDragonModel:
         components: list[Component] = []
         flows: list[Flow] = []
         boundaries: list[Boundary] = []
         cells: dict[str, CellRef] = {}
+        self.reserve(diagrams)
         for elements in diagrams:
             nodes = [e for e in elements if e.td_type in _NODES]
             fences = [e for e in elements if e.td_type in _BOUNDARIES]
             for e in nodes + fences:
-                e.id = self.claim(e.name, _slug(_DEFAULT_NAMES[e.td_type]))
+                e.id = e.recorded or self.claim(e.name, _slug(_DEFAULT_NAMES[e.td_type]))
                 cells[e.id] = e.cell
             for e in fences:
                 boundaries.append(Boundary(
@@ -694,8 +736,8 @@ class _Reader:
                 source, target = ends
                 if source is None or target is None:
                     continue  # drawn but not attached at both ends: there is nothing to connect
-                e.id = self.claim(e.name, f"{source.id}-to-{target.id}")
-                cells[e.id] = e.cell
+                e.id = e.recorded or self.claim(e.name, f"{source.id}-to-{target.id}")
+                cells.setdefault(e.id, e.cell)  # a recorded flow id may equal a component's
                 flows.extend(self.flows(e, source, target, cells))
         if not components:
             raise self.fail("detail.diagrams", "no actors, processes or stores in any diagram; nothing to threat-model")
@@ -730,6 +772,9 @@ class _Reader:
         attributes: dict[str, AttrValue] = {}
         provenance: dict[str, str] = {}
         fits = _FITS.get(ct)
+        recorded_type = self.recorded_type(e)
+        if recorded_type is not None:
+            ct, fits = recorded_type, None
         if fits:
             # the name decides; the description only when the name names no service
             for field in ("name", "description"):
@@ -749,6 +794,8 @@ class _Reader:
             except ValueError as exc:
                 raise self.fail(path, f"{exc} (for {attr})") from None
             provenance[attr] = path
+        for attr, (value, path) in self.recorded_attributes(e, ct).items():
+            attributes[attr], provenance[attr] = value, path  # what threatdeck recorded wins over the flags
         return Component(
             id=e.id,
             type=ct,
@@ -759,6 +806,51 @@ class _Reader:
             description=self.description(e),
             location=SourceLocation(self.source, path=e.path),
         )
+
+    def recorded_type(self, e: _Element) -> ComponentType | None:
+        """The component type threatdeck's export recorded, if any."""
+        block = e.props.get("threatdeck") or {}
+        value = block.get("type")
+        if not value:
+            return None
+        try:
+            return ComponentType(value)
+        except ValueError:
+            raise self.fail(f"{e.props_path}.threatdeck.type", f"unknown component type {value!r}") from None
+
+    def recorded_attributes(self, e: _Element, ct: ComponentType) -> dict[str, tuple[AttrValue, str]]:
+        """The attributes threatdeck's export recorded, checked against the type's vocabulary, with their paths."""
+        block = e.props.get("threatdeck") or {}
+        raw = block.get("attributes") or {}
+        where = f"{e.props_path}.threatdeck.attributes"
+        try:
+            checked = check_attributes(ct, raw)
+        except KeyError as exc:
+            raise self.fail(f"{where}.{exc.args[0]}", f"{ct.value} has no such attribute") from None
+        except ValueError as exc:
+            name, _, message = str(exc).partition(": ")
+            raise self.fail(f"{where}.{name}", message) from None
+        return {name: (value, f"{where}.{name}") for name, value in checked.items()}
+
+    def recorded_flow(self, e: _Element) -> tuple[dict[str, AttrValue], str | None, bool | None, str | None]:
+        """A flow's attributes, data class, timing and kind as threatdeck's export recorded them."""
+        block = e.props.get("threatdeck") or {}
+        where = f"{e.props_path}.threatdeck"
+        attributes: dict[str, AttrValue] = {}
+        for name, value in (block.get("attributes") or {}).items():
+            spec = FLOW_ATTRIBUTES.get(name)
+            if spec is None:
+                raise self.fail(f"{where}.attributes.{name}", "flows have no such attribute")
+            try:
+                attributes[name] = spec.check(value)
+            except ValueError as exc:
+                raise self.fail(f"{where}.attributes.{name}", str(exc)) from None
+        data_class, kind = block.get("data_class"), block.get("kind")
+        if data_class is not None and data_class not in DATA_CLASSES:
+            raise self.fail(f"{where}.data_class", "expected one of " + ", ".join(DATA_CLASSES))
+        if kind is not None and kind not in FLOW_KINDS:
+            raise self.fail(f"{where}.kind", "expected one of " + ", ".join(FLOW_KINDS))
+        return attributes, data_class, block.get("is_async"), kind
 
     def facts(self, e: _Element) -> Iterable[tuple[str, str, AttrValue, str]]:
         """(flag, attribute, value, path) for each flag the file states that means the same as an attribute."""
@@ -808,15 +900,18 @@ class _Reader:
                 attributes[attr] = FLOW_ATTRIBUTES[attr].check(value)
             except ValueError as exc:
                 raise self.fail(f"{e.props_path}.{flag}", f"{exc} (for {attr})") from None
+        recorded, data_class, is_async, kind = self.recorded_flow(e)
+        attributes.update(recorded)  # what threatdeck recorded wins over the flags
         location = SourceLocation(self.source, path=e.path)
-        forward = Flow(id=e.id, source=source.id, target=target.id, label=e.name,
-                       kind=_kind(source, target), attributes=attributes, location=location)
+        forward = Flow(id=e.id, source=source.id, target=target.id, label=e.name, data_class=data_class,
+                       is_async=is_async, kind=kind or _kind(source, target), attributes=attributes, location=location)
         if e.props.get("isBidirectional") is not True:
             return [forward]
         back_id = self.claim(f"{e.id}-reverse", f"{e.id}-reverse")
         cells[back_id] = e.cell
-        return [forward, Flow(id=back_id, source=target.id, target=source.id, label=e.name,
-                              kind=_kind(target, source), attributes=attributes, location=location)]
+        return [forward, Flow(id=back_id, source=target.id, target=source.id, label=e.name, data_class=data_class,
+                              is_async=is_async, kind=kind or _kind(target, source), attributes=attributes,
+                              location=location)]
 
     def threat(self, e: _Element, path: str, threat: Mapping[str, Any]) -> ImportedThreat:
         return ImportedThreat(

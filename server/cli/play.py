@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
                 fh.write(render("json", result_of(state, deck=deck)))
         except OSError as exc:
             return fail(f"{args.result}: {exc.strerror or exc}")
-    earlier = [] if backlog is None else [
+    earlier: list[dict[str, Any]] = [] if backlog is None else [
         {"key": t.key, "status": t.status.value, "mitigated_by": t.mitigated_by, "category": t.category,
          "component": t.component, "card": t.card, "reason": t.reason}
         for t in backlog.threats

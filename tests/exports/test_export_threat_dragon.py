@@ -1,0 +1,151 @@
+"""The OWASP Threat Dragon v2 export: schema-valid, drawn sensibly, and read back the same by our importer."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from exportkit import HERE, bot_result, bot_result_on, deck, example, hand_result, nine, no_nulls
+
+from game.backlog import carry_over
+from game.cards import Suit
+from game.exports.native import portable
+from game.exports.priorities import level
+from game.exports.threat_dragon import STRIDE_TYPES, layout, shape_of, threat_dragon_model
+from game.importers import load_architecture
+from game.importers.threat_dragon import read_model, threats_of
+from game.result import GameResult
+
+OURS = json.loads((HERE / "threat_dragon_v2_constraints.json").read_text(encoding="utf-8"))
+MODELS = ("before.yaml", "after.yaml", "before.sam.yaml", "after.sam.yaml")
+
+
+def results() -> list[GameResult]:
+    first = bot_result("before.yaml")
+    backlog = carry_over(first, example("after.yaml"), deck())
+    return [bot_result(m) for m in MODELS] + [bot_result_on(example("after.yaml"), baseline=example("before.yaml"), backlog=backlog)]
+
+
+def export(result: GameResult) -> dict[str, Any]:
+    # Through text, as a file would travel.
+    data: dict[str, Any] = json.loads(json.dumps(threat_dragon_model(result)))
+    return data
+
+
+@pytest.fixture(scope="module")
+def all_results() -> list[GameResult]:
+    return results()
+
+
+def test_validates_against_our_statement_of_the_v2_schema(all_results: list[GameResult]) -> None:
+    validator = jsonschema.Draft7Validator(OURS)
+    jsonschema.Draft7Validator.check_schema(OURS)
+    for result in all_results:
+        errors = sorted(validator.iter_errors(export(result)), key=lambda e: list(e.path))
+        assert [f"{list(e.path)}: {e.message}" for e in errors[:5]] == []
+
+
+def test_no_nulls_anywhere(all_results: list[GameResult]) -> None:
+    for result in all_results:
+        assert no_nulls(export(result)) == []
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_round_trip_gives_the_same_architecture(model: str) -> None:
+    result = bot_result(model)
+    back = load_architecture(json.dumps(export(result)), "exported.json")
+    assert back.source_format == "threat-dragon"
+    assert [(c.id, c.type) for c in back.components] == [(c.id, c.type) for c in result.architecture.components]
+    assert [(f.id, f.source, f.target) for f in back.flows] == [(f.id, f.source, f.target) for f in result.architecture.flows]
+    assert [c.boundary for c in back.components] == [c.boundary for c in result.architecture.components]
+    same = dataclasses.replace(portable(back), source_format=result.architecture.source_format)
+    assert same == result.architecture  # attributes, data classes, kinds, names and descriptions too
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_round_trip_gives_the_same_threats(model: str) -> None:
+    result = bot_result(model)
+    data = export(result)
+    got = threats_of(data, "exported.json")
+    assert len(got) == len(result.threats) > 0
+    by_title = {(t.element_id, t.title): t for t in got}
+    for t in result.threats:
+        imported = by_title[(t.component, f"{t.card_title} on {t.component}")]
+        assert Suit.parse(imported.category) is Suit(t.suit)
+        assert imported.category == STRIDE_TYPES[Suit(t.suit)]
+        assert imported.status == "Open"
+        assert imported.severity == level(t.risk)
+        assert imported.mitigation == t.mitigation
+        assert imported.description.startswith(t.text)
+        assert imported.score == (None if t.risk is None else f"{t.risk:.2f}")
+        assert imported.model_type == "STRIDE"
+    assert sorted(t.number for t in got if t.number is not None) == list(range(1, len(got) + 1))
+    assert len({t.threat_id for t in got}) == len(got)
+
+
+def test_threats_hang_on_their_element_and_flag_it(all_results: list[GameResult]) -> None:
+    for result in all_results:
+        data = export(result)
+        model = read_model(data, "exported.json")
+        cells = {c["id"]: c for c in data["detail"]["diagrams"][0]["cells"]}
+        for element_id, ref in model.cells.items():
+            cell = cells[ref.cell_id]
+            threats = cell["data"].get("threats", [])
+            assert cell["data"]["hasOpenThreats"] == any(t["status"] == "Open" for t in threats), element_id
+            if threats and cell["data"]["hasOpenThreats"]:
+                stroke = (cell["attrs"].get("body") or cell["attrs"].get("topLine") or cell["attrs"].get("line"))["stroke"]
+                assert stroke == "red"
+
+
+def test_earlier_threats_are_open_or_mitigated() -> None:
+    before = example("before.yaml")
+    first = hand_result(before, nine())
+    backlog = carry_over(first, example("after.yaml"), deck())
+    second = dataclasses.replace(hand_result(example("after.yaml"), []), carried=backlog.threats, scope=backlog.scope)
+    data = export(second)
+    threats = threats_of(data, "exported.json")
+    # Of the nine, the threats on components that still exist are there, mitigated; the others have no element left.
+    still_there = [(card, comp) for card, comp in nine() if example("after.yaml").has_component(comp)]
+    assert len(threats) == len(still_there) > 0
+    assert {t.status for t in threats} == {"Mitigated"}
+    assert {t.element_id for t in threats} == {comp for _, comp in still_there}
+
+
+def test_shapes_follow_the_component_types() -> None:
+    data = export(bot_result("after.yaml"))
+    arch = bot_result("after.yaml").architecture
+    cells = {c["data"]["threatdeck"]["id"]: c for c in data["detail"]["diagrams"][0]["cells"] if c["shape"] != "flow"}
+    for c in arch.components:
+        assert cells[c.id]["shape"] == shape_of(c.type)
+    assert shape_of(arch.component("Employee").type) == "actor"
+    assert shape_of(arch.component("PayslipsTable").type) == "store"
+    assert shape_of(arch.component("PayslipsFunction").type) == "process"
+
+
+def test_layout_is_deterministic_and_boxes_hold_their_members() -> None:
+    arch = bot_result("after.sam.yaml").architecture
+    places, boxes = layout(arch)
+    assert (places, boxes) == layout(arch)
+    assert export(bot_result("after.sam.yaml")) == export(bot_result("after.sam.yaml"))
+    spans = sorted(boxes.values())
+    for (x1, _, w1, _), (x2, _, _, _) in zip(spans, spans[1:]):
+        assert x1 + w1 < x2  # side by side, never overlapping
+    for c in arch.components:
+        x, y = places[c.id]
+        inside = [b for b, (bx, by, bw, bh) in boxes.items() if bx <= x and x + 100 <= bx + bw and by <= y <= by + bh]
+        assert inside == ([c.boundary] if c.boundary else [])
+
+
+def test_summary_and_counts() -> None:
+    result = bot_result("before.yaml")
+    data = export(result)
+    assert data["version"].startswith("2.")
+    assert data["summary"]["title"] == result.architecture.name
+    assert data["detail"]["threatTop"] == len(result.threats)
+    assert [c["name"] for c in data["detail"]["contributors"]] == list(result.settings.seats)
+    assert data["detail"]["diagrams"][0]["diagramType"] == "STRIDE"
