@@ -1,0 +1,302 @@
+"""The REST API under ``/api``: architectures, examples, decks, games, seats, exports, audit.
+
+Every body is validated with the schemas of :mod:`server.schemas`; every
+error is JSON (``{"error": {"code", "message", "field"}}``) through
+:mod:`server.errors`. The document describing it is served at
+``/api/openapi.json`` (:mod:`server.openapi`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from cards import available_decks, load_deck
+from game.priority import final_list
+from game.views import card_view
+from server import errors, tokens
+from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited
+from server.games import NewGame
+from server.runtime import Runtime
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+EXPORT_ALIASES = {"jira-csv": "jira", "azure-devops-csv": "azure-devops", "github-issues": "github"}
+"""The names the web client uses for some of :data:`game.exports.FORMATS`."""
+
+CREATING = {("POST", "api.upload"), ("POST", "api.create_game"), ("POST", "api.join")}
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["threatdeck"]
+    return rt
+
+
+def base_url() -> str:
+    """Where links point: the PUBLIC_URL setting, else the URL the request came in on."""
+    configured = current_app.config.get("PUBLIC_URL")
+    return (configured or request.host_url).rstrip("/")
+
+
+def seat_link(game_id: str, token: str) -> str:
+    """A seat's secret link; the token is in the fragment, which browsers never send to a server."""
+    return f"{base_url()}/play/{game_id}#token={token}"
+
+
+def _json_body() -> Any:
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise errors.ServerError("the body is not valid JSON", field="body") from None
+
+
+@bp.before_request
+def _limits() -> None:
+    rt = runtime()
+    ip = request.remote_addr or "?"
+    wait = rt.http_limiter.take(ip)
+    if wait == 0 and (request.method, request.endpoint) in CREATING:
+        wait = rt.create_limiter.take(ip)
+    if wait > 0:
+        raise RateLimited(f"too many requests; wait {wait:.1f}s", retry_after=wait)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --------------------------------------------------------------------------- service
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness: answers when the app is up."""
+    return jsonify({"ok": True, "service": "threatdeck"})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 document of this API."""
+    from server.openapi import document
+
+    return jsonify(document())
+
+
+# --------------------------------------------------------------------------- architectures
+
+
+@bp.post("/architectures")
+def upload() -> tuple[Response, int]:
+    """Upload a native model, CloudFormation/SAM template or Threat Dragon file (raw, multipart or JSON)."""
+    rt = runtime()
+    limit = int(rt.settings["MAX_UPLOAD_BYTES"])
+    filename = request.args.get("filename", "upload")[:200]
+    if request.mimetype == "multipart/form-data":
+        file = request.files.get("file")
+        if file is None:
+            raise errors.ServerError("send the model as the form field 'file'", field="file")
+        data: bytes | str = file.stream.read(limit + 1)
+        filename = (file.filename or filename)[:200]
+    elif request.mimetype == "application/json":
+        body = rt.schemas.upload.load(_json_body())
+        data, filename = body["document"], body["filename"]
+    else:
+        data = request.get_data(cache=False)
+    size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    if size > limit:
+        raise PayloadTooLarge(f"the model is larger than {limit:,} bytes", field="file")
+    if size == 0:
+        raise errors.ServerError("the upload is empty", field="file")
+    record, arch = rt.games.upload(data, filename)
+    return jsonify({
+        "id": record.id, "name": arch.name, "format": arch.source_format, "components": len(arch.components),
+        "flows": len(arch.flows), "boundaries": len(arch.boundaries), "expires_at": record.expires_at.isoformat(),
+    }), 201
+
+
+# --------------------------------------------------------------------------- examples and decks
+
+
+def _example(e: Any, with_document: bool) -> dict[str, Any]:
+    out = {"id": e.id, "name": e.name, "format": e.source_format, "components": e.components, "flows": e.flows,
+           "description": e.description}
+    if with_document:
+        out["document"] = e.document
+    return out
+
+
+@bp.get("/examples")
+def examples() -> Response:
+    """The built-in example architectures."""
+    return jsonify({"examples": [_example(e, False) for e in runtime().examples.all()]})
+
+
+@bp.get("/examples/<path:example_id>")
+def example(example_id: str) -> Response:
+    """One example, with its document."""
+    return jsonify(_example(runtime().examples.get(example_id), True))
+
+
+def _deck_summary(name: str) -> dict[str, Any]:
+    deck = load_deck(name)
+    suits: dict[str, int] = {}
+    for c in deck:
+        suits[c.suit.value] = suits.get(c.suit.value, 0) + 1
+    return {"name": deck.name, "title": deck.title, "description": deck.description, "cards": len(deck), "suits": suits}
+
+
+@bp.get("/decks")
+def decks() -> Response:
+    """The shipped decks."""
+    return jsonify({"decks": [_deck_summary(n) for n in available_decks()]})
+
+
+@bp.get("/decks/<name>")
+def deck(name: str) -> Response:
+    """One deck with every card (cards are public; who holds which is not)."""
+    if name not in available_decks():
+        raise NotFound(f"no deck {name[:64]!r}", field="deck")
+    out = _deck_summary(name)
+    out["card_list"] = [card_view(c) for c in load_deck(name)]
+    return jsonify(out)
+
+
+# --------------------------------------------------------------------------- games
+
+
+def _links(game_id: str) -> dict[str, str]:
+    return {"join_link": f"{base_url()}/join/{game_id}", "spectate_link": f"{base_url()}/watch/{game_id}"}
+
+
+@bp.post("/games")
+def create_game() -> tuple[Response, int]:
+    """A new game on an upload or an example; the caller is the facilitator (seat 0)."""
+    rt = runtime()
+    body = rt.schemas.create_game.load(_json_body())
+    if "architecture" in body:
+        arch, document = rt.games.architecture_of_upload(body["architecture"])
+    else:
+        arch, document = rt.games.architecture_of_example(rt.examples, body["example"])
+    baseline = None
+    if "baseline" in body:
+        baseline, _ = rt.games.architecture_of_upload(body["baseline"])
+    elif "baseline_example" in body:
+        baseline, _ = rt.games.architecture_of_example(rt.examples, body["baseline_example"])
+    live, seat, token = rt.games.create(NewGame(
+        architecture=arch, document=document, deck=body["deck"], facilitator=body["name"].strip(),
+        max_seats=body["seats"], bots=body["bots"], start_suit=body["start_suit"],
+        timing={k: v for k, v in body["timing"].items()}, baseline=baseline,
+    ))
+    return jsonify({
+        "game_id": live.id,
+        "version": live.version,
+        "facilitator": {"game_id": live.id, "seat": 0, "name": seat.name, "role": "facilitator", "token": token,
+                        "link": seat_link(live.id, token)},
+        **_links(live.id),
+        "expires_at": live.record.expires_at.isoformat(),
+    }), 201
+
+
+def _game_id(game_id: str) -> str:
+    if not tokens.GAME_ID_PATTERN.match(game_id):
+        raise NotFound("no such game", field="game")
+    return game_id
+
+
+@bp.get("/games/<game_id>")
+def game(game_id: str) -> Response:
+    """A game's public state: what a spectator sees."""
+    rt = runtime()
+    live, view = rt.games.view(_game_id(game_id), None, fresh=True)
+    humans = live.record.meta["humans"]
+    return jsonify({
+        "game_id": live.id, "version": live.version, "phase": live.state.phase.value,
+        "architecture": live.record.architecture_name, "deck": live.record.deck,
+        "seats": [{"seat": s.id, "name": s.name, "bot": s.bot, "present": s.present} for s in live.state.seats],
+        "free_seats": max(0, int(live.record.meta["max_seats"]) - len(humans)) if live.state.phase.value == "setup" else 0,
+        "view": view, **_links(live.id), "expires_at": live.record.expires_at.isoformat(),
+    })
+
+
+@bp.post("/games/<game_id>/seats")
+def join(game_id: str) -> tuple[Response, int]:
+    """Take the next free seat (before the game starts); returns the seat's secret link."""
+    rt = runtime()
+    body = rt.schemas.join.load(_json_body())
+    live, seat, token = rt.games.join(_game_id(game_id), body["name"], {"ip": request.remote_addr})
+    assert seat.seat is not None
+    return jsonify({"game_id": live.id, "seat": seat.seat, "name": seat.name, "role": seat.role, "token": token,
+                    "link": seat_link(live.id, token)}), 201
+
+
+@bp.get("/games/<game_id>/export")
+def export(game_id: str) -> Response:
+    """The game's result (the prioritised threat list, final once it has ended) in one of the export formats."""
+    from game.exports import FORMATS
+    from game.result import result_of
+
+    rt = runtime()
+    query = rt.schemas.export_query.load(request.args.to_dict())
+    live = rt.games.live(_game_id(game_id), fresh=True)
+    fmt = EXPORT_ALIASES.get(query["format"], query["format"])
+    stem = f"threatdeck-{live.id}"
+    if fmt == "csv":
+        return _download(_flat_csv(live.state), "text/csv; charset=utf-8", f"{stem}.csv")
+    chosen = FORMATS[fmt]
+    with rt.games.locked(live.id):
+        result = result_of(live.state, game_id=live.id)
+    return _download(chosen.render(result), chosen.media_type, chosen.filename(stem))
+
+
+def _flat_csv(state: Any) -> str:
+    """One row per threat of the final list, every field a column: for a spreadsheet."""
+    columns = ["rank", "threat_id", "category", "component", "target_kind", "card", "card_title", "text", "risk",
+               "likelihood", "impact", "agreement", "found_by", "judged_by", "reason", "mitigation"]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(columns)
+    for t in final_list(state):
+        row = t.to_dict()
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells that start with these as formulas: make them text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/games/<game_id>/audit")
+def audit(game_id: str) -> Response:
+    """Who did what when, including refusals: for the facilitator (``Authorization: Bearer <token>``)."""
+    rt = runtime()
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    try:
+        member = rt.games.authenticate(token)
+    except InvalidToken:
+        raise InvalidToken("send the facilitator's token as 'Authorization: Bearer <token>'") from None
+    if member.game_id != _game_id(game_id) or member.role != "facilitator":
+        raise Forbidden("only the game's facilitator can read its audit trail")
+    lines = [{"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "detail": a.detail}
+             for a in rt.repo.audit(game_id)]
+    return jsonify({"game_id": game_id, "audit": lines})
+
+

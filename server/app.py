@@ -1,0 +1,119 @@
+"""The app factory and the module-level Socket.IO object.
+
+``create_app(config)`` is the only way in: it reads the settings, opens the
+database (migrating it unless ``AUTO_MIGRATE`` is off), wires the REST API,
+the web client and the socket handlers, and starts the background clock.
+Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+from socketio.packet import Packet
+
+from server import config as config_module
+from server import fastjson
+
+log = logging.getLogger("threatdeck")
+
+socketio = SocketIO()
+"""The Socket.IO server; bound to an app (and its async mode) by :func:`create_app`."""
+
+
+class TextPacket(Packet):
+    """Socket.IO packets without binary attachments.
+
+    The protocol is JSON only; the default packet walks every nested value of
+    every payload looking for ``bytes``, which costs more than encoding a view.
+    """
+
+    uses_binary_events = False
+
+
+RESERVED_EVENTS = frozenset({"*", "connect", "disconnect", "connect_error"})
+
+
+def harden(server: Any) -> None:
+    """Refuse event names a client must not send before python-socketio dispatches them, and drop
+    packets it cannot decode (logged as a warning, without a traceback).
+
+    A client-sent event named ``*``, ``connect`` or ``disconnect`` would reach
+    those handlers with the wrong arguments, and an event "name" that is not a
+    string (``[{}, …]``) fails the handler lookup; both are renamed to an
+    unknown event, which the catch-all handler refuses with ``unknown_event``.
+    """
+    original = server._handle_event
+
+    def _handle_event(eio_sid: str, namespace: str, id: Any, data: Any) -> Any:
+        if not isinstance(data, list) or not data:
+            data = ["(no event name)"]
+        elif not isinstance(data[0], str) or data[0] in RESERVED_EVENTS:
+            data = ["(reserved or invalid event name)", *data[1:]]
+        return original(eio_sid, namespace, id, data)
+
+    server._handle_event = _handle_event
+    original_message = server._handle_eio_message
+
+    def _handle_eio_message(eio_sid: str, data: Any) -> Any:
+        try:
+            return original_message(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            # A packet python-socketio cannot decode (bad JSON, a 400-digit number): drop it.
+            log.warning("dropped a malformed Socket.IO packet from %s: %s", eio_sid, str(exc)[:80])
+            return None
+
+    server._handle_eio_message = _handle_eio_message
+    server.eio.on("message", _handle_eio_message)  # engine.io holds the bound method it was given
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A new app; ``config`` overrides the environment (see :mod:`server.config`)."""
+    from server import api, errors, sockets, web
+    from server.runtime import Runtime
+
+    settings = config_module.load(config)
+    app = Flask("server", static_folder=None)
+    app.config.from_mapping(settings)
+    # Room for multipart overhead around the largest accepted upload.
+    app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) + 64 * 1024
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if settings["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(settings["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    runtime = Runtime.build(app.config, socketio)
+    app.extensions["threatdeck"] = runtime
+    errors.register(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
+
+    cors = settings["CORS_ORIGINS"]
+    socketio.init_app(
+        app,
+        async_mode=settings["ASYNC_MODE"],
+        message_queue=settings["REDIS_URL"] or None,
+        channel="threatdeck",
+        manage_session=False,
+        serializer=TextPacket,
+        json=fastjson,
+        max_http_buffer_size=int(settings["MAX_EVENT_BYTES"]),
+        ping_interval=int(settings["PING_INTERVAL"]),
+        ping_timeout=int(settings["PING_TIMEOUT"]),
+        cors_allowed_origins=[o.strip() for o in cors.split(",")] if cors else None,
+        always_connect=True,
+        namespaces=["/"],
+        logger=False,
+        engineio_logger=False,
+    )
+    harden(socketio.server)
+    if settings["BACKGROUND_TASKS"]:
+        runtime.start_background(socketio)
+    log.info("threatdeck app ready (async mode %s, database %s)", settings["ASYNC_MODE"], runtime.describe_database())
+    return app

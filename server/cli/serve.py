@@ -1,0 +1,136 @@
+"""``threatdeck serve``: run the web app and the real-time game server.
+
+The async mode is chosen here, and the standard library is monkey-patched for
+gevent or eventlet *before* the app (Flask, SQLAlchemy, python-socketio) is
+imported. gevent is the default: see docs/server.md for why not eventlet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+MODES = ("gevent", "eventlet", "threading")
+
+
+def register(sub: Any) -> None:
+    """Add the ``serve`` subcommand."""
+    p = sub.add_parser(
+        "serve",
+        help="run the game server (web app, REST API and Socket.IO)",
+        description="Serve threatdeck. With no options: http://127.0.0.1:8000, SQLite in ./data, gevent.",
+    )
+    p.add_argument("--host", default=os.environ.get("THREATDECK_HOST", "127.0.0.1"),
+                   help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("THREATDECK_PORT", "8000")),
+                   help="port to listen on (default: 8000)")
+    p.add_argument("--database", metavar="URL", default=None,
+                   help="SQLAlchemy database URL (default: $DATABASE_URL, else SQLite in the data folder)")
+    p.add_argument("--redis", metavar="URL", default=None,
+                   help="Redis URL for the message queue shared by several processes (default: $REDIS_URL)")
+    p.add_argument("--data-dir", metavar="DIR", default=None,
+                   help="folder for the SQLite database and secret key (default: $THREATDECK_DATA_DIR or ./data)")
+    p.add_argument("--async-mode", choices=MODES, default=os.environ.get("THREATDECK_ASYNC_MODE", "gevent"),
+                   help="concurrency model (default: gevent; eventlet is supported; threading for development)")
+    p.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    p.add_argument("--log-level", default=os.environ.get("THREATDECK_LOG_LEVEL", "INFO"),
+                   choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="logging level (default: INFO)")
+    p.set_defaults(func=run)
+
+
+def patch(mode: str) -> None:
+    """Monkey-patch the standard library for the async mode; must run before the app is imported."""
+    if mode == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+        # psycopg 3 waits on sockets through the patched selectors, so it yields to other greenlets.
+    elif mode == "eventlet":
+        import eventlet  # prints eventlet's own deprecation warning: left visible on purpose
+
+        eventlet.monkey_patch()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Patch, build the app, serve until interrupted."""
+    patch(args.async_mode)
+    import logging
+
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not args.access_log:
+        for name in ("geventwebsocket.handler", "werkzeug", "eventlet.wsgi.server"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    from server import create_app, socketio
+    from server.config import ConfigError
+
+    config: dict[str, Any] = {"ASYNC_MODE": args.async_mode}
+    if args.database:
+        config["DATABASE_URL"] = args.database
+    if args.redis:
+        config["REDIS_URL"] = args.redis
+    if args.data_dir:
+        config["DATA_DIR"] = args.data_dir
+    try:
+        app = create_app(config)
+    except ConfigError as exc:
+        print(f"threatdeck: {exc}", file=sys.stderr)
+        return 2
+    runtime = app.extensions["threatdeck"]
+    print(
+        f"threatdeck: serving http://{args.host}:{args.port}/ "
+        f"(async mode {args.async_mode}, database {runtime.describe_database()}"
+        f"{', message queue ' + runtime.describe_redis() if app.config.get('REDIS_URL') else ''}; Ctrl-C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        serve(app, socketio, args)
+    except OSError as exc:
+        print(f"threatdeck: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        runtime.stop()
+    return 0
+
+
+def listener(host: str, port: int) -> Any:
+    """The listening socket, with TCP_NODELAY (inherited by accepted sockets on Linux).
+
+    Socket.IO sends many small frames; with Nagle's algorithm on, a frame
+    written while the previous one is unacknowledged waits for the peer's
+    delayed ACK (40 ms on Linux).
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)  # green under gevent/eventlet (patched)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
+
+
+def serve(app: Any, socketio: Any, args: argparse.Namespace) -> None:
+    """Serve until interrupted, the way Flask-SocketIO's ``run`` does, on a TCP_NODELAY listener."""
+    if args.async_mode == "gevent":
+        from gevent import pywsgi
+        from geventwebsocket.handler import WebSocketHandler
+
+        server = pywsgi.WSGIServer(listener(args.host, args.port), app, handler_class=WebSocketHandler,
+                                   log=None if not args.access_log else "default")
+        server.serve_forever()
+    elif args.async_mode == "eventlet":
+        import eventlet.wsgi
+
+        eventlet.wsgi.server(listener(args.host, args.port), app, log_output=args.access_log)
+    else:
+        socketio.run(app, host=args.host, port=args.port, log_output=args.access_log,
+                     allow_unsafe_werkzeug=True, use_reloader=False)

@@ -1,0 +1,178 @@
+"""The server's settings: defaults, environment variables and an explicit mapping.
+
+Precedence, highest first: the mapping given to :func:`server.create_app`, the
+environment, the defaults below. Every setting has one name in the Flask config
+(``app.config[NAME]``) and, where it is read from the environment, one variable.
+
+Nothing here touches the network; :func:`load` only reads (and, for the secret
+key, may write one file in the data folder).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ASYNC_MODES = ("gevent", "eventlet", "threading")
+"""The async modes the server supports; gevent is the serving default (see docs/server.md)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """One setting: its default, the environment variable that overrides it and how to parse it."""
+
+    name: str
+    """Key in ``app.config``."""
+    default: Any
+    """Value when neither the mapping nor the environment sets it."""
+    env: str | None
+    """Environment variable, or None when the setting is only for code and tests."""
+    parse: type = str
+    """How to read the environment's string: str, int, float or bool."""
+    doc: str = ""
+    """One line for docs/server.md."""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", None, "DATABASE_URL", str,
+            "SQLAlchemy URL; default sqlite:///<data dir>/threatdeck.db; 'memory://' keeps games in memory (tests)"),
+    Setting("REDIS_URL", None, "REDIS_URL", str,
+            "turns on Flask-SocketIO's message queue so several processes share rooms"),
+    Setting("DATA_DIR", "data", "THREATDECK_DATA_DIR", str, "folder for the SQLite database and the secret key"),
+    Setting("SECRET_KEY", None, "SECRET_KEY", str, "Flask secret; generated and kept in <data dir>/secret_key when unset"),
+    Setting("ASYNC_MODE", "threading", "THREATDECK_ASYNC_MODE", str,
+            "gevent, eventlet or threading; `threatdeck serve` defaults to gevent"),
+    Setting("AUTO_MIGRATE", True, "THREATDECK_AUTO_MIGRATE", bool, "apply Alembic migrations when the app starts"),
+    Setting("BACKGROUND_TASKS", True, "THREATDECK_BACKGROUND_TASKS", bool,
+            "run the clock (turn deadlines) and the expiry sweeper"),
+    Setting("SQLITE_SYNCHRONOUS", "NORMAL", "THREATDECK_SQLITE_SYNCHRONOUS", str,
+            "SQLite PRAGMA synchronous: NORMAL survives a crash of the process, FULL also a power cut"),
+    Setting("SNAPSHOT_EVERY", 20, "THREATDECK_SNAPSHOT_EVERY", int,
+            "store the whole state every N commands (and at every change of phase); the log has the rest"),
+    Setting("PUBLIC_URL", None, "THREATDECK_PUBLIC_URL", str,
+            "base of the links handed out (default: the URL the request came in on)"),
+    Setting("CORS_ORIGINS", None, "THREATDECK_CORS_ORIGINS", str,
+            "comma-separated origins allowed to open a socket; default: same origin only"),
+    Setting("TRUSTED_PROXIES", 0, "THREATDECK_TRUSTED_PROXIES", int,
+            "how many reverse proxies set X-Forwarded-For (for per-IP limits)"),
+    Setting("WEB_DIST", None, "THREATDECK_WEB_DIST", str, "built web client to serve at / (default: web/dist)"),
+    Setting("EXAMPLES_DIR", None, "THREATDECK_EXAMPLES_DIR", str,
+            "folder of built-in example architectures (default: the repository's examples/)"),
+    # limits
+    Setting("MAX_UPLOAD_BYTES", 1024 * 1024, "THREATDECK_MAX_UPLOAD_BYTES", int, "largest architecture upload"),
+    Setting("MAX_ARCHITECTURE_COMPONENTS", 500, "THREATDECK_MAX_COMPONENTS", int,
+            "most components an architecture played in a game may have"),
+    Setting("MAX_EVENT_BYTES", 16 * 1024, "THREATDECK_MAX_EVENT_BYTES", int, "largest Socket.IO message"),
+    Setting("MAX_THREAT_TEXT", 500, "THREATDECK_MAX_THREAT_TEXT", int, "longest threat text, in characters"),
+    Setting("MAX_NAME", 40, "THREATDECK_MAX_NAME", int, "longest player name"),
+    Setting("RATE_EVENTS_PER_SECOND", 20.0, "THREATDECK_RATE_EVENTS", float, "socket events refilled per second"),
+    Setting("RATE_EVENTS_BURST", 60, "THREATDECK_RATE_EVENTS_BURST", int, "socket events a connection may send at once"),
+    Setting("RATE_HTTP_PER_SECOND", 5.0, "THREATDECK_RATE_HTTP", float, "API requests refilled per second, per IP"),
+    Setting("RATE_HTTP_BURST", 120, "THREATDECK_RATE_HTTP_BURST", int, "API requests an IP may send at once"),
+    Setting("RATE_CREATE_PER_MINUTE", 30.0, "THREATDECK_RATE_CREATE", float,
+            "uploads and new games refilled per minute, per IP"),
+    Setting("RATE_CREATE_BURST", 30, "THREATDECK_RATE_CREATE_BURST", int, "uploads and new games an IP may make at once"),
+    Setting("MAX_CONNECTIONS_PER_IP", 200, "THREATDECK_MAX_CONNECTIONS_PER_IP", int, "open sockets per IP"),
+    # time
+    Setting("GAME_TTL", 7 * 24 * 3600, "GAME_TTL", int, "seconds without a move after which a game is deleted"),
+    Setting("UPLOAD_TTL", 24 * 3600, "THREATDECK_UPLOAD_TTL", int, "seconds an uploaded architecture is kept unused"),
+    Setting("EXPIRY_INTERVAL", 60.0, "THREATDECK_EXPIRY_INTERVAL", float, "seconds between expiry sweeps"),
+    Setting("TICK_INTERVAL", 1.0, "THREATDECK_TICK_INTERVAL", float, "seconds between clock ticks for turn deadlines"),
+    Setting("PING_INTERVAL", 10, "THREATDECK_PING_INTERVAL", int, "Engine.IO ping interval (seconds)"),
+    Setting("PING_TIMEOUT", 20, "THREATDECK_PING_TIMEOUT", int, "Engine.IO ping timeout (seconds)"),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class ConfigError(ValueError):
+    """A setting has a value the server cannot use; the message names it."""
+
+
+def _parse(setting: Setting, raw: Any) -> Any:
+    if raw is None:
+        return None
+    if setting.parse is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{setting.name}: expected true or false, got {raw!r}")
+    if setting.parse in (int, float):
+        try:
+            return setting.parse(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{setting.name}: expected a number, got {raw!r}") from None
+    return str(raw)
+
+
+def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """All settings, resolved: mapping over environment over defaults.
+
+    Keys of ``mapping`` that are not settings (``TESTING``, Flask's own) are passed through.
+    """
+    env = os.environ if environ is None else environ
+    given = dict(mapping or {})
+    out: dict[str, Any] = {}
+    for s in SETTINGS:
+        if s.name in given:
+            out[s.name] = _parse(s, given.pop(s.name))
+        elif s.env and env.get(s.env) not in (None, ""):
+            out[s.name] = _parse(s, env[s.env])
+        else:
+            out[s.name] = s.default
+    out.update(given)
+    if out["ASYNC_MODE"] not in ASYNC_MODES:
+        raise ConfigError(f"ASYNC_MODE: expected one of {', '.join(ASYNC_MODES)}, got {out['ASYNC_MODE']!r}")
+    data_dir = Path(out["DATA_DIR"])
+    out["DATA_DIR"] = str(data_dir)
+    if not out["DATABASE_URL"]:
+        out["DATABASE_URL"] = f"sqlite:///{(data_dir / 'threatdeck.db').resolve()}"
+    for name in ("MAX_UPLOAD_BYTES", "MAX_EVENT_BYTES", "MAX_THREAT_TEXT", "MAX_NAME", "GAME_TTL"):
+        if out[name] <= 0:
+            raise ConfigError(f"{name}: must be positive, got {out[name]!r}")
+    if not out.get("SECRET_KEY"):
+        out["SECRET_KEY"] = persistent_secret(data_dir) if not out.get("TESTING") else secrets.token_hex(32)
+    return out
+
+
+def uses_data_dir(config: Mapping[str, Any]) -> bool:
+    """Whether the database lives in the data folder (the embedded default)."""
+    url = str(config["DATABASE_URL"])
+    return url.startswith("sqlite:///") and url != "sqlite:///:memory:"
+
+
+def persistent_secret(data_dir: Path) -> str:
+    """The secret key kept in ``<data dir>/secret_key``, created (mode 0600) on first use."""
+    path = data_dir / "secret_key"
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        if text:
+            return text
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = data_dir / f".secret_key.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    try:
+        os.link(tmp, path)  # atomic: the first process to start wins, the others read its key
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+    finally:
+        tmp.unlink()
+    return key
+
+
+def setting(name: str) -> Setting:
+    """The definition of one setting (for docs and tests)."""
+    return _BY_NAME[name]

@@ -1,0 +1,96 @@
+"""Database engines: one per app, made by the app factory, never at import time.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout and foreign
+keys on; PostgreSQL goes through psycopg 3 (``postgresql+psycopg://``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from server import fastjson
+
+log = logging.getLogger(__name__)
+
+MEMORY_URL = "memory://"
+"""The database URL that selects the in-memory repository (tests)."""
+
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+LOCK_KEY = 0x7468_6465_636B  # "thdeck": any fixed number, the same in every process
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgres://`` and ``postgresql://`` and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether the URL names an SQLite database."""
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, synchronous: str = "NORMAL") -> sa.Engine:
+    """An engine for the URL; for SQLite, the folder is created and the pragmas set on every connection."""
+    url = normalise_url(url)
+    if is_sqlite(url):
+        sync = synchronous.upper()
+        if sync not in SYNCHRONOUS:
+            raise ValueError(f"SQLITE_SYNCHRONOUS: expected one of {', '.join(SYNCHRONOUS)}, got {synchronous!r}")
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                  json_serializer=fastjson.dumps, json_deserializer=fastjson.loads)
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA synchronous={sync}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800,
+                            json_serializer=fastjson.dumps, json_deserializer=fastjson.loads)
+
+
+@contextlib.contextmanager
+def migration_lock(engine: sa.Engine) -> Iterator[None]:
+    """Hold a lock across processes while migrating, so servers starting together don't race.
+
+    PostgreSQL: a session advisory lock; SQLite: an ``flock`` on a file beside the database.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database + ".migrate-lock")
+    with open(lock_path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,0 +1,202 @@
+"""Every error a client can see, and the one place they become JSON.
+
+The engine raises :class:`game.errors.GameError`, importers raise
+:class:`game.importers.ModelError`, marshmallow raises ``ValidationError``
+and the server raises the :class:`ServerError` family below. :func:`to_body`
+turns any of them into ``{"error": {"code", "message", "field"}}`` with an
+HTTP status; :func:`register` installs that for the REST API and the socket
+handlers use :func:`socket_error` for their acknowledgements. Anything else is
+a bug: it is logged with its traceback and the client gets a generic
+``internal`` error without one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from game import errors as game_errors
+from game.importers import ModelError
+
+log = logging.getLogger("threatdeck.errors")
+
+
+class ServerError(Exception):
+    """Base of the server's own refusals; ``code`` is stable, ``status`` is the HTTP status."""
+
+    code = "server_error"
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(ServerError):
+    """No such game, upload, example, deck or export (or it has expired)."""
+
+    code = "not_found"
+    status = 404
+
+
+class InvalidToken(ServerError):
+    """The token does not belong to any seat of any live game."""
+
+    code = "invalid_token"
+    status = 403
+
+
+class Forbidden(ServerError):
+    """The sender is known but may not do this: a spectator acting, a player acting for another seat."""
+
+    code = "forbidden"
+    status = 403
+
+
+class NotJoined(ServerError):
+    """A command came on a connection that has not joined a game with a token."""
+
+    code = "not_joined"
+    status = 403
+
+
+class SeatsFull(ServerError):
+    """Every seat of the game is taken."""
+
+    code = "seats_full"
+    status = 409
+
+
+class AlreadyStarted(ServerError):
+    """Seats can only be taken before the facilitator starts the game."""
+
+    code = "already_started"
+    status = 409
+
+
+class Conflict(ServerError):
+    """The game kept changing under the command; the client should retry."""
+
+    code = "conflict"
+    status = 409
+
+
+class RateLimited(ServerError):
+    """Too many requests or events; wait ``retry_after`` seconds."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PayloadTooLarge(ServerError):
+    """A body or event is larger than the configured limit."""
+
+    code = "payload_too_large"
+    status = 413
+
+
+_GAME_STATUS: dict[type[game_errors.GameError], int] = {
+    game_errors.InvalidSetup: 422,
+    game_errors.InvalidCommand: 422,
+    game_errors.StaleState: 409,
+    game_errors.NotFacilitator: 403,
+    game_errors.SeatRemoved: 403,
+}
+
+
+def status_of(exc: BaseException) -> int:
+    """The HTTP status for an error (500 for anything unexpected)."""
+    if isinstance(exc, ServerError):
+        return exc.status
+    if isinstance(exc, game_errors.GameError):
+        for cls in type(exc).__mro__:
+            if cls in _GAME_STATUS:
+                return _GAME_STATUS[cls]
+        return 409
+    if isinstance(exc, ModelError):
+        return 422
+    if isinstance(exc, ValidationError):
+        return 400
+    if isinstance(exc, HTTPException):
+        return exc.code or 500
+    return 500
+
+
+def _first_field(messages: Any, prefix: str = "") -> tuple[str | None, str]:
+    """The first offending field of a marshmallow error tree, and its first message."""
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                path = prefix or ""
+            field, message = _first_field(value, path)
+            return (field or None), message
+    if isinstance(messages, list) and messages:
+        if all(isinstance(m, str) for m in messages):
+            return (prefix or None), str(messages[0])
+        return _first_field(messages[0], prefix)
+    return (prefix or None), str(messages)
+
+
+def error_dict(exc: BaseException) -> dict[str, Any]:
+    """``{"code", "message", "field"}`` for a known error; a generic ``internal`` error otherwise."""
+    if isinstance(exc, ServerError):
+        return {"code": exc.code, "message": exc.message, "field": exc.field}
+    if isinstance(exc, game_errors.GameError):
+        return {"code": exc.code, "message": exc.message, "field": None}
+    if isinstance(exc, ModelError):
+        return {"code": "invalid_model", "message": str(exc), "field": exc.path or None}
+    if isinstance(exc, ValidationError):
+        field, message = _first_field(exc.messages)
+        return {"code": "invalid_request", "message": f"{field}: {message}" if field else message, "field": field}
+    if isinstance(exc, HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+        return {"code": code, "message": exc.description or exc.name, "field": None}
+    return {"code": "internal", "message": "internal error; it has been logged", "field": None}
+
+
+def expected(exc: BaseException) -> bool:
+    """Whether the error is a refusal we mean to give (not a bug)."""
+    return isinstance(exc, (ServerError, game_errors.GameError, ModelError, ValidationError))
+
+
+def socket_error(exc: BaseException) -> dict[str, Any]:
+    """The acknowledgement for a refused socket event: ``{"ok": false, "error": {...}}``.
+
+    Unexpected exceptions are logged here with their traceback, and never sent.
+    """
+    if not expected(exc):
+        log.error("unhandled error in socket event", exc_info=exc)
+    body: dict[str, Any] = {"ok": False, "error": error_dict(exc)}
+    if isinstance(exc, RateLimited):
+        body["error"]["retry_after"] = round(exc.retry_after, 3)
+    return body
+
+
+def http_response(exc: BaseException) -> tuple[Response, int]:
+    """The JSON response for an error raised while serving a request."""
+    status = status_of(exc)
+    if status >= 500 and not isinstance(exc, HTTPException):
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    response = jsonify({"error": error_dict(exc)})
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    return response, status
+
+
+def register(app: Flask) -> None:
+    """Answer every error the app raises with JSON: the single mapping for the REST API."""
+
+    @app.errorhandler(Exception)
+    def _any(exc: Exception) -> tuple[Response, int]:
+        return http_response(exc)

@@ -1,0 +1,522 @@
+"""The games this server holds: create, seat, and run every command through one path.
+
+Every change to a game, from a player, the facilitator, a bot or the clock,
+goes through :meth:`Games.submit`, which has one shape:
+
+    load (this process's copy, or the database) → engine.apply → commit
+    (version-checked, with the command log and audit lines) → publish
+
+and publishing happens only after the commit returned. Within a process a
+game's commands are serialised by a lock (so broadcasts leave in version
+order); across processes the version check makes the loser reload and retry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from cards import InvalidCardData, load_deck
+from game import engine
+from game.architecture import Architecture
+from game.bots import next_bot_command
+from game.cards import Suit
+from game.commands import Command, Tick
+from game.errors import GameError, InvalidSetup, InvalidSnapshot, StaleState
+from game.events import Event
+from game.importers import ModelError, load_architecture
+from game.state import GameState, Phase, SeatSpec, Settings
+from game.threats import ThreatStatus
+from server import codec, tokens
+from server.errors import AlreadyStarted, Conflict, InvalidToken, NotFound, SeatsFull
+from server.examples import Examples
+from server.views import ViewBuilder
+from server.repository import (
+    AuditRecord,
+    Change,
+    CommandRecord,
+    DuplicateCommand,
+    GameRecord,
+    GameRepository,
+    SeatRecord,
+    SeatTaken,
+    UploadRecord,
+)
+
+log = logging.getLogger("threatdeck.games")
+
+MAX_ATTEMPTS = 5
+"""How often a command is retried after losing a version race."""
+MAX_BOT_STEPS = 200
+"""Most bot commands run after one human command (a whole bot-only trick round and its votes)."""
+CACHE_SIZE = 500
+"""Games kept in memory per process (each with its views: a few hundred KB late in a game)."""
+
+
+def epoch(value: dt.datetime) -> float:
+    """Seconds since the epoch: the clock commands carry."""
+    return value.timestamp()
+
+
+def at(seconds: float) -> dt.datetime:
+    """A clock value back as a UTC datetime."""
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+
+
+@dataclasses.dataclass(frozen=True)
+class Member:
+    """Who sends a command: a seat, authenticated by its token."""
+
+    game_id: str
+    seat: int
+    role: str
+    """``player`` or ``facilitator``."""
+    name: str
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names them."""
+        return f"seat {self.seat} ({self.name}){' facilitator' if self.role == 'facilitator' else ''}"
+
+
+@dataclasses.dataclass
+class Live:
+    """A game as this process last saw it."""
+
+    record: GameRecord
+    """The row as loaded (static parts: id, deck, architecture, meta, created_at)."""
+    version: int
+    state: GameState
+    client_ids: dict[str, int]
+    """Client ids already in the log, with the version each produced."""
+    writer: codec.SnapshotWriter = dataclasses.field(default_factory=codec.SnapshotWriter)
+    last_views: dict[int | None, tuple[int, dict[str, Any]]] = dataclasses.field(default_factory=dict)
+    """The last view broadcast to each seat (None: spectators), for patches."""
+    views: ViewBuilder = dataclasses.field(default_factory=ViewBuilder)
+    """Builds this game's views, reusing what did not change."""
+    snapshot_version: int = 0
+    """The version of the last snapshot stored."""
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What became of a submitted command."""
+
+    game_id: str
+    version: int
+    """The game's version afterwards."""
+    applied: bool
+    """False when nothing changed (a Tick with nothing due) or the command was a retry."""
+    duplicate: bool = False
+    """The client id was already in the log: the command had been applied before."""
+    events: tuple[Event, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class NewGame:
+    """What a new game is played on, and how."""
+
+    architecture: Architecture
+    document: str
+    deck: str
+    facilitator: str
+    max_seats: int
+    bots: int = 0
+    start_suit: str | None = None
+    timing: Mapping[str, float | None] = dataclasses.field(default_factory=dict)
+    baseline: Architecture | None = None
+    """A delta game: the previous version of the architecture."""
+
+
+Publisher = Callable[[Live, Sequence[Event]], None]
+
+
+def next_deadline(state: GameState) -> float | None:
+    """When the engine next needs the clock to tick, if ever."""
+    if state.phase in (Phase.SETUP, Phase.ENDED):
+        return None
+    times = [t for t in (state.turn_deadline, state.play_deadline, state.rating_deadline) if t is not None]
+    times.extend(t.vote_deadline for t in state.threats if t.status is ThreatStatus.VOTING and t.vote_deadline is not None)
+    return min(times) if times else None
+
+
+class Games:
+    """Every game: a repository, a per-process cache, and the one path commands take."""
+
+    def __init__(
+        self,
+        repo: GameRepository,
+        *,
+        ttl: float,
+        upload_ttl: float,
+        max_components: int,
+        snapshot_every: int = 20,
+        publish: Publisher | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.repo = repo
+        self.ttl = ttl
+        self.upload_ttl = upload_ttl
+        self.max_components = max_components
+        self.snapshot_every = max(1, snapshot_every)
+        self.publish: Publisher = publish or (lambda live, events: None)
+        self.clock = clock
+        self._cache: OrderedDict[str, Live] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._locks = [threading.RLock() for _ in range(256)]
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def locked(self, game_id: str) -> Iterator[None]:
+        """Hold the game's lock (striped: games share 256 locks)."""
+        lock = self._locks[hash(game_id) % len(self._locks)]
+        with lock:
+            yield
+
+    def _remember(self, live: Live) -> Live:
+        with self._cache_lock:
+            self._cache[live.id] = live
+            self._cache.move_to_end(live.id)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return live
+
+    def forget(self, game_id: str) -> None:
+        """Drop this process's copy (it is stale, or the game is gone)."""
+        with self._cache_lock:
+            self._cache.pop(game_id, None)
+
+    def _load(self, game_id: str, now: float) -> Live:
+        """The stored snapshot with the commands logged after it replayed."""
+        record = self.repo.load(game_id, at(now))
+        state = codec.load_state(record.snapshot, record.board)
+        log_ = self.repo.commands(game_id)
+        for entry in log_:
+            if entry.seq > record.snapshot_version:
+                state, _ = engine.apply(state, codec.command_from_data(entry.payload))
+        if state.version != record.version:
+            raise InvalidSnapshot(f"game {game_id}: replay reached version {state.version}, not {record.version}")
+        ids = {c.client_id: c.seq for c in log_}
+        return self._remember(Live(record=record, version=record.version, state=state, client_ids=ids,
+                                   snapshot_version=record.snapshot_version))
+
+    def live(self, game_id: str, now: float | None = None, *, fresh: bool = False) -> Live:
+        """The game, from this process's cache or the database; ``fresh`` checks the version first."""
+        now = self.clock() if now is None else now
+        with self._cache_lock:
+            live = self._cache.get(game_id)
+        if live is not None:
+            if not fresh:
+                return live
+            version = self.repo.version(game_id)
+            if version == live.version:
+                return live
+        return self._load(game_id, now)
+
+    def _stale(self, live: Live) -> bool:
+        return self.repo.version(live.id) != live.version
+
+    def _expiry(self, now: float) -> dt.datetime:
+        return at(now + self.ttl)
+
+    # ------------------------------------------------------------------ uploads
+
+    def upload(self, data: bytes | str, filename: str) -> tuple[UploadRecord, Architecture]:
+        """Check an architecture file and keep it for a new game."""
+        arch = load_architecture(data, filename)
+        self._check_size(arch, filename)
+        text = data if isinstance(data, str) else data.decode("utf-8-sig")
+        now = at(self.clock())
+        record = UploadRecord(
+            id=tokens.new_id(), name=arch.name[:200], source_format=arch.source_format, document=text,
+            created_at=now, expires_at=now + dt.timedelta(seconds=self.upload_ttl),
+        )
+        self.repo.add_upload(record)
+        return record, arch
+
+    def _check_size(self, arch: Architecture, source: str) -> None:
+        if len(arch.components) > self.max_components:
+            raise ModelError(source, f"has {len(arch.components):,} components; a game takes at most {self.max_components:,}")
+
+    def architecture_of_upload(self, upload_id: str) -> tuple[Architecture, str]:
+        """An upload's architecture and document."""
+        up = self.repo.get_upload(upload_id, at(self.clock()))
+        return load_architecture(up.document, f"upload {upload_id}"), up.document
+
+    @staticmethod
+    def architecture_of_example(examples: Examples, example_id: str) -> tuple[Architecture, str]:
+        """A built-in example's architecture and document."""
+        ex = examples.get(example_id)
+        return load_architecture(ex.document, f"examples/{ex.id}"), ex.document
+
+    # ------------------------------------------------------------------ creating and seating
+
+    @staticmethod
+    def _settings(humans: Sequence[str], game: NewGame | Mapping[str, Any]) -> Settings:
+        meta = game if isinstance(game, Mapping) else {
+            "bots": game.bots, "start_suit": game.start_suit, "timing": dict(game.timing),
+        }
+        seats = [SeatSpec(n) for n in humans] + [SeatSpec(f"Bot {k + 1}", bot=True) for k in range(int(meta["bots"]))]
+        kwargs: dict[str, Any] = {k: v for k, v in dict(meta["timing"]).items()}
+        if meta.get("start_suit"):
+            kwargs["start_suit"] = Suit.parse(str(meta["start_suit"]))
+        return Settings(seats=tuple(seats), facilitator=0, **kwargs)
+
+    def create(self, game: NewGame) -> tuple[Live, SeatRecord, str]:
+        """A new game in setup, with the facilitator in seat 0; returns the facilitator's token."""
+        self._check_size(game.architecture, game.architecture.name)
+        try:
+            deck = load_deck(game.deck)
+        except InvalidCardData as exc:
+            raise NotFound(str(exc), field="deck") from None
+        meta = {
+            "max_seats": game.max_seats, "bots": game.bots, "start_suit": game.start_suit,
+            "timing": dict(game.timing), "humans": [game.facilitator], "delta": game.baseline is not None,
+        }
+        settings = self._settings([game.facilitator], game)
+        seed = secrets.randbits(62)
+        state = engine.new_game(settings, game.architecture, deck, seed, baseline=game.baseline)
+        now = self.clock()
+        state = dataclasses.replace(state, clock=now)
+        token = tokens.new_token()
+        stamp = at(now)
+        live = Live(
+            record=GameRecord(
+                id=tokens.new_id(), version=0, phase=state.phase.value, deck=game.deck,
+                architecture_name=game.architecture.name[:200], architecture=game.document,
+                board=codec.board_data(state), snapshot={}, meta=meta, created_at=stamp, updated_at=stamp,
+                expires_at=self._expiry(now), deadline_at=None,
+            ),
+            version=0,
+            state=state,
+            client_ids={},
+        )
+        record = dataclasses.replace(live.record, snapshot=live.writer.snapshot(state))
+        live.record = record
+        seat = SeatRecord(game_id=record.id, seat=0, name=game.facilitator, role="facilitator",
+                          token_hash=tokens.digest(token), created_at=stamp)
+        audit = AuditRecord(game_id=record.id, at=stamp, actor=f"seat 0 ({game.facilitator}) facilitator",
+                            action="CreateGame",
+                            detail={"architecture": record.architecture_name, "deck": game.deck,
+                                    "max_seats": game.max_seats, "bots": game.bots})
+        self.repo.create_game(record, [seat], [audit])
+        return self._remember(live), seat, token
+
+    def join(self, game_id: str, name: str, detail: Mapping[str, Any] | None = None) -> tuple[Live, SeatRecord, str]:
+        """Take the next free seat before the game starts; returns the seat's token."""
+        name = name.strip()
+        with self.locked(game_id):
+            for _ in range(MAX_ATTEMPTS):
+                now = self.clock()
+                live = self.live(game_id, now, fresh=True)
+                state = live.state
+                if state.phase is not Phase.SETUP:
+                    raise AlreadyStarted("the game has started; ask the facilitator for a new game, or watch it")
+                humans = list(live.record.meta["humans"])
+                if len(humans) >= int(live.record.meta["max_seats"]):
+                    raise SeatsFull(f"all {len(humans)} seats are taken")
+                settings = self._settings(humans + [name], live.record.meta)
+                fresh = engine.new_game(settings, state.board.architecture, state.board.deck, state.seed)
+                new_state = dataclasses.replace(fresh, board=state.board, version=live.version + 1, clock=max(now, state.clock))
+                seat_no = len(humans)
+                token = tokens.new_token()
+                stamp = at(now)
+                seat = SeatRecord(game_id=game_id, seat=seat_no, name=name, role="player",
+                                  token_hash=tokens.digest(token), created_at=stamp)
+                client_id = f"join:{seat_no}"
+                meta = dict(live.record.meta, humans=humans + [name])
+                change = Change(
+                    snapshot=live.writer.snapshot(new_state), phase=new_state.phase.value, updated_at=stamp,
+                    expires_at=self._expiry(now), deadline_at=None,
+                    command=CommandRecord(game_id=game_id, seq=live.version + 1, client_id=client_id, seat=seat_no,
+                                          actor=f"seat {seat_no} ({name})", type="JoinSeat",
+                                          payload={"name": name, "seat": seat_no}, at=stamp),
+                    audit=(AuditRecord(game_id=game_id, at=stamp, actor=f"seat {seat_no} ({name})", action="JoinSeat",
+                                       detail=dict(detail or {})),),
+                    seats=(seat,),
+                    meta=meta,
+                )
+                try:
+                    self.repo.commit(game_id, live.version, change)
+                except (StaleState, SeatTaken, DuplicateCommand):
+                    self.forget(game_id)
+                    continue
+                live.record = dataclasses.replace(live.record, meta=meta)
+                self._advance(live, new_state, client_id)
+                live.snapshot_version = new_state.version
+                self._publish(live, ())
+                return live, seat, token
+        raise Conflict("the game kept changing; try again")
+
+    def authenticate(self, token: object) -> Member:
+        """The seat a token belongs to; :class:`InvalidToken` for anything else."""
+        if not tokens.well_formed(token):
+            raise InvalidToken("that is not a seat token")
+        assert isinstance(token, str)
+        seat = self.repo.seat_by_token(tokens.digest(token))
+        if seat is None or seat.seat is None or not tokens.matches(token, seat.token_hash):
+            raise InvalidToken("no seat has that token (the game may have expired)")
+        return Member(game_id=seat.game_id, seat=seat.seat, role=seat.role, name=seat.name)
+
+    # ------------------------------------------------------------------ the one path
+
+    def _publish(self, live: Live, events: Sequence[Event]) -> None:
+        """Broadcast a committed change; a failure here must not undo (or fail) what is committed."""
+        try:
+            self.publish(live, events)
+        except Exception:
+            live.last_views.clear()  # clients will be sent whole views next time
+            log.exception("game %s: broadcast of version %s failed", live.id, live.version)
+
+    def _advance(self, live: Live, state: GameState, client_id: str | None) -> None:
+        live.version = state.version
+        live.state = state
+        if client_id is not None:
+            live.client_ids[client_id] = state.version
+
+    def submit(
+        self,
+        game_id: str,
+        build: Callable[[GameState, float], Command],
+        *,
+        client_id: str,
+        actor: str,
+        seat: int | None,
+        detail: Mapping[str, Any] | None = None,
+        bots: bool = True,
+    ) -> Outcome:
+        """Apply one command: load → apply → commit → publish. Raises the engine's ``GameError`` when refused."""
+        with self.locked(game_id):
+            outcome = self._submit(game_id, build, client_id=client_id, actor=actor, seat=seat, detail=detail)
+            if bots and outcome.applied:
+                self._bots(game_id)
+            return outcome
+
+    def _submit(
+        self,
+        game_id: str,
+        build: Callable[[GameState, float], Command],
+        *,
+        client_id: str,
+        actor: str,
+        seat: int | None,
+        detail: Mapping[str, Any] | None,
+    ) -> Outcome:
+        for _ in range(MAX_ATTEMPTS):
+            now = self.clock()
+            live = self.live(game_id, now)
+            done = live.client_ids.get(client_id)
+            if done is not None:
+                return Outcome(game_id, live.version, applied=False, duplicate=True)
+            command = build(live.state, now)
+            try:
+                state, events = engine.apply(live.state, command)
+            except GameError:
+                if self._stale(live):  # refused against an old copy: look again
+                    self.forget(game_id)
+                    continue
+                raise
+            if state is live.state:
+                return Outcome(game_id, live.version, applied=False, events=tuple(events))
+            stamp = at(now)
+            payload = codec.command_data(command)
+            deadline = next_deadline(state)
+            snapshot_due = state.version - live.snapshot_version >= self.snapshot_every or state.phase is not live.state.phase
+            change = Change(
+                snapshot=live.writer.snapshot(state) if snapshot_due else None,
+                phase=state.phase.value,
+                updated_at=stamp,
+                expires_at=self._expiry(now),
+                deadline_at=None if deadline is None else at(deadline),
+                command=CommandRecord(game_id=game_id, seq=state.version, client_id=client_id, seat=seat,
+                                      actor=actor, type=payload["type"], payload=payload, at=stamp),
+                audit=(AuditRecord(game_id=game_id, at=stamp, actor=actor, action=payload["type"],
+                                   detail={"version": state.version, "client_id": client_id, **dict(detail or {})}),),
+            )
+            try:
+                self.repo.commit(game_id, live.version, change)
+            except StaleState:
+                self.forget(game_id)
+                continue
+            except DuplicateCommand as dup:
+                self.forget(game_id)
+                return Outcome(game_id, dup.existing.seq, applied=False, duplicate=True)
+            self._advance(live, state, client_id)
+            if snapshot_due:
+                live.snapshot_version = state.version
+            self._publish(live, events)
+            return Outcome(game_id, state.version, applied=True, events=tuple(events))
+        raise Conflict("the game kept changing; try again")
+
+    def _bots(self, game_id: str) -> None:
+        """Let bot seats act until they wait for a human (each move committed and published in turn)."""
+        for _ in range(MAX_BOT_STEPS):
+            live = self.live(game_id)
+            if not any(s.bot for s in live.state.seats):
+                return
+            now = self.clock()
+            command = next_bot_command(live.state, now)
+            if command is None:
+                return
+            seat = getattr(command, "seat", None)
+            name = live.state.seats[seat].name if seat is not None else "bot"
+            try:
+                self._submit(game_id, lambda _s, _n, c=command: c, client_id=f"bot:{live.version}",
+                             actor=f"seat {seat} ({name}) bot", seat=seat, detail=None)
+            except GameError as exc:
+                log.warning("game %s: bot command refused (%s); bots stop", game_id, exc.code)
+                return
+
+    def tick(self, game_id: str) -> Outcome | None:
+        """Let the game's deadlines that have passed take effect."""
+        try:
+            with self.locked(game_id):
+                live = self.live(game_id, fresh=True)
+                outcome = self._submit(game_id, lambda _s, now: Tick(now=now), client_id=f"tick:{live.version}",
+                                       actor="clock", seat=None, detail=None)
+                if outcome.applied:
+                    self._bots(game_id)
+                return outcome
+        except NotFound:
+            return None
+
+    def view(self, game_id: str, seat: int | None, *, fresh: bool = False) -> tuple[Live, dict[str, Any]]:
+        """A seat's view (None: the public view) of the game now."""
+        live = self.live(game_id, fresh=fresh)
+        with self.locked(game_id):
+            return live, live.views.view_for(live.state, seat)
+
+    def deny(self, member: Member, action: str, error: BaseException) -> None:
+        """Put a refused action in the audit trail (who tried what)."""
+        code = getattr(error, "code", type(error).__name__)
+        self.repo.record([AuditRecord(game_id=member.game_id, at=at(self.clock()), actor=member.actor,
+                                      action=f"denied:{action}", detail={"code": code})])
+
+    def expire(self) -> list[str]:
+        """Delete games and uploads past their time; returns the game ids deleted."""
+        gone = self.repo.expire(at(self.clock()))
+        for gid in gone:
+            self.forget(gid)
+        return gone
+
+    def due(self) -> list[str]:
+        """Games whose next deadline has passed."""
+        return self.repo.due(at(self.clock()))
+
+
+__all__ = [
+    "Games", "Live", "Member", "NewGame", "Outcome", "InvalidSetup", "next_deadline",
+]

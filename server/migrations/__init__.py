@@ -1,0 +1,50 @@
+"""Alembic migrations of the server's database, applied on start (``AUTO_MIGRATE``) or by ``threatdeck db upgrade``.
+
+The Alembic configuration is built in code (:func:`alembic_config`), so no
+``alembic.ini`` is needed and an installed package migrates the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from server.db import migration_lock
+
+HERE = Path(__file__).parent
+
+
+def alembic_config(engine: sa.Engine | None = None) -> Config:
+    """An Alembic config pointing at this folder; ``engine`` is handed to env.py."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (under a cross-process lock)."""
+    with migration_lock(engine):
+        command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Take the schema back to ``revision``."""
+    with migration_lock(engine):
+        command.downgrade(alembic_config(engine), revision)
+
+
+def current(engine: sa.Engine) -> str | None:
+    """The revision the database is at, or None when it has never been migrated."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head() -> str | None:
+    """The newest revision in this folder."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,0 +1,164 @@
+"""Everything one app holds at run time: settings, the repository, the games, limits, connections.
+
+Built by :func:`server.create_app` and kept in ``app.extensions["threatdeck"]``.
+Also runs the background clock (turn deadlines) and the expiry sweeper.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from server import migrations, schemas
+from server.db import MEMORY_URL, make_engine
+from server.examples import Examples, examples_dir
+from server.games import Games, Member
+from server.ratelimit import Limiter
+from server.repository import GameRepository, InMemoryGameRepository, SqlGameRepository
+
+log = logging.getLogger("threatdeck.runtime")
+
+
+@dataclasses.dataclass
+class Connection:
+    """One socket: where it comes from and what it joined."""
+
+    sid: str
+    ip: str
+    member: Member | None = None
+    """The seat it joined with a token, if any."""
+    watching: str | None = None
+    """The game it spectates, if any."""
+    rooms: tuple[str, ...] = ()
+
+
+class Runtime:
+    """The per-app objects; see the module docstring."""
+
+    def __init__(self, settings: Mapping[str, Any], repo: GameRepository) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.examples = Examples(examples_dir(settings.get("EXAMPLES_DIR")))
+        self.schemas = schemas.build(int(settings["MAX_THREAT_TEXT"]), int(settings["MAX_NAME"]))
+        self.games = Games(
+            repo,
+            ttl=float(settings["GAME_TTL"]),
+            upload_ttl=float(settings["UPLOAD_TTL"]),
+            max_components=int(settings["MAX_ARCHITECTURE_COMPONENTS"]),
+            snapshot_every=int(settings["SNAPSHOT_EVERY"]),
+        )
+        self.event_limiter = Limiter(float(settings["RATE_EVENTS_PER_SECOND"]), int(settings["RATE_EVENTS_BURST"]))
+        self.http_limiter = Limiter(float(settings["RATE_HTTP_PER_SECOND"]), int(settings["RATE_HTTP_BURST"]))
+        self.create_limiter = Limiter(float(settings["RATE_CREATE_PER_MINUTE"]) / 60.0, int(settings["RATE_CREATE_BURST"]))
+        self.connections: dict[str, Connection] = {}
+        self.per_ip: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+
+    @staticmethod
+    def build(settings: Mapping[str, Any], socketio: Any) -> Runtime:
+        """Open the repository named by ``DATABASE_URL`` (migrating it when ``AUTO_MIGRATE``)."""
+        url = str(settings["DATABASE_URL"])
+        repo: GameRepository
+        if url == MEMORY_URL:
+            repo = InMemoryGameRepository()
+        else:
+            engine = make_engine(url, str(settings["SQLITE_SYNCHRONOUS"]))
+            if settings["AUTO_MIGRATE"]:
+                migrations.upgrade(engine)
+            repo = SqlGameRepository(engine)
+        runtime = Runtime(settings, repo)
+        from server import sockets
+
+        runtime.games.publish = sockets.Broadcaster(socketio, shared=bool(settings.get("REDIS_URL"))).publish
+        return runtime
+
+    def describe_database(self) -> str:
+        """The database for logs, without a password."""
+        url = str(self.settings["DATABASE_URL"])
+        if url == MEMORY_URL:
+            return "in memory"
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+
+    def describe_redis(self) -> str:
+        """The message queue for logs, without a password."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(str(self.settings.get("REDIS_URL") or ""))
+        return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+
+    # ------------------------------------------------------------------ connections
+
+    def connect(self, sid: str, ip: str) -> bool:
+        """Register a socket; False if its IP already has too many open."""
+        with self.lock:
+            n = self.per_ip.get(ip, 0)
+            if n >= int(self.settings["MAX_CONNECTIONS_PER_IP"]):
+                return False
+            self.per_ip[ip] = n + 1
+            self.connections[sid] = Connection(sid=sid, ip=ip)
+            return True
+
+    def disconnect(self, sid: str) -> None:
+        """Forget a socket."""
+        with self.lock:
+            conn = self.connections.pop(sid, None)
+            if conn is not None:
+                n = self.per_ip.get(conn.ip, 1) - 1
+                if n <= 0:
+                    self.per_ip.pop(conn.ip, None)
+                else:
+                    self.per_ip[conn.ip] = n
+        self.event_limiter.forget(sid)
+
+    def connection(self, sid: str) -> Connection:
+        """The socket's record (made on the fly for a socket the connect handler did not see)."""
+        conn = self.connections.get(sid)
+        if conn is None:
+            conn = self.connections[sid] = Connection(sid=sid, ip="?")
+        return conn
+
+    # ------------------------------------------------------------------ background work
+
+    def start_background(self, socketio: Any) -> None:
+        """Start the clock and the expiry sweeper as Socket.IO background tasks."""
+        socketio.start_background_task(self._clock_loop, socketio)
+        socketio.start_background_task(self._expiry_loop, socketio)
+        socketio.start_background_task(self._warm)
+
+    def _warm(self) -> None:
+        """Read the examples once at start, so the first visitor of the lobby does not wait for it."""
+        try:
+            self.examples.all()
+        except Exception:
+            log.exception("reading the examples failed")
+
+    def stop(self) -> None:
+        """Ask the background tasks to end, and close the database."""
+        self._stop.set()
+
+    def _clock_loop(self, socketio: Any) -> None:
+        interval = float(self.settings["TICK_INTERVAL"])
+        while not self._stop.is_set():
+            socketio.sleep(interval)
+            try:
+                for game_id in self.games.due():
+                    self.games.tick(game_id)
+            except Exception:  # a bad game must not stop the clock for the others
+                log.exception("clock tick failed")
+
+    def _expiry_loop(self, socketio: Any) -> None:
+        interval = float(self.settings["EXPIRY_INTERVAL"])
+        while not self._stop.is_set():
+            socketio.sleep(interval)
+            try:
+                for game_id in self.games.expire():
+                    log.info("game %s expired", game_id)
+                    socketio.emit("expired", {"game_id": game_id}, to=f"game:{game_id}")
+            except Exception:
+                log.exception("expiry sweep failed")

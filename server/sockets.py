@@ -1,0 +1,359 @@
+"""The real-time protocol: thin Socket.IO handlers of one shape, and the per-seat broadcaster.
+
+Every command event goes: rate limit → validate (marshmallow) → who is asking
+(the seat this connection joined with its token) → may they (their own seat;
+facilitator-only actions) → :meth:`server.games.Games.submit` (load → apply →
+commit → publish) → acknowledgement. A refused event is answered with
+``{"ok": false, "error": {...}}`` and changes nothing. See docs/protocol.md.
+
+Rooms: ``game:<id>:seat:<n>`` (that seat's connections: its private view),
+``game:<id>:watch`` (spectators: the public view) and ``game:<id>`` (everyone,
+for the ``expired`` notice only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
+
+from game import commands as gc
+from game.cards import Suit
+from game.events import Event
+from server import codec, errors
+from server.app import socketio
+from server.errors import Forbidden, NotJoined, RateLimited
+from server.games import Live, Member
+from server.games import at
+from server.repository import AuditRecord
+from server.runtime import Connection, Runtime
+
+log = logging.getLogger("threatdeck.sockets")
+
+
+def seat_room(game_id: str, seat: int) -> str:
+    """The room of one seat's connections."""
+    return f"game:{game_id}:seat:{seat}"
+
+
+def watch_room(game_id: str) -> str:
+    """The room of a game's spectators."""
+    return f"game:{game_id}:watch"
+
+
+def game_room(game_id: str) -> str:
+    """Everyone in a game (only for notices that carry no state)."""
+    return f"game:{game_id}"
+
+
+# --------------------------------------------------------------------------- broadcasting
+
+
+_MISSING = object()
+
+
+def patch(previous: Mapping[str, Any] | None, view: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """How ``view`` differs from ``previous``: (changed top-level values, changed items of top-level lists).
+
+    A top-level list that only changed in some items, or grew, is sent as
+    ``{"length": n, "items": {"i": item}}`` in the second dict; anything else
+    that changed is sent whole in the first. Without ``previous``, the first
+    dict is the whole view.
+    """
+    if previous is None:
+        return dict(view), {}
+    values: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    for key, new in view.items():
+        old = previous.get(key, _MISSING)
+        if old == new:
+            continue
+        if isinstance(new, list) and isinstance(old, list) and new and len(new) >= len(old):
+            items = {str(i): item for i, item in enumerate(new) if i >= len(old) or old[i] != item}
+            if len(items) < len(new):
+                lists[key] = {"length": len(new), "items": items}
+                continue
+        values[key] = new
+    return values, lists
+
+
+class Broadcaster:
+    """Sends each seat its own view and spectators the public one, after a commit.
+
+    An ``update`` carries the events and only what changed in the view since
+    the ``base`` version this process last sent to that room: top-level values
+    under ``view`` and items of top-level lists under ``lists`` (``base`` null:
+    ``view`` is the whole view). A client whose version is not ``base`` asks
+    for the whole view with ``sync``.
+    """
+
+    def __init__(self, socketio: Any, shared: bool = False) -> None:
+        self.socketio = socketio
+        self.shared = shared
+        """Rooms are shared with other processes (a message queue): their members are not all known here."""
+
+    def _empty(self, room: str) -> bool:
+        """Whether nobody is in the room (only known when this process holds every connection)."""
+        if self.shared:
+            return False
+        rooms = self.socketio.server.manager.rooms.get("/", {})
+        return not rooms.get(room)
+
+    def publish(self, live: Live, events: Sequence[Event]) -> None:
+        state = live.state
+        events_data = codec.events_data(events)
+        recipients: list[tuple[int | None, str]] = [(s.id, seat_room(live.id, s.id)) for s in state.seats if not s.bot]
+        recipients.append((None, watch_room(live.id)))
+        for seat, room in recipients:
+            if self._empty(room):
+                live.last_views.pop(seat, None)  # whoever joins later gets a whole view, then patches
+                continue
+            view = live.views.view_for(state, seat)
+            previous = live.last_views.get(seat)
+            base = previous[0] if previous is not None else None
+            values, lists = patch(previous[1] if previous is not None else None, view)
+            live.last_views[seat] = (live.version, view)
+            self.socketio.emit(
+                "update",
+                {"game_id": live.id, "version": live.version, "base": base, "events": events_data,
+                 "view": values, "lists": lists},
+                to=room,
+            )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["threatdeck"]
+    return rt
+
+
+def _sid() -> str:
+    sid: str = request.sid  # type: ignore[attr-defined]
+    return sid
+
+
+def _ip() -> str:
+    return request.remote_addr or "?"
+
+
+def _limit(rt: Runtime) -> None:
+    wait = rt.event_limiter.take(_sid())
+    if wait > 0:
+        raise RateLimited(f"too many events; wait {wait:.2f}s", retry_after=wait)
+
+
+def guarded(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Run a handler; any error becomes an error acknowledgement (unexpected ones are logged)."""
+
+    def handler(*args: Any) -> dict[str, Any]:
+        try:
+            _limit(runtime())
+            return fn(*args)
+        except Exception as exc:  # the one place socket errors are mapped
+            return errors.socket_error(exc)
+
+    handler.__name__ = fn.__name__
+    return handler
+
+
+def _enter(conn: Connection, rooms: tuple[str, ...]) -> None:
+    for room in conn.rooms:
+        if room not in rooms:
+            leave_room(room)
+    for room in rooms:
+        join_room(room)
+    conn.rooms = rooms
+
+
+def _seat_ack(rt: Runtime, member: Member) -> dict[str, Any]:
+    live, view = rt.games.view(member.game_id, member.seat, fresh=True)
+    return {
+        "ok": True, "game_id": member.game_id, "seat": member.seat, "role": member.role, "name": member.name,
+        "version": live.version, "view": view,
+    }
+
+
+def _join(rt: Runtime, conn: Connection, token: object) -> dict[str, Any]:
+    try:
+        member = rt.games.authenticate(token)
+    except errors.InvalidToken:
+        log.warning("refused a seat token from %s", conn.ip)
+        raise
+    # Join the rooms first, then read the state: an update committed in between is not missed.
+    _enter(conn, (seat_room(member.game_id, member.seat), game_room(member.game_id)))
+    conn.member, conn.watching = member, None
+    ack = _seat_ack(rt, member)
+    rt.repo.record([AuditRecord(game_id=member.game_id, at=at(rt.games.clock()), actor=member.actor, action="Connect",
+                                detail={"ip": conn.ip, "version": ack["version"]})])
+    return ack
+
+
+# --------------------------------------------------------------------------- connection events
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> bool | None:
+    """Accept a socket (refused past the per-IP limit); ``auth: {"token"}`` joins the seat at once."""
+    rt = runtime()
+    if not rt.connect(_sid(), _ip()):
+        raise ConnectionRefusedError("too many connections from your address")
+    if isinstance(auth, dict) and "token" in auth:
+        ack = guarded(lambda: _join(rt, rt.connection(_sid()), auth.get("token")))()
+        socketio.emit("joined", ack, to=_sid())
+    return None
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_: Any) -> None:
+    runtime().disconnect(_sid())
+
+
+@socketio.on("join")
+@guarded
+def on_join(payload: Any = None) -> dict[str, Any]:
+    """Take your seat with its token (first visit and every reconnect)."""
+    rt = runtime()
+    data = rt.schemas.events["join"].load(payload)
+    return _join(rt, rt.connection(_sid()), data["token"])
+
+
+@socketio.on("spectate")
+@guarded
+def on_spectate(payload: Any = None) -> dict[str, Any]:
+    """Watch a game: the public view, now and after every change."""
+    rt = runtime()
+    data = rt.schemas.events["spectate"].load(payload)
+    game_id = data["game_id"]
+    conn = rt.connection(_sid())
+    rt.games.live(game_id, fresh=True)  # NotFound before joining any room
+    _enter(conn, (watch_room(game_id), game_room(game_id)))
+    conn.member, conn.watching = None, game_id
+    live, view = rt.games.view(game_id, None, fresh=True)
+    return {"ok": True, "game_id": game_id, "seat": None, "role": "spectator", "version": live.version, "view": view}
+
+
+@socketio.on("sync")
+@guarded
+def on_sync(payload: Any = None) -> dict[str, Any]:
+    """The whole current view again (after a missed update)."""
+    rt = runtime()
+    rt.schemas.events["sync"].load({} if payload is None else payload)
+    conn = rt.connection(_sid())
+    if conn.member is not None:
+        return _seat_ack(rt, conn.member)
+    if conn.watching is not None:
+        live, view = rt.games.view(conn.watching, None, fresh=True)
+        return {"ok": True, "game_id": conn.watching, "seat": None, "role": "spectator",
+                "version": live.version, "view": view}
+    raise NotJoined("join a seat or spectate a game first")
+
+
+class UnknownEvent(errors.ServerError):
+    """No handler has that event name."""
+
+    code = "unknown_event"
+
+
+@socketio.on("*")
+def on_unknown(event: Any, *_: Any) -> dict[str, Any]:
+    """Any other event name: refused."""
+
+    def refuse() -> dict[str, Any]:
+        raise UnknownEvent(f"unknown event {str(event)[:40]!r}; see docs/protocol.md")
+
+    return guarded(refuse)()
+
+
+@socketio.on_error_default
+def on_error(exc: Exception) -> dict[str, Any]:
+    """Last resort (the handlers map their own errors): log, answer with a generic error."""
+    return errors.socket_error(exc)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """How one command event becomes an engine command."""
+
+    facilitator: bool
+    """Only the facilitator may send it."""
+    build: Callable[[dict[str, Any], int, float], gc.Command]
+    """(validated payload, seat, now) → command."""
+
+
+def _suit(value: str | None) -> Suit | None:
+    return None if value is None else Suit.parse(value)
+
+
+ACTIONS: dict[str, Action] = {
+    "start": Action(True, lambda d, seat, now: gc.StartGame(seat=seat, now=now, expected_version=d["expected_version"])),
+    "play_card": Action(False, lambda d, seat, now: gc.PlayCard(
+        seat=seat, card_id=d["card"], target=d["target"], text=d["text"], now=now,
+        expected_version=d["expected_version"])),
+    "add_threat": Action(False, lambda d, seat, now: gc.AddThreat(
+        seat=seat, target=d["target"], card_id=d["card"], suit=_suit(d["suit"]), text=d["text"], now=now,
+        expected_version=d["expected_version"])),
+    "pass": Action(False, lambda d, seat, now: gc.PassTurn(seat=seat, now=now, expected_version=d["expected_version"])),
+    "vote": Action(False, lambda d, seat, now: gc.CastVote(
+        seat=seat, threat_id=d["threat"], accept=d["accept"], now=now, expected_version=d["expected_version"])),
+    "rate": Action(False, lambda d, seat, now: gc.RateThreat(
+        seat=seat, threat_id=d["threat"], likelihood=d["likelihood"], impact=d["impact"], now=now,
+        expected_version=d["expected_version"])),
+    "finish_rating": Action(False, lambda d, seat, now: gc.FinishRating(
+        seat=seat, now=now, expected_version=d["expected_version"])),
+    "skip_seat": Action(True, lambda d, seat, now: gc.SkipSeat(
+        seat=seat, target_seat=d["target_seat"], now=now, expected_version=d["expected_version"])),
+    "remove_seat": Action(True, lambda d, seat, now: gc.RemoveSeat(
+        seat=seat, target_seat=d["target_seat"], now=now, expected_version=d["expected_version"])),
+    "end_play": Action(True, lambda d, seat, now: gc.EndPlay(seat=seat, now=now, expected_version=d["expected_version"])),
+    "end_game": Action(True, lambda d, seat, now: gc.EndGame(seat=seat, now=now, expected_version=d["expected_version"])),
+}
+
+
+def command(event: str, action: Action, payload: Any) -> dict[str, Any]:
+    """validate → who → may they → load/apply/commit/publish → ack."""
+    rt = runtime()
+    data = rt.schemas.events[event].load(payload)
+    conn = rt.connection(_sid())
+    member = conn.member
+    if member is None:
+        if conn.watching is not None:
+            raise Forbidden("spectators cannot act; join a seat with its link to play")
+        raise NotJoined("join your seat with its token first")
+    if data["seat"] is not None and data["seat"] != member.seat:
+        error = Forbidden(f"this connection acts for seat {member.seat}, not seat {data['seat']}", field="seat")
+        rt.games.deny(member, event, error)
+        raise error
+    if action.facilitator and member.role != "facilitator":
+        error = Forbidden("only the facilitator can do that")
+        rt.games.deny(member, event, error)
+        raise error
+    outcome = rt.games.submit(
+        member.game_id,
+        lambda _state, now: action.build(data, member.seat, now),
+        client_id=f"s{member.seat}:{data['client_id']}",
+        actor=member.actor,
+        seat=member.seat,
+        detail={"event": event, "ip": conn.ip},
+    )
+    return {"ok": True, "version": outcome.version, "duplicate": outcome.duplicate}
+
+
+def _register(event: str, action: Action) -> None:
+    def handler(payload: Any = None) -> dict[str, Any]:
+        return command(event, action, payload)
+
+    handler.__name__ = f"on_{event}"
+    socketio.on_event(event, guarded(handler))
+
+
+for _event, _action in ACTIONS.items():
+    _register(_event, _action)

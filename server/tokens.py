@@ -1,0 +1,48 @@
+"""Secret tokens for seats and the facilitator: random, handed out once in a link, stored only as hashes.
+
+A token is 32 random bytes in URL-safe base64 (43 characters). The database
+keeps its SHA-256, so a leaked database does not let anyone act in a game;
+lookups go by the hash, and the stored hash is compared again in constant time.
+
+>>> t = new_token()
+>>> len(t), matches(t, digest(t)), matches(t, digest(new_token()))
+(43, True, False)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+TOKEN_BYTES = 32
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+"""What a token looks like; anything else is refused before hashing."""
+GAME_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{12}$")
+"""What a game or upload id looks like."""
+
+
+def new_token() -> str:
+    """A fresh secret token."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def new_id() -> str:
+    """A fresh public id for a game or an upload: 72 random bits, 12 characters."""
+    return secrets.token_urlsafe(9)
+
+
+def digest(token: str) -> str:
+    """The hex SHA-256 of a token: what is stored and looked up."""
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def matches(token: str, stored_hash: str) -> bool:
+    """Whether ``token`` hashes to ``stored_hash``, compared in constant time."""
+    return hmac.compare_digest(digest(token), stored_hash)
+
+
+def well_formed(token: object) -> bool:
+    """Whether a value could be a token at all (cheap check before any lookup)."""
+    return isinstance(token, str) and TOKEN_PATTERN.match(token) is not None

@@ -1,0 +1,91 @@
+"""The same game on PostgreSQL, and on two server processes sharing rooms through Redis.
+
+Skipped with the reason when the service does not answer; under ``CI`` a
+missing service fails the test instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from harness import (
+    NO_TIMEOUTS,
+    POSTGRES_URL,
+    REDIS_URL,
+    Autoplayer,
+    create_game,
+    postgres_problem,
+    redis_problem,
+    service_or_skip,
+)
+from test_e2e_game import check_final, check_no_leaks
+
+from server.client import SeatClient
+
+
+@pytest.fixture
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema in the test database, dropped afterwards; yields a database URL that uses it."""
+    service_or_skip("PostgreSQL", postgres_problem())
+    import psycopg
+
+    schema = f"td_{secrets.token_hex(4)}"
+    plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in plain else "?"
+    try:
+        yield f"{plain}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_full_game_on_postgresql(start_server: Any, clients: list[SeatClient], postgres_schema: str) -> None:
+    server = start_server(database=postgres_schema)
+    game = create_game(server.url, 4, timing=NO_TIMEOUTS)
+    seats = [SeatClient(server.url, t).connect() for t in game["tokens"]]
+    clients.extend(seats)
+    player = Autoplayer(seats)
+    player.play()
+    assert player.errors == [] and seats[0].view["phase"] == "ended"  # type: ignore[index]
+    check_final(server.url, game["game_id"], seats)
+    check_no_leaks(*seats)
+    assert server.unhandled_errors() == []
+
+    import psycopg
+
+    plain, schema = postgres_schema.split("?")[0], postgres_schema.rsplit("%3D", 1)[1]
+    with psycopg.connect(plain, options=f"-csearch_path={schema}") as conn:
+        version, phase = conn.execute("SELECT version, phase FROM games WHERE id = %s", (game["game_id"],)).fetchone()
+        logged = conn.execute("SELECT count(*) FROM commands WHERE game_id = %s", (game["game_id"],)).fetchone()[0]
+    assert (version, phase) == (seats[0].version, "ended") and logged == version
+
+
+def test_two_processes_share_rooms_through_redis(start_server: Any, clients: list[SeatClient], tmp_path: Any) -> None:
+    service_or_skip("Redis", redis_problem())
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    a = start_server(database=database, redis=REDIS_URL)
+    b = start_server(database=database, redis=REDIS_URL)
+    game = create_game(a.url, 4, timing=NO_TIMEOUTS)
+    # Seats 0 and 2 on process A, seats 1 and 3 and a spectator on process B.
+    seats = [SeatClient((a if n % 2 == 0 else b).url, t).connect() for n, t in enumerate(game["tokens"])]
+    clients.extend(seats)
+    watcher = SeatClient(b.url).connect()
+    clients.append(watcher)
+    assert watcher.spectate(game["game_id"])["ok"]
+
+    player = Autoplayer(seats)
+    player.play()
+    assert player.errors == [] and seats[0].view["phase"] == "ended", f"stuck after {player.moves} moves"  # type: ignore[index]
+    assert watcher.wait_version(seats[0].version)
+    # Every seat saw the moves made through the other process as they happened.
+    for c in seats:
+        versions = [u["version"] for u in c.updates]
+        assert len(versions) > player.moves // 2 and versions == sorted(versions)
+    check_final(a.url, game["game_id"], seats)
+    check_no_leaks(*seats, watcher)
+    assert a.unhandled_errors() == [] and b.unhandled_errors() == []

@@ -1,0 +1,203 @@
+"""The REST API: happy paths, every error as JSON with a code, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from serverkit import HR, make_app, new_game
+
+
+def error(response: Any) -> dict[str, Any]:
+    body = response.json
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "field"}, body
+    return body["error"]  # type: ignore[no-any-return]
+
+
+def test_health_and_the_placeholder_page(client: Any) -> None:
+    assert client.get("/api/health").json == {"ok": True, "service": "threatdeck"}
+    page = client.get("/")
+    assert page.status_code == 200 and b"threatdeck" in page.data
+    assert client.get("/play/abcdefabcdef").status_code == 200
+
+
+@pytest.mark.parametrize("how", ["raw", "multipart", "json"])
+def test_an_architecture_can_be_uploaded_three_ways(client: Any, how: str) -> None:
+    if how == "raw":
+        r = client.post("/api/architectures?filename=hr.yaml", data=HR, content_type="application/yaml")
+    elif how == "multipart":
+        r = client.post("/api/architectures", data={"file": (io.BytesIO(HR.encode()), "hr.yaml")},
+                        content_type="multipart/form-data")
+    else:
+        r = client.post("/api/architectures", json={"document": HR, "filename": "hr.yaml"})
+    assert r.status_code == 201, r.json
+    assert r.json["name"] == "LeeJames HR (test copy)" and r.json["format"] == "native"
+    assert r.json["components"] == 8 and len(r.json["id"]) == 12
+
+
+def test_bad_uploads_are_refused_with_a_reason(client: Any, app: Any) -> None:
+    e = error(client.post("/api/architectures", data=b"just: text\n", content_type="application/yaml"))
+    assert e["code"] == "invalid_model" and "not a threatdeck model" in e["message"]
+    assert error(client.post("/api/architectures", data=b"", content_type="text/plain"))["field"] == "file"
+    assert error(client.post("/api/architectures", json={"documnt": "x"}))["code"] == "invalid_request"
+    r = client.post("/api/architectures", data=b"a" * (app.config["MAX_UPLOAD_BYTES"] + 1), content_type="text/plain")
+    assert r.status_code == 413 and error(r)["code"] == "payload_too_large"
+    r = client.post("/api/architectures", data=b"a" * (app.config["MAX_CONTENT_LENGTH"] + 10), content_type="text/plain")
+    assert r.status_code == 413 and error(r)["code"] == "request_entity_too_large"
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefg", "bcdefgh"))
+    r = client.post("/api/architectures", data=bomb, content_type="application/yaml")
+    assert r.status_code == 422
+
+
+def test_examples_and_decks_are_listed(client: Any, tmp_path: Any) -> None:
+    folder = tmp_path / "examples" / "hr"
+    folder.mkdir(parents=True)
+    (folder / "before.yaml").write_text(HR)
+    (folder / "broken.yaml").write_text("nope: [")
+    application = make_app(EXAMPLES_DIR=str(tmp_path / "examples"))
+    c = application.test_client()
+    listed = c.get("/api/examples").json["examples"]
+    assert [e["id"] for e in listed] == ["hr/before"] and "document" not in listed[0]
+    one = c.get("/api/examples/hr/before").json
+    assert one["document"] == HR and one["components"] == 8
+    assert error(c.get("/api/examples/hr/nothing"))["code"] == "not_found"
+    r = c.post("/api/games", json={"example": "hr/before", "name": "Kim"})
+    assert r.status_code == 201, r.json
+
+    decks = client.get("/api/decks").json["decks"]
+    assert decks[0]["name"] == "serverless-stride" and decks[0]["cards"] >= 48
+    deck = client.get("/api/decks/serverless-stride").json
+    assert len(deck["card_list"]) == deck["cards"] and {"id", "suit", "rank", "question"} <= set(deck["card_list"][0])
+    assert error(client.get("/api/decks/nope"))["code"] == "not_found"
+
+
+def test_creating_joining_and_reading_a_game(client: Any) -> None:
+    g = new_game(client, ("Kim", "Doug"))
+    created = g["created"]
+    assert created["facilitator"]["seat"] == 0 and created["facilitator"]["role"] == "facilitator"
+    assert created["facilitator"]["link"].endswith(f"/play/{g['game_id']}#token={g['tokens'][0]}")
+    assert created["join_link"].endswith(f"/join/{g['game_id']}")
+    public = client.get(f"/api/games/{g['game_id']}").json
+    assert public["phase"] == "setup" and [s["name"] for s in public["seats"]] == ["Kim", "Doug"]
+    assert public["view"]["hand"] is None and public["free_seats"] == 0
+    assert all(t not in json.dumps(public) for t in g["tokens"]), "tokens are never shown again"
+    # Full, and names are unique.
+    r = client.post(f"/api/games/{g['game_id']}/seats", json={"name": "Sam"})
+    assert r.status_code == 409 and error(r)["code"] == "seats_full"
+    g2 = new_game(client, ("Kim",), seats=3)
+    r = client.post(f"/api/games/{g2['game_id']}/seats", json={"name": "kim"})
+    assert r.status_code == 422 and error(r)["code"] == "invalid_setup"
+
+
+@pytest.mark.parametrize("body,field", [
+    ({}, "name"),
+    ({"name": "K"}, "architecture"),
+    ({"architecture": "x" * 12, "example": "a", "name": "K"}, "architecture"),
+    ({"example": "a", "name": ""}, "name"),
+    ({"example": "a", "name": "K" * 41}, "name"),
+    ({"example": "a", "name": "K", "seats": 9}, "seats"),
+    ({"example": "a", "name": "K", "seats": "4"}, None),
+    ({"example": "a", "name": "K", "timing": {"turn_seconds": 1}}, "timing.turn_seconds"),
+    ({"example": "a", "name": "K", "deck": "../../etc/passwd"}, "deck"),
+    ({"example": "a", "name": "K", "admin": True}, "admin"),
+    ([1, 2], None),
+])
+def test_invalid_game_requests_name_the_field(client: Any, body: Any, field: str | None) -> None:
+    r = client.post("/api/games", json=body)
+    assert 400 <= r.status_code < 500
+    e = error(r)
+    if field is not None:
+        assert e["field"] == field, e
+
+
+def test_non_json_and_unknown_games_are_4xx(client: Any) -> None:
+    assert error(client.post("/api/games", data=b"{nope", content_type="application/json"))["field"] == "body"
+    assert error(client.post("/api/games", data=b"[" * 100_000, content_type="application/json"))["field"] == "body"
+    assert client.get("/api/games/abcdefabcdef").status_code == 404
+    assert client.get("/api/games/../../x").status_code == 404
+    assert client.post("/api/games/abcdefabcdef/seats", json={"name": "x"}).status_code == 404
+    assert error(client.get("/api/nothing"))["code"] == "not_found"
+    assert client.delete("/api/games").status_code == 405
+
+
+def test_export_in_every_format(client: Any) -> None:
+    g = new_game(client, ("Kim", "Doug"))
+    url = f"/api/games/{g['game_id']}/export"
+    body = client.get(url).json
+    assert body["final"] is False and body["threats"] == [] and body["game_id"] == g["game_id"]
+    csv_ = client.get(url + "?format=csv")
+    assert csv_.mimetype == "text/csv" and csv_.data.startswith(b"rank,threat_id,category")
+    assert "attachment" in csv_.headers["Content-Disposition"]
+    names = client.get("/api/openapi.json").json["paths"]["/api/games/{game_id}/export"]["get"]["parameters"][1]
+    for fmt in names["schema"]["enum"]:
+        r = client.get(f"{url}?format={fmt}")
+        assert r.status_code == 200 and r.data, fmt
+        assert r.headers["Content-Disposition"].startswith('attachment; filename="threatdeck-'), fmt
+    assert client.get(url + "?format=markdown").data.startswith(b"#")
+    assert client.get(url + "?format=jira-csv").data == client.get(url + "?format=jira").data
+    assert error(client.get(url + "?format=pdf"))["field"] == "format"
+
+
+def test_the_audit_trail_is_for_the_facilitator(client: Any) -> None:
+    g = new_game(client, ("Kim", "Doug"))
+    url = f"/api/games/{g['game_id']}/audit"
+    assert client.get(url).status_code == 403
+    assert client.get(url, headers={"Authorization": f"Bearer {g['tokens'][1]}"}).status_code == 403
+    lines = client.get(url, headers={"Authorization": f"Bearer {g['tokens'][0]}"}).json["audit"]
+    assert [a["action"] for a in lines] == ["CreateGame", "JoinSeat"]
+    assert lines[1]["actor"] == "seat 1 (Doug)"
+
+
+def test_rate_limits_answer_429_with_retry_after() -> None:
+    application = make_app(RATE_HTTP_BURST=3, RATE_HTTP_PER_SECOND=0.001)
+    c = application.test_client()
+    codes = [c.get("/api/decks").status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+    r = c.get("/api/decks")
+    assert error(r)["code"] == "rate_limited" and int(r.headers["Retry-After"]) >= 1
+    creating = make_app(RATE_CREATE_BURST=1, RATE_CREATE_PER_MINUTE=0.001).test_client()
+    assert creating.post("/api/architectures", data=HR, content_type="application/yaml").status_code == 201
+    assert creating.post("/api/architectures", data=HR, content_type="application/yaml").status_code == 429
+
+
+def test_the_openapi_document_describes_every_api_route(client: Any, app: Any) -> None:
+    doc = client.get("/api/openapi.json").json
+    assert doc["openapi"].startswith("3.") and "Error" in doc["components"]["schemas"]
+    routes = {r.rule.replace("<", "{").replace(">", "}").replace("path:", "") for r in app.url_map.iter_rules()
+              if r.rule.startswith("/api/")}
+    assert routes == set(doc["paths"]), routes ^ set(doc["paths"])
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert "responses" in op and "summary" in op, (path, method)
+
+
+def test_an_unexpected_error_is_logged_and_answered_without_a_trace(app: Any, caplog: Any) -> None:
+    @app.get("/api/boom")
+    def boom() -> None:
+        raise RuntimeError("secret detail")
+
+    r = app.test_client().get("/api/boom")
+    assert r.status_code == 500 and error(r)["code"] == "internal"
+    assert b"secret detail" not in r.data and b"Traceback" not in r.data
+    assert "secret detail" in caplog.text
+
+
+def test_a_delta_game_deals_only_cards_touching_what_changed(client: Any) -> None:
+    before = client.post("/api/architectures", data=HR, content_type="application/yaml").json["id"]
+    changed = HR.replace("{pitr: false, backup_plan: false, stream: false}", "{pitr: true, backup_plan: true, stream: true}")
+    after = client.post("/api/architectures", data=changed, content_type="application/yaml").json["id"]
+    r = client.post("/api/games", json={"architecture": after, "baseline": before, "name": "Kim"})
+    assert r.status_code == 201, r.json
+    view = client.get(f"/api/games/{r.json['game_id']}").json["view"]
+    assert "PayslipTable" in view["architecture"]["focus"]
+    joined = client.post(f"/api/games/{r.json['game_id']}/seats", json={"name": "Doug"})
+    assert joined.status_code == 201
+    after_join = client.get(f"/api/games/{r.json['game_id']}").json["view"]
+    assert after_join["architecture"]["focus"] == view["architecture"]["focus"] and len(after_join["seats"]) == 2
+    same = client.post("/api/games", json={"architecture": before, "baseline": before, "name": "Kim"})
+    assert same.status_code == 422 and error(same)["code"] == "invalid_setup"
+    both = client.post("/api/games", json={"architecture": after, "baseline": before, "baseline_example": "x", "name": "K"})
+    assert error(both)["field"] == "baseline"

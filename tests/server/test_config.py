@@ -1,0 +1,65 @@
+"""Settings: mapping over environment over defaults; the secret key kept in the data folder; the layering rule."""
+
+from __future__ import annotations
+
+import ast
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from server import config
+
+
+def test_a_mapping_beats_the_environment_which_beats_the_defaults(tmp_path: Path) -> None:
+    env = {"GAME_TTL": "60", "THREATDECK_MAX_THREAT_TEXT": "200", "THREATDECK_DATA_DIR": str(tmp_path)}
+    s = config.load({"GAME_TTL": 30}, environ=env)
+    assert s["GAME_TTL"] == 30 and s["MAX_THREAT_TEXT"] == 200 and s["MAX_NAME"] == 40
+    assert s["DATABASE_URL"] == f"sqlite:///{(tmp_path / 'threatdeck.db').resolve()}"
+    assert s["ASYNC_MODE"] == "threading" and s["REDIS_URL"] is None
+
+
+@pytest.mark.parametrize("given,problem", [
+    ({"ASYNC_MODE": "asyncio"}, "ASYNC_MODE"),
+    ({"GAME_TTL": "soon"}, "GAME_TTL"),
+    ({"AUTO_MIGRATE": "perhaps"}, "AUTO_MIGRATE"),
+    ({"MAX_UPLOAD_BYTES": 0}, "MAX_UPLOAD_BYTES"),
+])
+def test_bad_settings_name_themselves(given: dict[str, object], problem: str, tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match=problem):
+        config.load({"DATA_DIR": str(tmp_path), **given}, environ={})
+
+
+def test_the_secret_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
+    first = config.load({"DATA_DIR": str(tmp_path)}, environ={})["SECRET_KEY"]
+    second = config.load({"DATA_DIR": str(tmp_path)}, environ={})["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode) == 0o600
+    assert config.load({"DATA_DIR": str(tmp_path)}, environ={"SECRET_KEY": "given"})["SECRET_KEY"] == "given"
+
+
+def test_the_pure_core_never_imports_the_server() -> None:
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for package in ("game", "cards"):
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                if any(n == "server" or n.startswith("server.") or n.split(".")[0] in ("flask", "sqlalchemy")
+                       for n in names):
+                    offenders.append(f"{path.relative_to(root)}: {names}")
+    assert offenders == []
+
+
+def test_importing_the_package_builds_nothing_and_imports_no_web_stack() -> None:
+    """``threatdeck serve`` monkey-patches for gevent/eventlet after ``server`` is imported, before the app is."""
+    import subprocess
+    import sys
+
+    code = ("import sys, server, server.cli; "
+            "heavy = [m for m in ('server.app', 'flask', 'flask_socketio', 'sqlalchemy', 'psycopg') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,127 @@
+"""The repository port: the SQL and in-memory versions keep the same contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from game.errors import StaleState
+from server import migrations
+from server.db import make_engine
+from server.errors import NotFound
+from server.repository import (
+    AuditRecord,
+    Change,
+    CommandRecord,
+    DuplicateCommand,
+    GameRecord,
+    InMemoryGameRepository,
+    SeatRecord,
+    SeatTaken,
+    SqlGameRepository,
+    UploadRecord,
+)
+
+T0 = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def repo(request: Any, tmp_path: Path) -> Iterator[Any]:
+    if request.param == "memory":
+        yield InMemoryGameRepository()
+        return
+    engine = make_engine(f"sqlite:///{tmp_path / 'repo.db'}")
+    migrations.upgrade(engine)
+    r = SqlGameRepository(engine)
+    yield r
+    r.close()
+
+
+def game(gid: str = "g1", ttl: int = 3600) -> GameRecord:
+    return GameRecord(id=gid, version=0, phase="setup", deck="serverless-stride", architecture_name="HR",
+                      architecture="threatdeck: 1", board={"b": 1}, snapshot={"s": 0}, meta={"max_seats": 4},
+                      created_at=T0, updated_at=T0, expires_at=T0 + dt.timedelta(seconds=ttl))
+
+
+def change(version: int, client_id: str, **kw: Any) -> Change:
+    return Change(snapshot={"s": version + 1}, phase="play", updated_at=T0, expires_at=T0 + dt.timedelta(hours=1),
+                  deadline_at=kw.pop("deadline_at", None),
+                  command=CommandRecord(game_id="g1", seq=version + 1, client_id=client_id, seat=1, actor="seat 1",
+                                        type="PassTurn", payload={"type": "PassTurn"}, at=T0),
+                  audit=(AuditRecord(game_id="g1", at=T0, actor="seat 1", action="PassTurn", detail={}),), **kw)
+
+
+def seat(n: int, token_hash: str) -> SeatRecord:
+    return SeatRecord(game_id="g1", seat=n, name=f"P{n}", role="player", token_hash=token_hash, created_at=T0)
+
+
+def test_a_game_is_created_loaded_and_advanced_one_version_at_a_time(repo: Any) -> None:
+    repo.create_game(game(), [seat(0, "h0")], [])
+    assert repo.load("g1", T0).snapshot == {"s": 0}
+    repo.commit("g1", 0, change(0, "a"))
+    repo.commit("g1", 1, change(1, "b"))
+    loaded = repo.load("g1", T0)
+    assert (loaded.version, loaded.snapshot, loaded.phase, loaded.board) == (2, {"s": 2}, "play", {"b": 1})
+    assert [c.client_id for c in repo.commands("g1")] == ["a", "b"]
+    assert [c.seq for c in repo.commands("g1", after=1)] == [2]
+    assert [a.action for a in repo.audit("g1")] == ["PassTurn", "PassTurn"]
+    assert loaded.created_at == T0 and loaded.created_at.tzinfo is not None
+
+
+def test_a_write_against_an_old_version_is_refused_and_changes_nothing(repo: Any) -> None:
+    repo.create_game(game(), [], [])
+    repo.commit("g1", 0, change(0, "a"))
+    with pytest.raises(StaleState):
+        repo.commit("g1", 0, change(0, "other"))
+    assert repo.version("g1") == 1
+    assert [c.client_id for c in repo.commands("g1")] == ["a"]
+
+
+def test_a_retried_client_id_is_a_duplicate_and_changes_nothing(repo: Any) -> None:
+    repo.create_game(game(), [], [])
+    repo.commit("g1", 0, change(0, "a"))
+    with pytest.raises(DuplicateCommand) as info:
+        repo.commit("g1", 1, change(1, "a"))
+    assert info.value.existing.seq == 1
+    assert repo.version("g1") == 1 and repo.find_command("g1", "a") is not None
+    assert repo.find_command("g1", "zzz") is None
+
+
+def test_seats_are_found_by_token_hash_and_a_seat_cannot_be_taken_twice(repo: Any) -> None:
+    repo.create_game(game(), [seat(0, "h0")], [])
+    repo.commit("g1", 0, change(0, "join:1", seats=(seat(1, "h1"),), meta={"max_seats": 4, "humans": 2}))
+    assert repo.seat_by_token("h1").seat == 1
+    assert repo.seat_by_token("nope") is None
+    assert [s.seat for s in repo.seats("g1")] == [0, 1]
+    assert repo.load("g1", T0).meta == {"max_seats": 4, "humans": 2}
+    with pytest.raises(SeatTaken):
+        repo.commit("g1", 1, change(1, "join:1b", seats=(seat(1, "h2"),)))
+    assert repo.version("g1") == 1
+
+
+def test_expired_games_and_uploads_disappear_with_their_log(repo: Any) -> None:
+    repo.create_game(game("g1", ttl=60), [seat(0, "h0")], [])
+    repo.create_game(game("g2", ttl=7200), [], [])
+    repo.add_upload(UploadRecord(id="u1", name="x", source_format="native", document="d", created_at=T0,
+                                 expires_at=T0 + dt.timedelta(seconds=60)))
+    assert repo.get_upload("u1", T0).document == "d"
+    later = T0 + dt.timedelta(seconds=61)
+    with pytest.raises(NotFound):
+        repo.load("g1", later)
+    assert repo.expire(later) == ["g1"]
+    assert repo.seat_by_token("h0") is None and repo.audit("g1") == [] and repo.commands("g1") == []
+    with pytest.raises(NotFound):
+        repo.get_upload("u1", later)
+    assert repo.load("g2", later).id == "g2"
+
+
+def test_games_past_their_deadline_are_due(repo: Any) -> None:
+    repo.create_game(game(), [], [])
+    assert repo.due(T0) == []
+    repo.commit("g1", 0, change(0, "a", deadline_at=T0 + dt.timedelta(seconds=30)))
+    assert repo.due(T0) == []
+    assert repo.due(T0 + dt.timedelta(seconds=30)) == ["g1"]

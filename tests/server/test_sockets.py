@@ -1,0 +1,263 @@
+"""The real-time protocol over Socket.IO test clients: joins, commands, refusals, views, the clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from serverkit import FakeClock, make_app, new_game
+
+from server import socketio
+from server.client import apply_patch, leaked_cards, next_move
+
+
+class Seat:
+    """A test client holding its view the way a browser would."""
+
+    def __init__(self, app: Any, token: str | None = None, **kwargs: Any) -> None:
+        self.c = socketio.test_client(app, **kwargs)
+        self.view: dict[str, Any] | None = None
+        self.version = -1
+        self.seen: list[tuple[Any, dict[str, Any]]] = []
+        self.n = 0
+        if token is not None:
+            ack = self.emit("join", {"token": token})
+            assert ack["ok"], ack
+
+    def emit(self, event: str, payload: Any = None) -> Any:
+        ack = self.c.emit(event, payload, callback=True)
+        if isinstance(ack, dict) and ack.get("ok") and "view" in ack:
+            self.view, self.version = ack["view"], ack["version"]
+            self.seen.append((ack, ack["view"]))
+        return ack
+
+    def command(self, event: str, **fields: Any) -> Any:
+        self.n += 1
+        return self.emit(event, {"client_id": f"c{self.n}", **fields})
+
+    def pump(self) -> list[dict[str, Any]]:
+        updates = []
+        for m in self.c.get_received():
+            if m["name"] == "joined" and m["args"][0].get("ok"):
+                ack = m["args"][0]
+                self.view, self.version = ack["view"], ack["version"]
+                self.seen.append((ack, ack["view"]))
+            if m["name"] != "update":
+                continue
+            u = m["args"][0]
+            updates.append(u)
+            if u["base"] is None:
+                self.view, self.version = u["view"], u["version"]
+            else:
+                assert u["base"] == self.version, (u["base"], self.version)
+                self.view, self.version = apply_patch(self.view, u), u["version"]  # type: ignore[arg-type]
+            self.seen.append((u, self.view))
+        return updates
+
+
+def seats_of(app: Any, g: dict[str, Any]) -> list[Seat]:
+    return [Seat(app, t) for t in g["tokens"]]
+
+
+def play_out(seats: list[Seat], limit: int = 3000) -> int:
+    moves = 0
+    for _ in range(limit):
+        for s in seats:
+            s.pump()
+        for s in seats:
+            move = next_move(s.view)  # type: ignore[arg-type]
+            if move is not None:
+                ack = s.command(move[0], **move[1])
+                assert ack["ok"], (s.view["you"], move, ack)  # type: ignore[index]
+                moves += 1
+                break
+        else:
+            return moves
+    return moves
+
+
+def test_join_gives_the_seat_its_private_view(app: Any, game: dict[str, Any]) -> None:
+    kim = Seat(app)
+    ack = kim.emit("join", {"token": game["tokens"][0]})
+    assert ack["ok"] and ack["seat"] == 0 and ack["role"] == "facilitator" and ack["name"] == "Kim"
+    assert ack["view"]["you"] == 0 and ack["view"]["legal"]["facilitator"] == ["StartGame", "RemoveSeat"]
+    doug = Seat(app, game["tokens"][1])
+    assert doug.view["you"] == 1 and doug.view["legal"]["facilitator"] == []  # type: ignore[index]
+
+
+def test_a_token_in_the_connect_auth_joins_at_once(app: Any, game: dict[str, Any]) -> None:
+    s = Seat(app, auth={"token": game["tokens"][2]})
+    s.pump()
+    assert s.view is not None and s.view["you"] == 2
+    bad = Seat(app, auth={"token": "nope"})
+    joined = [m for m in bad.c.get_received() if m["name"] == "joined"]
+    assert joined[0]["args"][0]["error"]["code"] == "invalid_token"
+
+
+def test_a_whole_game_over_sockets_ends_with_the_final_list_and_leaks_no_card(app: Any, game: dict[str, Any]) -> None:
+    seats = seats_of(app, game)
+    watcher = Seat(app)
+    assert watcher.emit("spectate", {"game_id": game["game_id"]})["ok"]
+    assert seats[0].command("start")["ok"]
+    moves = play_out(seats)
+    watcher.pump()
+    assert moves > 20 and seats[0].view["phase"] == "ended"  # type: ignore[index]
+    final = seats[0].view["final"]["threats"]  # type: ignore[index]
+    assert final and final == watcher.view["final"]["threats"]  # type: ignore[index]
+    for s in seats + [watcher]:
+        assert leaked_cards(s) == [], s.view["you"]  # type: ignore[index]
+        assert s.version == seats[0].version
+    # The log holds every accepted command after creation; the audit trail says who.
+    rt = app.extensions["threatdeck"]
+    log = rt.repo.commands(game["game_id"])
+    assert [c.seq for c in log] == list(range(1, seats[0].version + 1))
+    assert {c.type for c in log} >= {"JoinSeat", "StartGame", "PlayCard", "RateThreat", "FinishRating"}
+
+
+def test_patches_rebuild_exactly_the_view_the_seat_would_get_whole(app: Any, game: dict[str, Any]) -> None:
+    seats = seats_of(app, game)
+    seats[0].command("start")
+    for _ in range(40):
+        for s in seats:
+            s.pump()
+        s = next(s for s in seats if next_move(s.view) is not None)  # type: ignore[arg-type]
+        move = next_move(s.view)  # type: ignore[arg-type]
+        assert move is not None and s.command(move[0], **move[1])["ok"]
+    for s in seats:
+        s.pump()
+        whole = s.emit("sync", {})
+        assert whole["view"] == s.view
+
+
+def test_a_retried_command_is_applied_once(app: Any, game: dict[str, Any]) -> None:
+    kim = Seat(app, game["tokens"][0])
+    first = kim.emit("start", {"client_id": "same"})
+    again = kim.emit("start", {"client_id": "same"})
+    assert first == {"ok": True, "version": 4, "duplicate": False}
+    assert again == {"ok": True, "version": 4, "duplicate": True}
+    # Client ids are per seat: another seat may use the same one (applied, or refused by the rules).
+    doug = Seat(app, game["tokens"][1])
+    ack = doug.emit("pass", {"client_id": "same"})
+    assert ack.get("duplicate") is not True
+    assert ack["ok"] if doug.view["turn"] == 1 else ack["error"]["code"] == "not_your_turn"  # type: ignore[index]
+
+
+def test_refusals_change_nothing_and_say_why(app: Any, game: dict[str, Any]) -> None:
+    kim, doug = Seat(app, game["tokens"][0]), Seat(app, game["tokens"][1])
+    stranger = Seat(app)
+    assert stranger.command("pass")["error"]["code"] == "not_joined"
+    assert doug.command("start")["error"] == {"code": "forbidden", "message": "only the facilitator can do that",
+                                              "field": None}
+    assert doug.command("pass", seat=0)["error"]["field"] == "seat"
+    assert kim.command("pass")["error"]["code"] == "wrong_phase"
+    assert kim.emit("start", {"client_id": "x", "expected_version": 1})["error"]["code"] == "stale_state"
+    assert kim.emit("rate", {"client_id": "x", "threat": "T1", "likelihood": 6, "impact": 1})["error"]["field"] == "likelihood"
+    assert kim.emit("vote", {"client_id": "x", "threat": "T1", "accept": 1})["error"]["field"] == "accept"
+    assert kim.emit("play_card", {"client_id": "x", "card": "S1", "text": "x" * 501})["error"]["field"] == "text"
+    assert kim.emit("play_card", "not an object")["error"]["code"] == "invalid_request"
+    assert kim.emit("nonsense", {})["error"]["code"] == "unknown_event"
+    assert app.extensions["threatdeck"].games.live(game["game_id"]).version == 3
+    denied = [a.action for a in app.extensions["threatdeck"].repo.audit(game["game_id"]) if a.action.startswith("denied")]
+    assert denied == ["denied:start", "denied:pass"]
+
+
+def test_spectators_see_the_public_view_and_cannot_act(app: Any, game: dict[str, Any]) -> None:
+    watcher = Seat(app)
+    ack = watcher.emit("spectate", {"game_id": game["game_id"]})
+    assert ack["role"] == "spectator" and ack["view"]["hand"] is None and ack["view"]["legal"] is None
+    assert watcher.command("start")["error"]["code"] == "forbidden"
+    assert watcher.emit("spectate", {"game_id": "abcdefabcdef"})["error"]["code"] == "not_found"
+    Seat(app, game["tokens"][0]).command("start")
+    updates = watcher.pump()
+    assert updates and updates[-1]["view"]["phase"] == "play" and watcher.view["hand"] is None  # type: ignore[index]
+
+
+def test_a_connection_is_rate_limited() -> None:
+    app = make_app(RATE_EVENTS_BURST=5, RATE_EVENTS_PER_SECOND=0.001)
+    s = Seat(app)
+    codes = [s.emit("sync", {})["error"]["code"] for _ in range(7)]
+    assert codes[:5] == ["not_joined"] * 5 and codes[5:] == ["rate_limited"] * 2
+    assert s.emit("sync", {})["error"]["retry_after"] > 0
+
+
+def test_the_clock_passes_a_turn_when_its_time_is_up(clock: FakeClock) -> None:
+    app = make_app()
+    rt = app.extensions["threatdeck"]
+    rt.games.clock = clock
+    g = new_game(app.test_client(), timing={"turn_seconds": 30, "vote_seconds": 60})
+    seats = seats_of(app, g)
+    seats[0].command("start")
+    for s in seats:
+        s.pump()
+    turn = seats[0].view["turn"]  # type: ignore[index]
+    assert rt.games.due() == []
+    clock.advance(31)
+    assert rt.games.due() == [g["game_id"]]
+    outcome = rt.games.tick(g["game_id"])
+    assert outcome is not None and outcome.applied
+    updates = seats[1].pump()
+    types = [e["type"] for e in updates[-1]["events"]]
+    assert "TurnPassed" in types and seats[1].view["turn"] != turn  # type: ignore[index]
+    assert rt.repo.commands(g["game_id"])[-1].actor == "clock"
+    # Nothing due: a tick changes nothing and is not stored.
+    assert rt.games.tick(g["game_id"]).applied is False  # type: ignore[union-attr]
+
+
+def test_stale_games_expire(clock: FakeClock) -> None:
+    app = make_app(GAME_TTL=600)
+    rt = app.extensions["threatdeck"]
+    rt.games.clock = clock
+    g = new_game(app.test_client())
+    clock.advance(599)
+    assert rt.games.expire() == []
+    clock.advance(2)
+    assert rt.games.expire() == [g["game_id"]]
+    s = Seat(app)
+    assert s.emit("join", {"token": g["tokens"][0]})["error"]["code"] == "invalid_token"
+    assert app.test_client().get(f"/api/games/{g['game_id']}").status_code == 404
+
+
+def test_bots_fill_seats_and_play_their_turns(app: Any, client: Any) -> None:
+    g = new_game(client, ("Kim",), bots=3, timing={"turn_seconds": None, "vote_seconds": None,
+                                                     "play_seconds": None, "rating_seconds": None})
+    kim = Seat(app, g["tokens"][0])
+    assert [s["bot"] for s in kim.view["seats"]] == [False, True, True, True]  # type: ignore[index]
+    kim.command("start")
+    play_out([kim])
+    assert kim.view["phase"] == "ended"  # type: ignore[index]
+    assert leaked_cards(kim) == []
+
+
+def test_a_bad_stored_state_is_a_logged_error_not_a_crash(app: Any, game: dict[str, Any], caplog: Any) -> None:
+    kim = Seat(app, game["tokens"][0])
+    games = app.extensions["threatdeck"].games
+
+    def broken(live: Any, events: Any) -> None:
+        raise RuntimeError("broadcast broke")
+
+    games.publish = broken
+    ack = kim.command("start")
+    assert ack["ok"], "the command was committed; a failed broadcast does not undo it"
+    assert "broadcast of version 4 failed" in caplog.text
+
+
+def test_a_game_reloads_from_its_snapshot_and_log_exactly(tmp_path: Any) -> None:
+    from server.codec import SnapshotWriter
+
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'g.db'}", SNAPSHOT_EVERY=7)
+    rt = app.extensions["threatdeck"]
+    g = new_game(app.test_client())
+    seats = seats_of(app, g)
+    seats[0].command("start")
+    for _ in range(45):
+        for s in seats:
+            s.pump()
+        s = next(s for s in seats if next_move(s.view) is not None)  # type: ignore[arg-type]
+        move = next_move(s.view)  # type: ignore[arg-type]
+        assert move is not None and s.command(move[0], **move[1])["ok"]
+    before = rt.games.live(g["game_id"])
+    assert before.version - before.snapshot_version < 7 and before.version > before.snapshot_version
+    rt.games.forget(g["game_id"])
+    after = rt.games.live(g["game_id"])
+    assert after is not before and after.version == before.version
+    assert SnapshotWriter().snapshot(after.state) == SnapshotWriter().snapshot(before.state)
+    assert after.client_ids == before.client_ids
