@@ -158,10 +158,8 @@ export async function showLobby(root) {
           form.hidden = true;
           practice.hidden = true;
         } catch (err) {
-          error.textContent =
-            err.field === "baseline" || err.field === "baseline_example" || /baseline/.test(err.message || "")
-              ? `This server cannot play delta games yet (${err.message}). Untick "Delta game" to play the whole architecture.`
-              : err.message || String(err);
+          // The server's message says what is wrong (e.g. a delta game whose two versions do not differ).
+          error.textContent = err.message || String(err);
           error.hidden = false;
           announce(`Could not create the game: ${err.message}`);
         } finally {
