@@ -15,7 +15,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from cards import available_decks, load_deck
+from marshmallow import ValidationError
+
+from cards import InvalidCardData, available_decks, load_deck
+from game.architecture import Architecture
+from game.backlog import Backlog, carry_over
+from game.exports.result import ResultError, result_from_dict
 from game.priority import final_list
 from game.views import card_view
 from server import errors, tokens
@@ -192,10 +197,11 @@ def create_game() -> tuple[Response, int]:
         baseline, _ = rt.games.architecture_of_upload(body["baseline"])
     elif "baseline_example" in body:
         baseline, _ = rt.games.architecture_of_example(rt.examples, body["baseline_example"])
+    backlog = _backlog(body["previous"], arch, body["deck"]) if "previous" in body else None
     live, seat, token = rt.games.create(NewGame(
         architecture=arch, document=document, deck=body["deck"], facilitator=body["name"].strip(),
         max_seats=body["seats"], bots=body["bots"], start_suit=body["start_suit"],
-        timing={k: v for k, v in body["timing"].items()}, baseline=baseline,
+        timing={k: v for k, v in body["timing"].items()}, baseline=baseline, backlog=backlog,
     ))
     return jsonify({
         "game_id": live.id,
@@ -205,6 +211,18 @@ def create_game() -> tuple[Response, int]:
         **_links(live.id),
         "expires_at": live.record.expires_at.isoformat(),
     }), 201
+
+
+def _backlog(previous: Any, architecture: Architecture, deck_name: str) -> Backlog:
+    """The earlier session's threats, re-checked against the new architecture."""
+    try:
+        result = result_from_dict(previous, "previous")
+        deck = load_deck(deck_name)
+    except ResultError as exc:
+        raise ValidationError({"previous": [str(exc)]}) from None
+    except InvalidCardData as exc:
+        raise NotFound(str(exc), field="deck") from None
+    return carry_over(result, architecture, deck)
 
 
 def _game_id(game_id: str) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 from cards import InvalidCardData, load_deck
 from game import engine
 from game.architecture import Architecture
+from game.backlog import Backlog
 from game.bots import next_bot_command
 from game.cards import Suit
 from game.commands import Command, Tick
@@ -138,6 +139,8 @@ class NewGame:
     timing: Mapping[str, float | None] = dataclasses.field(default_factory=dict)
     baseline: Architecture | None = None
     """A delta game: the previous version of the architecture."""
+    backlog: Backlog | None = None
+    """The threats of an earlier session, re-checked against this architecture."""
 
 
 Publisher = Callable[[Live, Sequence[Event]], None]
@@ -286,7 +289,7 @@ class Games:
             "max_seats": game.max_seats, "bots": game.bots, "start_suit": game.start_suit,
             "timing": dict(game.timing), "humans": [game.facilitator], "delta": game.baseline is not None,
         }
-        settings = self._settings([game.facilitator], game)
+        settings = dataclasses.replace(self._settings([game.facilitator], game), backlog=game.backlog)
         seed = secrets.randbits(62)
         state = engine.new_game(settings, game.architecture, deck, seed, baseline=game.baseline)
         now = self.clock()
@@ -328,7 +331,7 @@ class Games:
                 humans = list(live.record.meta["humans"])
                 if len(humans) >= int(live.record.meta["max_seats"]):
                     raise SeatsFull(f"all {len(humans)} seats are taken")
-                settings = self._settings(humans + [name], live.record.meta)
+                settings = dataclasses.replace(self._settings(humans + [name], live.record.meta), backlog=state.settings.backlog)
                 fresh = engine.new_game(settings, state.board.architecture, state.board.deck, state.seed)
                 new_state = dataclasses.replace(fresh, board=state.board, version=live.version + 1, clock=max(now, state.clock))
                 seat_no = len(humans)

@@ -154,6 +154,10 @@ def create_game_schema(max_name: int) -> type[Schema]:
             "description": "a delta game: the upload of the previous version; only cards touching what changed are dealt"})
         baseline_example = fields.String(validate=EXAMPLE, metadata={
             "description": "a delta game: a built-in example as the previous version"})
+        previous = fields.Dict(metadata={
+            "description": "the threatdeck JSON result of an earlier session (GET /api/games/{id}/export?format=json): "
+            "its threats start the new game, each re-checked against this architecture (open, still open, mitigated "
+            "or unknown)"})
 
         @validates_schema
         def _one_source(self, data: Mapping[str, Any], **_: Any) -> None:

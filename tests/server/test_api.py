@@ -201,3 +201,32 @@ def test_a_delta_game_deals_only_cards_touching_what_changed(client: Any) -> Non
     assert same.status_code == 422 and error(same)["code"] == "invalid_setup"
     both = client.post("/api/games", json={"architecture": after, "baseline": before, "baseline_example": "x", "name": "K"})
     assert error(both)["field"] == "baseline"
+
+
+def test_a_game_can_start_from_an_earlier_sessions_result(client: Any, tmp_path: Any) -> None:
+    """The backlog round trip: the JSON export of one session starts the next, its threats re-checked."""
+    from pathlib import Path
+
+    import yaml
+
+    from server.cli import main as cli
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "leejames-hr"
+    saved = tmp_path / "first.json"
+    assert cli(["play", str(examples / "before.yaml"), "--players", "3", "--seed", "1", "--result", str(saved)]) == 0
+    previous = json.loads(saved.read_text(encoding="utf-8"))
+    after = client.post("/api/architectures", data=(examples / "after.yaml").read_text(encoding="utf-8"),
+                        content_type="application/yaml").json["id"]
+    r = client.post("/api/games", json={"architecture": after, "name": "Kim", "previous": previous})
+    assert r.status_code == 201, r.json
+    game = r.json["game_id"]
+    assert client.post(f"/api/games/{game}/seats", json={"name": "Doug"}).status_code == 201  # a join keeps it
+    export = client.get(f"/api/games/{game}/export?format=json").json
+    earlier = {(t["card"], t["component"]): t["status"] for t in export["earlier"]}
+    nine = yaml.safe_load((examples / "threats.yaml").read_text(encoding="utf-8"))
+    pairs = {(t["card"], t["component"]) for t in nine["threats"]}
+    found = pairs & set(earlier)
+    assert found, "the bots of the first session found some of the article's nine threats"
+    assert all(earlier[p] == "mitigated" for p in found), {p: earlier[p] for p in found}
+    bad = client.post("/api/games", json={"architecture": after, "name": "Kim", "previous": {"threatdeck_result": 99}})
+    assert bad.status_code == 400 and error(bad)["field"] == "previous"
