@@ -27,9 +27,13 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, what: str =
 
 
 def create_game(page: Any, url: str, name: str, *, seats: int = 3, bots: int = 0, example: str = HR_BEFORE,
-                no_time_limits: bool = True, screenshot: Path | None = None) -> dict[str, str]:
-    """Fill in the lobby's New game form; returns the links the lobby shows."""
-    page.goto(url + "/")
+                no_time_limits: bool = True, screenshot: Path | None = None, reload: bool = True) -> dict[str, str]:
+    """Fill in the lobby's New game form; returns the links the lobby shows.
+
+    ``reload=False`` keeps what the page already has in the form (a chosen file, say).
+    """
+    if reload:
+        page.goto(url + "/")
     page.wait_for_selector("body[data-ready=lobby]")
     page.fill("#host-name", name)
     page.select_option("#arch-example", example)

@@ -113,7 +113,20 @@ export async function showLobby(root) {
   const rating = h("input", { id: "rating-minutes", type: "number", min: 1, max: 1440, value: 15, placeholder: "no limit" });
   const turn = h("input", { id: "turn-seconds", type: "number", min: 5, max: 3600, value: 90, placeholder: "no limit" });
   const vote = h("input", { id: "vote-seconds", type: "number", min: 5, max: 3600, value: 120, placeholder: "no limit" });
+  const previous = h("input", { type: "file", id: "previous-result", accept: ".json" });
   const submit = h("button", { type: "submit", class: "primary big", id: "create-game" }, "Create the game");
+
+  /** The earlier session's JSON export, if one was chosen: the server re-checks its threats. */
+  async function readPrevious() {
+    const file = previous.files && previous.files[0];
+    if (!file) return null;
+    if (file.size > MAX_UPLOAD) throw new ApiError(413, "too_large", "The earlier session's file is larger than 1 MB.", "previous");
+    try {
+      return JSON.parse(await file.text());
+    } catch {
+      throw new ApiError(400, "not_json", "The earlier session's file is not JSON: choose a game's threatdeck JSON export.", "previous");
+    }
+  }
 
   const form = h(
     "form",
@@ -148,6 +161,8 @@ export async function showLobby(root) {
           };
           if (arch.example) body.example = arch.example;
           else body.architecture = arch.architecture;
+          const earlier = await readPrevious();
+          if (earlier) body.previous = earlier;
           if (delta.checked) {
             const base = await baseline.read();
             if (base.example) body.baseline_example = base.example;
@@ -173,6 +188,11 @@ export async function showLobby(root) {
     source.el,
     h("label", { class: "check" }, delta, " Delta game: only the cards that touch what changed since a previous version"),
     baseline.el,
+    field(
+      "Earlier session (optional)",
+      previous,
+      "A previous game's threatdeck JSON export: its threats are re-checked against this architecture and listed as open or mitigated in this game's exports.",
+    ),
     field("Deck", deck),
     h("div", { class: "row" }, field("Human seats", seats, "2–8, yours included"), field("Bots", bots, "0–4 computer players")),
     h(
