@@ -46,11 +46,13 @@ FORMAT = 1
 T = TypeVar("T")
 
 
-class _Bad(Exception):
-    """A value does not fit its field; carries the path."""
+class DataError(ValueError):
+    """A value does not fit its field; carries the path (``threats[0].risk``) and the problem."""
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.message = message
 
 
 # --- to data -------------------------------------------------------------------
@@ -100,7 +102,7 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def from_data(tp: Any, data: Any, path: str = "") -> Any:
-    """Build a value of type ``tp`` from JSON data, checking every field; raise ``_Bad``."""
+    """Build a value of type ``tp`` from JSON data, checking every field; raise ``DataError``."""
     if tp is Any or tp is object:
         return data
     origin = typing.get_origin(tp)
@@ -109,87 +111,87 @@ def from_data(tp: Any, data: Any, path: str = "") -> Any:
         if data is None:
             if type(None) in args:
                 return None
-            raise _Bad(path, "must not be null")
+            raise DataError(path, "must not be null")
         problems: list[str] = []
         for arg in args:
             if arg is type(None):
                 continue
             try:
                 return from_data(arg, data, path)
-            except _Bad as exc:
+            except DataError as exc:
                 problems.append(str(exc))
-        raise _Bad(path, f"not a valid value ({problems[0] if len(problems) == 1 else 'no alternative fits'})")
+        raise DataError(path, f"not a valid value ({problems[0] if len(problems) == 1 else 'no alternative fits'})")
     if tp is type(None):
         if data is not None:
-            raise _Bad(path, "must be null")
+            raise DataError(path, "must be null")
         return None
     if origin in (tuple, frozenset, list):
         if not isinstance(data, list):
-            raise _Bad(path, "expected a list")
+            raise DataError(path, "expected a list")
         (item,) = typing.get_args(tp)[:1]
         items = [from_data(item, x, f"{path}[{i}]") for i, x in enumerate(data)]
         return frozenset(items) if origin is frozenset else tuple(items) if origin is tuple else items
     if origin in (dict, Mapping):
         if not isinstance(data, dict):
-            raise _Bad(path, "expected an object")
+            raise DataError(path, "expected an object")
         _, value_type = typing.get_args(tp)
         return {str(k): from_data(value_type, v, f"{path}.{k}") for k, v in data.items()}
     if tp is bool:
         if not isinstance(data, bool):
-            raise _Bad(path, "expected true or false")
+            raise DataError(path, "expected true or false")
         return data
     if tp is int:
         if isinstance(data, bool) or not isinstance(data, int):
-            raise _Bad(path, "expected a whole number")
+            raise DataError(path, "expected a whole number")
         return data
     if tp is float:
         if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
-            raise _Bad(path, "expected a finite number")
+            raise DataError(path, "expected a finite number")
         return float(data)
     if tp is str:
         if not isinstance(data, str):
-            raise _Bad(path, "expected text")
+            raise DataError(path, "expected text")
         return data
     if isinstance(tp, type) and issubclass(tp, Enum):
         try:
             return tp(data)
         except ValueError:
-            raise _Bad(path, f"expected one of {', '.join(str(m.value) for m in tp)}") from None
+            raise DataError(path, f"expected one of {', '.join(str(m.value) for m in tp)}") from None
     if tp is Card:
         return _card_from_data(data, path)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _dataclass_from_data(tp, data, path)
-    raise _Bad(path, f"cannot read a {tp!r}")
+    raise DataError(path, f"cannot read a {tp!r}")
 
 
 def _dataclass_from_data(cls: type[T], data: Any, path: str, skip: frozenset[str] = frozenset()) -> T:
     if not isinstance(data, dict):
-        raise _Bad(path, "expected an object")
+        raise DataError(path, "expected an object")
     hints = _hints(typing.cast(type, cls))
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name not in skip}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields) - skip)
     if unknown:
-        raise _Bad(path, f"unknown field {unknown[0]!r}")
+        raise DataError(f"{path}.{unknown[0]}" if path else unknown[0], f"unknown field {unknown[0]!r}")
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         where = f"{path}.{name}" if path else name
         if name in data:
             kwargs[name] = from_data(hints[name], data[name], where)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise _Bad(where, "is required")
+            raise DataError(where, "is required")
     try:
         return cls(**kwargs)
     except (ArchitectureError, DeckError, ValueError) as exc:
-        raise _Bad(path, str(exc)) from None
+        raise DataError(path, str(exc)) from None
 
 
 def _card_from_data(data: Any, path: str) -> Card:
     if not isinstance(data, dict):
-        raise _Bad(path, "expected an object")
+        raise DataError(path, "expected an object")
     expected = {"id", "suit", "rank", "title", "question", "applies_to", "rule", "mitigation", "explanation", "references"}
     if set(data) != expected:
         odd = sorted(set(data) ^ expected)[0]
-        raise _Bad(path, f"unexpected or missing field {odd!r}")
+        raise DataError(path, f"unexpected or missing field {odd!r}")
     applies_to = from_data(frozenset[str], data["applies_to"], f"{path}.applies_to")
     card_id = from_data(str, data["id"], f"{path}.id")
     try:
@@ -197,7 +199,7 @@ def _card_from_data(data: Any, path: str) -> Card:
         rule_source = data["rule"]
         rule = None if rule_source is None else compile_predicate(rule_source, types=types_, on_flows=FLOW_TARGET in applies_to, where=f"card {card_id}: rule")
     except (PredicateError, ValueError) as exc:
-        raise _Bad(f"{path}.rule", str(exc)) from None
+        raise DataError(f"{path}.rule", str(exc)) from None
     return Card(
         id=card_id,
         suit=from_data(Suit, data["suit"], f"{path}.suit"),
@@ -232,7 +234,7 @@ def state_from_dict(data: Any) -> GameState:
     body = {k: v for k, v in data.items() if k != "format"}
     try:
         state: GameState = _dataclass_from_data(GameState, body, "")
-    except _Bad as exc:
+    except DataError as exc:
         raise InvalidSnapshot(str(exc)) from None
     return state
 
@@ -253,7 +255,7 @@ def _tagged_from_dict(registry: Mapping[str, type[T]], data: Any, what: str, err
     body = {k: v for k, v in data.items() if k != "type"}
     try:
         return _dataclass_from_data(cls, body, str(name))
-    except _Bad as exc:
+    except DataError as exc:
         raise error(str(exc)) from None
 
 

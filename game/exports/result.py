@@ -25,19 +25,15 @@ anywhere.
 from __future__ import annotations
 
 import dataclasses
-import math
-import types
-import typing
 from collections.abc import Mapping
-from enum import Enum
-from functools import cache
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from game.backlog import CarriedThreat
 from game.exports.native import native_document, portable
 from game.priority import FinalThreat
 from game.result import FindingLine, GameResult, SettingsSummary
 from game.scoring import ScoreLine
+from game.serialize import DataError, from_data, to_data
 
 FORMAT_KEY = "threatdeck_result"
 """The key that marks a threatdeck result document; its value is the format version."""
@@ -63,16 +59,6 @@ def is_result(data: Any) -> bool:
     return isinstance(data, Mapping) and FORMAT_KEY in data
 
 
-def _data(obj: object) -> Any:
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, tuple):
-        return [_data(x) for x in obj]
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    return obj
-
-
 def result_to_dict(result: GameResult) -> dict[str, Any]:
     """The threatdeck JSON export of a result, JSON-ready."""
     return {
@@ -83,90 +69,18 @@ def result_to_dict(result: GameResult) -> dict[str, Any]:
         "final": result.final,
         "game_version": result.game_version,
         "deck": {"name": result.deck, "title": result.deck_title},
-        "settings": _data(result.settings),
+        "settings": to_data(result.settings),
         "architecture": native_document(result.architecture),
         "architecture_format": result.architecture.source_format,
-        "findings": [_data(f) for f in result.findings],
+        "findings": [to_data(f) for f in result.findings],
         "threats": [t.to_dict() for t in result.threats],
-        "earlier": [_data(c) for c in result.carried],
+        "earlier": [to_data(c) for c in result.carried],
         "baseline": result.baseline,
         "scoreboard": [line.to_dict() for line in result.scoreboard],
     }
 
 
 # --------------------------------------------------------------------------- reading
-
-
-class _Bad(Exception):
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-
-
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _value(tp: Any, data: Any, path: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin is Union or origin is types.UnionType:
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if data is None:
-            if len(args) < len(typing.get_args(tp)):
-                return None
-            raise _Bad(path, "must not be null")
-        (only,) = args
-        return _value(only, data, path)
-    if origin is tuple:
-        if not isinstance(data, list):
-            raise _Bad(path, "expected a list")
-        item = typing.get_args(tp)[0]
-        return tuple(_value(item, x, f"{path}[{i}]") for i, x in enumerate(data))
-    if tp is bool:
-        if not isinstance(data, bool):
-            raise _Bad(path, "expected true or false")
-        return data
-    if tp is int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise _Bad(path, "expected a whole number")
-        return data
-    if tp is float:
-        if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
-            raise _Bad(path, "expected a number")
-        return float(data)
-    if tp is str:
-        if not isinstance(data, str):
-            raise _Bad(path, "expected a text")
-        return data
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        try:
-            return tp(data)
-        except ValueError:
-            raise _Bad(path, "expected one of " + ", ".join(str(m.value) for m in tp)) from None
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _record(tp, data, path)
-    raise TypeError(f"cannot read {tp!r}")  # a field type this reader was not written for
-
-
-def _record(cls: type[T], data: Any, path: str) -> T:
-    if not isinstance(data, Mapping):
-        raise _Bad(path, "expected an object")
-    hints = _hints(typing.cast(type, cls))
-    fields = [f for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
-    names = {f.name for f in fields}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise _Bad(f"{path}.{unknown[0]}", "unknown field")
-    kwargs: dict[str, Any] = {}
-    for f in fields:
-        where = f"{path}.{f.name}"
-        if f.name in data:
-            kwargs[f.name] = _value(hints[f.name], data[f.name], where)
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise _Bad(where, "is missing")
-    return cls(**kwargs)
 
 
 _TOP = {
@@ -177,15 +91,15 @@ _TOP = {
 
 def _field(data: Mapping[str, Any], name: str, tp: Any) -> Any:
     if name not in data:
-        raise _Bad(name, "is missing")
-    return _value(tp, data[name], name)
+        raise DataError(name, "is missing")
+    return from_data(tp, data[name], name)
 
 
 def _list_of(cls: type[T], data: Mapping[str, Any], name: str) -> tuple[T, ...]:
     value = data.get(name)
     if not isinstance(value, list):
-        raise _Bad(name, "expected a list")
-    return tuple(_record(cls, item, f"{name}[{i}]") for i, item in enumerate(value))
+        raise DataError(name, "expected a list")
+    return tuple(from_data(cls, item, f"{name}[{i}]") for i, item in enumerate(value))
 
 
 def result_from_dict(data: Any, source: str = "<result>") -> GameResult:
@@ -195,31 +109,31 @@ def result_from_dict(data: Any, source: str = "<result>") -> GameResult:
 
     try:
         if not isinstance(data, Mapping):
-            raise _Bad("", "expected a threatdeck result (an object with 'threatdeck_result')")
+            raise DataError("", "expected a threatdeck result (an object with 'threatdeck_result')")
         if data.get(FORMAT_KEY) != FORMAT:
-            raise _Bad(FORMAT_KEY, f"expected {FORMAT} (the only result format), found {data.get(FORMAT_KEY)!r}")
+            raise DataError(FORMAT_KEY, f"expected {FORMAT} (the only result format), found {data.get(FORMAT_KEY)!r}")
         unknown = sorted(set(data) - _TOP)
         if unknown:
-            raise _Bad(unknown[0], "unknown field")
+            raise DataError(unknown[0], "unknown field")
         deck = data.get("deck")
         if not isinstance(deck, Mapping) or set(deck) != {"name", "title"}:
-            raise _Bad("deck", "expected an object with name and title")
+            raise DataError("deck", "expected an object with name and title")
         try:
             architecture = from_document(data.get("architecture"), f"{source}: architecture")
         except ModelError as exc:
-            raise _Bad("architecture" + (f".{exc.path}" if exc.path else ""), exc.message) from None
+            raise DataError("architecture" + (f".{exc.path}" if exc.path else ""), exc.message) from None
         architecture_format = _field(data, "architecture_format", str)
         threats_data = data.get("threats")
         if not isinstance(threats_data, list):
-            raise _Bad("threats", "expected a list")
+            raise DataError("threats", "expected a list")
         result = GameResult(
             architecture=portable(dataclasses.replace(architecture, source_format=architecture_format)),
-            deck=_value(str, deck["name"], "deck.name"),
-            deck_title=_value(str, deck["title"], "deck.title"),
-            threats=tuple(_record(FinalThreat, t, f"threats[{i}]") for i, t in enumerate(threats_data)),
+            deck=from_data(str, deck["name"], "deck.name"),
+            deck_title=from_data(str, deck["title"], "deck.title"),
+            threats=tuple(from_data(FinalThreat, t, f"threats[{i}]") for i, t in enumerate(threats_data)),
             scoreboard=_list_of(ScoreLine, data, "scoreboard"),
             findings=_list_of(FindingLine, data, "findings"),
-            settings=_record(SettingsSummary, data.get("settings"), "settings"),
+            settings=from_data(SettingsSummary, data.get("settings"), "settings"),
             scope=_field(data, "scope", str),
             carried=_list_of(CarriedThreat, data, "earlier"),
             game_id=_field(data, "game_id", str | None),
@@ -228,9 +142,9 @@ def result_from_dict(data: Any, source: str = "<result>") -> GameResult:
             baseline=_field(data, "baseline", str),
         )
         if _field(data, "final", bool) != result.final:
-            raise _Bad("final", f"says {data['final']!r} but the phase is {result.phase!r}")
+            raise DataError("final", f"says {data['final']!r} but the phase is {result.phase!r}")
         _check_targets(result)
-    except _Bad as exc:
+    except DataError as exc:
         raise ResultError(f"{source}: {exc.path}" if exc.path else source, exc.message) from None
     return result
 
@@ -240,7 +154,7 @@ def _check_targets(result: GameResult) -> None:
     for i, t in enumerate(result.threats):
         known = arch.has_flow(t.component) if t.target_kind == "flow" else arch.has_component(t.component)
         if not known:
-            raise _Bad(f"threats[{i}].component", f"names no {t.target_kind} of the architecture ({t.component!r})")
+            raise DataError(f"threats[{i}].component", f"names no {t.target_kind} of the architecture ({t.component!r})")
 
 
 def load_result(data: bytes | str, source: str = "<result>") -> GameResult:
