@@ -137,26 +137,8 @@ def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
         },
         "deck": {"name": state.board.deck.name, "title": state.board.deck.title},
         "start_suit": state.settings.start_suit.value,
-        "seats": [
-            {
-                "seat": s.id,
-                "name": s.name,
-                "bot": s.bot,
-                "present": s.present,
-                "points": s.points,
-                "tricks": s.tricks,
-                "threats": s.threats,
-                "hand_size": len(state.hands[s.id]),
-                "finished_rating": s.finished,
-            }
-            for s in state.seats
-        ],
-        "clock": {
-            "now": state.clock,
-            "turn_deadline": state.turn_deadline,
-            "play_deadline": state.play_deadline,
-            "rating_deadline": state.rating_deadline,
-        },
+        "seats": seats_view(state),
+        "clock": clock_view(state),
         "turn": state.turn,
         "trick": None if state.trick is None else _trick_view(state, state.trick),
         "tricks": [_trick_view(state, t) for t in state.tricks],
@@ -179,3 +161,31 @@ def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
             "threats": [f.to_dict() for f in final_list(state)],
         }
     return view
+
+
+def seats_view(state: GameState) -> list[dict[str, Any]]:
+    """Every seat's public standing: points, tricks, threats, hand size."""
+    return [
+        {
+            "seat": s.id,
+            "name": s.name,
+            "bot": s.bot,
+            "present": s.present,
+            "points": s.points,
+            "tricks": s.tricks,
+            "threats": s.threats,
+            "hand_size": len(state.hands[s.id]),
+            "finished_rating": s.finished,
+        }
+        for s in state.seats
+    ]
+
+
+def clock_view(state: GameState) -> dict[str, float | None]:
+    """The game clock and its running deadlines."""
+    return {
+        "now": state.clock,
+        "turn_deadline": state.turn_deadline,
+        "play_deadline": state.play_deadline,
+        "rating_deadline": state.rating_deadline,
+    }

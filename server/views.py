@@ -102,26 +102,8 @@ class ViewBuilder:
             "architecture": architecture,
             "deck": deck,
             "start_suit": state.settings.start_suit.value,
-            "seats": [
-                {
-                    "seat": s.id,
-                    "name": s.name,
-                    "bot": s.bot,
-                    "present": s.present,
-                    "points": s.points,
-                    "tricks": s.tricks,
-                    "threats": s.threats,
-                    "hand_size": len(state.hands[s.id]),
-                    "finished_rating": s.finished,
-                }
-                for s in state.seats
-            ],
-            "clock": {
-                "now": state.clock,
-                "turn_deadline": state.turn_deadline,
-                "play_deadline": state.play_deadline,
-                "rating_deadline": state.rating_deadline,
-            },
+            "seats": engine_views.seats_view(state),
+            "clock": engine_views.clock_view(state),
             "turn": state.turn,
             "trick": trick,
             "tricks": tricks,
