@@ -337,11 +337,27 @@ def _check_start(state: GameState, c: StartGame) -> None:
     _phase(state, _SETUP)
 
 
+# The next three build errors that legal_moves also reports without raising them.
+
+
+def _not_your_turn(state: GameState) -> NotYourTurn:
+    whose = "nobody's" if state.turn is None else f"{state.seats[state.turn].name}'s"
+    return NotYourTurn(f"it is {whose} turn")
+
+
+def _must_lead(state: GameState, must_lead: str) -> MustLeadStartCard:
+    start = state.card(must_lead)
+    return MustLeadStartCard(f"the game opens with the lowest {start.suit.category} card: lead {start.id}")
+
+
+def _must_follow(led: Suit) -> MustFollowSuit:
+    return MustFollowSuit(f"{led.category} was led and you hold {led.category}: follow suit")
+
+
 def _check_on_turn(state: GameState, seat: int) -> None:
     _phase(state, _PLAY)
     if state.turn != seat:
-        whose = "nobody's" if state.turn is None else f"{state.seats[state.turn].name}'s"
-        raise NotYourTurn(f"it is {whose} turn")
+        raise _not_your_turn(state)
 
 
 def _check_play(state: GameState, c: PlayCard) -> None:
@@ -351,12 +367,11 @@ def _check_play(state: GameState, c: PlayCard) -> None:
     if card.id not in hand:
         raise CardNotInHand(f"{card.id} is not in your hand")
     if state.must_lead is not None and card.id != state.must_lead:
-        start = state.card(state.must_lead)
-        raise MustLeadStartCard(f"the game opens with the lowest {start.suit.category} card: lead {start.id}")
+        raise _must_lead(state, state.must_lead)
     trick = state.trick
     led = trick.led if trick is not None else None
     if led is not None and card.suit is not led and hands_.holds_suit(hand, led, state.board.cards):
-        raise MustFollowSuit(f"{led.category} was led and you hold {led.category}: follow suit")
+        raise _must_follow(led)
     _text(c.text, card.question)
     if c.target is not None:
         _target(state, c.target, card)
@@ -962,51 +977,115 @@ def legal_moves(state: GameState, seat: int) -> LegalMoves:
     """What ``seat`` may do now; cards it cannot play come with the reason.
 
     Raises :class:`~game.errors.UnknownSeat` for a seat that does not exist.
+
+    The answer, messages included, is what probing :func:`check` with every
+    command the seat could send would give (``tests/game/test_legal_moves_fast.py``
+    keeps that probing version and holds the two equal), worked out directly
+    because the server asks it for every seat after every move.
     """
     if isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(state.seats):
         raise UnknownSeat(f"there is no seat {seat}")
-    now = state.clock
-    ok: list[str] = []
-    blocked: list[Blocked] = []
-    for card_id in state.hands[seat]:
-        err = _allowed(state, PlayCard(seat=seat, card_id=card_id, now=now))
-        if err is None:
-            ok.append(card_id)
-        else:
-            blocked.append(Blocked(card_id, err.code, err.message))
-    in_play = state.phase is _PLAY and state.seats[seat].present
-    votable = tuple(
-        t.id
-        for t in state.threats
-        if in_play and t.status is _VOTING and _allowed(state, CastVote(seat=seat, threat_id=t.id, accept=True, now=now)) is None
+    phase = state.phase
+    me = state.seats[seat]
+    hand = state.hands[seat]
+    on_turn = phase is _PLAY and state.turn == seat
+    # _check lets PassTurn through exactly then (not ended, seat present, play phase, its turn).
+    can_pass = on_turn and me.present
+    if can_pass:
+        playable_, blocked = _card_moves(state, seat, hand)
+    elif hand:
+        # _check_play refuses what PassTurn is refused for before it looks at the card:
+        # one refusal, built once, for the whole hand.
+        if phase is _PLAY and me.present:
+            err: GameError | None = _not_your_turn(state)
+        else:  # wrong phase or game over; rare with cards in hand, so simply probed
+            err = _allowed(state, PassTurn(seat=seat, now=state.clock))
+        assert err is not None
+        playable_, blocked = (), tuple(Blocked(card_id, err.code, err.message) for card_id in hand)
+    else:
+        playable_, blocked = (), ()
+    in_play = phase is _PLAY and me.present
+    # What _check_vote allows: an open vote the seat neither proposed nor voted in yet (threat
+    # ids index the threats, and open_votes counts the open ones, as _resolve_votes relies on).
+    votable = (
+        tuple(
+            t.id
+            for t in state.threats
+            if t.status is _VOTING and t.found_by != seat and all(v.seat != seat for v in t.votes)
+        )
+        if in_play and state.open_votes
+        else ()
     )
-    rating = state.phase is _RATING and state.seats[seat].present and not state.seats[seat].finished
-    unrated = tuple(
-        t.id
-        for t in state.threats
-        if rating and t.status is _ACCEPTED and all(r.seat != seat for r in t.ratings)
-    )
+    rating = phase is _RATING and me.present and not me.finished
+    unrated = _unrated(state, seat) if rating else ()
     facilitator: list[str] = []
     if seat == state.settings.facilitator:
-        probes: tuple[Command, ...] = (
-            StartGame(seat=seat, now=now),
-            EndPlay(seat=seat, now=now),
-            EndGame(seat=seat, now=now),
-        )
-        facilitator = [type(p).__name__ for p in probes if _allowed(state, p) is None]
-        if state.turn is not None and _allowed(state, SkipSeat(seat=seat, target_seat=state.turn, now=now)) is None:
-            facilitator.append("SkipSeat")
-        if state.phase is not _ENDED and any(s.present and s.id != seat for s in state.seats):
+        # What _check allows of StartGame, EndPlay, EndGame and SkipSeat(the seat on turn):
+        # the facilitator present, and the right phase.
+        if me.present:
+            if phase is _SETUP:
+                facilitator.append("StartGame")
+            if phase is _PLAY:
+                facilitator.append("EndPlay")
+            if phase is _PLAY or phase is _RATING:
+                facilitator.append("EndGame")
+            if phase is _PLAY and state.turn is not None and state.seats[state.turn].present:
+                facilitator.append("SkipSeat")
+        if phase is not _ENDED and any(s.present and s.id != seat for s in state.seats):
             facilitator.append("RemoveSeat")
     return LegalMoves(
         seat=seat,
-        on_turn=state.phase is _PLAY and state.turn == seat,
-        playable=tuple(ok),
-        blocked=tuple(blocked),
-        can_pass=_allowed(state, PassTurn(seat=seat, now=now)) is None,
+        on_turn=on_turn,
+        playable=playable_,
+        blocked=blocked,
+        can_pass=can_pass,
         can_add_threat=in_play,
         votable=votable,
         unrated=unrated,
         can_finish_rating=rating,
         facilitator=tuple(facilitator),
     )
+
+
+def _card_moves(state: GameState, seat: int, hand: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Blocked, ...]]:
+    """(playable, blocked) for the seat on turn: what _check_play says of each card, without raising."""
+    cards = state.board.cards
+    must_lead = state.must_lead
+    trick = state.trick
+    led = None if trick is None else trick.led
+    # Each refusal reads the same for every card it refuses: build it once.
+    lead_err = None if must_lead is None else _must_lead(state, must_lead)
+    follow_err = _must_follow(led) if led is not None and hands_.holds_suit(hand, led, cards) else None
+    ok: list[str] = []
+    blocked: list[Blocked] = []
+    for card_id in hand:
+        card = cards.get(card_id)
+        err: GameError | None
+        if card is None:  # never in a game the engine dealt; the probe words it
+            err = _allowed(state, PlayCard(seat=seat, card_id=card_id, now=state.clock))
+        elif lead_err is not None and card_id != must_lead:
+            err = lead_err
+        elif follow_err is not None and card.suit is not led:
+            err = follow_err
+        else:
+            err = None
+        if err is None:
+            ok.append(card_id)
+        else:
+            blocked.append(Blocked(card_id, err.code, err.message))
+    return tuple(ok), tuple(blocked)
+
+
+def _unrated(state: GameState, seat: int) -> tuple[str, ...]:
+    """Accepted threats ``seat`` has not rated."""
+    # A plain loop: a game has dozens of accepted threats, and an all(<generator>) per threat
+    # cost more than the rest of legal_moves put together.
+    found: list[str] = []
+    for t in state.threats:
+        if t.status is _ACCEPTED:
+            for r in t.ratings:
+                if r.seat == seat:
+                    break
+            else:
+                found.append(t.id)
+    return tuple(found)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from game.cards import Card
-from game.engine import legal_moves
+from game.engine import LegalMoves, legal_moves
 from game.errors import UnknownSeat
 from game.priority import final_list
 from game.scoring import scoreboard
@@ -54,7 +54,8 @@ def _trick_view(state: GameState, trick: Trick) -> dict[str, Any]:
     }
 
 
-def _threat_view(state: GameState, t: Threat, seat: int | None) -> dict[str, Any]:
+def threat_public(state: GameState, t: Threat) -> dict[str, Any]:
+    """A threat as every seat sees it; :func:`threat_view` adds the seat's own vote and rating."""
     card = None if t.card_id is None else state.card(t.card_id)
     view: dict[str, Any] = {
         "id": t.id,
@@ -74,35 +75,54 @@ def _threat_view(state: GameState, t: Threat, seat: int | None) -> dict[str, Any
         "found_by": t.found_by,
         "mitigation": None if card is None else card.mitigation,
     }
-    mine = next((v.accept for v in t.votes if v.seat == seat), None)
     if t.status is ThreatStatus.VOTING:
         voters = electorate(state.present(), t.found_by)
         view["vote"] = {
             "deadline": t.vote_deadline,
             "electorate": list(voters),
             "cast": sum(1 for v in t.votes if v.seat in voters),
-            "yours": mine,
+            "yours": None,
         }
     elif t.judged_by is JudgedBy.VOTE:
         view["vote"] = {
             "yes": [v.seat for v in t.votes if v.accept],
             "no": [v.seat for v in t.votes if not v.accept],
-            "yours": mine,
+            "yours": None,
         }
     if t.status is ThreatStatus.ACCEPTED and state.phase is not Phase.SETUP:
-        own = next((r for r in t.ratings if r.seat == seat), None)
-        view["ratings"] = {
-            "count": len(t.ratings),
-            "yours": None if own is None else {"likelihood": own.likelihood, "impact": own.impact},
-        }
+        view["ratings"] = {"count": len(t.ratings), "yours": None}
     return view
 
 
-def _legal_view(state: GameState, seat: int) -> dict[str, Any]:
-    moves = legal_moves(state, seat)
+def threat_view(public: dict[str, Any], t: Threat, seat: int | None) -> dict[str, Any]:
+    """``public`` (from :func:`threat_public`) with ``seat``'s own vote and rating filled in.
+
+    Returns ``public`` itself when the seat has neither (spectators, and seats
+    that have not voted or rated), so views of many seats share it.
+    """
+    if seat is None:
+        return public
+    mine = None
+    if "vote" in public:
+        mine = next((v.accept for v in t.votes if v.seat == seat), None)
+    own = None
+    if "ratings" in public:
+        own = next((r for r in t.ratings if r.seat == seat), None)
+    if mine is None and own is None:
+        return public
+    view = dict(public)
+    if mine is not None:
+        view["vote"] = dict(public["vote"], yours=mine)
+    if own is not None:
+        view["ratings"] = dict(public["ratings"], yours={"likelihood": own.likelihood, "impact": own.impact})
+    return view
+
+
+def legal_view(state: GameState, moves: LegalMoves) -> dict[str, Any]:
+    """A seat's legal moves as data, with the targets each card in its hand fits."""
     targets = {
         card_id: [s.id for s in state.board.targets(state.card(card_id))]
-        for card_id in state.hands[seat]
+        for card_id in state.hands[moves.seat]
     }
     return {
         "on_turn": moves.on_turn,
@@ -142,7 +162,7 @@ def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
         "turn": state.turn,
         "trick": None if state.trick is None else _trick_view(state, state.trick),
         "tricks": [_trick_view(state, t) for t in state.tricks],
-        "threats": [_threat_view(state, t, seat) for t in state.threats],
+        "threats": [threat_view(threat_public(state, t), t, seat) for t in state.threats],
         "end_reason": state.end_reason,
         "hand": None,
         "must_lead": None,
@@ -154,7 +174,7 @@ def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
         view["hand"] = [card_view(state.card(i)) for i in hand]
         # Which card opens the game is the holder's secret until it is played.
         view["must_lead"] = state.must_lead if state.must_lead in hand else None
-        view["legal"] = _legal_view(state, seat)
+        view["legal"] = legal_view(state, legal_moves(state, seat))
     if state.phase is Phase.ENDED:
         view["final"] = {
             "scoreboard": [line.to_dict() for line in scoreboard(state)],

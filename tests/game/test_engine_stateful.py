@@ -3,7 +3,8 @@
 Invariants: every card is in exactly one place; a trick holds at most one
 card per seat; points equal valid threats plus tricks won; no hidden card
 appears in another seat's view; ``check`` and ``apply`` agree; the fast
-``playable`` agrees with ``check``; a refused command changes nothing.
+``playable`` agrees with ``check``, and the fast ``legal_moves`` with probing
+every command; a refused command changes nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from gamekit import TINY_IDS, card_places, settings, tiny_architecture, tiny_deck
 from hypothesis import HealthCheck, settings as hsettings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from test_legal_moves_fast import reference_legal_moves
 
 from game.bots import next_bot_command
 from game.cards import Suit
@@ -33,7 +35,7 @@ from game.commands import (
     StartGame,
     Tick,
 )
-from game.engine import apply, check, new_game, playable
+from game.engine import apply, check, legal_moves, new_game, playable
 from game.errors import GameError
 from game.state import GameState, Phase
 from game.threats import ThreatStatus
@@ -233,6 +235,12 @@ class Game(RuleBasedStateMachine):
                     continue
                 ok.append(card)
             assert tuple(ok) == playable(s, seat)
+
+    @invariant()
+    def legal_moves_agree_with_probing(self) -> None:
+        s = self.state
+        for seat in range(len(s.seats)):
+            assert legal_moves(s, seat) == reference_legal_moves(s, seat), seat
 
     @invariant()
     def bookkeeping(self) -> None:
