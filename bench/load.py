@@ -480,13 +480,15 @@ def main() -> int:
     parser.add_argument("--sqlite-synchronous", default="NORMAL", choices=("NORMAL", "FULL"))
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--url", help="measure this running game server only (no relay), e.g. to profile it")
+    parser.add_argument("--pid", type=int, help="with --url: the server's process id, to report its CPU use")
     args = parser.parse_args()
     if args.quick:
         args.games, args.seconds, args.warmup = 10, 8, 2
     info = machine()
     info["architecture"] = str(FIXTURE.relative_to(ROOT))
     if args.url:
-        run_games(args.url, args.games, args.seats, args.seconds, args.warmup, f"{args.url}: {args.games} games")
+        run_games(args.url, args.games, args.seats, args.seconds, args.warmup, f"{args.url}: {args.games} games",
+                  args.pid)
         return 0
     print(f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, {info['date']}; "
           f"games on {info['architecture']}", flush=True)

@@ -51,7 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
             "run the clock (turn deadlines) and the expiry sweeper"),
     Setting("SQLITE_SYNCHRONOUS", "NORMAL", "THREATDECK_SQLITE_SYNCHRONOUS", str,
             "SQLite PRAGMA synchronous: NORMAL survives a crash of the process, FULL also a power cut"),
-    Setting("SNAPSHOT_EVERY", 20, "THREATDECK_SNAPSHOT_EVERY", int,
+    Setting("SNAPSHOT_EVERY", 100, "THREATDECK_SNAPSHOT_EVERY", int,
             "store the whole state every N commands (and at every change of phase); the log has the rest"),
     Setting("PUBLIC_URL", None, "THREATDECK_PUBLIC_URL", str,
             "base of the links handed out (default: the URL the request came in on)"),

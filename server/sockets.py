@@ -54,26 +54,35 @@ def game_room(game_id: str) -> str:
 
 
 _MISSING = object()
+OWN_KEYS = ("you", "hand", "must_lead", "legal", "threats")
+"""View keys whose values differ between seats (threats: each seat's own vote and rating)."""
+PUBLIC_KEYS = ("version", "phase", "facilitator", "architecture", "deck", "start_suit", "seats", "clock", "turn",
+               "trick", "tricks", "end_reason", "final")
+"""View keys every seat sees alike."""
 
 
-def patch(previous: Mapping[str, Any] | None, view: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def patch(previous: Mapping[str, Any] | None, view: Mapping[str, Any],
+          keys: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """How ``view`` differs from ``previous``: (changed top-level values, changed items of top-level lists).
 
     A top-level list that only changed in some items, or grew, is sent as
     ``{"length": n, "items": {"i": item}}`` in the second dict; anything else
     that changed is sent whole in the first. Without ``previous``, the first
-    dict is the whole view.
+    dict is the whole view. ``keys`` limits the comparison to those keys.
     """
     if previous is None:
         return dict(view), {}
     values: dict[str, Any] = {}
     lists: dict[str, Any] = {}
-    for key, new in view.items():
+    for key in view if keys is None else keys:
+        new = view[key]
         old = previous.get(key, _MISSING)
-        if old == new:
+        # Views built by server.views share unchanged parts as the same objects: identity first.
+        if old is new or old == new:
             continue
         if isinstance(new, list) and isinstance(old, list) and new and len(new) >= len(old):
-            items = {str(i): item for i, item in enumerate(new) if i >= len(old) or old[i] != item}
+            n = len(old)
+            items = {str(i): item for i, item in enumerate(new) if i >= n or (old[i] is not item and old[i] != item)}
             if len(items) < len(new):
                 lists[key] = {"length": len(new), "items": items}
                 continue
@@ -108,14 +117,25 @@ class Broadcaster:
         events_data = codec.events_data(events)
         recipients: list[tuple[int | None, str]] = [(s.id, seat_room(live.id, s.id)) for s in state.seats if not s.bot]
         recipients.append((None, watch_room(live.id)))
+        # What changed in the parts every seat sees is the same for every seat at the same base version:
+        # compared once per base, then each seat's own parts.
+        shared: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         for seat, room in recipients:
             if self._empty(room):
                 live.last_views.pop(seat, None)  # whoever joins later gets a whole view, then patches
                 continue
             view = live.views.view_for(state, seat)
             previous = live.last_views.get(seat)
-            base = previous[0] if previous is not None else None
-            values, lists = patch(previous[1] if previous is not None else None, view)
+            if previous is None:
+                base, values, lists = None, dict(view), {}
+            else:
+                base, old = previous
+                common = shared.get(base)
+                if common is None:
+                    common = shared[base] = patch(old, view, PUBLIC_KEYS)
+                values, lists = patch(old, view, OWN_KEYS)
+                values.update(common[0])
+                lists.update(common[1])
             live.last_views[seat] = (live.version, view)
             self.socketio.emit(
                 "update",
@@ -318,11 +338,10 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def command(event: str, action: Action, payload: Any) -> dict[str, Any]:
+def command(rt: Runtime, sid: str, event: str, action: Action, payload: Any) -> dict[str, Any]:
     """validate → who → may they → load/apply/commit/publish → ack."""
-    rt = runtime()
     data = rt.schemas.events[event].load(payload)
-    conn = rt.connection(_sid())
+    conn = rt.connection(sid)
     member = conn.member
     if member is None:
         if conn.watching is not None:
@@ -347,13 +366,28 @@ def command(event: str, action: Action, payload: Any) -> dict[str, Any]:
     return {"ok": True, "version": outcome.version, "duplicate": outcome.duplicate}
 
 
-def _register(event: str, action: Action) -> None:
-    def handler(payload: Any = None) -> dict[str, Any]:
-        return command(event, action, payload)
+def command_handler(rt: Runtime, event: str, action: Action) -> Callable[[str, Any], dict[str, Any]]:
+    """The handler of one command event, registered on python-socketio directly.
+
+    Commands are most of the traffic and need nothing from Flask: going around
+    Flask-SocketIO's wrapper skips building a Flask request and opening the
+    cookie session for every move.
+    """
+
+    def handler(sid: str, payload: Any = None, *_: Any) -> dict[str, Any]:
+        try:
+            wait = rt.event_limiter.take(sid)
+            if wait > 0:
+                raise RateLimited(f"too many events; wait {wait:.2f}s", retry_after=wait)
+            return command(rt, sid, event, action, payload)
+        except Exception as exc:  # as in guarded(): every error becomes an error acknowledgement
+            return errors.socket_error(exc)
 
     handler.__name__ = f"on_{event}"
-    socketio.on_event(event, guarded(handler))
+    return handler
 
 
-for _event, _action in ACTIONS.items():
-    _register(_event, _action)
+def install(server: Any, rt: Runtime) -> None:
+    """Register the command events on the app's python-socketio server (see :func:`command_handler`)."""
+    for event, action in ACTIONS.items():
+        server.on(event, command_handler(rt, event, action), namespace="/")

@@ -1,19 +1,23 @@
-"""``game.views.view_for``, memoised across the versions of one game.
+"""``game.views.view_for``, built incrementally across the versions of one game.
 
-A broadcast needs one view per seat and one public view after every command;
-building each from scratch re-renders every finished trick, every threat and
-every card in hand, which late in a game is most of the server's time. States
-are immutable and the engine shares unchanged parts between versions, so a
-finished trick, an unchanged threat or a card renders to the same data as
-before: this builder reuses it, keyed by object identity (holding the objects
-so ids are not reused), and builds the rest exactly as ``view_for`` does,
-with its own helpers. Reused parts are the same objects in consecutive
-views, which also makes comparing them for patches cheap.
+A broadcast needs one view per seat and one public view after every command.
+Built from scratch, each re-renders every finished trick, every threat and
+every card in hand, and most of it is the same for every seat; late in a game
+that was most of the server's time. States are immutable and the engine shares
+unchanged parts between versions (a finished trick, an untouched threat, a
+hand nobody played from are the same objects), so this builder:
 
-``tests/server/test_views.py`` checks that the result equals ``view_for``
-for every seat at every version of whole games; if the engine's view changes
-shape, that test names the difference. ``EXACT_VIEWS`` (setting) bypasses
-this module.
+- renders the public parts (seats, clock, tricks, the final list) once per
+  state, for every seat;
+- reuses, by object identity, what did not change since the view it last built
+  for that seat (threat items, cards, the hand, the legal moves when they are
+  equal), holding the objects so ids are not reused;
+- so consecutive views share every unchanged value as the same object, which
+  makes :func:`server.sockets.patch` cheap (identity first).
+
+The result is always equal to ``game.views.view_for`` (checked for every seat
+at every version of whole games, and through patches, in
+``tests/server/test_views.py``); only the work differs.
 """
 
 from __future__ import annotations
@@ -21,11 +25,31 @@ from __future__ import annotations
 from typing import Any
 
 from game import views as engine_views
+from game.engine import legal_moves
 from game.errors import UnknownSeat
 from game.priority import final_list
 from game.scoring import scoreboard
 from game.state import GameState, Phase
-from game.threats import ThreatStatus
+from game.threats import Threat, ThreatStatus
+from game.trick import Trick
+
+_VOTING = ThreatStatus.VOTING
+
+
+class _SeatMemo:
+    """What was last built for one seat (or the spectators), to reuse in its next view."""
+
+    __slots__ = ("threats", "threat_views", "setup", "present", "hand", "hand_view", "moves", "legal")
+
+    def __init__(self) -> None:
+        self.threats: tuple[Threat, ...] = ()
+        self.threat_views: list[dict[str, Any]] = []
+        self.setup: bool | None = None
+        self.present: tuple[int, ...] = ()
+        self.hand: object = None
+        self.hand_view: list[dict[str, Any]] | None = None
+        self.moves: object = None
+        self.legal: dict[str, Any] | None = None
 
 
 class ViewBuilder:
@@ -34,10 +58,19 @@ class ViewBuilder:
     def __init__(self) -> None:
         self._board: tuple[object, dict[str, Any], dict[str, Any]] | None = None
         self._cards: dict[str, dict[str, Any]] = {}
-        self._tricks: dict[int, tuple[object, dict[str, Any]]] = {}
-        self._threats: dict[tuple[int, int | None, str, tuple[int, ...] | None], tuple[object, dict[str, Any]]] = {}
+        self._tricks: dict[int, tuple[Trick, dict[str, Any]]] = {}
+        self._state: GameState | None = None
+        self._public: dict[str, Any] = {}
+        self._present: tuple[int, ...] = ()
+        self._views: dict[int | None, dict[str, Any]] = {}
+        self._seats: dict[int | None, _SeatMemo] = {}
+        self._seats_src: tuple[object, object, list[dict[str, Any]]] | None = None
+        self._clock: tuple[tuple[Any, ...], dict[str, Any]] | None = None
         self._final: tuple[object, dict[str, Any]] | None = None
-        self._state: object = None
+        self._public_threats: dict[int, dict[str, Any]] = {}
+        self._threat_diff: tuple[tuple[Threat, ...], tuple[Threat, ...], list[int]] | None = None
+
+    # ------------------------------------------------------------------ parts
 
     def _static(self, state: GameState) -> tuple[dict[str, Any], dict[str, Any]]:
         board = state.board
@@ -45,15 +78,18 @@ class ViewBuilder:
             probe = engine_views.view_for(state, None)
             self._board = (board, probe["architecture"], probe["deck"])
             self._cards = {}
+            self._seats.clear()
         return self._board[1], self._board[2]
 
     def _card(self, state: GameState, card_id: str) -> dict[str, Any]:
         view = self._cards.get(card_id)
         if view is None:
-            view = self._cards[card_id] = engine_views.card_view(state.card(card_id))
+            # Boards are shared by the games on the same architecture and deck: so are their card faces.
+            view = self._cards[card_id] = state.board.memo(
+                ("card_view", card_id), lambda: engine_views.card_view(state.card(card_id)))
         return view
 
-    def _trick(self, state: GameState, trick: Any, keep: dict[int, tuple[object, dict[str, Any]]]) -> dict[str, Any]:
+    def _trick(self, state: GameState, trick: Trick, keep: dict[int, tuple[Trick, dict[str, Any]]]) -> dict[str, Any]:
         hit = self._tricks.get(id(trick))
         if hit is not None and hit[0] is trick:
             view = hit[1]
@@ -69,61 +105,134 @@ class ViewBuilder:
         keep[id(trick)] = (trick, view)
         return view
 
-    def view_for(self, state: GameState, seat: int | None) -> dict[str, Any]:
-        """The same dict as ``game.views.view_for(state, seat)``."""
-        if seat is not None and (isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(state.seats)):
-            raise UnknownSeat(f"there is no seat {seat}")
+    def _seats_view(self, state: GameState) -> list[dict[str, Any]]:
+        # Seat standings change only with the seats or the hands.
+        src = self._seats_src
+        if src is not None and src[0] is state.seats and src[1] is state.hands:
+            return src[2]
+        view = engine_views.seats_view(state)
+        if src is not None and view == src[2]:
+            view = src[2]
+        self._seats_src = (state.seats, state.hands, view)
+        return view
+
+    def _clock_view(self, state: GameState) -> dict[str, Any]:
+        key = (state.clock, state.turn_deadline, state.play_deadline, state.rating_deadline)
+        if self._clock is None or self._clock[0] != key:
+            self._clock = (key, engine_views.clock_view(state))
+        return self._clock[1]
+
+    def _advance(self, state: GameState) -> None:
+        """Render the public parts of ``state`` (once per state, for every seat)."""
         architecture, deck = self._static(state)
-        new_state = state is not self._state
-        tricks_keep: dict[int, tuple[object, dict[str, Any]]] = {} if new_state else self._tricks
-        trick = None if state.trick is None else self._trick(state, state.trick, tricks_keep)
-        tricks = [self._trick(state, t, tricks_keep) for t in state.tricks]
-        present = tuple(state.present())
-        threats = []
-        for t in state.threats:
-            key = (id(t), seat, state.phase.value, present if t.status is ThreatStatus.VOTING else None)
-            hit = self._threats.get(key)
-            if hit is not None and hit[0] is t:
-                threats.append(hit[1])
-            else:
-                tv = engine_views._threat_view(state, t, seat)
-                self._threats[key] = (t, tv)
-                threats.append(tv)
-        if new_state:
-            self._tricks = tricks_keep
-            live = {id(t) for t in state.threats}
-            self._threats = {k: v for k, v in self._threats.items() if k[0] in live}
-            self._state = state
-        view: dict[str, Any] = {
-            "version": state.version,
-            "phase": state.phase.value,
-            "you": seat,
-            "facilitator": state.settings.facilitator,
-            "architecture": architecture,
-            "deck": deck,
-            "start_suit": state.settings.start_suit.value,
-            "seats": engine_views.seats_view(state),
-            "clock": engine_views.clock_view(state),
-            "turn": state.turn,
-            "trick": trick,
-            "tricks": tricks,
-            "threats": threats,
-            "end_reason": state.end_reason,
-            "hand": None,
-            "must_lead": None,
-            "legal": None,
-            "final": None,
-        }
-        if seat is not None:
-            hand = state.hands[seat]
-            view["hand"] = [self._card(state, i) for i in hand]
-            view["must_lead"] = state.must_lead if state.must_lead in hand else None
-            view["legal"] = engine_views._legal_view(state, seat)
+        keep: dict[int, tuple[Trick, dict[str, Any]]] = {}
+        trick = None if state.trick is None else self._trick(state, state.trick, keep)
+        tricks = [self._trick(state, t, keep) for t in state.tricks]
+        self._tricks = keep
+        final = None
         if state.phase is Phase.ENDED:
             if self._final is None or self._final[0] is not state:
                 self._final = (state, {
                     "scoreboard": [line.to_dict() for line in scoreboard(state)],
                     "threats": [f.to_dict() for f in final_list(state)],
                 })
-            view["final"] = self._final[1]
+            final = self._final[1]
+        self._public = {
+            "version": state.version,
+            "phase": state.phase.value,
+            "you": None,
+            "facilitator": state.settings.facilitator,
+            "architecture": architecture,
+            "deck": deck,
+            "start_suit": state.settings.start_suit.value,
+            "seats": self._seats_view(state),
+            "clock": self._clock_view(state),
+            "turn": state.turn,
+            "trick": trick,
+            "tricks": tricks,
+            "threats": None,
+            "end_reason": state.end_reason,
+            "hand": None,
+            "must_lead": None,
+            "legal": None,
+            "final": final,
+        }
+        self._present = tuple(state.present())
+        self._views = {}
+        self._public_threats = {}
+        self._state = state
+
+    def _threat_public(self, state: GameState, index: int) -> dict[str, Any]:
+        """The public part of a threat's view in the current state (once per state, for every seat)."""
+        view = self._public_threats.get(index)
+        if view is None:
+            view = self._public_threats[index] = engine_views.threat_public(state, state.threats[index])
+        return view
+
+    def _threats(self, state: GameState, seat: int | None, memo: _SeatMemo) -> list[dict[str, Any]]:
+        """The threat items for ``seat``, rebuilding only those whose threat or context changed."""
+        threats = state.threats
+        setup = state.phase is Phase.SETUP
+        present = self._present
+        if threats is memo.threats and setup == memo.setup and present == memo.present:
+            return memo.threat_views
+        old, old_views = memo.threats, memo.threat_views
+        same_context = setup == memo.setup
+        same_present = present == memo.present
+        out: list[dict[str, Any]]
+        if same_context and same_present and len(old) <= len(threats):
+            # The usual step: a command touched a threat or two; find them once per state, for every seat.
+            diff = self._threat_diff
+            if diff is None or diff[0] is not old or diff[1] is not threats:
+                changed = [i for i, t in enumerate(threats) if i >= len(old) or old[i] is not t]
+                diff = self._threat_diff = (old, threats, changed)
+            out = old_views[:]
+            for i in diff[2]:
+                view = engine_views.threat_view(self._threat_public(state, i), threats[i], seat)
+                if i < len(out):
+                    out[i] = view
+                else:
+                    out.append(view)
+        else:
+            out = []
+            for i, t in enumerate(threats):
+                if (i < len(old) and old[i] is t and same_context
+                        and (same_present or t.status is not _VOTING)):
+                    out.append(old_views[i])
+                else:
+                    out.append(engine_views.threat_view(self._threat_public(state, i), t, seat))
+        memo.threats, memo.threat_views, memo.setup, memo.present = threats, out, setup, present
+        return out
+
+    # ------------------------------------------------------------------ views
+
+    def view_for(self, state: GameState, seat: int | None) -> dict[str, Any]:
+        """The same dict as ``game.views.view_for(state, seat)``.
+
+        Views of the current state are cached; do not mutate what is returned.
+        """
+        if seat is not None and (isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(state.seats)):
+            raise UnknownSeat(f"there is no seat {seat}")
+        if state is not self._state:
+            self._advance(state)
+        cached = self._views.get(seat)
+        if cached is not None:
+            return cached
+        memo = self._seats.get(seat)
+        if memo is None:
+            memo = self._seats[seat] = _SeatMemo()
+        view = dict(self._public)
+        view["you"] = seat
+        view["threats"] = self._threats(state, seat, memo)
+        if seat is not None:
+            hand = state.hands[seat]
+            if hand is not memo.hand or memo.hand_view is None:
+                memo.hand, memo.hand_view = hand, [self._card(state, i) for i in hand]
+            view["hand"] = memo.hand_view
+            view["must_lead"] = state.must_lead if state.must_lead in hand else None
+            moves = legal_moves(state, seat)
+            if memo.legal is None or moves != memo.moves:
+                memo.moves, memo.legal = moves, engine_views.legal_view(state, moves)
+            view["legal"] = memo.legal
+        self._views[seat] = view
         return view

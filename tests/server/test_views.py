@@ -38,3 +38,82 @@ def test_memoised_views_equal_the_engines_views_through_whole_games(seats: int, 
     assert state.phase.value == "ended" and steps > 50
     # Old states still render right (a reload, a lagging process).
     assert builder.view_for(dataclasses.replace(state), 0) == view_for(state, 0)
+
+
+class _Rooms(dict):  # type: ignore[type-arg]
+    """The Socket.IO manager's rooms as the broadcaster reads them: every room has a member but ``empty``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.empty: set[str] = set()
+
+    def get(self, room: str, default: object = None) -> object:
+        return None if room in self.empty else {"sid": True}
+
+
+class _FakeSocketIO:
+    """Records what each room is sent, as JSON, the way it leaves the server."""
+
+    def __init__(self) -> None:
+        self.rooms = _Rooms()
+        self.server = type("S", (), {"manager": type("M", (), {"rooms": {"/": self.rooms}})()})()
+        self.sent: list[tuple[str, dict[str, object]]] = []
+
+    def emit(self, event: str, data: dict[str, object], to: str) -> None:
+        import orjson
+
+        assert event == "update"
+        self.sent.append((to, orjson.loads(orjson.dumps(data))))
+
+
+@pytest.mark.parametrize("seats,seed", [(4, 5), (6, 6)])
+def test_patches_rebuild_every_seats_view_at_every_version(seats: int, seed: int) -> None:
+    """What a client holds after applying each update (whole or patch) is exactly ``view_for``."""
+    from types import SimpleNamespace
+
+    from game.commands import RemoveSeat
+    from server.client import apply_patch, next_move
+    from server.sockets import ACTIONS, Broadcaster, seat_room, watch_room
+
+    arch = load_architecture(HR, "hr.yaml")
+    settings = Settings(seats=tuple(SeatSpec(f"P{i}") for i in range(seats)),
+                        turn_seconds=None, vote_seconds=None, play_seconds=None, rating_seconds=None)
+    state = new_game(settings, arch, load_deck(), seed)
+    sio = _FakeSocketIO()
+    live = SimpleNamespace(id="g1", state=state, version=state.version, views=ViewBuilder(), last_views={})
+    broadcaster = Broadcaster(sio)
+    held: dict[int | None, dict[str, object]] = {}
+    patched = whole = 0
+    steps = 0
+    while True:
+        # Seat 1 is away (its room empty) for a while: it must come back to a whole view, then patches.
+        sio.rooms.empty = {seat_room("g1", 1)} if 40 <= steps < 60 else set()
+        live.state, live.version = state, state.version
+        sio.sent.clear()
+        broadcaster.publish(live, ())  # type: ignore[arg-type]
+        for room, data in sio.sent:
+            seat = None if room == watch_room("g1") else int(room.rsplit(":", 1)[1])
+            if data["base"] is None:
+                held[seat] = dict(data["view"])  # type: ignore[arg-type]
+                whole += 1
+            else:
+                assert held[seat]["version"] == data["base"], (room, data["base"])
+                held[seat] = apply_patch(held[seat], data)
+                patched += 1
+        for seat in [*range(seats), None]:
+            if seat == 1 and 40 <= steps < 60:
+                continue
+            assert held[seat] == view_for(state, seat), (state.version, seat)
+        # The players act as the load benchmark's seats do, through the socket layer's command builders.
+        move = next((m, seat) for seat in range(seats) if (m := next_move(view_for(state, seat))) is not None) \
+            if state.phase.value != "ended" else None
+        if move is None:
+            break
+        (event, fields), seat = move
+        data = {"expected_version": None, "card": None, "target": None, "text": None, "suit": None, **fields}
+        state, _ = apply(state, ACTIONS[event].build(data, seat, float(steps)))
+        steps += 1
+        if steps == 25:
+            state, _ = apply(state, RemoveSeat(seat=0, target_seat=seats - 1, now=float(steps)))
+    assert state.phase.value == "ended"
+    assert whole == seats + 1 + 1 and patched > 50 * seats
