@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from server import patch
+
 _counter = itertools.count()
 
 
@@ -184,15 +186,8 @@ class SeatClient:
 
 
 def apply_patch(view: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """The view after an ``update`` whose ``base`` is the view's version (docs/protocol.md)."""
-    out = {**view, **update["view"]}
-    for key, change in update.get("lists", {}).items():
-        items = list(out.get(key) or [])[: change["length"]]
-        items.extend([None] * (change["length"] - len(items)))
-        for index, item in change["items"].items():
-            items[int(index)] = item
-        out[key] = items
-    return out
+    """The view after an ``update`` whose ``base`` is the view's version (docs/protocol.md); raises ``PatchError``."""
+    return patch.apply(view, update.get("sizes"), update.get("set"))
 
 
 def next_move(view: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -250,7 +245,19 @@ def card_ids(payload: Any) -> set[str]:
             for item in node:
                 walk(item, key)
 
-    walk(payload)
+    if isinstance(payload, dict) and isinstance(payload.get("set"), list):
+        # A patch: each value sits under the last key of its path (a card id may be that key, under "targets").
+        walk({k: v for k, v in payload.items() if k != "set"})
+        for path, value in payload["set"]:
+            keys = [k for k in path if isinstance(k, str)]
+            key = keys[-1] if keys else None
+            if len(path) >= 2 and path[-2] == "targets" and isinstance(path[-1], str):
+                found.add(path[-1])
+            if key in ("card", "card_id", "must_lead", "playable") and isinstance(value, str):
+                found.add(value)
+            walk({key: value} if key is not None else value)
+    else:
+        walk(payload)
     return found
 
 

@@ -24,7 +24,7 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from game import commands as gc
 from game.cards import Suit
 from game.events import Event
-from server import codec, errors
+from server import codec, errors, patch
 from server.app import socketio
 from server.errors import Forbidden, NotJoined, RateLimited
 from server.games import Live, Member
@@ -53,7 +53,6 @@ def game_room(game_id: str) -> str:
 # --------------------------------------------------------------------------- broadcasting
 
 
-_MISSING = object()
 OWN_KEYS = ("you", "hand", "must_lead", "legal", "threats")
 """View keys whose values differ between seats (threats: each seat's own vote and rating)."""
 PUBLIC_KEYS = ("version", "phase", "facilitator", "architecture", "deck", "start_suit", "seats", "clock", "turn",
@@ -61,43 +60,13 @@ PUBLIC_KEYS = ("version", "phase", "facilitator", "architecture", "deck", "start
 """View keys every seat sees alike."""
 
 
-def patch(previous: Mapping[str, Any] | None, view: Mapping[str, Any],
-          keys: Sequence[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """How ``view`` differs from ``previous``: (changed top-level values, changed items of top-level lists).
-
-    A top-level list that only changed in some items, or grew, is sent as
-    ``{"length": n, "items": {"i": item}}`` in the second dict; anything else
-    that changed is sent whole in the first. Without ``previous``, the first
-    dict is the whole view. ``keys`` limits the comparison to those keys.
-    """
-    if previous is None:
-        return dict(view), {}
-    values: dict[str, Any] = {}
-    lists: dict[str, Any] = {}
-    for key in view if keys is None else keys:
-        new = view[key]
-        old = previous.get(key, _MISSING)
-        # Views built by server.views share unchanged parts as the same objects: identity first.
-        if old is new or old == new:
-            continue
-        if isinstance(new, list) and isinstance(old, list) and new and len(new) >= len(old):
-            n = len(old)
-            items = {str(i): item for i, item in enumerate(new) if i >= n or (old[i] is not item and old[i] != item)}
-            if len(items) < len(new):
-                lists[key] = {"length": len(new), "items": items}
-                continue
-        values[key] = new
-    return values, lists
-
-
 class Broadcaster:
     """Sends each seat its own view and spectators the public one, after a commit.
 
-    An ``update`` carries the events and only what changed in the view since
-    the ``base`` version this process last sent to that room: top-level values
-    under ``view`` and items of top-level lists under ``lists`` (``base`` null:
-    ``view`` is the whole view). A client whose version is not ``base`` asks
-    for the whole view with ``sync``.
+    An ``update`` carries the events and, with ``base`` null, the whole view
+    under ``view``; otherwise a patch (:mod:`server.patch`: ``sizes`` and
+    ``set``) on the view at the ``base`` version this process last sent to that
+    room. A client whose version is not ``base`` asks for the whole view with ``sync``.
     """
 
     def __init__(self, socketio: Any, shared: bool = False) -> None:
@@ -118,31 +87,28 @@ class Broadcaster:
         recipients: list[tuple[int | None, str]] = [(s.id, seat_room(live.id, s.id)) for s in state.seats if not s.bot]
         recipients.append((None, watch_room(live.id)))
         # What changed in the parts every seat sees is the same for every seat at the same base version:
-        # compared once per base, then each seat's own parts.
-        shared: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        # worked out once per base, then each seat's own parts.
+        shared: dict[int, tuple[list[list[Any]], list[list[Any]]]] = {}
         for seat, room in recipients:
             if self._empty(room):
                 live.last_views.pop(seat, None)  # whoever joins later gets a whole view, then patches
                 continue
             view = live.views.view_for(state, seat)
             previous = live.last_views.get(seat)
+            message: dict[str, Any] = {"game_id": live.id, "version": live.version, "base": None, "events": events_data}
             if previous is None:
-                base, values, lists = None, dict(view), {}
+                message["view"] = view
             else:
                 base, old = previous
                 common = shared.get(base)
                 if common is None:
-                    common = shared[base] = patch(old, view, PUBLIC_KEYS)
-                values, lists = patch(old, view, OWN_KEYS)
-                values.update(common[0])
-                lists.update(common[1])
+                    common = shared[base] = ([], [])
+                    patch.diff(old, view, PUBLIC_KEYS, common[0], common[1])
+                sets, sizes = list(common[0]), list(common[1])
+                patch.diff(old, view, OWN_KEYS, sets, sizes)
+                message.update(base=base, set=sets, sizes=sizes)
             live.last_views[seat] = (live.version, view)
-            self.socketio.emit(
-                "update",
-                {"game_id": live.id, "version": live.version, "base": base, "events": events_data,
-                 "view": values, "lists": lists},
-                to=room,
-            )
+            self.socketio.emit("update", message, to=room)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -78,7 +78,7 @@ export class Connection {
     if (msg.base === null || msg.base === undefined) {
       this.setView(msg.view, msg.version, msg.events || [], true);
     } else if (msg.base === this.version && this.view) {
-      const next = applyPatch(this.view, msg.view || {}, msg.lists || {});
+      const next = applyPatch(this.view, msg.sizes || [], msg.set || []);
       if (next) this.setView(next, msg.version, msg.events || [], false);
       else this.sync();
     } else {
@@ -158,19 +158,46 @@ export class Connection {
 }
 
 /**
- * The view after an `update`: `values` replace top-level keys whole; `lists`
- * patch top-level lists item by item ({key: {length, items: {index: item}}}).
- * Returns null when the patch does not fit the view (then the client syncs).
+ * The view after an `update` patch (docs/protocol.md): `sizes` resize lists,
+ * then `sets` put values at paths ([key or index, ...] from the top of the
+ * view). Only the containers on a path are copied; the old view is left as it
+ * was. Returns null when the patch does not fit the view (then the client syncs).
  */
-export function applyPatch(view, values, lists) {
-  const next = { ...view, ...values };
-  for (const [key, change] of Object.entries(lists)) {
-    const old = view[key];
-    if (!Array.isArray(old) || !change || typeof change.length !== "number") return null;
-    const list = old.slice(0, change.length);
-    for (const [index, item] of Object.entries(change.items || {})) list[Number(index)] = item;
-    if (list.length !== change.length || list.some((x) => x === undefined)) return null;
-    next[key] = list;
+export function applyPatch(view, sizes, sets) {
+  const next = { ...view };
+  const fresh = new Set([next]);
+  const container = (path) => {
+    let node = next;
+    for (const key of path) {
+      if (node === null || typeof node !== "object" || !(key in node)) return null;
+      let child = node[key];
+      if (child === null || typeof child !== "object") return null;
+      if (!fresh.has(child)) {
+        child = Array.isArray(child) ? child.slice() : { ...child };
+        node[key] = child;
+        fresh.add(child);
+      }
+      node = child;
+    }
+    return node;
+  };
+  for (const op of sizes) {
+    if (!Array.isArray(op) || !Array.isArray(op[0]) || !Number.isInteger(op[1]) || op[1] < 0) return null;
+    const list = container(op[0]);
+    if (!Array.isArray(list)) return null;
+    list.length = Math.min(list.length, op[1]);
+    while (list.length < op[1]) list.push(null);
+  }
+  for (const op of sets) {
+    if (!Array.isArray(op) || !Array.isArray(op[0]) || op[0].length === 0) return null;
+    const path = op[0];
+    const parent = container(path.slice(0, -1));
+    const key = path[path.length - 1];
+    if (parent === null) return null;
+    if (Array.isArray(parent) ? !(Number.isInteger(key) && key >= 0 && key < parent.length) : typeof key !== "string") {
+      return null;
+    }
+    parent[key] = op[1];
   }
   return next;
 }
