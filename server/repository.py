@@ -11,13 +11,23 @@ in one transaction
 3. appends the audit lines.
 
 Only after that returns may anything be broadcast.
+
+:class:`SqlGameRepository` commits by *group commit*: callers that commit at
+the same time (other games; greenlets or threads) queue their changes, and one
+of them, the leader, writes the whole queue in one transaction with one
+``executemany`` per statement, then wakes the others. When anything in that
+batch is refused (a stale version, a duplicate client id, a seat taken), the
+batch is rolled back and its changes are committed one by one, so that each
+caller gets its own outcome, exactly as if it had committed alone.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -376,6 +386,115 @@ _SNAPSHOT = _P.update().where(_P.c.game_id == sa.bindparam("gid")).values(
 _INSERT_COMMAND = _C.insert()
 _INSERT_AUDIT = _A.insert()
 
+# The same statements for the group commit and version(), run on the DB-API cursor (see _Statement).
+_UPDATE_NAMES = ("new_version", "phase", "updated_at", "expires_at", "deadline_at", "gid", "expected")
+_COMMAND_NAMES = ("game_id", "seq", "client_id", "seat", "actor", "type", "payload", "at")
+_SNAPSHOT_NAMES = ("new_version", "snapshot", "gid")
+_AUDIT_NAMES = ("game_id", "at", "actor", "action", "detail")
+_VERSION = sa.select(_G.c.version).where(_G.c.id == sa.bindparam("gid", type_=_G.c.id.type))
+
+MAX_BATCH = 256
+"""The most changes one group-commit transaction carries (the rest wait for the next leader)."""
+
+
+class _Statement:
+    """A statement compiled once for a dialect, run on the DB-API cursor through SQLAlchemy's own bind processors.
+
+    Values go through exactly the conversions SQLAlchemy applies (the JSON
+    serialiser, SQLite's datetime text, psycopg's ``Jsonb``) and the SQL is
+    SQLAlchemy's, so what is written reads back as if written through Core;
+    what is skipped is Core's per-execution work (statement cache lookup,
+    parameter processing, result objects), which is most of a small write's cost.
+    """
+
+    __slots__ = ("sql", "names", "positional", "order", "processors")
+
+    def __init__(self, statement: Any, names: Sequence[str], dialect: sa.Dialect) -> None:
+        if isinstance(statement, sa.Insert):
+            statement = statement.inline()  # no RETURNING of the generated id
+            compiled = statement.compile(dialect=dialect, column_keys=list(names))
+        else:
+            compiled = statement.compile(dialect=dialect)
+        binds = compiled.binds
+        if set(binds) != set(names):
+            raise RuntimeError(f"statement {compiled.string!r} binds {sorted(binds)}, expected {sorted(names)}")
+        self.sql: str = compiled.string
+        self.names = tuple(names)
+        self.positional: bool = bool(compiled.positional)
+        self.order: tuple[int, ...] | None = None
+        if self.positional:
+            order = tuple(self.names.index(n) for n in compiled.positiontup or ())
+            if len(order) != len(self.names):
+                raise RuntimeError(f"statement {compiled.string!r} uses a parameter more than once")
+            self.order = None if order == tuple(range(len(order))) else order
+        processors = []
+        for i, name in enumerate(self.names):
+            process = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                processors.append((i, process))
+        self.processors: tuple[tuple[int, Any], ...] = tuple(processors)
+
+    def params(self, values: list[Any]) -> Any:
+        """The DB-API parameters for ``values`` (in the order of ``names``)."""
+        for i, process in self.processors:
+            values[i] = process(values[i])
+        if not self.positional:
+            return dict(zip(self.names, values))
+        if self.order is not None:
+            return tuple([values[i] for i in self.order])
+        return tuple(values)
+
+
+class _Statements:
+    """The hot statements of one dialect."""
+
+    def __init__(self, dialect: sa.Dialect) -> None:
+        self.update = _Statement(_COMMIT, _UPDATE_NAMES, dialect)
+        self.command = _Statement(_INSERT_COMMAND, _COMMAND_NAMES, dialect)
+        self.snapshot = _Statement(_SNAPSHOT, _SNAPSHOT_NAMES, dialect)
+        self.audit = _Statement(_INSERT_AUDIT, _AUDIT_NAMES, dialect)
+        self.version = _Statement(_VERSION, ("gid",), dialect)
+
+
+class CommitInterrupted(RuntimeError):
+    """The transaction carrying this change was interrupted (its leader was killed); the change may or may not be stored."""
+
+
+_WAITING, _LEAD, _BATCHED, _GONE = range(4)
+
+
+class _Pending:
+    """One caller's change in the group-commit queue.
+
+    ``state`` moves under the queue lock: ``_WAITING`` (queued) → ``_LEAD`` (this
+    caller leads the next batch) or ``_BATCHED`` (a leader took it); ``_GONE``
+    when its caller gave up before it was taken. ``wake`` is held until the
+    caller may go on (its outcome is in ``done``/``error``, or it leads).
+    """
+
+    __slots__ = ("game_id", "expected", "change", "state", "wake", "done", "error")
+
+    def __init__(self, game_id: str, expected: int, change: Change) -> None:
+        self.game_id = game_id
+        self.expected = expected
+        self.change = change
+        self.state = _WAITING
+        self.wake: Any = None
+        self.done = False
+        self.error: BaseException | None = None
+
+
+def _close(cursor: Any) -> None:
+    """Close a DB-API cursor; a failure to (its connection is already gone) is not the error to report."""
+    try:
+        cursor.close()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class _Refused(Exception):
+    """Something in a batch was refused: roll it back and commit its changes one by one."""
+
 
 class SqlGameRepository:
     """The repository on SQLAlchemy Core: SQLite (WAL) or PostgreSQL.
@@ -385,9 +504,17 @@ class SqlGameRepository:
     waiting on SQLite's busy timeout would block the whole hub).
     """
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, group_commit: bool = True, max_batch: int = MAX_BATCH) -> None:
         self.engine = engine
         self._write_lock: threading.Lock | None = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self.group_commit = group_commit
+        """Whether :meth:`commit` shares transactions between concurrent callers (else each commits alone)."""
+        self.max_batch = max(1, max_batch)
+        self._sql = _Statements(engine.dialect)
+        self._dbapi: Any = engine.dialect.loaded_dbapi
+        self._queue: collections.deque[_Pending] = collections.deque()
+        self._queue_lock = threading.Lock()
+        self._leading = False
 
     def _begin(self) -> Any:
         return self.engine.begin()
@@ -448,16 +575,207 @@ class SqlGameRepository:
         return _game(row)
 
     def version(self, game_id: str) -> int | None:
-        with self.engine.connect() as conn:
-            v = conn.execute(sa.select(_G.c.version).where(_G.c.id == game_id)).scalar()
-        return None if v is None else int(v)
+        statement = self._sql.version
+        params = statement.params([game_id])
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(statement.sql, params)
+                row = cursor.fetchone()
+            except BaseException as exc:
+                raise self._failed(raw, cursor, exc, statement.sql, params) from None
+            finally:
+                _close(cursor)
+        finally:
+            raw.close()
+        return None if row is None else int(row[0])
 
     def find_command(self, game_id: str, client_id: str) -> CommandRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(_C).where(_C.c.game_id == game_id, _C.c.client_id == client_id)).first()
         return None if row is None else _command(row)
 
+    # ------------------------------------------------------------------ commit (group commit)
+
     def commit(self, game_id: str, expected_version: int, change: Change) -> None:
+        """Commit one change (see the module docstring); returns once it is committed, raises as :meth:`_commit_one`."""
+        if not self.group_commit:
+            self._commit_one(game_id, expected_version, change)
+            return
+        me = _Pending(game_id, expected_version, change)
+        with self._queue_lock:
+            self._queue.append(me)
+            if self._leading:
+                me.wake = threading.Lock()
+                me.wake.acquire()
+                leader = False
+            else:
+                self._leading = True
+                me.state = _LEAD
+                leader = True
+        try:
+            if not leader:
+                me.wake.acquire()  # released when our change is done, or when we are to lead
+                leader = me.state == _LEAD
+            if leader:
+                self._lead(me)
+        except BaseException:
+            self._give_up(me)
+            raise
+        if me.error is not None:
+            raise me.error
+
+    def _lead(self, me: _Pending) -> None:
+        """Write one batch (the queue's head, ``me`` first), give every caller in it its outcome, pass the lead on."""
+        batch: list[_Pending] = []
+        try:
+            time.sleep(0)  # let the other greenlets/threads that are ready reach commit() and queue their change
+            with self._queue_lock:
+                queue = self._queue
+                for _ in range(min(len(queue), self.max_batch)):
+                    p = queue.popleft()
+                    p.state = _BATCHED
+                    batch.append(p)
+            self._write_batch(batch)
+        except BaseException as exc:
+            failure = exc if isinstance(exc, Exception) else CommitInterrupted(
+                f"the transaction carrying this change was interrupted ({type(exc).__name__}); "
+                "it may or may not be stored")
+            if failure is not exc:
+                failure.__cause__ = exc
+            for p in batch:
+                if not p.done:
+                    p.done, p.error = True, failure
+            if failure is not exc or not batch:  # not batch: failed before taking its own change
+                raise
+        finally:
+            self._pass_on(me, batch)
+
+    def _pass_on(self, me: _Pending, batch: Sequence[_Pending]) -> None:
+        """Hand the lead to the first caller still queued (or to nobody), then wake the callers of ``batch``."""
+        with self._queue_lock:
+            if me.state == _LEAD:  # gave up before taking a batch: its change stays unwritten
+                self._queue.remove(me)
+                me.state = _GONE
+            nxt = self._queue[0] if self._queue else None
+            if nxt is None:
+                self._leading = False
+            else:
+                nxt.state = _LEAD
+        for p in batch:
+            if p is not me and p.wake is not None:
+                p.wake.release()
+        if nxt is not None:
+            nxt.wake.release()
+
+    def _give_up(self, me: _Pending) -> None:
+        """A caller interrupted while it waited: leave the queue (passing the lead on if it was just handed it)."""
+        with self._queue_lock:
+            state = me.state
+            if state == _WAITING:
+                self._queue.remove(me)
+                me.state = _GONE
+        if state == _LEAD:
+            self._pass_on(me, ())
+        # _BATCHED: a leader has the change and will finish it; nobody waits for us
+
+    def _write_batch(self, batch: Sequence[_Pending]) -> None:
+        """Commit ``batch`` in one transaction, or (when any of it is refused) each change alone; sets each outcome."""
+        rows: list[tuple[_Pending, Any]] = []
+        for p in batch:
+            if p.change.seats or p.change.meta is not None:
+                continue  # joining: rare, committed alone below
+            try:
+                rows.append((p, self._prepare(p)))
+            except Exception:  # noqa: BLE001 - a value the database cannot take: committed alone, raising as it does
+                continue
+        if rows and self._write_many(rows):
+            for p, _ in rows:
+                p.done = True
+        for p in batch:
+            if not p.done:
+                try:
+                    self._commit_one(p.game_id, p.expected, p.change)
+                except Exception as exc:  # noqa: BLE001 - this caller's own outcome
+                    p.error = exc
+                p.done = True
+
+    def _prepare(self, p: _Pending) -> tuple[Any, Any, Any, list[Any]]:
+        """The DB-API parameters of one change: its version update, command, snapshot (or None) and audit lines."""
+        sql, c, cmd = self._sql, p.change, p.change.command
+        new_version = p.expected + 1
+        update = sql.update.params([new_version, c.phase, c.updated_at, c.expires_at, c.deadline_at, p.game_id,
+                                    p.expected])
+        command = sql.command.params([cmd.game_id, cmd.seq, cmd.client_id, cmd.seat, cmd.actor, cmd.type,
+                                      cmd.payload, cmd.at])
+        snapshot = None if c.snapshot is None else sql.snapshot.params([new_version, c.snapshot, p.game_id])
+        audit = [sql.audit.params([a.game_id, a.at, a.actor, a.action, a.detail]) for a in c.audit]
+        return update, command, snapshot, audit
+
+    def _write_many(self, rows: list[tuple[_Pending, Any]]) -> bool:
+        """One transaction for all ``rows``: True once committed, False (rolled back) if any of it was refused."""
+        # games in id order: two processes writing batches lock the rows in the same order (no deadlock)
+        rows.sort(key=lambda r: r[0].game_id)
+        updates = [r[1][0] for r in rows]
+        commands = [r[1][1] for r in rows]
+        snapshots = [r[1][2] for r in rows if r[1][2] is not None]
+        audit = [a for r in rows for a in r[1][3]]
+        sql = self._sql
+        steps = [(sql.update.sql, updates), (sql.command.sql, commands)]
+        if snapshots:
+            steps.append((sql.snapshot.sql, snapshots))
+        if audit:
+            steps.append((sql.audit.sql, audit))
+        raw = self.engine.raw_connection()
+        try:
+            with self._writing():
+                cursor = raw.cursor()
+                statement, params = steps[0]
+                try:
+                    for statement, params in steps:
+                        cursor.executemany(statement, params)
+                        if params is updates and cursor.rowcount != len(updates):
+                            raise _Refused  # a game is not at the expected version (or is gone)
+                    statement, params = "COMMIT", []
+                    raw.commit()
+                except BaseException as exc:
+                    if isinstance(exc, _Refused | self._dbapi.IntegrityError | self._dbapi.DataError) or (
+                            isinstance(exc, Exception) and not isinstance(exc, self._dbapi.Error)):
+                        self._rollback(raw)
+                        return False
+                    raise self._failed(raw, cursor, exc, statement, params) from None
+                finally:
+                    _close(cursor)
+        finally:
+            raw.close()
+        return True
+
+    def _rollback(self, raw: Any) -> None:
+        try:
+            raw.rollback()
+        except Exception:  # noqa: BLE001 - a connection that cannot roll back is not reused
+            raw.invalidate()
+
+    def _failed(self, raw: Any, cursor: Any, exc: BaseException, statement: str, params: Any) -> BaseException:
+        """Roll back after ``exc`` (dropping a broken connection) and return it as SQLAlchemy would raise it."""
+        dbapi_error = isinstance(exc, self._dbapi.Error)
+        disconnected = dbapi_error and self.engine.dialect.is_disconnect(
+            exc, raw.dbapi_connection, cursor)  # type: ignore[arg-type]
+        _close(cursor)
+        if not isinstance(exc, Exception) or disconnected:
+            raw.invalidate()
+        else:
+            self._rollback(raw)
+        if not dbapi_error:
+            return exc
+        return sa.exc.DBAPIError.instance(statement, params, exc, self._dbapi.Error,
+                                          hide_parameters=self.engine.hide_parameters, dialect=self.engine.dialect,
+                                          connection_invalidated=not raw.is_valid,
+                                          ismulti=isinstance(params, list))
+
+    def _commit_one(self, game_id: str, expected_version: int, change: Change) -> None:
+        """Commit one change in its own transaction through SQLAlchemy Core (the path before group commit)."""
         params: dict[str, Any] = {
             "gid": game_id,
             "expected": expected_version,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,16 +32,67 @@ from server.repository import (
 T0 = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+POSTGRES_URL = os.environ.get("THREATDECK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_problem() -> str | None:
+    """Why PostgreSQL cannot be used for the tests, or None when it answers."""
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        return f"{POSTGRES_URL}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return None
+
+
+@contextlib.contextmanager
+def sql_database(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: an SQLite file, or a fresh PostgreSQL schema (dropped afterwards).
+
+    PostgreSQL is skipped with the reason when it does not answer, except under
+    ``CI``, where that is a failure (as in the end-to-end tests).
+    """
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'repo.db'}"
+        engine = make_engine(url)
+        migrations.upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    problem = postgres_problem()
+    if problem is not None:
+        message = f"PostgreSQL is not available ({problem})"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must provide it", pytrace=False)
+        pytest.skip(message)
+    import psycopg
+
+    plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    schema = f"td_{secrets.token_hex(4)}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        url = f"{plain}{'&' if '?' in plain else '?'}options=-csearch_path%3D{schema}"
+        engine = make_engine(url)
+        migrations.upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def repo(request: Any, tmp_path: Path) -> Iterator[Any]:
     if request.param == "memory":
         yield InMemoryGameRepository()
         return
-    engine = make_engine(f"sqlite:///{tmp_path / 'repo.db'}")
-    migrations.upgrade(engine)
-    r = SqlGameRepository(engine)
-    yield r
-    r.close()
+    with sql_database(request.param, tmp_path) as url:
+        r = SqlGameRepository(make_engine(url))
+        yield r
+        r.close()
 
 
 def game(gid: str = "g1", ttl: int = 3600) -> GameRecord:
