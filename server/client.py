@@ -23,6 +23,8 @@ from typing import Any
 from server import patch
 
 _counter = itertools.count()
+MAX_RATE_WAITS = 50
+"""How often one command is sent again after ``rate_limited`` before the refusal is returned."""
 
 
 class SeatClient:
@@ -155,19 +157,29 @@ class SeatClient:
 
         When no acknowledgement comes (the connection dropped meanwhile), the
         same command is sent again with the same client id once the client has
-        reconnected: the server applies it at most once.
+        reconnected: the server applies it at most once. A ``rate_limited``
+        refusal is waited out (its ``retry_after``) and the command sent again.
         """
         import socketio
 
         payload = {"client_id": client_id or f"{self.prefix}{next(_counter)}", **fields}
-        for attempt in range(retries + 1):
+        attempt = waits = 0
+        while True:
             try:
-                return self.call(event, payload)  # type: ignore[no-any-return]
+                ack = self.call(event, payload)
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
                 if attempt == retries:
                     raise
+                attempt += 1
                 self.wait_for(lambda: self.sio.connected, 15)
-        raise AssertionError("unreachable")
+                continue
+            error = ack.get("error") if isinstance(ack, dict) else None
+            if isinstance(error, dict) and error.get("code") == "rate_limited" and waits < MAX_RATE_WAITS:
+                # Sent faster than the server's per-connection limit: wait as told, send the same command again.
+                waits += 1
+                time.sleep(min(float(error.get("retry_after") or 0.1), 5.0))
+                continue
+            return ack  # type: ignore[no-any-return]
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Wait until ``predicate()`` holds (checked after every change)."""
