@@ -7,8 +7,15 @@ goes through :meth:`Games.submit`, which has one shape:
     (version-checked, with the command log and audit lines) → publish
 
 and publishing happens only after the commit returned. Within a process a
-game's commands are serialised by a lock (so broadcasts leave in version
-order); across processes the version check makes the loser reload and retry.
+game's commands are applied one at a time under the game's lock, which is held
+only while a command is applied and its commit queued: the next command of the
+same game applies on top of it (``Live.head``) and its change is queued after
+it, so both can go in one group commit. Each change is broadcast after its
+commit, in version order (``Live.shown``); what readers and acknowledgements
+see is only ever what has been committed (``Live.state``). If a commit fails,
+the changes queued after it are refused unwritten, the process's copy is
+dropped, and their commands are applied again on the stored game. Across
+processes the version check makes the loser reload and retry.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from server.examples import Examples
 from server.views import ViewBuilder
 from server.repository import (
     AuditRecord,
+    Ticket,
     Change,
     CommandRecord,
     DuplicateCommand,
@@ -58,6 +66,8 @@ MAX_ATTEMPTS = 5
 """How often a command is retried after losing a version race."""
 MAX_BOT_STEPS = 200
 """Most bot commands run after one human command (a whole bot-only trick round and its votes)."""
+SHOW_WAIT = 10.0
+"""Seconds a committed change waits for the game's previous one to be broadcast before it goes anyway."""
 CACHE_SIZE = 500
 """Games kept in memory per process (each with its views: a few hundred KB late in a game)."""
 
@@ -105,10 +115,27 @@ class Live:
     """Builds this game's views, reusing what did not change."""
     snapshot_version: int = 0
     """The version of the last snapshot stored."""
+    head: GameState | None = None
+    """The latest state, when commands are applied on top of ``state`` whose commits are still on their way."""
+    pending: Ticket | None = None
+    """The commit of ``head`` (the next command's change is queued after it)."""
+    shown: threading.Condition = dataclasses.field(default_factory=threading.Condition)
+    """Held while ``state`` moves on and is broadcast: broadcasts leave in version order."""
+    dropped: bool = False
+    """A commit of this copy failed: it is out of the cache, and what waits on it stops waiting."""
 
     @property
     def id(self) -> str:
         return self.record.id
+
+    @property
+    def latest(self) -> GameState:
+        """The state the next command applies to (committed or on its way)."""
+        return self.head if self.head is not None else self.state
+
+    def knows(self, version: int | None) -> bool:
+        """Whether ``version`` (the stored one) is this copy's, or one of its own commits on their way."""
+        return version is not None and self.version <= version <= self.latest.version
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,13 +251,12 @@ class Games:
         if live is not None:
             if not fresh:
                 return live
-            version = self.repo.version(game_id)
-            if version == live.version:
+            if live.knows(self.repo.version(game_id)):
                 return live
         return self._load(game_id, now)
 
     def _stale(self, live: Live) -> bool:
-        return self.repo.version(live.id) != live.version
+        return not live.knows(self.repo.version(live.id))
 
     def _expiry(self, now: float) -> dt.datetime:
         return at(now + self.ttl)
@@ -325,6 +351,8 @@ class Games:
             for _ in range(MAX_ATTEMPTS):
                 now = self.clock()
                 live = self.live(game_id, now, fresh=True)
+                if not self._settle(live):
+                    continue
                 state = live.state
                 if state.phase is not Phase.SETUP:
                     raise AlreadyStarted("the game has started; ask the facilitator for a new game, or watch it")
@@ -358,9 +386,9 @@ class Games:
                     self.forget(game_id)
                     continue
                 live.record = dataclasses.replace(live.record, meta=meta)
-                self._advance(live, new_state, client_id)
+                live.client_ids[client_id] = new_state.version
                 live.snapshot_version = new_state.version
-                self._publish(live, ())
+                self._show(live, new_state, ())
                 return live, seat, token
         raise Conflict("the game kept changing; try again")
 
@@ -384,12 +412,6 @@ class Games:
             live.last_views.clear()  # clients will be sent whole views next time
             log.exception("game %s: broadcast of version %s failed", live.id, live.version)
 
-    def _advance(self, live: Live, state: GameState, client_id: str | None) -> None:
-        live.version = state.version
-        live.state = state
-        if client_id is not None:
-            live.client_ids[client_id] = state.version
-
     def submit(
         self,
         game_id: str,
@@ -402,11 +424,10 @@ class Games:
         bots: bool = True,
     ) -> Outcome:
         """Apply one command: load → apply → commit → publish. Raises the engine's ``GameError`` when refused."""
-        with self.locked(game_id):
-            outcome = self._submit(game_id, build, client_id=client_id, actor=actor, seat=seat, detail=detail)
-            if bots and outcome.applied:
-                self._bots(game_id)
-            return outcome
+        outcome = self._submit(game_id, build, client_id=client_id, actor=actor, seat=seat, detail=detail)
+        if bots and outcome.applied:
+            self._bots(game_id)
+        return outcome
 
     def _submit(
         self,
@@ -419,65 +440,135 @@ class Games:
         detail: Mapping[str, Any] | None,
     ) -> Outcome:
         for _ in range(MAX_ATTEMPTS):
-            now = self.clock()
-            live = self.live(game_id, now)
-            done = live.client_ids.get(client_id)
-            if done is not None:
-                return Outcome(game_id, live.version, applied=False, duplicate=True)
-            command = build(live.state, now)
+            refusal: GameError | None = None
+            # Under the game's lock only long enough to apply the command and queue its commit: the game's
+            # next command applies on top of this one and can join the same group commit.
+            with self.locked(game_id):
+                now = self.clock()
+                live = self.live(game_id, now)
+                latest = live.latest
+                done = live.client_ids.get(client_id)
+                if done is None:
+                    command = build(latest, now)
+                    try:
+                        state, events = engine.apply(latest, command)
+                    except GameError as exc:
+                        if self._stale(live):  # refused against an old copy: look again
+                            self.forget(game_id)
+                            continue
+                        if latest is live.state:
+                            raise
+                        refusal = exc  # refused against changes still on their way: answered once they are stored
+                    else:
+                        if state is latest:
+                            return Outcome(game_id, latest.version, applied=False, events=tuple(events))
+                        ticket = self._queue(live, latest, state, command, now, client_id=client_id, actor=actor,
+                                             seat=seat, detail=detail)
+            if done is not None:  # a retry: answered once the first one is stored
+                if self._shown(live, done):
+                    return Outcome(game_id, done, applied=False, duplicate=True)
+                continue
+            if refusal is not None:
+                if self._shown(live, latest.version):
+                    raise refusal
+                continue  # one of those changes was not stored: look again
             try:
-                state, events = engine.apply(live.state, command)
-            except GameError:
-                if self._stale(live):  # refused against an old copy: look again
-                    self.forget(game_id)
-                    continue
-                raise
-            if state is live.state:
-                return Outcome(game_id, live.version, applied=False, events=tuple(events))
-            stamp = at(now)
-            payload = codec.command_data(command)
-            deadline = next_deadline(state)
-            snapshot_due = state.version - live.snapshot_version >= self.snapshot_every or state.phase is not live.state.phase
-            change = Change(
-                snapshot=live.writer.snapshot(state) if snapshot_due else None,
-                phase=state.phase.value,
-                updated_at=stamp,
-                expires_at=self._expiry(now),
-                deadline_at=None if deadline is None else at(deadline),
-                command=CommandRecord(game_id=game_id, seq=state.version, client_id=client_id, seat=seat,
-                                      actor=actor, type=payload["type"], payload=payload, at=stamp),
-                audit=(AuditRecord(game_id=game_id, at=stamp, actor=actor, action=payload["type"],
-                                   detail={"version": state.version, "client_id": client_id, **dict(detail or {})}),),
-            )
-            try:
-                self.repo.commit(game_id, live.version, change)
+                self.repo.wait(ticket)
             except StaleState:
-                self.forget(game_id)
+                self._drop(live)
                 continue
             except DuplicateCommand as dup:
-                self.forget(game_id)
+                self._drop(live)
                 return Outcome(game_id, dup.existing.seq, applied=False, duplicate=True)
-            self._advance(live, state, client_id)
-            if snapshot_due:
-                live.snapshot_version = state.version
-            self._publish(live, events)
+            except BaseException:
+                self._drop(live)
+                raise
+            self._show(live, state, events)
             return Outcome(game_id, state.version, applied=True, events=tuple(events))
         raise Conflict("the game kept changing; try again")
+
+    def _queue(self, live: Live, latest: GameState, state: GameState, command: Command, now: float, *,
+               client_id: str, actor: str, seat: int | None, detail: Mapping[str, Any] | None) -> Ticket:
+        """Queue the commit of ``latest`` → ``state`` after the game's previous one; ``state`` becomes the head."""
+        stamp = at(now)
+        payload = codec.command_data(command)
+        deadline = next_deadline(state)
+        snapshot_due = state.version - live.snapshot_version >= self.snapshot_every or state.phase is not latest.phase
+        change = Change(
+            snapshot=live.writer.snapshot(state) if snapshot_due else None,
+            phase=state.phase.value,
+            updated_at=stamp,
+            expires_at=self._expiry(now),
+            deadline_at=None if deadline is None else at(deadline),
+            command=CommandRecord(game_id=live.id, seq=state.version, client_id=client_id, seat=seat,
+                                  actor=actor, type=payload["type"], payload=payload, at=stamp),
+            audit=(AuditRecord(game_id=live.id, at=stamp, actor=actor, action=payload["type"],
+                               detail={"version": state.version, "client_id": client_id, **dict(detail or {})}),),
+        )
+        ticket = self.repo.enqueue(live.id, latest.version, change, after=live.pending)
+        live.head, live.pending = state, ticket
+        live.client_ids[client_id] = state.version
+        if snapshot_due:
+            live.snapshot_version = state.version
+        return ticket
+
+    def _shown(self, live: Live, version: int) -> bool:
+        """Wait until ``version`` of this copy is committed and broadcast; False if it never will be."""
+        with live.shown:
+            give_up = time.monotonic() + SHOW_WAIT
+            while live.version < version and not live.dropped and time.monotonic() < give_up:
+                live.shown.wait(0.25)
+            return live.version >= version
+
+    def _drop(self, live: Live) -> None:
+        """A commit of this copy failed: its later states are not stored; the next command loads the game again."""
+        with self._cache_lock:
+            if self._cache.get(live.id) is live:
+                del self._cache[live.id]
+        with live.shown:
+            live.dropped = True
+            live.shown.notify_all()
+
+    def _settle(self, live: Live) -> bool:
+        """Wait until every change of this copy on its way is committed and shown; False if one failed."""
+        with live.shown:
+            give_up = time.monotonic() + SHOW_WAIT
+            while live.head is not None and not live.dropped and time.monotonic() < give_up:
+                live.shown.wait(0.25)
+            if live.head is None and not live.dropped:
+                return True
+        self._drop(live)
+        return False
+
+    def _show(self, live: Live, state: GameState, events: Sequence[Event]) -> None:
+        """Make a committed ``state`` the one readers see and broadcast it, in version order."""
+        with live.shown:
+            # The previous version's caller shows it first; one that died meanwhile is not waited for long.
+            give_up = time.monotonic() + SHOW_WAIT
+            while live.version < state.version - 1 and time.monotonic() < give_up:
+                live.shown.wait(0.25)
+            if state.version > live.version:
+                live.state, live.version = state, state.version
+                if live.head is state:
+                    live.head = live.pending = None
+                self._publish(live, events)
+            live.shown.notify_all()
 
     def _bots(self, game_id: str) -> None:
         """Let bot seats act until they wait for a human (each move committed and published in turn)."""
         for _ in range(MAX_BOT_STEPS):
             live = self.live(game_id)
-            if not any(s.bot for s in live.state.seats):
+            latest = live.latest
+            if not any(s.bot for s in latest.seats):
                 return
             now = self.clock()
-            command = next_bot_command(live.state, now)
+            command = next_bot_command(latest, now)
             if command is None:
                 return
             seat = getattr(command, "seat", None)
-            name = live.state.seats[seat].name if seat is not None else "bot"
+            name = latest.seats[seat].name if seat is not None else "bot"
             try:
-                self._submit(game_id, lambda _s, _n, c=command: c, client_id=f"bot:{live.version}",
+                self._submit(game_id, lambda _s, _n, c=command: c, client_id=f"bot:{latest.version}",
                              actor=f"seat {seat} ({name}) bot", seat=seat, detail=None)
             except GameError as exc:
                 log.warning("game %s: bot command refused (%s); bots stop", game_id, exc.code)
@@ -486,20 +577,19 @@ class Games:
     def tick(self, game_id: str) -> Outcome | None:
         """Let the game's deadlines that have passed take effect."""
         try:
-            with self.locked(game_id):
-                live = self.live(game_id, fresh=True)
-                outcome = self._submit(game_id, lambda _s, now: Tick(now=now), client_id=f"tick:{live.version}",
-                                       actor="clock", seat=None, detail=None)
-                if outcome.applied:
-                    self._bots(game_id)
-                return outcome
+            live = self.live(game_id, fresh=True)
+            outcome = self._submit(game_id, lambda _s, now: Tick(now=now), client_id=f"tick:{live.latest.version}",
+                                   actor="clock", seat=None, detail=None)
+            if outcome.applied:
+                self._bots(game_id)
+            return outcome
         except NotFound:
             return None
 
     def view(self, game_id: str, seat: int | None, *, fresh: bool = False) -> tuple[Live, dict[str, Any]]:
         """A seat's view (None: the public view) of the game now."""
         live = self.live(game_id, fresh=fresh)
-        with self.locked(game_id):
+        with live.shown:  # what has been committed and broadcast, never a change still on its way
             return live, live.views.view_for(live.state, seat)
 
     def deny(self, member: Member, action: str, error: BaseException) -> None:

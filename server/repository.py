@@ -160,6 +160,31 @@ class Change:
     """New server settings of the game, when they change (joining)."""
 
 
+class Ticket(Protocol):
+    """A change on its way to the database (see :meth:`GameRepository.enqueue`)."""
+
+    done: bool
+    error: BaseException | None
+
+
+@dataclasses.dataclass(eq=False)
+class _Done:
+    """A change committed (or refused) at once: the in-memory repository's ticket."""
+
+    done: bool = True
+    error: BaseException | None = None
+
+
+def _chain_refused() -> StaleState:
+    """The refusal of a change whose game's previous change was not stored (it was computed on top of it)."""
+    return StaleState("an earlier change of this game was not stored; reload and try again")
+
+
+def _refused_after(after: Ticket | None) -> StaleState | None:
+    """:func:`_chain_refused` if ``after`` is known not to be stored."""
+    return _chain_refused() if after is not None and after.done and after.error is not None else None
+
+
 class GameRepository(Protocol):
     """The persistence port the game service talks to."""
 
@@ -176,6 +201,19 @@ class GameRepository(Protocol):
     def find_command(self, game_id: str, client_id: str) -> CommandRecord | None: ...
 
     def commit(self, game_id: str, expected_version: int, change: Change) -> None: ...
+
+    def enqueue(self, game_id: str, expected_version: int, change: Change, after: Ticket | None = None) -> Ticket:
+        """Start committing ``change`` without waiting; ``after``: the game's previous change, still on its way.
+
+        A change queued after another of the same game is written after it, in
+        the same transaction or a later one, and is refused (``StaleState``)
+        without being written if that one was not stored.
+        """
+        ...
+
+    def wait(self, ticket: Ticket) -> None:
+        """Return once the change is committed; raise as :meth:`commit` does if it was not."""
+        ...
 
     def seat_by_token(self, token_hash: str) -> SeatRecord | None: ...
 
@@ -272,6 +310,19 @@ class InMemoryGameRepository:
             self._commands[game_id].append(change.command)
             self._seats[game_id].extend(change.seats)
             self._audit[game_id].extend(change.audit)
+
+    def enqueue(self, game_id: str, expected_version: int, change: Change, after: Ticket | None = None) -> Ticket:
+        error: BaseException | None = _refused_after(after)
+        if error is None:
+            try:
+                self.commit(game_id, expected_version, change)
+            except Exception as exc:  # noqa: BLE001 - the caller's outcome, raised by wait()
+                error = exc
+        return _Done(error=error)
+
+    def wait(self, ticket: Ticket) -> None:
+        if ticket.error is not None:
+            raise ticket.error
 
     def seat_by_token(self, token_hash: str) -> SeatRecord | None:
         for seats in self._seats.values():
@@ -472,16 +523,27 @@ class _Pending:
     caller may go on (its outcome is in ``done``/``error``, or it leads).
     """
 
-    __slots__ = ("game_id", "expected", "change", "state", "wake", "done", "error")
+    __slots__ = ("game_id", "expected", "change", "after", "state", "wake", "done", "error")
 
-    def __init__(self, game_id: str, expected: int, change: Change) -> None:
+    def __init__(self, game_id: str, expected: int, change: Change, after: Ticket | None = None) -> None:
         self.game_id = game_id
         self.expected = expected
         self.change = change
+        self.after = after
+        """The game's previous change when it was queued before that one was stored."""
         self.state = _WAITING
         self.wake: Any = None
         self.done = False
         self.error: BaseException | None = None
+
+
+def _unstored(ticket: Ticket | None) -> bool:
+    """Whether a change is known not to be stored: refused or failed, or its caller gave up before it was taken."""
+    if ticket is None:
+        return False
+    if ticket.done:
+        return ticket.error is not None
+    return isinstance(ticket, _Pending) and ticket.state == _GONE
 
 
 def _close(cursor: Any) -> None:
@@ -600,31 +662,45 @@ class SqlGameRepository:
 
     def commit(self, game_id: str, expected_version: int, change: Change) -> None:
         """Commit one change (see the module docstring); returns once it is committed, raises as :meth:`_commit_one`."""
+        self.wait(self.enqueue(game_id, expected_version, change))
+
+    def enqueue(self, game_id: str, expected_version: int, change: Change, after: Ticket | None = None) -> Ticket:
+        """Queue a change for the next group commit (see :meth:`GameRepository.enqueue`); never blocks."""
         if not self.group_commit:
-            self._commit_one(game_id, expected_version, change)
-            return
-        me = _Pending(game_id, expected_version, change)
+            error: BaseException | None = _refused_after(after)
+            if error is None:
+                try:
+                    self._commit_one(game_id, expected_version, change)
+                except Exception as exc:  # noqa: BLE001 - the caller's outcome, raised by wait()
+                    error = exc
+            return _Done(error=error)
+        if _unstored(after):
+            return _Done(error=_chain_refused())
+        me = _Pending(game_id, expected_version, change, after if after is not None and not after.done else None)
         with self._queue_lock:
             self._queue.append(me)
             if self._leading:
                 me.wake = threading.Lock()
                 me.wake.acquire()
-                leader = False
             else:
                 self._leading = True
                 me.state = _LEAD
-                leader = True
-        try:
-            if not leader:
-                me.wake.acquire()  # released when our change is done, or when we are to lead
-                leader = me.state == _LEAD
-            if leader:
-                self._lead(me)
-        except BaseException:
-            self._give_up(me)
-            raise
-        if me.error is not None:
-            raise me.error
+        return me
+
+    def wait(self, ticket: Ticket) -> None:
+        """Wait for a queued change (leading a batch when it is this caller's turn); raise if it was not stored."""
+        if isinstance(ticket, _Pending):
+            me = ticket
+            try:
+                if me.state != _LEAD and not me.done:
+                    me.wake.acquire()  # released when our change is done, or when we are to lead
+                if me.state == _LEAD and not me.done:
+                    self._lead(me)
+            except BaseException:
+                self._give_up(me)
+                raise
+        if ticket.error is not None:
+            raise ticket.error
 
     def _lead(self, me: _Pending) -> None:
         """Write one batch (the queue's head, ``me`` first), give every caller in it its outcome, pass the lead on."""
@@ -684,6 +760,9 @@ class SqlGameRepository:
         """Commit ``batch`` in one transaction, or (when any of it is refused) each change alone; sets each outcome."""
         rows: list[tuple[_Pending, Any]] = []
         for p in batch:
+            if _unstored(p.after):  # its game's previous change was not stored: this one must not be either
+                p.done, p.error = True, _chain_refused()
+                continue
             if p.change.seats or p.change.meta is not None:
                 continue  # joining: rare, committed alone below
             try:
@@ -694,6 +773,8 @@ class SqlGameRepository:
             for p, _ in rows:
                 p.done = True
         for p in batch:
+            if not p.done and _unstored(p.after):
+                p.done, p.error = True, _chain_refused()
             if not p.done:
                 try:
                     self._commit_one(p.game_id, p.expected, p.change)

@@ -1,24 +1,75 @@
-"""Patches between views: applying ``diff(old, new)`` to ``old`` gives ``new``, and never changes ``old``."""
+"""Patches between views: applying ``diff(old, new)`` to ``old`` gives ``new``, and never changes ``old``.
+
+Checked on seeded random pairs of views, by the Python client's ``apply`` and by
+the browser's ``applyPatch`` (web/src/connection.js, run in Node).
+"""
 
 from __future__ import annotations
 
 import copy
+import json
+import os
+import random
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from server import patch
 from server.client import apply_patch, card_ids
 
-scalars = st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from(["a", "b", "T3", ""])
-json_values = st.recursive(
-    scalars,
-    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.sampled_from(["id", "x", "y", "z"]), kids, max_size=4),
-    max_leaves=20,
-)
-views = st.dictionaries(st.sampled_from(["a", "b", "c", "threats", "trick"]), json_values, min_size=5, max_size=5)
+WEB = Path(__file__).resolve().parents[2] / "web"
+NODE_SCRIPT = """
+import { applyPatch } from "CONNECTION";
+import fs from "fs";
+const cases = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const out = cases.map(([view, sizes, sets]) => {
+  const before = JSON.stringify(view);
+  const next = applyPatch(view, sizes, sets);
+  return [next, JSON.stringify(view) === before];
+});
+fs.writeFileSync(process.argv[3], JSON.stringify(out));
+"""
+
+
+def _value(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.random()
+    if depth > 3 or kind < 0.4:
+        return rng.choice([None, True, False, 0, 1, 2, "a", "b", "T3", ""])
+    if kind < 0.7:
+        return [_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return {k: _value(rng, depth + 1) for k in rng.sample(["id", "x", "y", "z"], rng.randint(0, 4))}
+
+
+def _mutate(rng: random.Random, value: Any) -> Any:
+    """A new version of ``value``: an item or field changed deep down, a list grown or cut, or something else."""
+    if isinstance(value, dict) and value and rng.random() < 0.7:
+        out = dict(value)
+        key = rng.choice(sorted(out))
+        out[key] = _mutate(rng, out[key])
+        return out
+    if isinstance(value, list) and value and rng.random() < 0.7:
+        items = list(value)
+        i = rng.randrange(len(items))
+        items[i] = _mutate(rng, items[i])
+        if rng.random() < 0.3:
+            items.append(_value(rng))
+        elif rng.random() < 0.2:
+            items.pop()
+        return items
+    return _value(rng)
+
+
+def view_pairs(n: int = 500, seed: int = 7) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Seeded (old, new) pairs of views; the new one shares the old one's unchanged parts, as server views do."""
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(n):
+        old = {k: _value(rng) for k in ("a", "b", "threats", "trick")}
+        pairs.append((old, {k: (_mutate(rng, v) if rng.random() < 0.6 else v) for k, v in old.items()}))
+    return pairs
 
 
 def _ops(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -28,14 +79,41 @@ def _ops(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return {"set": sets, "sizes": sizes}
 
 
-@settings(max_examples=400, deadline=None)
-@given(views, views)
-def test_a_patch_turns_the_old_view_into_the_new_one(old: dict[str, Any], new: dict[str, Any]) -> None:
-    new = {k: new[k] for k in old}  # same top-level keys, as views have
-    before = copy.deepcopy(old)
-    ops = _ops(old, new)
-    assert patch.apply(old, ops["sizes"], ops["set"]) == new
-    assert old == before
+def test_a_patch_turns_the_old_view_into_the_new_one() -> None:
+    for old, new in view_pairs():
+        before = copy.deepcopy(old)
+        ops = _ops(old, new)
+        assert patch.apply(old, ops["sizes"], ops["set"]) == new
+        assert old == before
+
+
+def test_the_browser_applies_patches_as_the_server_means_them(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if node is None or not (WEB / "node_modules").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("node and web/node_modules are needed (scripts/setup installs them)")
+        pytest.skip("node or web/node_modules missing (run scripts/setup)")
+    cases: list[Any] = []
+    expected: list[Any] = []
+    for old, new in view_pairs():
+        ops = _ops(old, new)
+        cases.append([old, ops["sizes"], ops["set"]])
+        expected.append(new)
+    for sets in ([[["nope", 1], 2]], [[["a", 99], 1]], [[[], 1]]):
+        cases.append([{"a": [1, 2], "b": "t"}, [], sets])
+        expected.append(None)
+    cases.append([{"a": [1, 2]}, [[["a"], -1]], []])
+    expected.append(None)
+    (tmp_path / "in.json").write_text(json.dumps(cases))
+    script = tmp_path / "run.mjs"
+    script.write_text(NODE_SCRIPT.replace("CONNECTION", (WEB / "src" / "connection.js").as_uri()))
+    subprocess.run([node, str(script), str(tmp_path / "in.json"), str(tmp_path / "out.json")], cwd=WEB,
+                   check=True, timeout=60)
+    results = json.loads((tmp_path / "out.json").read_text())
+    assert len(results) == len(expected)
+    for i, ((got, untouched), want) in enumerate(zip(results, expected)):
+        assert got == want, (i, cases[i])
+        assert untouched, i
 
 
 def test_only_what_changed_is_sent_and_things_with_another_id_go_whole() -> None:

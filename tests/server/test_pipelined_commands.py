@@ -1,0 +1,217 @@
+"""A game's commands are applied one after another but committed together.
+
+While one command's commit is on its way, the game's next command applies on
+top of it and is queued after it, so both go in one group commit; each is
+broadcast after its commit, in version order. If the first is not stored
+(another process got the version first), the one queued after it must not be
+stored either: it was computed on top of it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from serverkit import HR
+
+from game import engine
+from game.cards import Suit
+from game.commands import AddThreat, StartGame
+from game.importers import load_architecture
+from server import codec, repository
+from server.db import make_engine
+from server.games import Games, Live, NewGame
+from server.migrations import upgrade
+from server.repository import SqlGameRepository
+
+WAIT = 30.0
+"""How long a test waits for what must happen (never reached when all is well)."""
+TARGETS = ("HrApi", "PayslipFunction", "PayslipTable", "SharedRole")
+
+
+class Recorder:
+    """Stands in for the broadcaster: records each published version and whether it was stored by then."""
+
+    def __init__(self, repo: SqlGameRepository) -> None:
+        self.repo = repo
+        self.published: list[tuple[int, bool]] = []
+        self.states: list[Any] = []
+
+    def __call__(self, live: Live, events: Any) -> None:
+        stored = self.repo.version(live.id)
+        self.published.append((live.version, stored is not None and stored >= live.version))
+        self.states.append(live.state)
+
+    def agrees_with(self, stored: Any) -> bool:
+        """Every broadcast state is the stored game at its version (its threats are the stored ones so far)."""
+        return all([(t.id, t.text) for t in state.threats] == [(t.id, t.text) for t in stored.threats[:len(state.threats)]]
+                   for state in self.states)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'games.db'}"
+    upgrade(make_engine(url))
+    yield url
+
+
+def games_on(url: str) -> tuple[Games, SqlGameRepository, Recorder]:
+    repo = SqlGameRepository(make_engine(url))
+    recorder = Recorder(repo)
+    return Games(repo, ttl=3600, upload_ttl=3600, max_components=100, publish=recorder), repo, recorder
+
+
+def started_game(games: Games) -> str:
+    arch = load_architecture(HR, "hr.yaml")
+    timing = {"play_seconds": None, "rating_seconds": None, "turn_seconds": None, "vote_seconds": None}
+    live, _, _ = games.create(NewGame(architecture=arch, document=HR, deck="serverless-stride", facilitator="Kim",
+                                      max_seats=4, timing=timing))
+    for name in ("Doug", "Sam", "Hannah"):
+        games.join(live.id, name)
+    games.submit(live.id, lambda _s, now: StartGame(seat=0, now=now), client_id="start", actor="Kim", seat=0)
+    return live.id
+
+
+def note(games: Games, game_id: str, seat: int, target: str, tag: str) -> Any:
+    return games.submit(
+        game_id,
+        lambda _s, now: AddThreat(seat=seat, target=target, suit=Suit.TAMPERING, text=f"{tag}: {target} can be changed",
+                                  now=now),
+        client_id=f"{tag}:{seat}", actor=f"seat {seat}", seat=seat, bots=False)
+
+
+def hold_leader_until(repo: SqlGameRepository, queued: int, then: Any = None) -> Any:
+    """A stand-in for the repository's ``time``: its first leader waits until ``queued`` changes are queued."""
+    real = time.sleep
+    held = [False]
+
+    def sleep(seconds: float) -> None:
+        if not held[0]:
+            held[0] = True
+            deadline = time.monotonic() + WAIT
+            while len(repo._queue) < queued:
+                assert time.monotonic() < deadline, f"only {len(repo._queue)} of {queued} changes were ever queued"
+                real(0.001)
+            if then is not None:
+                then()
+        real(seconds)
+
+    return type("HeldTime", (), {"sleep": staticmethod(sleep)})
+
+
+def spy_batches(monkeypatch: pytest.MonkeyPatch, repo: SqlGameRepository) -> list[list[tuple[str, int]]]:
+    """Record the (game, expected version) of every change of every batch transaction that committed."""
+    seen: list[list[tuple[str, int]]] = []
+    real = repo._write_many
+
+    def write_many(rows: Any) -> bool:
+        changes = [(p.game_id, p.expected) for p, _ in rows]
+        ok = real(rows)
+        if ok:
+            seen.append(changes)
+        return ok
+
+    monkeypatch.setattr(repo, "_write_many", write_many)
+    return seen
+
+
+def run_all(*jobs: Any) -> list[Any]:
+    results: list[Any] = [None] * len(jobs)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = jobs[i]()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)  # queue in this order (each waits for the game's lock anyway)
+    for t in threads:
+        t.join(WAIT)
+        assert not t.is_alive(), "a command never finished"
+    return results
+
+
+def stored_state(repo: SqlGameRepository, game_id: str) -> Any:
+    """The game as the database has it: the snapshot and the logged commands replayed."""
+    record = repo.load(game_id, repository.utcnow())
+    state = codec.load_state(record.snapshot, record.board)
+    seqs = []
+    for entry in repo.commands(game_id):
+        seqs.append(entry.seq)
+        if entry.seq > record.snapshot_version:
+            state, _ = engine.apply(state, codec.command_from_data(entry.payload))
+    assert seqs == list(range(1, len(seqs) + 1)), "the command log has a gap or a repeat"
+    assert state.version == record.version
+    return state
+
+
+def test_a_games_concurrent_commands_share_one_commit_and_are_broadcast_in_order(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    games, repo, recorder = games_on(database)
+    game_id = started_game(games)
+    before = games.live(game_id).version
+    batches = spy_batches(monkeypatch, repo)
+    monkeypatch.setattr(repository, "time", hold_leader_until(repo, 3))
+    outcomes = run_all(*[lambda s=s: note(games, game_id, s, TARGETS[s], "n") for s in (1, 2, 3)])
+    assert all(not isinstance(o, BaseException) and o.applied for o in outcomes), outcomes
+    assert sorted(o.version for o in outcomes) == [before + 1, before + 2, before + 3]
+    assert [(game_id, before), (game_id, before + 1), (game_id, before + 2)] in batches  # one transaction
+    versions = [v for v, _ in recorder.published]
+    assert versions[-3:] == [before + 1, before + 2, before + 3] and versions == sorted(versions)
+    assert all(stored for _, stored in recorder.published), "a version was broadcast before it was stored"
+    live = games.live(game_id)
+    assert live.state is live.latest and live.head is None
+    assert stored_state(repo, game_id) == live.state
+    assert recorder.agrees_with(live.state)
+
+
+def test_a_change_queued_after_one_that_was_not_stored_is_not_stored_either(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    games, repo, recorder = games_on(database)
+    other, _, _ = games_on(database)  # another server process on the same database
+    game_id = started_game(games)
+    before = games.live(game_id).version
+    other.live(game_id)
+
+    def the_other_process_moves_first() -> None:
+        assert note(other, game_id, 0, "SharedRole", "other").applied
+
+    monkeypatch.setattr(repository, "time", hold_leader_until(repo, 2, then=the_other_process_moves_first))
+    outcomes = run_all(*[lambda s=s: note(games, game_id, s, TARGETS[s], "n") for s in (1, 2)])
+    # Both were refused as stale (the second unwritten, though the stored version then matched what it expected)
+    # and applied again on the stored game.
+    assert all(not isinstance(o, BaseException) and o.applied for o in outcomes), outcomes
+    assert sorted(o.version for o in outcomes) == [before + 2, before + 3]
+    stored = stored_state(repo, game_id)
+    assert stored.version == before + 3
+    texts = sorted(t.text for t in stored.threats[-3:])
+    assert texts == ["n: PayslipFunction can be changed", "n: PayslipTable can be changed",
+                     "other: SharedRole can be changed"]
+    assert games.live(game_id).state == stored
+    assert all(ok for _, ok in recorder.published)
+    assert recorder.agrees_with(stored), "a state built on a change that was not stored was broadcast"
+
+
+def test_a_command_refused_against_changes_on_their_way_is_answered_after_they_are_stored(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refusal is computed on what is still being committed: it waits until that is stored and broadcast."""
+    from game.errors import DuplicateThreat
+
+    games, repo, recorder = games_on(database)
+    game_id = started_game(games)
+    before = games.live(game_id).version
+    monkeypatch.setattr(repository, "time", hold_leader_until(repo, 1))
+    results = run_all(lambda: note(games, game_id, 1, "HrApi", "same"),
+                      lambda: games.submit(game_id, lambda _s, now: AddThreat(
+                          seat=2, target="HrApi", suit=Suit.TAMPERING, text="same: HrApi can be changed", now=now),
+                          client_id="dup", actor="seat 2", seat=2, bots=False))
+    assert not isinstance(results[0], BaseException) and results[0].version == before + 1
+    assert isinstance(results[1], DuplicateThreat)
+    assert [v for v, _ in recorder.published][-1] == before + 1
