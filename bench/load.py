@@ -12,7 +12,9 @@ allow: it sends its next legal move as soon as its view has one (one command
 in flight per seat). Latency is measured from sending a command to the moment
 the broadcast of the version it produced has reached *every* seat of the game;
 the relay is measured the same way, from a seat sending a message to its room
-until every member has it, the next member sending as soon as it has it.
+until every member has it, the next member sending as soon as it has it; and
+once more with every member of each room sending at once (one message in flight
+per member, the concurrency of a game's votes and ratings).
 Reports throughput (accepted moves/s) and p50/p99 latency; nothing is asserted.
 """
 
@@ -401,12 +403,19 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
 
 
 class Room:
-    """``members`` connections in one room; each relays as soon as it has the previous message."""
+    """``members`` connections in one room; each relays as soon as it has the previous message.
 
-    def __init__(self, name: str, members: int) -> None:
+    With ``everyone``, every member sends at once instead, each its next message
+    as soon as its previous one has reached the whole room (one in flight per
+    member, as when all seats of a game vote or rate together).
+    """
+
+    def __init__(self, name: str, members: int, everyone: bool = False) -> None:
         self.name = name
+        self.everyone = everyone
         self.clients = [Wire() for _ in range(members)]
         self.sent_at: dict[int, float] = {}
+        self.sender: dict[int, int] = {}
         self.arrivals: dict[int, list[float]] = {}
         self.seq = 0
         self.running = False
@@ -424,13 +433,20 @@ class Room:
         self.seq += 1
         seq = self.seq
         self.sent_at[seq] = time.perf_counter()
+        self.sender[seq] = member
         self.clients[member].emit("relay", {"room": self.name, "seq": seq, "pad": "x" * 200})
+
+    def start(self) -> None:
+        self.running = True
+        for member in range(len(self.clients) if self.everyone else 1):
+            gevent.spawn(self.send, member)
 
     def on_relayed(self, member: int, data: dict[str, Any]) -> None:
         times = self.arrivals.setdefault(data["seq"], [])
         times.append(time.perf_counter())
-        if len(times) == len(self.clients):  # everyone has it: the next member sends
-            gevent.spawn(self.send, data["seq"] % len(self.clients))
+        if len(times) == len(self.clients):  # everyone has it: the sender (everyone) or the next member sends
+            sender = self.sender[data["seq"]]
+            gevent.spawn(self.send, sender if self.everyone else (sender + 1) % len(self.clients))
 
     def latencies(self, since: float, until: float) -> list[float]:
         return [max(self.arrivals[s]) - t for s, t in self.sent_at.items()
@@ -438,13 +454,12 @@ class Room:
 
 
 def run_relay(url: str, rooms: int, members: int, seconds: float, warmup: float, label: str,
-              server_pid: int | None = None) -> dict[str, Any]:
-    all_rooms = [Room(f"r{i}", members) for i in range(rooms)]
+              server_pid: int | None = None, everyone: bool = False) -> dict[str, Any]:
+    all_rooms = [Room(f"r{i}", members, everyone) for i in range(rooms)]
     gevent.joinall([gevent.spawn(r.connect, url) for r in all_rooms], raise_error=True)
     start = time.perf_counter()
     for r in all_rooms:
-        r.running = True
-        gevent.spawn(r.send, 0)
+        r.start()
     measure_from, end = start + warmup, start + warmup + seconds
     gevent.sleep(max(0.0, measure_from - time.perf_counter()))
     meter = CpuMeter(server_pid) if server_pid else None
@@ -522,6 +537,9 @@ def main() -> int:
         wait_ready(relay_url + "/socket.io/?EIO=4&transport=polling", relay)
         results["relay_many"] = run_relay(relay_url, args.games, args.seats, args.seconds, args.warmup,
                                           f"bare relay: {args.games} rooms x {args.seats}", relay.pid)
+        results["relay_many_everyone"] = run_relay(relay_url, args.games, args.seats, args.seconds, args.warmup,
+                                                   f"bare relay: {args.games} rooms x {args.seats}, all sending",
+                                                   relay.pid, everyone=True)
         results["games_many"] = run_games(url, args.games, args.seats, args.seconds, args.warmup,
                                           f"threatdeck: {args.games} games x {args.seats} seats", game_server.pid)
         results["relay_one"] = run_relay(relay_url, 1, args.seats, min(args.seconds, 10), 1,
@@ -531,6 +549,9 @@ def main() -> int:
         ratio = results["games_many"]["p50_ms"] / results["relay_many"]["p50_ms"]
         print(f"p50 of {args.games} games / p50 of the bare relay: {ratio:.2f}", flush=True)
         results["p50_ratio"] = round(ratio, 2)
+        ratio = results["games_many"]["p50_ms"] / results["relay_many_everyone"]["p50_ms"]
+        print(f"p50 of {args.games} games / p50 of the bare relay with every member sending: {ratio:.2f}", flush=True)
+        results["p50_ratio_everyone"] = round(ratio, 2)
     finally:
         for p in (game_server, relay):
             p.terminate()
