@@ -185,6 +185,17 @@ def _refused_after(after: Ticket | None) -> StaleState | None:
     return _chain_refused() if after is not None and after.done and after.error is not None else None
 
 
+def _commit_now(commit: Any, game_id: str, expected_version: int, change: Change, after: Ticket | None) -> _Done:
+    """Commit at once (unless ``after`` was not stored); the outcome is raised by ``wait``."""
+    error: BaseException | None = _refused_after(after)
+    if error is None:
+        try:
+            commit(game_id, expected_version, change)
+        except Exception as exc:  # noqa: BLE001 - the caller's outcome, raised by wait()
+            error = exc
+    return _Done(error=error)
+
+
 class GameRepository(Protocol):
     """The persistence port the game service talks to."""
 
@@ -312,13 +323,7 @@ class InMemoryGameRepository:
             self._audit[game_id].extend(change.audit)
 
     def enqueue(self, game_id: str, expected_version: int, change: Change, after: Ticket | None = None) -> Ticket:
-        error: BaseException | None = _refused_after(after)
-        if error is None:
-            try:
-                self.commit(game_id, expected_version, change)
-            except Exception as exc:  # noqa: BLE001 - the caller's outcome, raised by wait()
-                error = exc
-        return _Done(error=error)
+        return _commit_now(self.commit, game_id, expected_version, change, after)
 
     def wait(self, ticket: Ticket) -> None:
         if ticket.error is not None:
@@ -667,13 +672,7 @@ class SqlGameRepository:
     def enqueue(self, game_id: str, expected_version: int, change: Change, after: Ticket | None = None) -> Ticket:
         """Queue a change for the next group commit (see :meth:`GameRepository.enqueue`); never blocks."""
         if not self.group_commit:
-            error: BaseException | None = _refused_after(after)
-            if error is None:
-                try:
-                    self._commit_one(game_id, expected_version, change)
-                except Exception as exc:  # noqa: BLE001 - the caller's outcome, raised by wait()
-                    error = exc
-            return _Done(error=error)
+            return _commit_now(self._commit_one, game_id, expected_version, change, after)
         if _unstored(after):
             return _Done(error=_chain_refused())
         me = _Pending(game_id, expected_version, change, after if after is not None and not after.done else None)

@@ -100,18 +100,21 @@ def run(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def gather(monkeypatch: pytest.MonkeyPatch, repo: SqlGameRepository, n: int) -> None:
-    """Hold the next leader (in its yield) until ``n`` changes are queued, so that they make one batch."""
+def gather(monkeypatch: pytest.MonkeyPatch, repo: SqlGameRepository, n: int, then: Callable[[], None] | None = None,
+           timeout: float = JOIN_TIMEOUT) -> None:
+    """Hold the next leader (in its yield) until ``n`` changes are queued, so that they make one batch; then ``then()``."""
     real = time.sleep
     held = [False]
 
     def sleep(seconds: float) -> None:
         if not held[0]:
             held[0] = True
-            deadline = time.monotonic() + JOIN_TIMEOUT
+            deadline = time.monotonic() + timeout
             while len(repo._queue) < n:
                 assert time.monotonic() < deadline, f"only {len(repo._queue)} of {n} changes were ever queued"
                 real(0.001)
+            if then is not None:
+                then()
         real(seconds)
 
     monkeypatch.setattr(repository, "time", type("FakeTime", (), {"sleep": staticmethod(sleep)}))

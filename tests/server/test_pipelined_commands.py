@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from serverkit import HR
+from test_group_commit import gather
 
 from game import engine
 from game.cards import Suit
@@ -84,25 +85,6 @@ def note(games: Games, game_id: str, seat: int, target: str, tag: str) -> Any:
         client_id=f"{tag}:{seat}", actor=f"seat {seat}", seat=seat, bots=False)
 
 
-def hold_leader_until(repo: SqlGameRepository, queued: int, then: Any = None) -> Any:
-    """A stand-in for the repository's ``time``: its first leader waits until ``queued`` changes are queued."""
-    real = time.sleep
-    held = [False]
-
-    def sleep(seconds: float) -> None:
-        if not held[0]:
-            held[0] = True
-            deadline = time.monotonic() + WAIT
-            while len(repo._queue) < queued:
-                assert time.monotonic() < deadline, f"only {len(repo._queue)} of {queued} changes were ever queued"
-                real(0.001)
-            if then is not None:
-                then()
-        real(seconds)
-
-    return type("HeldTime", (), {"sleep": staticmethod(sleep)})
-
-
 def spy_batches(monkeypatch: pytest.MonkeyPatch, repo: SqlGameRepository) -> list[list[tuple[str, int]]]:
     """Record the (game, expected version) of every change of every batch transaction that committed."""
     seen: list[list[tuple[str, int]]] = []
@@ -158,7 +140,7 @@ def test_a_games_concurrent_commands_share_one_commit_and_are_broadcast_in_order
     game_id = started_game(games)
     before = games.live(game_id).version
     batches = spy_batches(monkeypatch, repo)
-    monkeypatch.setattr(repository, "time", hold_leader_until(repo, 3))
+    gather(monkeypatch, repo, 3, timeout=WAIT)
     outcomes = run_all(*[lambda s=s: note(games, game_id, s, TARGETS[s], "n") for s in (1, 2, 3)])
     assert all(not isinstance(o, BaseException) and o.applied for o in outcomes), outcomes
     assert sorted(o.version for o in outcomes) == [before + 1, before + 2, before + 3]
@@ -183,7 +165,7 @@ def test_a_change_queued_after_one_that_was_not_stored_is_not_stored_either(
     def the_other_process_moves_first() -> None:
         assert note(other, game_id, 0, "SharedRole", "other").applied
 
-    monkeypatch.setattr(repository, "time", hold_leader_until(repo, 2, then=the_other_process_moves_first))
+    gather(monkeypatch, repo, 2, then=the_other_process_moves_first, timeout=WAIT)
     outcomes = run_all(*[lambda s=s: note(games, game_id, s, TARGETS[s], "n") for s in (1, 2)])
     # Both were refused as stale (the second unwritten, though the stored version then matched what it expected)
     # and applied again on the stored game.
@@ -207,7 +189,7 @@ def test_a_command_refused_against_changes_on_their_way_is_answered_after_they_a
     games, repo, recorder = games_on(database)
     game_id = started_game(games)
     before = games.live(game_id).version
-    monkeypatch.setattr(repository, "time", hold_leader_until(repo, 1))
+    gather(monkeypatch, repo, 1, timeout=WAIT)
     results = run_all(lambda: note(games, game_id, 1, "HrApi", "same"),
                       lambda: games.submit(game_id, lambda _s, now: AddThreat(
                           seat=2, target="HrApi", suit=Suit.TAMPERING, text="same: HrApi can be changed", now=now),
