@@ -49,7 +49,6 @@ from server.examples import Examples
 from server.views import ViewBuilder
 from server.repository import (
     AuditRecord,
-    Ticket,
     Change,
     CommandRecord,
     DuplicateCommand,
@@ -57,6 +56,7 @@ from server.repository import (
     GameRepository,
     SeatRecord,
     SeatTaken,
+    Ticket,
     UploadRecord,
 )
 
@@ -512,12 +512,17 @@ class Games:
             live.snapshot_version = state.version
         return ticket
 
+    @staticmethod
+    def _await(live: Live, ready: Callable[[], bool]) -> None:
+        """Wait (holding ``live.shown``) until ``ready()``, at most :data:`SHOW_WAIT` seconds."""
+        give_up = time.monotonic() + SHOW_WAIT
+        while not ready() and time.monotonic() < give_up:
+            live.shown.wait(0.25)
+
     def _shown(self, live: Live, version: int) -> bool:
         """Wait until ``version`` of this copy is committed and broadcast; False if it never will be."""
         with live.shown:
-            give_up = time.monotonic() + SHOW_WAIT
-            while live.version < version and not live.dropped and time.monotonic() < give_up:
-                live.shown.wait(0.25)
+            self._await(live, lambda: live.version >= version or live.dropped)
             return live.version >= version
 
     def _drop(self, live: Live) -> None:
@@ -532,9 +537,7 @@ class Games:
     def _settle(self, live: Live) -> bool:
         """Wait until every change of this copy on its way is committed and shown; False if one failed."""
         with live.shown:
-            give_up = time.monotonic() + SHOW_WAIT
-            while live.head is not None and not live.dropped and time.monotonic() < give_up:
-                live.shown.wait(0.25)
+            self._await(live, lambda: live.head is None or live.dropped)
             if live.head is None and not live.dropped:
                 return True
         self._drop(live)
@@ -544,9 +547,7 @@ class Games:
         """Make a committed ``state`` the one readers see and broadcast it, in version order."""
         with live.shown:
             # The previous version's caller shows it first; one that died meanwhile is not waited for long.
-            give_up = time.monotonic() + SHOW_WAIT
-            while live.version < state.version - 1 and time.monotonic() < give_up:
-                live.shown.wait(0.25)
+            self._await(live, lambda: live.version >= state.version - 1)
             if state.version > live.version:
                 live.state, live.version = state, state.version
                 if live.head is state:

@@ -180,14 +180,9 @@ def _chain_refused() -> StaleState:
     return StaleState("an earlier change of this game was not stored; reload and try again")
 
 
-def _refused_after(after: Ticket | None) -> StaleState | None:
-    """:func:`_chain_refused` if ``after`` is known not to be stored."""
-    return _chain_refused() if after is not None and after.done and after.error is not None else None
-
-
 def _commit_now(commit: Any, game_id: str, expected_version: int, change: Change, after: Ticket | None) -> _Done:
     """Commit at once (unless ``after`` was not stored); the outcome is raised by ``wait``."""
-    error: BaseException | None = _refused_after(after)
+    error: BaseException | None = _chain_refused() if _unstored(after) else None
     if error is None:
         try:
             commit(game_id, expected_version, change)

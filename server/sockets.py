@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import current_app, request
@@ -128,8 +128,9 @@ def _ip() -> str:
     return request.remote_addr or "?"
 
 
-def _limit(rt: Runtime) -> None:
-    wait = rt.event_limiter.take(_sid())
+def _limit(rt: Runtime, sid: str) -> None:
+    """Refuse the event when its connection is over its rate."""
+    wait = rt.event_limiter.take(sid)
     if wait > 0:
         raise RateLimited(f"too many events; wait {wait:.2f}s", retry_after=wait)
 
@@ -139,7 +140,7 @@ def guarded(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
 
     def handler(*args: Any) -> dict[str, Any]:
         try:
-            _limit(runtime())
+            _limit(runtime(), _sid())
             return fn(*args)
         except Exception as exc:  # the one place socket errors are mapped
             return errors.socket_error(exc)
@@ -342,9 +343,7 @@ def command_handler(rt: Runtime, event: str, action: Action) -> Callable[[str, A
 
     def handler(sid: str, payload: Any = None, *_: Any) -> dict[str, Any]:
         try:
-            wait = rt.event_limiter.take(sid)
-            if wait > 0:
-                raise RateLimited(f"too many events; wait {wait:.2f}s", retry_after=wait)
+            _limit(rt, sid)
             return command(rt, sid, event, action, payload)
         except Exception as exc:  # as in guarded(): every error becomes an error acknowledgement
             return errors.socket_error(exc)
