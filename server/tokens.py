@@ -29,8 +29,15 @@ def new_token() -> str:
 
 
 def new_id() -> str:
-    """A fresh public id for a game or an upload: 72 random bits, 12 characters."""
-    return secrets.token_urlsafe(9)
+    """A fresh public id for a game or an upload: 12 characters, about 72 random bits.
+
+    Never starting with ``-`` or ``_``: on a command line (``threatdeck export
+    GAME``) an id starting with ``-`` would be read as an option.
+    """
+    while True:
+        value = secrets.token_urlsafe(9)
+        if value[0].isalnum():
+            return value
 
 
 def digest(token: str) -> str:

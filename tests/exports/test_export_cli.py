@@ -172,6 +172,8 @@ def test_export_a_stored_game_from_the_database(tmp_path: Path, capsys: pytest.C
     result = load_result(out.read_bytes())
     assert result.game_id == game_id and result.phase == "setup" and not result.final
     assert result.architecture.name == "LeeJames HR (before)" and result.findings and result.threats == ()
+    # An id is never drawn starting with "-"; games stored before that are read after "--".
+    assert main(["export", "--database", url, "--format", "json", "-o", str(out), "--", game_id]) == 0
     assert main(["export", "nope", "--database", url, "--format", "json"]) == 2
     assert "no game 'nope'" in capsys.readouterr().err
     assert main(["export", game_id, "--database", "memory://", "--format", "json"]) == 2
