@@ -26,7 +26,7 @@ import logging
 import secrets
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -98,6 +98,15 @@ class Member:
         return f"seat {self.seat} ({self.name}){' facilitator' if self.role == 'facilitator' else ''}"
 
 
+@dataclasses.dataclass(frozen=True)
+class OnItsWay:
+    """A change queued for commit: broadcast once it is stored, with the changes stored before it."""
+
+    state: GameState
+    events: tuple[Event, ...]
+    ticket: Ticket
+
+
 @dataclasses.dataclass
 class Live:
     """A game as this process last saw it."""
@@ -123,6 +132,8 @@ class Live:
     """Held while ``state`` moves on and is broadcast: broadcasts leave in version order."""
     dropped: bool = False
     """A commit of this copy failed: it is out of the cache, and what waits on it stops waiting."""
+    on_way: deque[OnItsWay] = dataclasses.field(default_factory=deque)
+    """The changes after ``state``, in version order, until they are broadcast."""
 
     @property
     def id(self) -> str:
@@ -171,6 +182,11 @@ class NewGame:
 
 
 Publisher = Callable[[Live, Sequence[Event]], None]
+
+
+def _stored(ticket: Ticket) -> bool:
+    """Whether a queued change is known to be committed."""
+    return ticket.done and ticket.error is None
 
 
 def next_deadline(state: GameState) -> float | None:
@@ -462,8 +478,8 @@ class Games:
                     else:
                         if state is latest:
                             return Outcome(game_id, latest.version, applied=False, events=tuple(events))
-                        ticket = self._queue(live, latest, state, command, now, client_id=client_id, actor=actor,
-                                             seat=seat, detail=detail)
+                        ticket = self._queue(live, latest, state, events, command, now, client_id=client_id,
+                                             actor=actor, seat=seat, detail=detail)
             if done is not None:  # a retry: answered once the first one is stored
                 if self._shown(live, done):
                     return Outcome(game_id, done, applied=False, duplicate=True)
@@ -483,12 +499,13 @@ class Games:
             except BaseException:
                 self._drop(live)
                 raise
-            self._show(live, state, events)
+            self._show_stored(live, state)
             return Outcome(game_id, state.version, applied=True, events=tuple(events))
         raise Conflict("the game kept changing; try again")
 
-    def _queue(self, live: Live, latest: GameState, state: GameState, command: Command, now: float, *,
-               client_id: str, actor: str, seat: int | None, detail: Mapping[str, Any] | None) -> Ticket:
+    def _queue(self, live: Live, latest: GameState, state: GameState, events: Sequence[Event], command: Command,
+               now: float, *, client_id: str, actor: str, seat: int | None,
+               detail: Mapping[str, Any] | None) -> Ticket:
         """Queue the commit of ``latest`` → ``state`` after the game's previous one; ``state`` becomes the head."""
         stamp = at(now)
         payload = codec.command_data(command)
@@ -507,6 +524,7 @@ class Games:
         )
         ticket = self.repo.enqueue(live.id, latest.version, change, after=live.pending)
         live.head, live.pending = state, ticket
+        live.on_way.append(OnItsWay(state, tuple(events), ticket))
         live.client_ids[client_id] = state.version
         if snapshot_due:
             live.snapshot_version = state.version
@@ -532,6 +550,8 @@ class Games:
                 del self._cache[live.id]
         with live.shown:
             live.dropped = True
+            while live.on_way and not _stored(live.on_way[-1].ticket):  # the stored ones are still broadcast
+                live.on_way.pop()
             live.shown.notify_all()
 
     def _settle(self, live: Live) -> bool:
@@ -544,15 +564,35 @@ class Games:
         return False
 
     def _show(self, live: Live, state: GameState, events: Sequence[Event]) -> None:
-        """Make a committed ``state`` the one readers see and broadcast it, in version order."""
+        """Make ``state``, committed on its own (a seat joining, nothing on its way), the one readers see; broadcast it."""
         with live.shown:
-            # The previous version's caller shows it first; one that died meanwhile is not waited for long.
-            self._await(live, lambda: live.version >= state.version - 1)
             if state.version > live.version:
                 live.state, live.version = state, state.version
-                if live.head is state:
-                    live.head = live.pending = None
                 self._publish(live, events)
+            live.shown.notify_all()
+
+    def _show_stored(self, live: Live, state: GameState) -> None:
+        """Broadcast a stored change of ``on_way`` with every change of the game stored by now, in one update.
+
+        Its own commit being stored means every change queued before it is too (a
+        change queued after one that was not stored is refused unwritten). The changes
+        stored after it, typically the rest of a round of votes that shared its
+        transaction, go in the same broadcast: one view per seat, their events in
+        order. The callers of those changes find them shown and only answer.
+        """
+        with live.shown:
+            if state.version > live.version:
+                shown, events = live.state, []
+                on_way = live.on_way
+                while on_way and (on_way[0].state.version <= state.version or _stored(on_way[0].ticket)):
+                    item = on_way.popleft()
+                    shown = item.state
+                    events.extend(item.events)
+                if shown.version > live.version:
+                    live.state, live.version = shown, shown.version
+                    if live.head is shown:
+                        live.head = live.pending = None
+                    self._publish(live, events)
             live.shown.notify_all()
 
     def _bots(self, game_id: str) -> None:

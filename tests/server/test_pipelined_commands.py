@@ -1,8 +1,8 @@
 """A game's commands are applied one after another but committed together.
 
 While one command's commit is on its way, the game's next command applies on
-top of it and is queued after it, so both go in one group commit; each is
-broadcast after its commit, in version order. If the first is not stored
+top of it and is queued after it, so both go in one group commit; they are
+broadcast after their commit, together, in version order. If the first is not stored
 (another process got the version first), the one queued after it must not be
 stored either: it was computed on top of it.
 """
@@ -41,11 +41,13 @@ class Recorder:
         self.repo = repo
         self.published: list[tuple[int, bool]] = []
         self.states: list[Any] = []
+        self.events: list[list[Any]] = []
 
     def __call__(self, live: Live, events: Any) -> None:
         stored = self.repo.version(live.id)
         self.published.append((live.version, stored is not None and stored >= live.version))
         self.states.append(live.state)
+        self.events.append(list(events))
 
     def agrees_with(self, stored: Any) -> bool:
         """Every broadcast state is the stored game at its version (its threats are the stored ones so far)."""
@@ -120,6 +122,10 @@ def run_all(*jobs: Any) -> list[Any]:
     return results
 
 
+def live_threats(games: Games, game_id: str) -> Any:
+    return games.live(game_id).state.threats
+
+
 def stored_state(repo: SqlGameRepository, game_id: str) -> Any:
     """The game as the database has it: the snapshot and the logged commands replayed."""
     record = repo.load(game_id, repository.utcnow())
@@ -134,7 +140,7 @@ def stored_state(repo: SqlGameRepository, game_id: str) -> Any:
     return state
 
 
-def test_a_games_concurrent_commands_share_one_commit_and_are_broadcast_in_order(
+def test_a_games_concurrent_commands_share_one_commit_and_one_broadcast(
         database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     games, repo, recorder = games_on(database)
     game_id = started_game(games)
@@ -146,7 +152,10 @@ def test_a_games_concurrent_commands_share_one_commit_and_are_broadcast_in_order
     assert sorted(o.version for o in outcomes) == [before + 1, before + 2, before + 3]
     assert [(game_id, before), (game_id, before + 1), (game_id, before + 2)] in batches  # one transaction
     versions = [v for v, _ in recorder.published]
-    assert versions[-3:] == [before + 1, before + 2, before + 3] and versions == sorted(versions)
+    assert versions == sorted(versions)
+    assert versions[-1] == before + 3 and before + 1 not in versions and before + 2 not in versions
+    added = [e for e in recorder.events[-1] if type(e).__name__ == "ThreatJudged"]
+    assert [e.threat_id for e in added] == [t.id for t in live_threats(games, game_id)[-3:]], "events out of order"
     assert all(stored for _, stored in recorder.published), "a version was broadcast before it was stored"
     live = games.live(game_id)
     assert live.state is live.latest and live.head is None
