@@ -144,9 +144,12 @@ def serve(app: Any, socketio: Any, args: argparse.Namespace) -> None:
     """Serve until interrupted, the way Flask-SocketIO's ``run`` does, on a TCP_NODELAY listener."""
     if args.async_mode == "gevent":
         from gevent import pywsgi
-        from geventwebsocket.handler import WebSocketHandler
 
-        server = pywsgi.WSGIServer(listener(args.host, args.port), app, handler_class=WebSocketHandler,
+        from server.websocket import handler_class
+
+        # Engine.IO counts characters; a character is at most 4 bytes of UTF-8, and the packet has a short header.
+        limit = 4 * int(app.config["MAX_EVENT_BYTES"]) + 64
+        server = pywsgi.WSGIServer(listener(args.host, args.port), app, handler_class=handler_class(limit),
                                    log=None if not args.access_log else "default")
         server.serve_forever()
     elif args.async_mode == "eventlet":

@@ -1,0 +1,122 @@
+"""WebSocket frames under gevent (the default): a message over the limit is refused before it is read.
+
+gevent-websocket on its own reads a frame of whatever length its header claims
+before anything checks its size (server/websocket.py). These tests speak raw
+WebSocket frames to a real ``threatdeck serve``.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import requests
+import websocket
+from harness import NO_TIMEOUTS, create_game
+
+from server.client import SeatClient
+
+MAX_EVENT = 16 * 1024
+"""The server's default MAX_EVENT_BYTES (characters of a Socket.IO message)."""
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def open_socket(url: str) -> websocket.WebSocket:
+    """A raw Engine.IO websocket with the Socket.IO namespace connected."""
+    ws = websocket.create_connection(url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket",
+                                     timeout=10)
+    assert ws.recv().startswith("0")
+    ws.send("40")
+    assert ws.recv().startswith("40")
+    return ws
+
+
+def closed_by_server(ws: websocket.WebSocket) -> bool:
+    """Whether the server has closed the connection (reading answers a close frame or the end of the stream)."""
+    try:
+        while True:
+            opcode, _ = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return True
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+        return True
+    except websocket.WebSocketTimeoutException:
+        return False
+
+
+def push(ws: websocket.WebSocket, data: bytes, total: int) -> int:
+    """Send ``data`` repeatedly up to ``total`` bytes; returns how many went out before the server closed."""
+    sent = 0
+    try:
+        while sent < total:
+            ws.sock.sendall(data)
+            sent += len(data)
+    except OSError:
+        pass
+    return sent
+
+
+def test_a_frame_claiming_a_gigabyte_is_refused_before_it_is_read(start_server: Any,
+                                                                  clients: list[SeatClient]) -> None:
+    server = start_server()
+    assert server.proc is not None
+    before = rss_mb(server.proc.pid)
+    ws = open_socket(server.url)
+    # FIN + text, masked, 64-bit length: 1 GiB; then 64 MiB of it.
+    ws.sock.sendall(bytes([0x81, 0x80 | 127]) + struct.pack("!Q", 1 << 30) + b"\0\0\0\0")
+    push(ws, b"a" * (1 << 20), 64 << 20)
+    assert closed_by_server(ws)
+    assert rss_mb(server.proc.pid) - before < 32, f"the server grew by {rss_mb(server.proc.pid) - before:.0f} MB"
+    # Only that connection: the server still serves a game.
+    assert requests.get(server.url + "/api/health", timeout=5).ok
+    game = create_game(server.url, 2, timing=NO_TIMEOUTS)
+    seat = SeatClient(server.url, game["tokens"][0]).connect()
+    clients.append(seat)
+    assert seat.call("sync", {})["ok"]
+    assert server.unhandled_errors() == [], server.unhandled_errors()[:5]
+
+
+def test_small_fragments_adding_up_past_the_limit_are_refused(start_server: Any) -> None:
+    server = start_server()
+    ws = open_socket(server.url)
+    ws.send_frame(websocket.ABNF(fin=0, opcode=websocket.ABNF.OPCODE_TEXT, data="42" + "[\"sync\",{\"x\":\""))
+    try:
+        for _ in range(200):  # 200 × 8 KB: 1.6 MB, far past the limit of one message
+            ws.send_frame(websocket.ABNF(fin=0, opcode=websocket.ABNF.OPCODE_CONT, data="b" * 8192))
+    except (OSError, websocket.WebSocketConnectionClosedException):
+        pass
+    assert closed_by_server(ws)
+    assert server.alive() and requests.get(server.url + "/api/health", timeout=5).ok
+
+
+def test_a_message_under_the_limit_in_multibyte_characters_is_answered(start_server: Any) -> None:
+    """The limit is in bytes, four per character: a message Engine.IO accepts is never cut short."""
+    server = start_server()
+    ws = open_socket(server.url)
+    text = "é" * (MAX_EVENT - 100)  # two bytes each: twice MAX_EVENT bytes, under MAX_EVENT characters
+    ws.send("421" + json.dumps(["sync", {"x": text}], ensure_ascii=False))
+    answer = ws.recv()
+    assert answer.startswith("431"), answer[:80]
+    ack = json.loads(answer[3:])[0]
+    assert ack["ok"] is False and ack["error"]["code"] in ("invalid_request", "not_joined")
+    ws.close()
+
+
+def test_invalid_utf8_closes_the_connection(start_server: Any) -> None:
+    server = start_server()
+    ws = open_socket(server.url)
+    ws.send(b"42[\"sync\",{\"x\":\"\xff\xfe\"}]", opcode=websocket.ABNF.OPCODE_TEXT)
+    assert closed_by_server(ws)
+    ok = open_socket(server.url)
+    ok.send("421" + json.dumps(["sync", {}]))
+    assert ok.recv().startswith("431")
+    ok.close()
+    assert server.unhandled_errors() == [], server.unhandled_errors()[:5]
