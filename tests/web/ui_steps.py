@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -10,10 +11,11 @@ from typing import Any
 
 HR_BEFORE = "leejames-hr/before"
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-"""Where the tests save the screenshots the README shows."""
 RESULTS = ROOT / "test-results"
 """Where measurements go (gitignored)."""
+SCREENSHOTS = Path(os.environ.get("THREATDECK_SCREENSHOTS") or RESULTS / "screenshots")
+"""Where the full-game test saves its screenshots: test-results/ (gitignored), so a test run leaves the
+checkout clean; ``THREATDECK_SCREENSHOTS=docs/screenshots`` refreshes the ones the README shows."""
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
