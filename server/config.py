@@ -66,7 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 1024 * 1024, "THREATDECK_MAX_UPLOAD_BYTES", int, "largest architecture upload"),
     Setting("MAX_ARCHITECTURE_COMPONENTS", 500, "THREATDECK_MAX_COMPONENTS", int,
             "most components an architecture played in a game may have"),
-    Setting("MAX_EVENT_BYTES", 16 * 1024, "THREATDECK_MAX_EVENT_BYTES", int, "largest Socket.IO message"),
+    Setting("MAX_EVENT_BYTES", 16 * 1024, "THREATDECK_MAX_EVENT_BYTES", int, "largest Socket.IO message, in bytes of UTF-8"),
     Setting("MAX_THREAT_TEXT", 500, "THREATDECK_MAX_THREAT_TEXT", int, "longest threat text, in characters"),
     Setting("MAX_NAME", 40, "THREATDECK_MAX_NAME", int, "longest player name"),
     Setting("RATE_EVENTS_PER_SECOND", 20.0, "THREATDECK_RATE_EVENTS", float, "socket events refilled per second"),

@@ -1,16 +1,22 @@
-"""WebSocket connections under gevent: gevent-websocket, with the size of a message bounded as it is read.
+"""WebSocket messages, bounded as they are read, under gevent and eventlet.
 
 gevent-websocket reads a whole frame, of whatever length its header claims,
 and keeps reading the frames of a fragmented message until the last one, before
 anything can look at the size (Engine.IO checks a message's length only once
 it has been read whole). So one connection could make the server read and hold
-gigabytes. Here each message may bring at most ``limit`` bytes: a frame that
-would go past that closes the connection before its payload is read.
+gigabytes. Under gevent each message may bring at most ``limit`` bytes: a frame
+that would go past that closes the connection before its payload is read.
+eventlet refuses a frame longer than the limit, but not many frames of one
+message adding up past it; here they close the connection too.
 
-It also checks UTF-8 in pure Python, frame by frame and again for the whole
-message, a few per cent of the server's time under load. That check is left
-to CPython's decoder, which gevent-websocket runs on every complete text
+gevent-websocket also checks UTF-8 in pure Python, frame by frame and again for
+the whole message, a few per cent of the server's time under load. That check is
+left to CPython's decoder, which gevent-websocket runs on every complete text
 message anyway and which closes the connection on invalid UTF-8 as before.
+
+The limit is ``MAX_EVENT_BYTES`` bytes of UTF-8 in both modes (eventlet's
+Engine.IO driver sets it as its frame limit); Engine.IO's own check counts
+characters, so it never refuses what passes here.
 """
 
 from __future__ import annotations
@@ -18,16 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from geventwebsocket.exceptions import WebSocketError
-from geventwebsocket.handler import WebSocketHandler
-from geventwebsocket.websocket import WebSocket
-
 VALID = (True, True, 0, 0)
 """What gevent-websocket's validator answers for valid UTF-8 (the message is decoded strictly when complete)."""
-
-
-class MessageTooLarge(WebSocketError):
-    """A message would bring more bytes than the limit; the connection is closed unread."""
 
 
 class MessageSize:
@@ -45,41 +43,68 @@ class MessageSize:
         return VALID
 
 
-class BoundedWebSocket(WebSocket):  # type: ignore[misc]
-    """gevent-websocket's connection, reading at most ``limit`` bytes per message (see the module docstring)."""
-
-    __slots__ = ()  # the same layout as WebSocket: an accepted connection is switched to this class
-
-    def read_message(self) -> Any:
-        self.utf8validator.received = 0  # a message starts here, with the frame read next
-        return super().read_message()
-
-
-def bound(ws: WebSocket, limit: int) -> None:
-    """Make an accepted connection read at most ``limit`` bytes of any one message."""
-    size = MessageSize()
-    read: Callable[[int], bytes] = ws.raw_read
-
-    def bounded_read(n: int) -> bytes:
-        # Frame payloads only (headers are read from the stream): refuse before reading, not after.
-        if size.received + n > limit:
-            raise MessageTooLarge(f"a message of more than {limit} bytes")
-        size.received += n
-        return read(n)
-
-    ws.__class__ = BoundedWebSocket
-    ws.utf8validator = size
-    ws.raw_read = bounded_read
-
-
-def handler_class(limit: int) -> type[WebSocketHandler]:
+def gevent_handler(limit: int) -> type:
     """A gevent-websocket handler whose connections read at most ``limit`` bytes per message."""
+    # Imported here: under eventlet, gevent must not be imported at all.
+    from geventwebsocket.exceptions import WebSocketError
+    from geventwebsocket.handler import WebSocketHandler
+    from geventwebsocket.websocket import WebSocket
+
+    class MessageTooLarge(WebSocketError):  # type: ignore[misc]
+        """A message would bring more bytes than the limit; the connection is closed unread."""
+
+    class BoundedWebSocket(WebSocket):  # type: ignore[misc]
+        __slots__ = ()  # the same layout as WebSocket: an accepted connection is switched to this class
+
+        def read_message(self) -> Any:
+            self.utf8validator.received = 0  # a message starts here, with the frame read next
+            return super().read_message()
+
+    def bound(ws: Any) -> None:
+        size = MessageSize()
+        read: Callable[[int], bytes] = ws.raw_read
+
+        def bounded_read(n: int) -> bytes:
+            # Frame payloads only (headers are read from the stream): refused before reading, not after.
+            if size.received + n > limit:
+                raise MessageTooLarge(f"a message of more than {limit} bytes")
+            size.received += n
+            return read(n)
+
+        ws.__class__ = BoundedWebSocket
+        ws.utf8validator = size
+        ws.raw_read = bounded_read
 
     class BoundedWebSocketHandler(WebSocketHandler):  # type: ignore[misc]
         def run_websocket(self) -> None:
             ws = getattr(self, "websocket", None)
             if ws is not None and not ws.closed:
-                bound(ws, limit)
+                bound(ws)
             super().run_websocket()
 
     return BoundedWebSocketHandler
+
+
+def bound_eventlet_messages() -> None:
+    """Make eventlet's WebSocket refuse a fragmented message longer than its frame limit (set by Engine.IO)."""
+    from eventlet import websocket
+
+    base = websocket.RFC6455WebSocket.Message
+    if getattr(base, "bounded", False):
+        return
+
+    class BoundedMessage(base):  # type: ignore[misc, valid-type]
+        bounded = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.size = 0
+
+        def push(self, data: bytes, final: bool = False) -> None:
+            self.size += len(data)
+            if self.size > self.max_frame_length:
+                # eventlet closes the connection on a ValueError here (with status 1007)
+                raise ValueError(f"a message of more than {self.max_frame_length} bytes")
+            super().push(data, final)
+
+    websocket.RFC6455WebSocket.Message = BoundedMessage

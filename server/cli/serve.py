@@ -145,16 +145,18 @@ def serve(app: Any, socketio: Any, args: argparse.Namespace) -> None:
     if args.async_mode == "gevent":
         from gevent import pywsgi
 
-        from server.websocket import handler_class
+        from server.websocket import gevent_handler
 
-        # Engine.IO counts characters; a character is at most 4 bytes of UTF-8, and the packet has a short header.
-        limit = 4 * int(app.config["MAX_EVENT_BYTES"]) + 64
-        server = pywsgi.WSGIServer(listener(args.host, args.port), app, handler_class=handler_class(limit),
+        handler = gevent_handler(int(app.config["MAX_EVENT_BYTES"]))
+        server = pywsgi.WSGIServer(listener(args.host, args.port), app, handler_class=handler,
                                    log=None if not args.access_log else "default")
         server.serve_forever()
     elif args.async_mode == "eventlet":
         import eventlet.wsgi
 
+        from server.websocket import bound_eventlet_messages
+
+        bound_eventlet_messages()
         eventlet.wsgi.server(listener(args.host, args.port), app, log_output=args.access_log)
     else:
         socketio.run(app, host=args.host, port=args.port, log_output=args.access_log,

@@ -1,8 +1,9 @@
-"""WebSocket frames under gevent (the default): a message over the limit is refused before it is read.
+"""WebSocket frames, under gevent (the default) and eventlet: a message over the limit is refused as it is read.
 
-gevent-websocket on its own reads a frame of whatever length its header claims
-before anything checks its size (server/websocket.py). These tests speak raw
-WebSocket frames to a real ``threatdeck serve``.
+On its own, gevent-websocket reads a frame of whatever length its header claims
+before anything checks its size, and both it and eventlet keep the fragments of
+one message however many there are (server/websocket.py). These tests speak
+raw WebSocket frames to a real ``threatdeck serve``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import websocket
 from harness import NO_TIMEOUTS, create_game
@@ -19,7 +21,8 @@ from harness import NO_TIMEOUTS, create_game
 from server.client import SeatClient
 
 MAX_EVENT = 16 * 1024
-"""The server's default MAX_EVENT_BYTES (characters of a Socket.IO message)."""
+"""The server's default MAX_EVENT_BYTES (bytes of UTF-8 in one Socket.IO message)."""
+MODES = pytest.mark.parametrize("mode", ["gevent", "eventlet"])
 
 
 def rss_mb(pid: int) -> float:
@@ -64,9 +67,10 @@ def push(ws: websocket.WebSocket, data: bytes, total: int) -> int:
     return sent
 
 
-def test_a_frame_claiming_a_gigabyte_is_refused_before_it_is_read(start_server: Any,
+@MODES
+def test_a_frame_claiming_a_gigabyte_is_refused_before_it_is_read(mode: str, start_server: Any,
                                                                   clients: list[SeatClient]) -> None:
-    server = start_server()
+    server = start_server(async_mode=mode)
     assert server.proc is not None
     before = rss_mb(server.proc.pid)
     ws = open_socket(server.url)
@@ -84,8 +88,9 @@ def test_a_frame_claiming_a_gigabyte_is_refused_before_it_is_read(start_server: 
     assert server.unhandled_errors() == [], server.unhandled_errors()[:5]
 
 
-def test_small_fragments_adding_up_past_the_limit_are_refused(start_server: Any) -> None:
-    server = start_server()
+@MODES
+def test_small_fragments_adding_up_past_the_limit_are_refused(mode: str, start_server: Any) -> None:
+    server = start_server(async_mode=mode)
     ws = open_socket(server.url)
     ws.send_frame(websocket.ABNF(fin=0, opcode=websocket.ABNF.OPCODE_TEXT, data="42" + "[\"sync\",{\"x\":\""))
     try:
@@ -95,23 +100,30 @@ def test_small_fragments_adding_up_past_the_limit_are_refused(start_server: Any)
         pass
     assert closed_by_server(ws)
     assert server.alive() and requests.get(server.url + "/api/health", timeout=5).ok
+    assert server.unhandled_errors() == [], server.unhandled_errors()[:5]
 
 
-def test_a_message_under_the_limit_in_multibyte_characters_is_answered(start_server: Any) -> None:
-    """The limit is in bytes, four per character: a message Engine.IO accepts is never cut short."""
-    server = start_server()
+@MODES
+def test_the_limit_is_in_bytes_of_utf8(mode: str, start_server: Any) -> None:
+    """Under the limit in bytes (two per character here) is answered; over it closes the connection."""
+    server = start_server(async_mode=mode)
     ws = open_socket(server.url)
-    text = "é" * (MAX_EVENT - 100)  # two bytes each: twice MAX_EVENT bytes, under MAX_EVENT characters
-    ws.send("421" + json.dumps(["sync", {"x": text}], ensure_ascii=False))
+    under = "é" * (MAX_EVENT // 2 - 100)
+    ws.send("421" + json.dumps(["sync", {"x": under}], ensure_ascii=False))
     answer = ws.recv()
     assert answer.startswith("431"), answer[:80]
     ack = json.loads(answer[3:])[0]
     assert ack["ok"] is False and ack["error"]["code"] in ("invalid_request", "not_joined")
-    ws.close()
+    over = "é" * (MAX_EVENT // 2 + 100)  # fewer characters than MAX_EVENT, more bytes
+    ws.send("422" + json.dumps(["sync", {"x": over}], ensure_ascii=False))
+    assert closed_by_server(ws)
+    assert server.alive()
+    assert server.unhandled_errors() == [], server.unhandled_errors()[:5]
 
 
-def test_invalid_utf8_closes_the_connection(start_server: Any) -> None:
-    server = start_server()
+@MODES
+def test_invalid_utf8_closes_the_connection(mode: str, start_server: Any) -> None:
+    server = start_server(async_mode=mode)
     ws = open_socket(server.url)
     ws.send(b"42[\"sync\",{\"x\":\"\xff\xfe\"}]", opcode=websocket.ABNF.OPCODE_TEXT)
     assert closed_by_server(ws)
