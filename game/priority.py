@@ -75,9 +75,15 @@ class FinalThreat:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        data = dataclasses.asdict(self)
-        data["votes"] = [dataclasses.asdict(v) for v in self.votes]
+        # Field by field: dataclasses.asdict deep-copies every value, and the final view of a game
+        # renders a few dozen of these.
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["votes"] = [{"seat": v.seat, "name": v.name, "likelihood": v.likelihood, "impact": v.impact}
+                         for v in self.votes]
         return data
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(FinalThreat))
 
 
 def risk(ratings: tuple[Rating, ...]) -> tuple[Fraction, Fraction, Fraction] | None:

@@ -193,9 +193,18 @@ def next_deadline(state: GameState) -> float | None:
     """When the engine next needs the clock to tick, if ever."""
     if state.phase in (Phase.SETUP, Phase.ENDED):
         return None
-    times = [t for t in (state.turn_deadline, state.play_deadline, state.rating_deadline) if t is not None]
-    times.extend(t.vote_deadline for t in state.threats if t.status is ThreatStatus.VOTING and t.vote_deadline is not None)
-    return min(times) if times else None
+    soonest: float | None = None
+    for t in (state.turn_deadline, state.play_deadline, state.rating_deadline):
+        if t is not None and (soonest is None or t < soonest):
+            soonest = t
+    # Run after every command over every threat: a plain loop (a generator per call cost more than the rest).
+    voting = ThreatStatus.VOTING
+    for threat in state.threats:
+        if threat.status is voting:
+            t = threat.vote_deadline
+            if t is not None and (soonest is None or t < soonest):
+                soonest = t
+    return soonest
 
 
 class Games:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import pytest
@@ -138,6 +139,8 @@ def test_final_entry(arch: Architecture, deck: Deck) -> None:
         "risk": 15.89,
         "agreement": 3,
     }
+    every_field = dataclasses.asdict(top)  # what to_dict builds by hand: no field left out
+    assert top.to_dict() == {**every_field, "votes": list(every_field["votes"])}
     note = next(f for f in final_list(s) if f.threat_id == "T2")
     assert note.card is None and note.card_title is None and note.mitigation == "" and note.judged_by == "vote"
     assert note.reason.startswith("accepted by vote, 2 to 0: ")
