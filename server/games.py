@@ -495,7 +495,13 @@ class Games:
                 continue
             if refusal is not None:
                 if self._shown(live, latest.version):
-                    raise refusal
+                    try:
+                        raise refusal
+                    finally:
+                        # This frame is in the refusal's traceback: holding the refusal here too would make a
+                        # reference cycle of every refused command (its frames, state and packet), left to the
+                        # garbage collector.
+                        del refusal
                 continue  # one of those changes was not stored: look again
             try:
                 self.repo.wait(ticket)
