@@ -9,8 +9,10 @@ stored either: it was computed on top of it.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,11 +200,33 @@ def test_a_command_refused_against_changes_on_their_way_is_answered_after_they_a
     games, repo, recorder = games_on(database)
     game_id = started_game(games)
     before = games.live(game_id).version
-    gather(monkeypatch, repo, 1, timeout=WAIT)
+    # The first note's commit is held until the second note has been refused against it and waits.
+    refused_early = threading.Event()
+    real_shown = games._shown
+
+    def shown(live: Live, version: int) -> bool:
+        if version > live.version:  # a version not yet stored: what the refusal was computed against
+            refused_early.set()
+        return real_shown(live, version)
+
+    monkeypatch.setattr(games, "_shown", shown)
+    gather(monkeypatch, repo, 1, then=lambda: refused_early.wait(WAIT), timeout=WAIT)
     results = run_all(lambda: note(games, game_id, 1, "HrApi", "same"),
                       lambda: games.submit(game_id, lambda _s, now: AddThreat(
                           seat=2, target="HrApi", suit=Suit.TAMPERING, text="same: HrApi can be changed", now=now),
                           client_id="dup", actor="seat 2", seat=2, bots=False))
+    assert refused_early.is_set(), "the second note was not refused against the first one on its way"
     assert not isinstance(results[0], BaseException) and results[0].version == before + 1
     assert isinstance(results[1], DuplicateThreat)
     assert [v for v, _ in recorder.published][-1] == before + 1
+    # Freed as soon as nobody holds it: not kept in a reference cycle by the frames it was raised through
+    # (under load that was every refused command's frames, state and packet, left to the garbage collector).
+    refusal = weakref.ref(results[1])
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        results[1] = None  # the only other reference (the list itself is held by run_all's frames)
+        assert refusal() is None, "a refusal is held in a reference cycle"
+    finally:
+        if collecting:
+            gc.enable()
