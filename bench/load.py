@@ -212,6 +212,13 @@ class CpuMeter:
                 "client_cpu": round((cpu_seconds(os.getpid()) - c0) / wall, 2)}
 
 
+def settle_client_heap() -> None:
+    """Collect the previous scenario's garbage now and set what is left aside, so that no long collection
+    in this (client) process lands inside the next scenario's measurement as latency."""
+    gc.collect()
+    gc.freeze()
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -358,6 +365,7 @@ def new_game(url: str, seats: int) -> tuple[str, list[str]]:
 def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, label: str,
               server_pid: int | None = None) -> dict[str, Any]:
     """``games`` tables playing at once; when a game ends, a new one takes its place."""
+    settle_client_heap()
     tables: list[Table] = []
     finished: list[Table] = []
 
@@ -458,6 +466,7 @@ class Room:
 
 def run_relay(url: str, rooms: int, members: int, seconds: float, warmup: float, label: str,
               server_pid: int | None = None, everyone: bool = False) -> dict[str, Any]:
+    settle_client_heap()
     all_rooms = [Room(f"r{i}", members, everyone) for i in range(rooms)]
     gevent.joinall([gevent.spawn(r.connect, url) for r in all_rooms], raise_error=True)
     start = time.perf_counter()
