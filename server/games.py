@@ -436,6 +436,10 @@ class Games:
         except Exception:
             live.last_views.clear()  # clients will be sent whole views next time
             log.exception("game %s: broadcast of version %s failed", live.id, live.version)
+        if live.state.phase is Phase.ENDED:
+            # Nothing follows the end: the views held for patches would only weigh on memory and on every
+            # full garbage collection (a server's cache is mostly ended games). A later view is built afresh.
+            live.views, live.last_views = ViewBuilder(), {}
 
     def submit(
         self,

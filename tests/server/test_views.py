@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from serverkit import HR
@@ -117,3 +118,40 @@ def test_patches_rebuild_every_seats_view_at_every_version(seats: int, seed: int
             state, _ = apply(state, RemoveSeat(seat=0, target_seat=seats - 1, now=float(steps)))
     assert state.phase.value == "ended"
     assert whole == seats + 1 + 1 and patched > 50 * seats
+
+
+def test_an_ended_game_lets_go_of_its_views_and_still_shows_them() -> None:
+    """After the last broadcast of a game, its views are not held for patches; asked for again, they are the same."""
+    from server.client import next_move
+    from server.games import Games, NewGame
+    from server.repository import InMemoryGameRepository
+    from server.sockets import ACTIONS
+
+    published: list[int] = []
+
+    def publish(live: Any, events: Any) -> None:  # as the broadcaster does: keep what seat 0 was sent
+        published.append(live.version)
+        live.last_views[0] = (live.version, live.views.view_for(live.state, 0))
+
+    games = Games(InMemoryGameRepository(), ttl=3600, upload_ttl=3600, max_components=100, publish=publish)
+    arch = load_architecture(HR, "hr.yaml")
+    timing = {"play_seconds": None, "rating_seconds": None, "turn_seconds": None, "vote_seconds": None}
+    live, _, _ = games.create(NewGame(architecture=arch, document=HR, deck="serverless-stride", facilitator="Kim",
+                                      max_seats=3, timing=timing))
+    for name in ("Doug", "Sam"):
+        games.join(live.id, name)
+    for n in range(2000):
+        state = games.live(live.id).state
+        if state.phase.value == "ended":
+            break
+        views = {seat: games.view(live.id, seat)[1] for seat in range(3)}
+        assert games.live(live.id).last_views[0][0] == state.version  # held for the next patch while it goes on
+        event, fields, seat = next((*m, seat) for seat in range(3) if (m := next_move(views[seat])) is not None)
+        data = {"expected_version": None, "card": None, "target": None, "text": None, "suit": None, **fields}
+        games.submit(live.id, lambda _s, now, d=data, e=event, s=seat: ACTIONS[e].build(d, s, now),
+                     client_id=f"c{n}", actor=f"seat {seat}", seat=seat)
+    ended = games.live(live.id)
+    assert ended.state.phase.value == "ended" and published[-1] == ended.version
+    assert ended.last_views == {} and ended.views._state is None  # let go after the final broadcast
+    for seat in (0, 1, 2, None):
+        assert games.view(live.id, seat)[1] == view_for(ended.state, seat)
