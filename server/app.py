@@ -116,6 +116,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         engineio_logger=False,
     )
     harden(socketio.server)
+    if settings["ASYNC_MODE"] == "threading":
+        from server.websocket import bound_threading_messages
+
+        bound_threading_messages(socketio.server.eio, int(settings["MAX_EVENT_BYTES"]))
     sockets.install(socketio.server, runtime)
     if settings["BACKGROUND_TASKS"]:
         runtime.start_background(socketio)

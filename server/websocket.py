@@ -7,16 +7,18 @@ it has been read whole). So one connection could make the server read and hold
 gigabytes. Under gevent each message may bring at most ``limit`` bytes: a frame
 that would go past that closes the connection before its payload is read.
 eventlet refuses a frame longer than the limit, but not many frames of one
-message adding up past it; here they close the connection too.
+message adding up past it; here they close the connection too. In threading
+mode Engine.IO gives simple-websocket no limit at all; here it gets one.
 
 gevent-websocket also checks UTF-8 in pure Python, frame by frame and again for
 the whole message, a few per cent of the server's time under load. That check is
 left to CPython's decoder, which gevent-websocket runs on every complete text
 message anyway and which closes the connection on invalid UTF-8 as before.
 
-The limit is ``MAX_EVENT_BYTES`` bytes of UTF-8 in both modes (eventlet's
-Engine.IO driver sets it as its frame limit); Engine.IO's own check counts
-characters, so it never refuses what passes here.
+The limit is ``MAX_EVENT_BYTES`` bytes of UTF-8 under gevent and eventlet
+(eventlet's Engine.IO driver sets it as its frame limit); Engine.IO's own check
+counts characters, so it never refuses what passes here. In threading mode (for
+development and tests) simple-websocket counts the characters of a message.
 """
 
 from __future__ import annotations
@@ -108,3 +110,15 @@ def bound_eventlet_messages() -> None:
             super().push(data, final)
 
     websocket.RFC6455WebSocket.Message = BoundedMessage
+
+
+def bound_threading_messages(eio_server: Any, limit: int) -> None:
+    """Give this Engine.IO server's simple-websocket connections (threading mode) a message size limit."""
+    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+
+    class BoundedSimpleWebSocket(SimpleWebSocketWSGI):  # type: ignore[misc]
+        def __init__(self, handler: Any, server: Any, **kwargs: Any) -> None:
+            super().__init__(handler, server, max_message_size=limit, **kwargs)
+
+    # A copy: the driver's table is shared by every server in the process.
+    eio_server._async = dict(eio_server._async, websocket=BoundedSimpleWebSocket)
