@@ -112,7 +112,7 @@ class Live:
     """A game as this process last saw it."""
 
     record: GameRecord
-    """The row as loaded (static parts: id, deck, architecture, meta, created_at)."""
+    """The row's static parts (id, deck, architecture, meta, created_at; not its snapshot or board)."""
     version: int
     state: GameState
     client_ids: dict[str, int]
@@ -182,6 +182,12 @@ class NewGame:
 
 
 Publisher = Callable[[Live, Sequence[Event]], None]
+
+
+def static_parts(record: GameRecord) -> GameRecord:
+    """The row without the snapshot and board it was stored or loaded with: those are in the state now, and
+    a cached game holding them kept hundreds of objects alive for nothing."""
+    return dataclasses.replace(record, snapshot={}, board={})
 
 
 def _stored(ticket: Ticket) -> bool:
@@ -265,7 +271,7 @@ class Games:
         if state.version != record.version:
             raise InvalidSnapshot(f"game {game_id}: replay reached version {state.version}, not {record.version}")
         ids = {c.client_id: c.seq for c in log_}
-        return self._remember(Live(record=record, version=record.version, state=state, client_ids=ids,
+        return self._remember(Live(record=static_parts(record), version=record.version, state=state, client_ids=ids,
                                    snapshot_version=record.snapshot_version))
 
     def live(self, game_id: str, now: float | None = None, *, fresh: bool = False) -> Live:
@@ -367,6 +373,7 @@ class Games:
                             detail={"architecture": record.architecture_name, "deck": game.deck,
                                     "max_seats": game.max_seats, "bots": game.bots})
         self.repo.create_game(record, [seat], [audit])
+        live.record = static_parts(record)
         return self._remember(live), seat, token
 
     def join(self, game_id: str, name: str, detail: Mapping[str, Any] | None = None) -> tuple[Live, SeatRecord, str]:
