@@ -10,9 +10,10 @@ and publishing happens only after the commit returned. Within a process a
 game's commands are applied one at a time under the game's lock, which is held
 only while a command is applied and its commit queued: the next command of the
 same game applies on top of it (``Live.head``) and its change is queued after
-it, so both can go in one group commit. Each change is broadcast after its
-commit, in version order (``Live.shown``); what readers and acknowledgements
-see is only ever what has been committed (``Live.state``). If a commit fails,
+it, so both can go in one group commit. Changes are broadcast after their
+commit, in version order, those stored together in one update per seat
+(``Live.on_way``, ``Live.shown``); what readers and acknowledgements see is
+only ever what has been committed (``Live.state``). If a commit fails,
 the changes queued after it are refused unwritten, the process's copy is
 dropped, and their commands are applied again on the stored game. Across
 processes the version check makes the loser reload and retry.
