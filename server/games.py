@@ -125,10 +125,6 @@ class Live:
     """Builds this game's views, reusing what did not change."""
     snapshot_version: int = 0
     """The version of the last snapshot stored."""
-    head: GameState | None = None
-    """The latest state, when commands are applied on top of ``state`` whose commits are still on their way."""
-    pending: Ticket | None = None
-    """The commit of ``head`` (the next command's change is queued after it)."""
     shown: threading.Condition = dataclasses.field(default_factory=threading.Condition)
     """Held while ``state`` moves on and is broadcast: broadcasts leave in version order."""
     dropped: bool = False
@@ -141,9 +137,18 @@ class Live:
         return self.record.id
 
     @property
+    def head(self) -> OnItsWay | None:
+        """The game's last change on its way, if any: the next command applies on top of it and queues after it."""
+        try:
+            return self.on_way[-1]
+        except IndexError:  # (not a check first: another thread may broadcast the last one in between)
+            return None
+
+    @property
     def latest(self) -> GameState:
         """The state the next command applies to (committed or on its way)."""
-        return self.head if self.head is not None else self.state
+        head = self.head
+        return self.state if head is None else head.state
 
     def knows(self, version: int | None) -> bool:
         """Whether ``version`` (the stored one) is this copy's, or one of its own commits on their way."""
@@ -549,8 +554,8 @@ class Games:
             audit=(AuditRecord(game_id=live.id, at=stamp, actor=actor, action=payload["type"],
                                detail={"version": state.version, "client_id": client_id, **dict(detail or {})}),),
         )
-        ticket = self.repo.enqueue(live.id, latest.version, change, after=live.pending)
-        live.head, live.pending = state, ticket
+        head = live.head
+        ticket = self.repo.enqueue(live.id, latest.version, change, after=None if head is None else head.ticket)
         live.on_way.append(OnItsWay(state, tuple(events), ticket))
         live.client_ids[client_id] = state.version
         if snapshot_due:
@@ -609,17 +614,18 @@ class Games:
         """
         with live.shown:
             if state.version > live.version:
-                shown, events = live.state, []
                 on_way = live.on_way
-                while on_way and (on_way[0].state.version <= state.version or _stored(on_way[0].ticket)):
-                    item = on_way.popleft()
-                    shown = item.state
-                    events.extend(item.events)
-                if shown.version > live.version:
-                    live.state, live.version = shown, shown.version
-                    if live.head is shown:
-                        live.head = live.pending = None
-                    self._publish(live, events)
+                n = 0
+                while n < len(on_way) and (on_way[n].state.version <= state.version or _stored(on_way[n].ticket)):
+                    n += 1
+                if n:
+                    going = [on_way[i] for i in range(n)]
+                    # The state moves on before the changes leave on_way: ``latest`` never goes back.
+                    live.state = going[-1].state
+                    live.version = live.state.version
+                    for _ in going:
+                        on_way.popleft()
+                    self._publish(live, [e for item in going for e in item.events])
             live.shown.notify_all()
 
     def _bots(self, game_id: str) -> None:
