@@ -15,8 +15,14 @@ a broadcast carrying the version it produced has reached *every* seat of the gam
 the relay is measured the same way, from a seat sending a message to its room
 until every member has it, the next member sending as soon as it has it; and
 once more with every member of each room sending at once (one message in flight
-per member, the concurrency of a game's votes and ratings).
-Reports throughput (accepted moves/s) and p50/p99 latency; nothing is asserted.
+per member, the concurrency of a game's votes and ratings); and once more with
+as many messages in flight as the games had on average (the commands' time from
+sending to acknowledgement over the measured window, by Little's law), so the two
+are compared at the same concurrency. The relay runs on the same transport
+settings as the game server (handlers in the connection's reader, the same
+websocket handler, the same collector thresholds).
+Reports throughput (accepted moves/s), p50/p99 latency and commands in flight;
+nothing is asserted.
 """
 
 from __future__ import annotations
@@ -144,11 +150,15 @@ class Wire:
 
 RELAY_SERVER = r'''
 from gevent import monkey; monkey.patch_all()
-import socket, sys
+import gc, socket, sys
+sys.path.insert(0, sys.argv[2])
 import socketio
 from gevent import pywsgi
-from geventwebsocket.handler import WebSocketHandler
-sio = socketio.Server(async_mode="gevent")
+from server.cli.serve import GC_THRESHOLDS
+from server.websocket import gevent_handler
+# The transport as the game server runs it: handlers in their connection's reader, the same websocket
+# handler (bounded reads, CPython's UTF-8 decoding) and the same collector settings.
+sio = socketio.Server(async_mode="gevent", async_handlers=False)
 
 @sio.on("enter")
 def enter(sid, room):
@@ -158,15 +168,17 @@ def enter(sid, room):
 @sio.on("relay")
 def relay(sid, data):
     sio.emit("relayed", data, to=data["room"])
-    return True
 
 sock = socket.socket()
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 sock.bind(("127.0.0.1", int(sys.argv[1])))
 sock.listen(1024)
+gc.collect()
+gc.freeze()
+gc.set_threshold(*GC_THRESHOLDS)
 print("relay ready", flush=True)
-pywsgi.WSGIServer(sock, socketio.WSGIApp(sio), handler_class=WebSocketHandler, log=None).serve_forever()
+pywsgi.WSGIServer(sock, socketio.WSGIApp(sio), handler_class=gevent_handler(1_000_000), log=None).serve_forever()
 '''
 
 
@@ -228,7 +240,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(name: str, latencies: list[float], accepted: int, seconds: float, extra: str = "",
-            cpu: dict[str, float] | None = None) -> dict[str, Any]:
+            cpu: dict[str, float] | None = None, in_flight: float | None = None) -> dict[str, Any]:
     out = {
         "name": name,
         "accepted": accepted,
@@ -237,8 +249,11 @@ def summary(name: str, latencies: list[float], accepted: int, seconds: float, ex
         "p50_ms": round(percentile(latencies, 50) * 1000, 2),
         "p99_ms": round(percentile(latencies, 99) * 1000, 2),
         "samples": len(latencies),
+        "in_flight": round(in_flight, 1) if in_flight is not None else None,
         **(cpu or {}),
     }
+    if in_flight is not None:
+        extra += f"  [{in_flight:.0f} in flight]"
     if cpu:
         extra += f"  [CPU: server {cpu['server_cpu']:.2f}, clients {cpu['client_cpu']:.2f} cores]"
     print(f"{name:<44} {out['per_second']:>9.1f}/s  p50 {out['p50_ms']:>7.2f} ms  p99 {out['p99_ms']:>7.2f} ms"
@@ -309,6 +324,7 @@ class Seat:
 
     def on_ack(self, ack: dict[str, Any], sent: float, at_version: int) -> None:
         self.pending = False
+        self.table.in_flight.append((sent, time.perf_counter() - sent))
         if ack.get("ok") and not ack.get("duplicate"):
             self.table.sent(ack["version"], sent)
         elif not ack.get("ok"):
@@ -327,6 +343,7 @@ class Table:
         self.seats = [Seat(self, t) for t in tokens]
         self.sent_at: dict[int, float] = {}
         self.arrivals: dict[int, list[float]] = {}
+        self.in_flight: list[tuple[float, float]] = []  # (sent, seconds until acknowledged), refusals too
         self.running = False
 
     def sent(self, version: int, at: float) -> None:
@@ -403,11 +420,13 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
     latencies = [x for t in everything for x in t.latencies(measure_from, end)]
     accepted = sum(1 for t in everything for v in t.sent_at.values() if measure_from <= v <= end)
     refused = sum(s.refused for t in everything for s in t.seats)
+    # Commands in flight on average (Little's law: the time they spent in flight over the window's length).
+    in_flight = sum(d for t in everything for sent, d in t.in_flight if measure_from <= sent <= end) / seconds
     for t in tables:
         for s in t.seats:
             s.sio.disconnect()
     return summary(label, latencies, accepted, seconds, f"  [{len(finished)} games finished, {refused} refused stale]",
-                   cpu)
+                   cpu, in_flight)
 
 
 # --------------------------------------------------------------------------- the bare relay
@@ -416,14 +435,14 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
 class Room:
     """``members`` connections in one room; each relays as soon as it has the previous message.
 
-    With ``everyone``, every member sends at once instead, each its next message
+    With ``senders``, that many members send at once instead, each its next message
     as soon as its previous one has reached the whole room (one in flight per
-    member, as when all seats of a game vote or rate together).
+    sender; with every member sending, as when all seats of a game vote or rate together).
     """
 
-    def __init__(self, name: str, members: int, everyone: bool = False) -> None:
+    def __init__(self, name: str, members: int, senders: int | None = None) -> None:
         self.name = name
-        self.everyone = everyone
+        self.senders = senders
         self.clients = [Wire() for _ in range(members)]
         self.sent_at: dict[int, float] = {}
         self.sender: dict[int, int] = {}
@@ -449,7 +468,7 @@ class Room:
 
     def start(self) -> None:
         self.running = True
-        for member in range(len(self.clients) if self.everyone else 1):
+        for member in range(self.senders or 1):
             gevent.spawn(self.send, member)
 
     def on_relayed(self, member: int, data: dict[str, Any]) -> None:
@@ -457,7 +476,7 @@ class Room:
         times.append(time.perf_counter())
         if len(times) == len(self.clients):  # everyone has it: the sender (everyone) or the next member sends
             sender = self.sender[data["seq"]]
-            gevent.spawn(self.send, sender if self.everyone else (sender + 1) % len(self.clients))
+            gevent.spawn(self.send, sender if self.senders else (sender + 1) % len(self.clients))
 
     def latencies(self, since: float, until: float) -> list[float]:
         return [max(self.arrivals[s]) - t for s, t in self.sent_at.items()
@@ -465,9 +484,13 @@ class Room:
 
 
 def run_relay(url: str, rooms: int, members: int, seconds: float, warmup: float, label: str,
-              server_pid: int | None = None, everyone: bool = False) -> dict[str, Any]:
+              server_pid: int | None = None, senders: int | None = None) -> dict[str, Any]:
+    """``senders``: None, one member of each room at a time; else that many members in all, spread over the rooms
+    as evenly as they go (at most ``members`` a room), each sending continuously."""
     settle_client_heap()
-    all_rooms = [Room(f"r{i}", members, everyone) for i in range(rooms)]
+    per_room = [None] * rooms if senders is None else [
+        max(1, min(members, senders // rooms + (1 if i < senders % rooms else 0))) for i in range(rooms)]
+    all_rooms = [Room(f"r{i}", members, n) for i, n in enumerate(per_room)]
     gevent.joinall([gevent.spawn(r.connect, url) for r in all_rooms], raise_error=True)
     start = time.perf_counter()
     for r in all_rooms:
@@ -486,7 +509,7 @@ def run_relay(url: str, rooms: int, members: int, seconds: float, warmup: float,
     for r in all_rooms:
         for c in r.clients:
             c.disconnect()
-    return summary(label, latencies, accepted, seconds, cpu=cpu)
+    return summary(label, latencies, accepted, seconds, cpu=cpu, in_flight=sum(latencies) / seconds)
 
 
 # --------------------------------------------------------------------------- main
@@ -542,7 +565,7 @@ def main() -> int:
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--async-mode", "gevent",
          "--data-dir", str(work), "--log-level", "WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "wb"))
-    relay = subprocess.Popen([sys.executable, "-c", RELAY_SERVER, str(relay_port)], stdout=subprocess.DEVNULL,
+    relay = subprocess.Popen([sys.executable, "-c", RELAY_SERVER, str(relay_port), str(ROOT)], stdout=subprocess.DEVNULL,
                              stderr=open(work / "relay.log", "wb"))
     results: dict[str, Any] = {"machine": info, "config": vars(args)}
     try:
@@ -553,9 +576,14 @@ def main() -> int:
                                           f"bare relay: {args.games} rooms x {args.seats}", relay.pid)
         results["relay_many_everyone"] = run_relay(relay_url, args.games, args.seats, args.seconds, args.warmup,
                                                    f"bare relay: {args.games} rooms x {args.seats}, all sending",
-                                                   relay.pid, everyone=True)
+                                                   relay.pid, senders=args.games * args.seats)
         results["games_many"] = run_games(url, args.games, args.seats, args.seconds, args.warmup,
                                           f"threatdeck: {args.games} games x {args.seats} seats", game_server.pid)
+        # The relay again, with as many messages in flight as the games just had on average.
+        matched = max(1, round(results["games_many"]["in_flight"]))
+        results["relay_many_matched"] = run_relay(
+            relay_url, args.games, args.seats, args.seconds, args.warmup,
+            f"bare relay: {args.games} rooms x {args.seats}, {matched} sending", relay.pid, senders=matched)
         results["relay_one"] = run_relay(relay_url, 1, args.seats, min(args.seconds, 10), 1,
                                          f"bare relay: 1 room x {args.seats}", relay.pid)
         results["games_one"] = run_games(url, 1, args.seats, min(args.seconds, 10), 1,
@@ -576,6 +604,9 @@ def main() -> int:
         ratio = results["games_many"]["p50_ms"] / results["relay_many_everyone"]["p50_ms"]
         print(f"p50 of {args.games} games / p50 of the bare relay with every member sending: {ratio:.2f}", flush=True)
         results["p50_ratio_everyone"] = round(ratio, 2)
+        ratio = results["games_many"]["p50_ms"] / results["relay_many_matched"]["p50_ms"]
+        print(f"p50 of {args.games} games / p50 of the bare relay with as many in flight: {ratio:.2f}", flush=True)
+        results["p50_ratio_matched"] = round(ratio, 2)
     finally:
         for p in (game_server, relay):
             p.terminate()
