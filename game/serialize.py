@@ -72,9 +72,16 @@ def to_data(obj: object) -> Any:
         return {str(k): to_data(v) for k, v in obj.items()}
     if isinstance(obj, Card):
         return _card_to_data(obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    names = _field_names(type(obj))
+    if names is not None:
+        return {name: to_data(getattr(obj, name)) for name in names}
     raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for any other type), looked up once per class: snapshots ask per value."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
 
 
 def _card_to_data(card: Card) -> dict[str, Any]:
