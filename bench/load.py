@@ -275,6 +275,7 @@ class Seat:
         self.pending = False
         self.n = 0
         self.refused = 0
+        self.updates = 0
         self.early: dict[int, tuple[dict[str, Any], float]] = {}
         self.sio = Wire()
         self.sio.on("update", self.on_update)
@@ -305,6 +306,7 @@ class Seat:
     def take(self, data: dict[str, Any], at: float) -> None:
         self.view = data["view"] if data["base"] is None else apply_patch(self.view or {}, data)
         # One update can carry several versions (changes committed together are broadcast together).
+        self.updates += 1
         for version in range(self.version + 1, data["version"] + 1):
             self.table.arrived(version, at)
         self.version = data["version"]
@@ -420,12 +422,15 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
     latencies = [x for t in everything for x in t.latencies(measure_from, end)]
     accepted = sum(1 for t in everything for v in t.sent_at.values() if measure_from <= v <= end)
     refused = sum(s.refused for t in everything for s in t.seats)
+    updates = sum(s.updates for t in everything for s in t.seats)
+    versions = sum(s.version + 1 for t in everything for s in t.seats if s.version >= 0)
     # Commands in flight on average (Little's law: the time they spent in flight over the window's length).
     in_flight = sum(d for t in everything for sent, d in t.in_flight if measure_from <= sent <= end) / seconds
     for t in tables:
         for s in t.seats:
             s.sio.disconnect()
-    return summary(label, latencies, accepted, seconds, f"  [{len(finished)} games finished, {refused} refused stale]",
+    return summary(label, latencies, accepted, seconds, f"  [{len(finished)} games finished, {refused} refused stale, "
+                   f"{versions / max(1, updates):.2f} versions an update]",
                    cpu, in_flight)
 
 
