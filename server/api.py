@@ -235,13 +235,13 @@ def _game_id(game_id: str) -> str:
 def game(game_id: str) -> Response:
     """A game's public state: what a spectator sees."""
     rt = runtime()
-    live, view = rt.games.view(_game_id(game_id), None, fresh=True)
+    live, state, view = rt.games.view(_game_id(game_id), None, fresh=True)
     humans = live.record.meta["humans"]
     return jsonify({
-        "game_id": live.id, "version": live.version, "phase": live.state.phase.value,
+        "game_id": live.id, "version": state.version, "phase": state.phase.value,
         "architecture": live.record.architecture_name, "deck": live.record.deck,
-        "seats": [{"seat": s.id, "name": s.name, "bot": s.bot, "present": s.present} for s in live.state.seats],
-        "free_seats": max(0, int(live.record.meta["max_seats"]) - len(humans)) if live.state.phase.value == "setup" else 0,
+        "seats": [{"seat": s.id, "name": s.name, "bot": s.bot, "present": s.present} for s in state.seats],
+        "free_seats": max(0, int(live.record.meta["max_seats"]) - len(humans)) if state.phase.value == "setup" else 0,
         "view": view, **_links(live.id), "expires_at": live.record.expires_at.isoformat(),
     })
 

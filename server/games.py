@@ -59,6 +59,7 @@ from server.repository import (
     SeatTaken,
     Ticket,
     UploadRecord,
+    _unstored,
 )
 
 log = logging.getLogger("threatdeck.games")
@@ -270,7 +271,8 @@ class Games:
         """The stored snapshot with the commands logged after it replayed."""
         record = self.repo.load(game_id, at(now))
         state = codec.load_state(record.snapshot, record.board)
-        log_ = self.repo.commands(game_id)
+        # The row and the log are two reads: commands committed after the row was read are not this copy's.
+        log_ = [c for c in self.repo.commands(game_id) if c.seq <= record.version]
         for entry in log_:
             if entry.seq > record.snapshot_version:
                 state, _ = engine.apply(state, codec.command_from_data(entry.payload))
@@ -582,7 +584,10 @@ class Games:
                 del self._cache[live.id]
         with live.shown:
             live.dropped = True
-            while live.on_way and not _stored(live.on_way[-1].ticket):  # the stored ones are still broadcast
+            # Only a change known not to be stored, and those queued after it, leave: one still on its way may
+            # yet be stored, and its caller broadcasts it from here.
+            failed = next((i for i, item in enumerate(live.on_way) if _unstored(item.ticket)), None)
+            while failed is not None and len(live.on_way) > failed:
                 live.on_way.pop()
             live.shown.notify_all()
 
@@ -592,7 +597,8 @@ class Games:
             self._await(live, lambda: live.head is None or live.dropped)
             if live.head is None and not live.dropped:
                 return True
-        self._drop(live)
+            if not live.dropped:  # still on its way: nothing failed, nothing to drop
+                raise Conflict("the game is busy; try again")
         return False
 
     def _show(self, live: Live, state: GameState, events: Sequence[Event]) -> None:
@@ -647,6 +653,9 @@ class Games:
             except GameError as exc:
                 log.warning("game %s: bot command refused (%s); bots stop", game_id, exc.code)
                 return
+            except Exception:  # the command that woke the bots is committed: its caller must not see this
+                log.exception("game %s: bot command failed; bots stop", game_id)
+                return
 
     def tick(self, game_id: str) -> Outcome | None:
         """Let the game's deadlines that have passed take effect."""
@@ -660,11 +669,15 @@ class Games:
         except NotFound:
             return None
 
-    def view(self, game_id: str, seat: int | None, *, fresh: bool = False) -> tuple[Live, dict[str, Any]]:
-        """A seat's view (None: the public view) of the game now."""
+    def view(self, game_id: str, seat: int | None, *, fresh: bool = False) -> tuple[Live, GameState, dict[str, Any]]:
+        """A seat's view (None: the public view) of the game now, with the state it shows.
+
+        Answer from the state returned, not from ``live``: a change may be broadcast as soon as the lock is let go.
+        """
         live = self.live(game_id, fresh=fresh)
         with live.shown:  # what has been committed and broadcast, never a change still on its way
-            return live, live.views.view_for(live.state, seat)
+            state = live.state
+            return live, state, live.views.view_for(state, seat)
 
     def deny(self, member: Member, action: str, error: BaseException) -> None:
         """Put a refused action in the audit trail (who tried what)."""

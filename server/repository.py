@@ -716,7 +716,8 @@ class SqlGameRepository:
                 failure.__cause__ = exc
             for p in batch:
                 if not p.done:
-                    p.done, p.error = True, failure
+                    # error before done: another thread seeing done must see the error too (else it counts as stored)
+                    p.error, p.done = failure, True
             if failure is not exc or not batch:  # not batch: failed before taking its own change
                 raise
         finally:
@@ -755,7 +756,7 @@ class SqlGameRepository:
         rows: list[tuple[_Pending, Any]] = []
         for p in batch:
             if _unstored(p.after):  # its game's previous change was not stored: this one must not be either
-                p.done, p.error = True, _chain_refused()
+                p.error, p.done = _chain_refused(), True
                 continue
             if p.change.seats or p.change.meta is not None:
                 continue  # joining: rare, committed alone below
@@ -768,7 +769,7 @@ class SqlGameRepository:
                 p.done = True
         for p in batch:
             if not p.done and _unstored(p.after):
-                p.done, p.error = True, _chain_refused()
+                p.error, p.done = _chain_refused(), True
             if not p.done:
                 try:
                     self._commit_one(p.game_id, p.expected, p.change)

@@ -147,10 +147,15 @@ class Runtime:
         while not self._stop.is_set():
             socketio.sleep(interval)
             try:
-                for game_id in self.games.due():
+                due = self.games.due()
+            except Exception:
+                log.exception("clock: reading the games due failed")
+                continue
+            for game_id in due:
+                try:
                     self.games.tick(game_id)
-            except Exception:  # a bad game must not stop the clock for the others
-                log.exception("clock tick failed")
+                except Exception:  # a bad game must not stop the clock for the others
+                    log.exception("clock tick of game %s failed", game_id)
 
     def _expiry_loop(self, socketio: Any) -> None:
         interval = float(self.settings["EXPIRY_INTERVAL"])

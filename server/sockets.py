@@ -159,10 +159,10 @@ def _enter(conn: Connection, rooms: tuple[str, ...]) -> None:
 
 
 def _seat_ack(rt: Runtime, member: Member) -> dict[str, Any]:
-    live, view = rt.games.view(member.game_id, member.seat, fresh=True)
+    _, state, view = rt.games.view(member.game_id, member.seat, fresh=True)
     return {
         "ok": True, "game_id": member.game_id, "seat": member.seat, "role": member.role, "name": member.name,
-        "version": live.version, "view": view,
+        "version": state.version, "view": view,
     }
 
 
@@ -221,8 +221,8 @@ def on_spectate(payload: Any = None) -> dict[str, Any]:
     rt.games.live(game_id, fresh=True)  # NotFound before joining any room
     _enter(conn, (watch_room(game_id), game_room(game_id)))
     conn.member, conn.watching = None, game_id
-    live, view = rt.games.view(game_id, None, fresh=True)
-    return {"ok": True, "game_id": game_id, "seat": None, "role": "spectator", "version": live.version, "view": view}
+    _, state, view = rt.games.view(game_id, None, fresh=True)
+    return {"ok": True, "game_id": game_id, "seat": None, "role": "spectator", "version": state.version, "view": view}
 
 
 @socketio.on("sync")
@@ -235,9 +235,9 @@ def on_sync(payload: Any = None) -> dict[str, Any]:
     if conn.member is not None:
         return _seat_ack(rt, conn.member)
     if conn.watching is not None:
-        live, view = rt.games.view(conn.watching, None, fresh=True)
+        _, state, view = rt.games.view(conn.watching, None, fresh=True)
         return {"ok": True, "game_id": conn.watching, "seat": None, "role": "spectator",
-                "version": live.version, "view": view}
+                "version": state.version, "view": view}
     raise NotJoined("join a seat or spectate a game first")
 
 

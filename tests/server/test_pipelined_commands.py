@@ -230,3 +230,73 @@ def test_a_command_refused_against_changes_on_their_way_is_answered_after_they_a
     finally:
         if collecting:
             gc.enable()
+
+
+def test_a_game_loads_whole_when_a_commit_lands_between_its_row_and_its_log(tmp_path: Path) -> None:
+    """The row and the command log are two reads: a command another process commits between them is not replayed
+    past the row's version (it used to raise InvalidSnapshot, refusing a command for nothing)."""
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    upgrade(make_engine(url))
+    games, repo, _ = games_on(url)
+    other, _, _ = games_on(url)  # a second server process on the same database
+    game_id = started_game(games)
+    other.live(game_id)
+    real_load = repo.load
+    fired: list[bool] = []
+
+    def load(gid: str, now: Any) -> Any:
+        record = real_load(gid, now)
+        if not fired:  # the other process commits a move right after the row was read
+            fired.append(True)
+            assert note(other, game_id, 1, "HrApi", "x").applied
+        return record
+
+    repo.load = load  # type: ignore[method-assign]
+    games.forget(game_id)
+    live = games.live(game_id)
+    assert fired
+    assert live.version == repo.version(game_id) - 1  # the row as read; the next command catches up
+    assert note(games, game_id, 2, "HrApi", "y").applied
+    assert repo.version(game_id) == live.version + 2
+
+
+def test_a_committed_change_is_broadcast_when_a_join_gives_up_waiting_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A join that waits longer than SHOW_WAIT for the game's change on its way says the game is busy; it used to
+    drop that change from the copy although nothing had failed, and the change, committed after all, was never
+    broadcast."""
+    from server import games as games_module
+    from server.errors import AlreadyStarted, Conflict
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    upgrade(make_engine(url))
+    games, repo, recorder = games_on(url)
+    arch = load_architecture(HR, "hr.yaml")
+    live, _, _ = games.create(NewGame(architecture=arch, document=HR, deck="serverless-stride", facilitator="Kim",
+                                      max_seats=4, timing={}))
+    games.join(live.id, "Doug")
+    monkeypatch.setattr(games_module, "SHOW_WAIT", 0.3)
+    queued, release = threading.Event(), threading.Event()
+    real_write = repo._write_batch
+
+    def write_batch(batch: Any) -> None:
+        if any(p.change.command.type == "StartGame" for p in batch):
+            queued.set()
+            release.wait(10)  # the database is slow to commit the start (longer than SHOW_WAIT)
+        real_write(batch)
+
+    monkeypatch.setattr(repo, "_write_batch", write_batch)
+    result: dict[str, Any] = {}
+    starter = threading.Thread(target=lambda: result.setdefault("start", games.submit(
+        live.id, lambda _s, now: StartGame(seat=0, now=now), client_id="start", actor="Kim", seat=0, bots=False)))
+    starter.start()
+    assert queued.wait(10)
+    with pytest.raises(Conflict):
+        games.join(live.id, "Sam")  # waits past SHOW_WAIT for the start on its way
+    release.set()
+    starter.join(10)
+    outcome = result["start"]
+    assert outcome.applied and repo.version(live.id) == outcome.version
+    assert outcome.version in [v for v, _ in recorder.published]
+    with pytest.raises(AlreadyStarted):
+        games.join(live.id, "Sam")

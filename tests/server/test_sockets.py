@@ -261,3 +261,93 @@ def test_a_game_reloads_from_its_snapshot_and_log_exactly(tmp_path: Any) -> None
     assert after is not before and after.version == before.version
     assert SnapshotWriter().snapshot(after.state) == SnapshotWriter().snapshot(before.state)
     assert after.client_ids == before.client_ids
+
+
+def test_the_join_ack_carries_the_version_of_its_view(app: Any, game: dict[str, Any]) -> None:
+    """A change broadcast between building the view and answering (another thread, in threading mode) must not
+    make the answer claim a version its view is not at: the client would drop that version's patch as old."""
+    from game.commands import StartGame
+
+    games = app.extensions["threatdeck"].games
+    real_view = games.view
+
+    def view(game_id: str, seat: Any, *, fresh: bool = False) -> Any:
+        answer = real_view(game_id, seat, fresh=fresh)
+        # another thread's command is committed and broadcast right after the lock is let go
+        games.submit(game_id, lambda _s, now: StartGame(seat=0, now=now), client_id="start", actor="Kim", seat=0)
+        return answer
+
+    games.view = view
+    kim = Seat(app)
+    ack = kim.emit("join", {"token": game["tokens"][0]})
+    assert ack["ok"]
+    assert (ack["version"], ack["view"]["phase"]) == (ack["view"]["version"], "setup")
+
+
+def test_a_bot_move_that_fails_to_commit_leaves_the_players_move_acknowledged(app: Any, client: Any) -> None:
+    """The bots move after the player's command is committed and broadcast: a bot's commit failing (the database
+    gone for a moment) must not answer that stored command as failed, or the player would send it again."""
+    g = new_game(client, ("Kim",), bots=3, timing={"turn_seconds": None, "vote_seconds": None,
+                                                     "play_seconds": None, "rating_seconds": None})
+    rt = app.extensions["threatdeck"]
+    kim = Seat(app, g["tokens"][0])
+    real_commit = rt.repo.commit
+    bot_tried: list[str] = []
+
+    def commit(game_id: str, expected: int, change: Any) -> None:
+        if change.command.client_id.startswith("bot:"):
+            bot_tried.append(change.command.client_id)
+            raise RuntimeError("database is locked")
+        real_commit(game_id, expected, change)
+
+    rt.repo.commit = commit
+    event, fields = "start", {}
+    for _ in range(20):  # Kim moves until a bot wants to move after her
+        before = rt.repo.version(g["game_id"])
+        ack = kim.command(event, **fields)
+        if bot_tried:
+            break
+        kim.pump()
+        move = next_move(kim.view)
+        assert move is not None
+        event, fields = move
+    assert bot_tried
+    assert rt.repo.version(g["game_id"]) == before + 1
+    assert rt.repo.commands(g["game_id"])[-1].client_id == f"s0:c{kim.n}"
+    assert ack["ok"], ack
+
+
+def test_a_game_that_fails_to_tick_does_not_stop_the_clock_for_the_others() -> None:
+    import dataclasses
+
+    from game.commands import StartGame
+
+    class OneRound:
+        """Stands in for socketio in the clock loop: one round, then stop."""
+
+        def __init__(self, rt: Any) -> None:
+            self.rt, self.rounds = rt, 0
+
+        def sleep(self, _seconds: float) -> None:
+            self.rounds += 1
+            if self.rounds > 1:
+                self.rt.stop()
+
+    clock = FakeClock()
+    app = make_app(DATABASE_URL="memory://")
+    rt = app.extensions["threatdeck"]
+    rt.games.clock = clock
+    client = app.test_client()
+    timing = {"turn_seconds": 30, "vote_seconds": 60}
+    broken, healthy = (new_game(client, timing=timing)["game_id"] for _ in range(2))
+    for gid in (broken, healthy):
+        rt.games.submit(gid, lambda _s, now: StartGame(seat=0, now=now), client_id="start", actor="Kim", seat=0)
+    # The broken game no longer loads (a damaged snapshot), and is not in this process's cache.
+    record = rt.repo._games[broken]
+    rt.repo._games[broken] = dataclasses.replace(record, snapshot={**record.snapshot, "version": "damaged"})
+    rt.games.forget(broken)
+    clock.advance(31)
+    assert rt.games.due() == [broken, healthy]  # the broken one's passed deadline comes first
+    before = rt.repo.version(healthy)
+    rt._clock_loop(OneRound(rt))
+    assert rt.repo.version(healthy) == before + 1  # its turn deadline took effect

@@ -144,7 +144,7 @@ def test_an_ended_game_lets_go_of_its_views_and_still_shows_them() -> None:
         state = games.live(live.id).state
         if state.phase.value == "ended":
             break
-        views = {seat: games.view(live.id, seat)[1] for seat in range(3)}
+        views = {seat: games.view(live.id, seat)[2] for seat in range(3)}
         assert games.live(live.id).last_views[0][0] == state.version  # held for the next patch while it goes on
         event, fields, seat = next((*m, seat) for seat in range(3) if (m := next_move(views[seat])) is not None)
         data = {"expected_version": None, "card": None, "target": None, "text": None, "suit": None, **fields}
@@ -154,4 +154,4 @@ def test_an_ended_game_lets_go_of_its_views_and_still_shows_them() -> None:
     assert ended.state.phase.value == "ended" and published[-1] == ended.version
     assert ended.last_views == {} and ended.views._state is None  # let go after the final broadcast
     for seat in (0, 1, 2, None):
-        assert games.view(live.id, seat)[1] == view_for(ended.state, seat)
+        assert games.view(live.id, seat)[2] == view_for(ended.state, seat)
