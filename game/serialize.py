@@ -78,10 +78,17 @@ def to_data(obj: object) -> Any:
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
-@lru_cache(maxsize=None)
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...] | None:
     """A dataclass's field names (None for any other type), looked up once per class: snapshots ask per value."""
-    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+        _FIELD_NAMES[cls] = names
+        return names
 
 
 def _card_to_data(card: Card) -> dict[str, Any]:
