@@ -19,7 +19,7 @@ from game.engine import LegalMoves, legal_moves
 from game.errors import UnknownSeat
 from game.priority import final_list
 from game.scoring import scoreboard
-from game.state import GameState, Phase
+from game.state import GameState, Phase, evolve
 from game.threats import JudgedBy, Threat, ThreatStatus
 from game.trick import Trick
 from game.voting import electorate
@@ -199,6 +199,17 @@ def seats_view(state: GameState) -> list[dict[str, Any]]:
         }
         for s in state.seats
     ]
+
+
+def public_state(state: GameState) -> GameState:
+    """The state with every seat's ratings withheld until the game ends, for what anyone may fetch (the exports).
+
+    Ratings are secret while seats are still rating (each seat's view shows only how many there are);
+    a result built from this state ranks the threats without them.
+    """
+    if state.phase is Phase.ENDED or not any(t.ratings for t in state.threats):
+        return state
+    return evolve(state, threats=tuple(evolve(t, ratings=()) if t.ratings else t for t in state.threats))
 
 
 def clock_view(state: GameState) -> dict[str, float | None]:

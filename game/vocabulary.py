@@ -13,6 +13,9 @@ from types import MappingProxyType
 
 from game.architecture import AttrValue, ComponentType
 
+MAX_INT = 2**53 - 1
+"""Largest whole number an attribute may hold: what a browser's numbers carry exactly (and JSON stores take)."""
+
 
 class AttrKind(StrEnum):
     """The type of an attribute's value."""
@@ -58,6 +61,8 @@ class AttrSpec:
             if isinstance(value, int) and not isinstance(value, bool):
                 if self.minimum is not None and value < self.minimum:
                     raise ValueError(f"expected a whole number of at least {self.minimum}" + self._or_words())
+                if abs(value) > MAX_INT:
+                    raise ValueError(f"expected a whole number of at most {MAX_INT:,}" + self._or_words())
                 return value
             raise ValueError("expected a whole number" + self._or_words())
         if self.kind is AttrKind.ENUM:

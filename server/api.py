@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -22,8 +21,8 @@ from game.architecture import Architecture
 from game.backlog import Backlog, carry_over
 from game.exports.result import ResultError, result_from_dict
 from game.priority import final_list
-from game.views import card_view
-from server import errors, tokens
+from game.views import card_view, public_state
+from server import errors, fastjson, tokens
 from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited
 from server.games import NewGame
 from server.runtime import Runtime
@@ -57,9 +56,10 @@ def _json_body() -> Any:
     if not raw:
         return {}
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise errors.ServerError("the body is not valid JSON", field="body") from None
+        # Strict, as everything stored and sent is: no lone surrogates, NaN or integers past 64 bits.
+        return fastjson.loads(raw)
+    except ValueError:
+        raise errors.InvalidRequest("the body is not valid JSON", field="body") from None
 
 
 @bp.before_request
@@ -109,7 +109,7 @@ def upload() -> tuple[Response, int]:
     if request.mimetype == "multipart/form-data":
         file = request.files.get("file")
         if file is None:
-            raise errors.ServerError("send the model as the form field 'file'", field="file")
+            raise errors.InvalidRequest("send the model as the form field 'file'", field="file")
         data: bytes | str = file.stream.read(limit + 1)
         filename = (file.filename or filename)[:200]
     elif request.mimetype == "application/json":
@@ -121,7 +121,7 @@ def upload() -> tuple[Response, int]:
     if size > limit:
         raise PayloadTooLarge(f"the model is larger than {limit:,} bytes", field="file")
     if size == 0:
-        raise errors.ServerError("the upload is empty", field="file")
+        raise errors.InvalidRequest("the upload is empty", field="file")
     record, arch = rt.games.upload(data, filename)
     return jsonify({
         "id": record.id, "name": arch.name, "format": arch.source_format, "components": len(arch.components),
@@ -268,11 +268,12 @@ def export(game_id: str) -> Response:
     live = rt.games.live(_game_id(game_id), fresh=True)
     fmt = EXPORT_ALIASES.get(query["format"], query["format"])
     stem = f"threatdeck-{live.id}"
+    state = public_state(live.state)  # no token is asked for: nobody's ratings before the end
     if fmt == "csv":
-        return _download(_flat_csv(live.state), "text/csv; charset=utf-8", f"{stem}.csv")
+        return _download(_flat_csv(state), "text/csv; charset=utf-8", f"{stem}.csv")
     chosen = FORMATS[fmt]
     with rt.games.locked(live.id):
-        result = result_of(live.state, game_id=live.id)
+        result = result_of(state, game_id=live.id)
     return _download(chosen.render(result), chosen.media_type, chosen.filename(stem))
 
 

@@ -66,6 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_UPLOAD_BYTES", 1024 * 1024, "THREATDECK_MAX_UPLOAD_BYTES", int, "largest architecture upload"),
     Setting("MAX_ARCHITECTURE_COMPONENTS", 500, "THREATDECK_MAX_COMPONENTS", int,
             "most components an architecture played in a game may have"),
+    Setting("MAX_ARCHITECTURE_FLOWS", 2_000, "THREATDECK_MAX_FLOWS", int,
+            "most data flows an architecture played in a game may have"),
     Setting("MAX_EVENT_BYTES", 16 * 1024, "THREATDECK_MAX_EVENT_BYTES", int, "largest Socket.IO message, in bytes of UTF-8"),
     Setting("MAX_THREAT_TEXT", 500, "THREATDECK_MAX_THREAT_TEXT", int, "longest threat text, in characters"),
     Setting("MAX_NAME", 40, "THREATDECK_MAX_NAME", int, "longest player name"),

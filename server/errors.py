@@ -38,6 +38,12 @@ class ServerError(Exception):
         self.field = field
 
 
+class InvalidRequest(ServerError):
+    """The request itself cannot be read: a body that is not JSON, an upload that is empty or not where expected."""
+
+    code = "invalid_request"
+
+
 class NotFound(ServerError):
     """No such game, upload, example, deck or export (or it has expired)."""
 

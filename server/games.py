@@ -230,6 +230,7 @@ class Games:
         ttl: float,
         upload_ttl: float,
         max_components: int,
+        max_flows: int = 2_000,
         snapshot_every: int = 20,
         publish: Publisher | None = None,
         clock: Callable[[], float] = time.time,
@@ -238,6 +239,7 @@ class Games:
         self.ttl = ttl
         self.upload_ttl = upload_ttl
         self.max_components = max_components
+        self.max_flows = max_flows
         self.snapshot_every = max(1, snapshot_every)
         self.publish: Publisher = publish or (lambda live, events: None)
         self.clock = clock
@@ -318,6 +320,8 @@ class Games:
     def _check_size(self, arch: Architecture, source: str) -> None:
         if len(arch.components) > self.max_components:
             raise ModelError(source, f"has {len(arch.components):,} components; a game takes at most {self.max_components:,}")
+        if len(arch.flows) > self.max_flows:
+            raise ModelError(source, f"has {len(arch.flows):,} data flows; a game takes at most {self.max_flows:,}")
 
     def architecture_of_upload(self, upload_id: str) -> tuple[Architecture, str]:
         """An upload's architecture and document."""

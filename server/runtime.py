@@ -48,6 +48,7 @@ class Runtime:
             ttl=float(settings["GAME_TTL"]),
             upload_ttl=float(settings["UPLOAD_TTL"]),
             max_components=int(settings["MAX_ARCHITECTURE_COMPONENTS"]),
+            max_flows=int(settings["MAX_ARCHITECTURE_FLOWS"]),
             snapshot_every=int(settings["SNAPSHOT_EVERY"]),
         )
         self.event_limiter = Limiter(float(settings["RATE_EVENTS_PER_SECOND"]), int(settings["RATE_EVENTS_BURST"]))

@@ -44,8 +44,18 @@ class _NoControl(validate.Validator):
         return value
 
 
+class _NotBlank(validate.Validator):
+    error = "expected a name, not only spaces"
+
+    def __call__(self, value: str) -> str:
+        if not value.strip():
+            raise ValidationError(self.error)
+        return value
+
+
 def _name(max_len: int) -> fields.String:
-    return fields.String(required=True, validate=[validate.Length(min=1, max=max_len), _NoControl()])
+    # Names are stripped when seated: one of only spaces would be an empty name.
+    return fields.String(required=True, validate=[validate.Length(min=1, max=max_len), _NoControl(), _NotBlank()])
 
 
 class StrictBoolean(fields.Boolean):

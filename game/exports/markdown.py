@@ -27,9 +27,18 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+_CODE = re.compile(r"[^`|\s]+")
+"""What a code span may hold: no backtick (it would end the span), no whitespace (a line break ends the table
+row) and no ``|`` (it splits a table's cells even inside a span)."""
+
+
 def code(text: str) -> str:
-    """A code span for an id (ids never hold backticks; if one does, it is escaped text instead)."""
-    return f"`{text}`" if "`" not in text and text.strip() == text and text else escape(text)
+    r"""A code span for an id; anything an id never holds makes it escaped text instead.
+
+    >>> print(code("Api->Table#2"), code("x\n<b>|y"))
+    `Api->Table#2` x \<b\>\|y
+    """
+    return f"`{text}`" if _CODE.fullmatch(text) else escape(text)
 
 
 def risk_text(risk: float | None) -> str:

@@ -25,6 +25,7 @@ anywhere.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -149,12 +150,19 @@ def result_from_dict(data: Any, source: str = "<result>") -> GameResult:
     return result
 
 
+_ID = re.compile(r"[^`|\s]{1,256}")
+"""The shape of any component or flow id an importer makes (an earlier threat's may be gone from the architecture)."""
+
+
 def _check_targets(result: GameResult) -> None:
     arch = result.architecture
     for i, t in enumerate(result.threats):
         known = arch.has_flow(t.component) if t.target_kind == "flow" else arch.has_component(t.component)
         if not known:
             raise DataError(f"threats[{i}].component", f"names no {t.target_kind} of the architecture ({t.component!r})")
+    for i, c in enumerate(result.carried):
+        if not _ID.fullmatch(c.component):
+            raise DataError(f"earlier[{i}].component", "expected an id: 1 to 256 characters, no spaces, | or `")
 
 
 def load_result(data: bytes | str, source: str = "<result>") -> GameResult:

@@ -43,7 +43,7 @@ from game.importers import cloudformation_services as services
 from game.importers.cloudformation_defaults import apply_defaults
 from game.importers.cloudformation_model import Builder, Draft, FlowDraft
 from game.importers.cloudformation_template import UNKNOWN, Parameter, Resource, Template, position
-from game.importers.documents import ModelError, as_text, check_yaml
+from game.importers.documents import ModelError, as_text, check_strings, check_yaml
 from game.vocabulary import AttrKind, spec_for
 
 __all__ = ["SAM_TRANSFORM", "parse_template"]
@@ -118,9 +118,9 @@ def _decode(text: str, source: str) -> Any:
     """Parse YAML (with CloudFormation's short tags) or JSON, keeping line numbers."""
     try:
         if text.lstrip()[:1] in ("{", "["):
-            return cfn_json.loads(text)
+            return check_strings(cfn_json.loads(text), source)
         check_yaml(text, source)
-        return cfn_yaml.loads(text, source)
+        return check_strings(cfn_yaml.loads(text, source), source)
     except ModelError:
         raise
     except RecursionError:

@@ -7,6 +7,7 @@ object tag is refused with a clear :class:`ModelError` before any object is buil
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import yaml
@@ -53,42 +54,46 @@ def as_text(data: bytes | str, source: str) -> str:
 def check_yaml(text: str, source: str) -> None:
     """Walk the YAML event stream and refuse bombs before anything is constructed.
 
-    Aliases are counted as the size of the node they repeat, so nested
-    "billion laughs" anchors are caught while ordinary anchors pass.
+    Every node counts once, and an alias as many nodes as the node it repeats,
+    so nested "billion laughs" anchors are caught while ordinary anchors pass.
     """
     sizes: dict[str, int] = {}
-    stack: list[list[Any]] = []  # [anchor, size]
+    stack: list[list[Any]] = []  # [anchor, nodes under and including it]
     total = 0
+    aliased = False
     try:
         for event in yaml.parse(text, Loader=_SafeLoader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 stack.append([event.anchor, 1])
                 if len(stack) > MAX_DEPTH:
                     raise ModelError(source, f"nested deeper than {MAX_DEPTH} levels", _line(event))
+                total += 1
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 anchor, size = stack.pop()
                 if anchor is not None:
                     sizes[anchor] = size
-                total = _add(stack, size, total, source, event)
+                if stack:  # already in the total: only the enclosing node's size grows
+                    stack[-1][1] += size
+                continue
             elif isinstance(event, yaml.ScalarEvent):
                 if event.anchor is not None:
                     sizes[event.anchor] = 1
-                total = _add(stack, 1, total, source, event)
+                if stack:
+                    stack[-1][1] += 1
+                total += 1
             elif isinstance(event, yaml.AliasEvent):
-                total = _add(stack, sizes.get(event.anchor or "", 1), total, source, event)
+                size = sizes.get(event.anchor or "", 1)
+                aliased = True
+                if stack:
+                    stack[-1][1] += size
+                total += size
+            else:
+                continue
+            if total > MAX_NODES:
+                raise ModelError(source, f"expands to more than {MAX_NODES:,} nodes"
+                                 + (" (a YAML alias bomb?)" if aliased else ""), _line(event))
     except yaml.YAMLError as exc:
         raise ModelError(source, f"not valid YAML: {_yaml_problem(exc)}") from None
-
-
-def _add(stack: list[list[Any]], size: int, total: int, source: str, event: yaml.Event) -> int:
-    if stack:
-        stack[-1][1] += size
-        if stack[-1][1] > MAX_NODES:
-            raise ModelError(source, f"expands to more than {MAX_NODES:,} nodes (a YAML alias bomb?)", _line(event))
-    total += size
-    if total > MAX_NODES:
-        raise ModelError(source, f"expands to more than {MAX_NODES:,} nodes (a YAML alias bomb?)", _line(event))
-    return total
 
 
 def _line(event: yaml.Event) -> str:
@@ -108,11 +113,41 @@ def load_yaml(text: str, source: str) -> Any:
     """Parse YAML with the safe loader after :func:`check_yaml`; tags like ``!!python/object`` are refused."""
     check_yaml(text, source)
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+        document = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
     except yaml.constructor.ConstructorError as exc:
         raise ModelError(source, f"unsupported YAML tag: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise ModelError(source, f"not valid YAML: {_yaml_problem(exc)}") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts, a date that does not exist
+        raise ModelError(source, f"not valid YAML: {_value_problem(exc)}") from None
+    return check_strings(document, source)
+
+
+def _value_problem(exc: ValueError) -> str:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "integer string conversion" in message:
+        return f"a number has more than {sys.get_int_max_str_digits():,} digits"
+    return message[:120]
+
+
+def check_strings(document: Any, source: str) -> Any:
+    """Return ``document`` if every string and key in it is text: an escape like ``\\ud800`` decodes to half a
+    UTF-16 pair, which no UTF-8 store or page can take."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ModelError(source, f"contains an unpaired UTF-16 surrogate in {value[:40]!a}") from None
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return document
 
 
 def yaml_lines(text: str, keys: tuple[str, ...]) -> dict[str, int]:
@@ -133,8 +168,11 @@ def yaml_lines(text: str, keys: tuple[str, ...]) -> dict[str, int]:
 def load_json(text: str, source: str) -> Any:
     """Parse JSON, refusing documents nested too deeply for the decoder."""
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except RecursionError:
         raise ModelError(source, "nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise ModelError(source, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except ValueError as exc:  # an integer longer than Python converts
+        raise ModelError(source, f"not valid JSON: {_value_problem(exc)}") from None
+    return check_strings(document, source)

@@ -100,12 +100,18 @@ def error_path(messages: Any, prefix: str = "") -> tuple[str, str]:
     return prefix, text
 
 
-def _fresh_id(base: str, used: set[str]) -> str:
-    """``base``, or ``base#2``, ``base#3``… when two flows join the same pair."""
-    candidate, n = base, 1
+def _fresh_id(base: str, used: set[str], last: dict[str, int]) -> str:
+    """``base``, or ``base#2``, ``base#3``… when two flows join the same pair.
+
+    Counting resumes where the last id of ``base`` was found (``used`` only grows, so nothing
+    below it is free): thousands of flows between one pair would otherwise cost quadratic time.
+    """
+    n = last.get(base, 1)
+    candidate = base if n == 1 else f"{base}#{n}"
     while candidate in used:
         n += 1
         candidate = f"{base}#{n}"
+    last[base] = n
     used.add(candidate)
     return candidate
 
@@ -151,6 +157,7 @@ def from_document(data: Any, source: str, lines: Mapping[str, int] | None = None
         )
     flows: list[Flow] = []
     used: set[str] = {f["id"] for f in model["flows"] if "id" in f}
+    last: dict[str, int] = {}
     for i, f in enumerate(model["flows"]):
         extra: dict[str, Any] = {}
         for name, value in f["attributes"].items():
@@ -163,7 +170,7 @@ def from_document(data: Any, source: str, lines: Mapping[str, int] | None = None
                 raise ModelError(source, str(exc), f"flows[{i}].attributes.{name}") from None
         flows.append(
             Flow(
-                id=f.get("id") or _fresh_id(f"{f['source']}->{f['target']}", used),
+                id=f.get("id") or _fresh_id(f"{f['source']}->{f['target']}", used, last),
                 source=f["source"],
                 target=f["target"],
                 label=f["label"],

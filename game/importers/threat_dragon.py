@@ -619,6 +619,7 @@ class _Reader:
         self.data = data
         self.source = source
         self.taken: set[str] = set()
+        self.last: dict[str, int] = {}
         self.version = 2
 
     def fail(self, path: str, message: str) -> ModelError:
@@ -686,10 +687,14 @@ class _Reader:
     def claim(self, wanted: str, fallback: str) -> str:
         """A unique id from ``wanted`` (or ``fallback`` when it slugs to nothing)."""
         base = _slug(wanted) or fallback
-        candidate, n = base, 1
+        # Counting resumes at the last number found for this base (taken only grows): many cells of
+        # one name would otherwise cost quadratic time.
+        n = self.last.get(base, 1)
+        candidate = base if n == 1 else f"{base}-{n}"
         while candidate in self.taken:
             n += 1
             candidate = f"{base}-{n}"
+        self.last[base] = n
         self.taken.add(candidate)
         return candidate
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,74 @@ def test_deeply_nested_json_is_refused() -> None:
 def test_non_utf8_is_refused() -> None:
     with pytest.raises(ModelError, match="not UTF-8"):
         load_architecture(b"threatdeck: 1\nname: \xff\xfe\n", "latin.yaml")
+
+
+class _CountingSet(set[str]):
+    """A set that counts how often it is asked whether it holds something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks = 0
+
+    def __contains__(self, item: object) -> bool:
+        self.checks += 1
+        return super().__contains__(item)
+
+
+def test_ids_of_many_flows_between_one_pair_take_a_step_each() -> None:
+    """Each generated id resumes counting where the last one of its pair stopped: a 1 MB upload of flows between
+    two components used to cost minutes of CPU, counting up from #1 for every flow."""
+    from game.importers.native import _fresh_id
+
+    used, last = _CountingSet(), {}
+    used.add("A->B#3")  # an id a flow of the file gave itself
+    ids = [_fresh_id("A->B", used, last) for _ in range(2_000)]
+    assert ids[:4] == ["A->B", "A->B#2", "A->B#4", "A->B#5"]
+    assert len(set(ids)) == 2_000 and "A->B#3" not in ids
+    assert used.checks <= 2 * 2_000 + 1
+
+
+def test_flows_without_ids_between_one_pair_get_numbered_ids() -> None:
+    doc = {"threatdeck": 1, "name": "x", "components": [{"id": "A", "type": "lambda"}, {"id": "B", "type": "lambda"}],
+           "flows": [{"source": "A", "target": "B"}] * 3 + [{"source": "B", "target": "A"}]}
+    import json
+
+    arch = load_architecture(json.dumps(doc), "pairs.json")
+    assert [f.id for f in arch.flows] == ["A->B", "A->B#2", "A->B#3", "B->A"]
+
+
+def test_a_large_document_without_aliases_is_not_taken_for_a_bomb() -> None:
+    """Each node counts once, however deep it sits (nodes used to count once per enclosing level, so a big
+    ordinary template could be refused as an alias bomb)."""
+    from game.importers.documents import MAX_NODES, check_yaml
+
+    items = "".join(f"    - {{a: {i}, b: x, c: y}}\n" for i in range(30_000))
+    check_yaml("root:\n  list:\n" + items, "big.yaml")  # about 210,000 nodes, four levels deep
+    items = "".join(f"    - {{a: {i}, b: x, c: y}}\n" for i in range(MAX_NODES // 7 + 1))
+    with pytest.raises(ModelError, match=r"more than 500,000 nodes$"):
+        check_yaml("root:\n  list:\n" + items, "huge.yaml")
+
+
+NATIVE = "threatdeck: 1\nname: x\ncomponents:\n  - id: A\n    type: lambda\n"
+CFN = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (NATIVE + "    attributes: {timeout_s: " + "9" * 5000 + "}\n", "a number has more than 4,300 digits"),
+    (NATIVE + "    attributes: {timeout_s: 99999999999999999999}\n", "at most 9,007,199,254,740,991"),
+    (NATIVE + "    attributes: {timeout_s: 0x" + "F" * 5000 + "}\n", "at most 9,007,199,254,740,991"),
+    (NATIVE + '    name: "\\ud800"\n', "invalid Unicode character escape"),
+    ('{"threatdeck": 1, "name": "x", "components": [{"id": "A", "type": "lambda", "attributes": {"timeout_s": '
+     + "9" * 5000 + "}}]}", "a number has more than 4,300 digits"),
+    ('{"threatdeck": 1, "name": "\\ud800", "components": [{"id": "A", "type": "lambda"}]}', "unpaired UTF-16 surrogate"),
+    ('{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": ' + "9" * 5000 + "}}}}",
+     "a number has more than 4,300 digits"),
+    ('{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "\\udfff"}}}}',
+     "unpaired UTF-16 surrogate"),
+    (CFN + "      Timeout: 99999999999999999999\n", "at most 9,007,199,254,740,991"),
+])
+def test_numbers_and_text_no_store_can_take_are_refused_with_a_reason(text: str, expected: str) -> None:
+    """Integers past what JSON stores and browsers carry, and half surrogate pairs, used to pass the importers
+    and fail later (a 500 when the game was stored or exported)."""
+    with pytest.raises(ModelError, match=re.escape(expected)):
+        load_architecture(text, "odd")

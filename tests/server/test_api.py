@@ -230,3 +230,53 @@ def test_a_game_can_start_from_an_earlier_sessions_result(client: Any, tmp_path:
     assert all(earlier[p] == "mitigated" for p in found), {p: earlier[p] for p in found}
     bad = client.post("/api/games", json={"architecture": after, "name": "Kim", "previous": {"threatdeck_result": 99}})
     assert bad.status_code == 400 and error(bad)["field"] == "previous"
+
+
+def test_text_that_is_not_text_is_refused_before_it_reaches_the_store(client: Any) -> None:
+    """A lone surrogate escape (\\ud800) in a JSON body used to pass the standard library's decoder and fail as a
+    500 when the server encoded or stored it; bodies are decoded as strictly as everything stored and sent."""
+    r = client.post("/api/architectures", data='{"document": "\\ud800"}', content_type="application/json")
+    assert r.status_code == 400 and error(r) == {"code": "invalid_request", "field": "body",
+                                                 "message": "the body is not valid JSON"}
+    up = client.post("/api/architectures", data=HR, content_type="application/yaml").json["id"]
+    r = client.post("/api/games", data='{"architecture": "%s", "name": "\\udfff"}' % up, content_type="application/json")
+    assert r.status_code == 400 and error(r)["field"] == "body"
+    model = ('{"threatdeck": 1, "name": "x", "components": [{"id": "A", "type": "lambda", "name": "\\ud800"}]}')
+    r = client.post("/api/architectures", data=model, content_type="text/plain")
+    assert r.status_code == 422 and "surrogate" in error(r)["message"]
+
+
+def test_an_earlier_threat_cannot_break_out_of_the_markdown_table(client: Any) -> None:
+    """Earlier threats may name components no longer in the architecture, but only by an id: a component with a
+    line break and HTML in it used to end the table row and open a raw HTML block in the Markdown export."""
+    up = client.post("/api/architectures", data=HR, content_type="application/yaml").json["id"]
+    first = client.post("/api/games", json={"architecture": up, "name": "Kim"}).json["game_id"]
+    previous = client.get(f"/api/games/{first}/export?format=json").json
+    earlier = {"key": "k1", "category": "Tampering", "suit": "T", "target_kind": "component", "card": None,
+               "card_title": None, "text": "old note", "mitigation": "", "found_by": "Kim", "found_in": "",
+               "risk": None, "previous_status": "open", "status": "open", "reason": "r", "mitigated_by": None}
+    previous["earlier"] = [dict(earlier, component="x\n<script>alert(1)</script>|y")]
+    r = client.post("/api/games", json={"architecture": up, "name": "Kim", "previous": previous})
+    assert r.status_code == 400 and error(r)["field"] == "previous" and "earlier[0].component" in error(r)["message"]
+    previous["earlier"] = [dict(earlier, component="Gone-Bucket")]
+    r = client.post("/api/games", json={"architecture": up, "name": "Kim", "previous": previous})
+    assert r.status_code == 201, r.json
+
+
+def test_an_architecture_with_more_data_flows_than_a_game_takes_is_refused() -> None:
+    c = make_app(MAX_ARCHITECTURE_FLOWS=3).test_client()
+    model = {"threatdeck": 1, "name": "x", "components": [{"id": "A", "type": "lambda"}, {"id": "B", "type": "lambda"}],
+             "flows": [{"source": "A", "target": "B"}] * 4}
+    r = c.post("/api/architectures", data=json.dumps(model), content_type="text/plain")
+    assert r.status_code == 422 and error(r)["message"].endswith("has 4 data flows; a game takes at most 3")
+    model["flows"] = model["flows"][:3]
+    assert c.post("/api/architectures", data=json.dumps(model), content_type="text/plain").status_code == 201
+
+
+def test_a_name_of_only_spaces_is_refused_as_the_name(client: Any) -> None:
+    up = client.post("/api/architectures", data=HR, content_type="application/yaml").json["id"]
+    r = client.post("/api/games", json={"architecture": up, "name": "   "})
+    assert r.status_code == 400 and error(r)["field"] == "name" and "only spaces" in error(r)["message"]
+    game = client.post("/api/games", json={"architecture": up, "name": "Kim"}).json["game_id"]
+    r = client.post(f"/api/games/{game}/seats", json={"name": " \u3000 "})
+    assert r.status_code == 400 and error(r)["field"] == "name"

@@ -351,3 +351,34 @@ def test_a_game_that_fails_to_tick_does_not_stop_the_clock_for_the_others() -> N
     before = rt.repo.version(healthy)
     rt._clock_loop(OneRound(rt))
     assert rt.repo.version(healthy) == before + 1  # its turn deadline took effect
+
+
+def test_the_export_keeps_every_seats_ratings_secret_until_the_game_ends(
+        app: Any, client: Any, game: dict[str, Any]) -> None:
+    """The export asks for no token: while seats are still rating it must not show how anyone rated (their views
+    show only how many ratings there are); once the game has ended it shows them all."""
+    seats = seats_of(app, game)
+    seats[0].command("start")
+    for _ in range(400):  # play until a threat is accepted, then end play
+        for s in seats:
+            s.pump()
+        if any(t["status"] == "accepted" for t in seats[0].view["threats"]):
+            break
+        mover = next(s for s in seats if next_move(s.view) is not None)
+        event, fields = next_move(mover.view)  # type: ignore[misc]
+        assert mover.command(event, **fields)["ok"]
+    assert seats[0].command("end_play")["ok"]
+    for s in seats:
+        s.pump()
+    tid = seats[1].view["legal"]["unrated"][0]
+    assert seats[1].command("rate", threat=tid, likelihood=5, impact=1)["ok"]
+    url = f"/api/games/{game['game_id']}/export"
+    row = next(t for t in client.get(url + "?format=json").json["threats"] if t["threat_id"] == tid)
+    assert (row["votes"], row["likelihood"], row["risk"]) == ([], None, None)
+    import csv
+
+    rows = {r["threat_id"]: r for r in csv.DictReader(client.get(url + "?format=csv").get_data(as_text=True).splitlines())}
+    assert (rows[tid]["likelihood"], rows[tid]["impact"], rows[tid]["risk"]) == ("", "", "")
+    assert seats[0].command("end_game")["ok"]
+    row = next(t for t in client.get(url + "?format=json").json["threats"] if t["threat_id"] == tid)
+    assert row["votes"] == [{"seat": 1, "name": "Doug", "likelihood": 5, "impact": 1}]
