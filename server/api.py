@@ -84,8 +84,11 @@ def _no_store(response: Response) -> Response:
 
 
 @bp.get("/health")
-def health() -> Response:
-    """Liveness: answers when the app is up."""
+def health() -> Response | tuple[Response, int]:
+    """Liveness: answers when the app is up; 503 while the message queue shared with other processes is down."""
+    problem = runtime().queue_problem()
+    if problem is not None:
+        return jsonify({"ok": False, "service": "threatdeck", "problem": problem}), 503
     return jsonify({"ok": True, "service": "threatdeck"})
 
 

@@ -95,11 +95,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web.bp)
 
     cors = settings["CORS_ORIGINS"]
+    queue: dict[str, Any] = {}
+    if settings["REDIS_URL"]:
+        from server.message_queue import RecoveringRedisManager
+
+        queue["client_manager"] = RecoveringRedisManager(settings["REDIS_URL"], channel="threatdeck")
     socketio.init_app(
         app,
         async_mode=settings["ASYNC_MODE"],
-        message_queue=settings["REDIS_URL"] or None,
-        channel="threatdeck",
+        **queue,
         manage_session=False,
         serializer=TextPacket,
         json=fastjson,

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 ASYNC_MODES = ("gevent", "eventlet", "threading")
+SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "valkey://", "valkeys://")
 """The async modes the server supports; gevent is the serving default (see docs/server.md)."""
 
 
@@ -80,7 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_CREATE_BURST", 30, "THREATDECK_RATE_CREATE_BURST", int, "uploads and new games an IP may make at once"),
     Setting("MAX_CONNECTIONS_PER_IP", 200, "THREATDECK_MAX_CONNECTIONS_PER_IP", int, "open sockets per IP"),
     # time
-    Setting("GAME_TTL", 7 * 24 * 3600, "GAME_TTL", int, "seconds without a move after which a game is deleted"),
+    Setting("GAME_TTL", 7 * 24 * 3600, "THREATDECK_GAME_TTL", int, "seconds without a move after which a game is deleted"),
     Setting("UPLOAD_TTL", 24 * 3600, "THREATDECK_UPLOAD_TTL", int, "seconds an uploaded architecture is kept unused"),
     Setting("EXPIRY_INTERVAL", 60.0, "THREATDECK_EXPIRY_INTERVAL", float, "seconds between expiry sweeps"),
     Setting("TICK_INTERVAL", 1.0, "THREATDECK_TICK_INTERVAL", float, "seconds between clock ticks for turn deadlines"),
@@ -89,6 +91,15 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+_OLD_ENV = {"GAME_TTL": "GAME_TTL"}
+"""Environment variables read before the setting had its THREATDECK_ name (still read when that one is unset)."""
+
+POSITIVE = ("MAX_UPLOAD_BYTES", "MAX_EVENT_BYTES", "MAX_THREAT_TEXT", "MAX_NAME", "MAX_ARCHITECTURE_COMPONENTS",
+            "MAX_ARCHITECTURE_FLOWS", "MAX_CONNECTIONS_PER_IP", "RATE_EVENTS_PER_SECOND", "RATE_EVENTS_BURST",
+            "RATE_HTTP_PER_SECOND", "RATE_HTTP_BURST", "RATE_CREATE_PER_MINUTE", "RATE_CREATE_BURST", "GAME_TTL",
+            "UPLOAD_TTL", "EXPIRY_INTERVAL", "TICK_INTERVAL", "PING_INTERVAL", "PING_TIMEOUT", "SNAPSHOT_EVERY")
+"""Settings that make no sense at zero or below (a zero interval would spin the idle server)."""
 
 
 class ConfigError(ValueError):
@@ -128,6 +139,8 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
             out[s.name] = _parse(s, given.pop(s.name))
         elif s.env and env.get(s.env) not in (None, ""):
             out[s.name] = _parse(s, env[s.env])
+        elif s.name in _OLD_ENV and env.get(_OLD_ENV[s.name]) not in (None, ""):
+            out[s.name] = _parse(s, env[_OLD_ENV[s.name]])
         else:
             out[s.name] = s.default
     out.update(given)
@@ -137,9 +150,14 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
     out["DATA_DIR"] = str(data_dir)
     if not out["DATABASE_URL"]:
         out["DATABASE_URL"] = f"sqlite:///{(data_dir / 'threatdeck.db').resolve()}"
-    for name in ("MAX_UPLOAD_BYTES", "MAX_EVENT_BYTES", "MAX_THREAT_TEXT", "MAX_NAME", "GAME_TTL"):
-        if out[name] <= 0:
+    for name in POSITIVE:
+        if name in out and out[name] is not None and out[name] <= 0:
             raise ConfigError(f"{name}: must be positive, got {out[name]!r}")
+    if out.get("REDIS_URL") and not str(out["REDIS_URL"]).startswith(REDIS_SCHEMES):
+        raise ConfigError(f"REDIS_URL: expected a redis:// or rediss:// URL, got {out['REDIS_URL']!r}")
+    if str(out["SQLITE_SYNCHRONOUS"]).upper() not in SQLITE_SYNCHRONOUS:
+        raise ConfigError(f"SQLITE_SYNCHRONOUS: expected one of {', '.join(SQLITE_SYNCHRONOUS)}, "
+                          f"got {out['SQLITE_SYNCHRONOUS']!r}")
     if not out.get("SECRET_KEY"):
         out["SECRET_KEY"] = persistent_secret(data_dir) if not out.get("TESTING") else secrets.token_hex(32)
     return out

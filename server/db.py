@@ -17,14 +17,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from server import fastjson
+from server.config import SQLITE_SYNCHRONOUS as SYNCHRONOUS
 
 log = logging.getLogger(__name__)
 
 MEMORY_URL = "memory://"
 """The database URL that selects the in-memory repository (tests)."""
 
-SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 LOCK_KEY = 0x7468_6465_636B  # "thdeck": any fixed number, the same in every process
+LOCK_TIMEOUT_MS = 5000
+"""PostgreSQL: how long a statement waits for a row lock before it fails."""
 
 
 def normalise_url(url: str) -> str:
@@ -63,8 +65,16 @@ def make_engine(url: str, synchronous: str = "NORMAL") -> sa.Engine:
             cur.close()
 
         return engine
+    # A row locked from outside (an operator's open transaction) would hold a group commit, and every game's
+    # commands with it, for as long as it is held: after LOCK_TIMEOUT_MS the batch fails and each change is
+    # committed alone, so only that game's commands wait.
+    connect_args = {}
+    if url.startswith("postgresql"):
+        given = make_url(url).query.get("options", "")  # the URL's own options (a search_path, say) are kept
+        given = " ".join(given) if isinstance(given, tuple) else given
+        connect_args["options"] = f"{given} -c lock_timeout={LOCK_TIMEOUT_MS}".strip()
     return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800,
-                            json_serializer=fastjson.dumps, json_deserializer=fastjson.loads)
+                            connect_args=connect_args, json_serializer=fastjson.dumps, json_deserializer=fastjson.loads)
 
 
 @contextlib.contextmanager
@@ -75,6 +85,7 @@ def migration_lock(engine: sa.Engine) -> Iterator[None]:
     """
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
+            conn.execute(sa.text("SET lock_timeout = 0"))  # wait for another process's migration, however long
             conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
             conn.commit()
             try:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from server import migrations, schemas
+from server.config import ConfigError
 from server.db import MEMORY_URL, make_engine
 from server.examples import Examples, examples_dir
 from server.games import Games, Member
@@ -58,6 +59,7 @@ class Runtime:
         self.per_ip: dict[str, int] = {}
         self.lock = threading.Lock()
         self._stop = threading.Event()
+        self._queue_client: Any = None
 
     @staticmethod
     def build(settings: Mapping[str, Any], socketio: Any) -> Runtime:
@@ -72,6 +74,10 @@ class Runtime:
                 migrations.upgrade(engine)
             repo = SqlGameRepository(engine)
         runtime = Runtime(settings, repo)
+        # Refuse to start on a queue that is not there: each process would serve its own half of every room.
+        problem = runtime.queue_problem()
+        if problem is not None:
+            raise ConfigError(f"REDIS_URL: {problem}")
         from server import sockets
 
         runtime.games.publish = sockets.Broadcaster(socketio, shared=bool(settings.get("REDIS_URL"))).publish
@@ -85,6 +91,21 @@ class Runtime:
         from sqlalchemy.engine import make_url
 
         return make_url(url).render_as_string(hide_password=True)
+
+    def queue_problem(self) -> str | None:
+        """Why the message queue cannot be reached now (None: it can, or there is none). Asked by health checks."""
+        url = self.settings.get("REDIS_URL")
+        if not url:
+            return None
+        import redis
+
+        if self._queue_client is None:
+            self._queue_client = redis.Redis.from_url(str(url), socket_connect_timeout=2, socket_timeout=2)
+        try:
+            self._queue_client.ping()
+        except Exception as exc:  # noqa: BLE001 - any failure means the processes no longer share their rooms
+            return f"the message queue at {self.describe_redis()} cannot be reached ({type(exc).__name__})"
+        return None
 
     def describe_redis(self) -> str:
         """The message queue for logs, without a password."""

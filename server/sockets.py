@@ -353,6 +353,11 @@ def command_handler(rt: Runtime, event: str, action: Action) -> Callable[[str, A
 
 
 def install(server: Any, rt: Runtime) -> None:
-    """Register the command events on the app's python-socketio server (see :func:`command_handler`)."""
+    """Register the command events on the app's python-socketio server (see :func:`command_handler`), and the
+    resending of every view after the message queue was lost for a while (:mod:`server.message_queue`)."""
     for event, action in ACTIONS.items():
         server.on(event, command_handler(rt, event, action), namespace="/")
+    if hasattr(server.manager, "on_resubscribe"):
+        from server.message_queue import resync
+
+        server.manager.on_resubscribe = lambda: resync(server, rt)

@@ -28,6 +28,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run one migration action; exit 0 on success, 2 on a problem."""
     import sqlalchemy as sa
+    from alembic.util.exc import CommandError
 
     from server import config as config_module
     from server import migrations
@@ -62,5 +63,8 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
     except sa.exc.SQLAlchemyError as exc:
         print(f"threatdeck: database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    except (migrations.UnknownRevision, CommandError, OSError) as exc:
+        print(f"threatdeck: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
         return 2
     return 0

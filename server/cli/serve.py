@@ -8,7 +8,9 @@ imported. gevent is the default: see docs/server.md for why not eventlet.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import signal
 import sys
 from typing import Any
 
@@ -24,7 +26,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--host", default=os.environ.get("THREATDECK_HOST", "127.0.0.1"),
                    help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("THREATDECK_PORT", "8000")),
+    p.add_argument("--port", type=int, default=os.environ.get("THREATDECK_PORT", "8000"),  # argparse checks it
                    help="port to listen on (default: 8000)")
     p.add_argument("--database", metavar="URL", default=None,
                    help="SQLAlchemy database URL (default: $DATABASE_URL, else SQLite in the data folder)")
@@ -56,8 +58,6 @@ def patch(mode: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Patch, build the app, serve until interrupted."""
     patch(args.async_mode)
-    import logging
-
     logging.basicConfig(
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -82,7 +82,15 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"threatdeck: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - the database, the message queue or the data folder: one line, not a traceback
+        logging.getLogger("threatdeck").debug("start-up failed", exc_info=True)
+        print(f"threatdeck: cannot start: {start_problem(exc)}", file=sys.stderr)
+        return 2
     runtime = app.extensions["threatdeck"]
+    if args.async_mode == "eventlet" and runtime.describe_database().startswith("postgresql"):
+        logging.getLogger("threatdeck").warning(
+            "eventlet with PostgreSQL: psycopg does not yield to eventlet, so every query stops the whole process "
+            "while it runs; use gevent (the default) for PostgreSQL")
     tune_gc()
     print(
         f"threatdeck: serving http://{args.host}:{args.port}/ "
@@ -99,6 +107,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         runtime.stop()
     return 0
+
+
+def start_problem(exc: BaseException) -> str:
+    """What stopped the start, in one line: the error's kind and its first line."""
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    kind = type(exc).__name__
+    return f"{first} ({kind})" if first else kind
 
 
 def tune_gc() -> None:
@@ -140,9 +155,18 @@ def listener(host: str, port: int) -> Any:
     return sock
 
 
+STOP_GRACE = 2.0
+"""Seconds open connections get to finish when the server is asked to stop (clients reconnect to the next one)."""
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(app: Any, socketio: Any, args: argparse.Namespace) -> None:
     """Serve until interrupted, the way Flask-SocketIO's ``run`` does, on a TCP_NODELAY listener."""
     if args.async_mode == "gevent":
+        import gevent
         from gevent import pywsgi
 
         from server.websocket import gevent_handler
@@ -150,14 +174,37 @@ def serve(app: Any, socketio: Any, args: argparse.Namespace) -> None:
         handler = gevent_handler(int(app.config["MAX_EVENT_BYTES"]))
         server = pywsgi.WSGIServer(listener(args.host, args.port), app, handler_class=handler,
                                    log=None if not args.access_log else "default")
+
+        def stop() -> None:
+            print("threatdeck: stopping", file=sys.stderr, flush=True)
+            gevent.spawn(server.stop, STOP_GRACE)  # stop() waits for open connections: not in the signal's greenlet
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            gevent.signal_handler(sig, stop)
         server.serve_forever()
-    elif args.async_mode == "eventlet":
+        return
+    # eventlet and threading stop on KeyboardInterrupt in the main thread's serving loop. SIGTERM (a service
+    # manager) does the same, and so does SIGINT even where the process started with it ignored (a background
+    # job of a script).
+    if args.async_mode == "eventlet":
         import eventlet.wsgi
+        import greenlet
+        from eventlet import hubs
 
         from server.websocket import bound_eventlet_messages
 
+        main = greenlet.getcurrent()
+
+        def interrupt(_signum: int, _frame: Any) -> None:
+            # Raised here, it would land in whichever greenlet runs (the clock, a socket) and kill only that one.
+            hubs.get_hub().schedule_call_global(0, main.throw, KeyboardInterrupt())
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, interrupt)
         bound_eventlet_messages()
         eventlet.wsgi.server(listener(args.host, args.port), app, log_output=args.access_log)
     else:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _interrupt)
         socketio.run(app, host=args.host, port=args.port, log_output=args.access_log,
                      allow_unsafe_werkzeug=True, use_reloader=False)

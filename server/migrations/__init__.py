@@ -27,10 +27,26 @@ def alembic_config(engine: sa.Engine | None = None) -> Config:
     return cfg
 
 
+class UnknownRevision(RuntimeError):
+    """The database is at a schema revision this threatdeck does not have (made by a newer version)."""
+
+
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (under a cross-process lock)."""
     with migration_lock(engine):
+        check_known(engine)
         command.upgrade(alembic_config(engine), revision)
+
+
+def check_known(engine: sa.Engine) -> None:
+    """Raise :class:`UnknownRevision` if the database is at a revision not in this folder."""
+    at = current(engine)
+    if at is None:
+        return
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if at not in known:
+        raise UnknownRevision(f"the database schema is at revision {at!r}, which this threatdeck does not know "
+                              f"(its newest is {head()!r}): it was migrated by a newer version; run that one")
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:

@@ -25,10 +25,24 @@ def test_a_mapping_beats_the_environment_which_beats_the_defaults(tmp_path: Path
     ({"GAME_TTL": "soon"}, "GAME_TTL"),
     ({"AUTO_MIGRATE": "perhaps"}, "AUTO_MIGRATE"),
     ({"MAX_UPLOAD_BYTES": 0}, "MAX_UPLOAD_BYTES"),
+    # a zero interval spun the idle server; a negative TTL expired every upload at once
+    ({"TICK_INTERVAL": 0}, "TICK_INTERVAL: must be positive"),
+    ({"EXPIRY_INTERVAL": -1}, "EXPIRY_INTERVAL: must be positive"),
+    ({"UPLOAD_TTL": -5}, "UPLOAD_TTL: must be positive"),
+    ({"PING_TIMEOUT": 0}, "PING_TIMEOUT"),
+    ({"SQLITE_SYNCHRONOUS": "fast"}, "SQLITE_SYNCHRONOUS: expected one of OFF, NORMAL, FULL, EXTRA"),
+    ({"REDIS_URL": "nonsense"}, "REDIS_URL: expected a redis:// or rediss:// URL"),
 ])
 def test_bad_settings_name_themselves(given: dict[str, object], problem: str, tmp_path: Path) -> None:
     with pytest.raises(config.ConfigError, match=problem):
         config.load({"DATA_DIR": str(tmp_path), **given}, environ={})
+
+
+def test_the_game_ttl_is_read_under_its_threatdeck_name_and_its_old_one(tmp_path: Path) -> None:
+    base = {"THREATDECK_DATA_DIR": str(tmp_path)}
+    assert config.load(environ={**base, "THREATDECK_GAME_TTL": "5"})["GAME_TTL"] == 5
+    assert config.load(environ={**base, "GAME_TTL": "7"})["GAME_TTL"] == 7
+    assert config.load(environ={**base, "GAME_TTL": "7", "THREATDECK_GAME_TTL": "5"})["GAME_TTL"] == 5
 
 
 def test_the_secret_key_is_made_once_and_kept_private(tmp_path: Path) -> None:

@@ -415,3 +415,31 @@ def test_version_failures_surface_as_sqlalchemy_errors(tmp_path: Path) -> None:
         assert isinstance(info.value.orig, sqlite3.OperationalError)
     finally:
         repo.close()
+
+
+def test_a_row_locked_from_outside_holds_only_its_own_game(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: an operator's open transaction holding a game's row used to hold the group commit, and every
+    other game's moves with it, for as long as it was open; now the batch gives up after the lock timeout and the
+    other games' changes commit (the locked game's change fails and its command may be sent again)."""
+    from server import db
+
+    monkeypatch.setattr(db, "LOCK_TIMEOUT_MS", 300)
+    with sql_database("postgresql", tmp_path) as url:
+        engine = make_engine(url)
+        repo = SqlGameRepository(engine)
+        try:
+            for gid in ("locked", "free"):
+                repo.create_game(new_game(gid), [], [])
+            with engine.connect() as outside:
+                outside.execute(sa.text("SELECT id FROM games WHERE id = 'locked' FOR UPDATE"))
+                started = time.monotonic()
+                locked, free = run(lambda: repo.commit("locked", 0, move("locked", 0, "a")),
+                                   lambda: repo.commit("free", 0, move("free", 0, "b")))
+                waited = time.monotonic() - started
+                outside.rollback()
+            assert free is None and repo.version("free") == 1
+            assert isinstance(locked, sa.exc.OperationalError) and "lock timeout" in str(locked)
+            assert waited < JOIN_TIMEOUT / 4  # nothing hung; the figure itself is not asserted
+            assert repo.version("locked") == 0
+        finally:
+            repo.close()

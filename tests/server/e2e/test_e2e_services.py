@@ -89,3 +89,33 @@ def test_two_processes_share_rooms_through_redis(start_server: Any, clients: lis
     check_final(a.url, game["game_id"], seats)
     check_no_leaks(*seats, watcher)
     assert a.unhandled_errors() == [] and b.unhandled_errors() == []
+
+
+def test_seats_catch_up_after_their_process_lost_the_message_queue(
+        start_server: Any, clients: list[SeatClient], tmp_path: Any) -> None:
+    """An update published while a process's subscription to Redis is down never reaches its sockets; once it
+    has subscribed again the process sends each of its sockets its whole view, so nobody waits for ever on a
+    turn they were never told about."""
+    service_or_skip("Redis", redis_problem())
+    import redis
+
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    a = start_server(database=database, redis=REDIS_URL)
+    b = start_server(database=database, redis=REDIS_URL)
+    game = create_game(a.url, 2, timing=NO_TIMEOUTS)
+    kim = SeatClient(a.url, game["tokens"][0]).connect()
+    doug = SeatClient(b.url, game["tokens"][1]).connect()
+    clients.extend([kim, doug])
+    started = kim.command("start")["version"]
+    assert doug.wait_version(started)
+    killed = redis.Redis.from_url(REDIS_URL).client_kill_filter(_type="pubsub")
+    assert killed >= 2  # both processes' subscriptions
+    moved = kim.command("add_threat", **first_note(kim.view))["version"]  # published while nobody listens
+    assert doug.wait_version(moved, timeout=15), f"Doug is at {doug.version}, the game at {moved}"
+    assert "subscribed to the message queue again" in b.log()
+
+
+def first_note(view: Any) -> dict[str, Any]:
+    """A free threat on the first component of the view's architecture."""
+    component = view["architecture"]["components"][0]["id"]
+    return {"target": component, "suit": "tampering", "text": "a note sent while the queue was down"}
