@@ -73,7 +73,9 @@ export class Composer {
     this.render();
     this.el.hidden = false;
     if (this.handlers.onOpenChange) this.handlers.onOpenChange(true);
-    this.listbox.focus();
+    this.listbox.focus({ preventScroll: true });
+    // On a narrow screen the page scrolls (the hand is docked at the bottom): bring the composer into view.
+    if (window.matchMedia("(max-width: 980px)").matches) this.el.scrollIntoView({ block: "start" });
   }
 
   close() {
@@ -227,6 +229,7 @@ export class Composer {
         this.mode === "play" ? h("button", { type: "button", class: "ghost", onclick: () => this.submit(true) }, "Play without a threat") : null,
         h("button", { type: "button", class: "ghost", onclick: () => this.cancel() }, "Cancel"),
       ),
+      this.waiting = h("p", { class: "waiting small", role: "status", hidden: true }),
       this.error = h("p", { class: "error", role: "alert", hidden: true }),
     );
     this.el.onkeydown = (e) => {
@@ -275,8 +278,25 @@ export class Composer {
   }
 
   showError(message) {
+    this.waiting.hidden = true;
     this.error.textContent = message;
     this.error.hidden = false;
+  }
+
+  clearMessages() {
+    if (!this.error) return;
+    this.error.textContent = "";
+    this.error.hidden = true;
+    this.waiting.textContent = "";
+    this.waiting.hidden = true;
+  }
+
+  /** The server has not answered yet (a slow link): say so; the command is sent again, not lost. */
+  showWaiting(message) {
+    if (!this.open) return;
+    this.error.hidden = true;
+    this.waiting.textContent = message;
+    this.waiting.hidden = false;
   }
 
   setBusy(busy) {
@@ -291,6 +311,7 @@ export class Composer {
 
   submit(withoutThreat = false) {
     if (this.busy) return;
+    this.clearMessages(); // an earlier refusal no longer applies to this attempt
     const pick = this.pick;
     const text = this.text.value.trim();
     if (this.mode === "play") {

@@ -21,7 +21,7 @@ export class Connection {
     this.opts = opts;
     this.view = null;
     this.version = -1;
-    this.pending = new Map(); // client id → {event, payload} of commands not yet acknowledged
+    this.pending = new Map(); // client id → {event, payload, resolve, …} of commands not yet acknowledged
     this.clockOffset = 0; // server seconds − local seconds
     this.joined = false;
     this.socket = io({
@@ -125,24 +125,35 @@ export class Connection {
   /**
    * Send a command (play_card, vote, …). Resolves with the acknowledgement:
    * {ok: true, version} or {ok: false, error: {code, message}}.
+   *
+   * The command stays pending until the server answers it: while the connection is down it
+   * waits and is sent after reconnecting; when an answer is late on a connection that is up
+   * (a slow link), it is sent again. Always with the same client id, which the server applies
+   * once, answering a repeat with the first outcome. `opts.onWaiting()` is called each time an
+   * answer is late, for the UI to say it is still waiting.
    */
-  async command(event, payload = {}) {
+  command(event, payload = {}, opts = {}) {
     const clientId = newClientId();
-    const cmd = { event, payload: { ...payload, client_id: clientId } };
+    const cmd = { event, payload: { ...payload, client_id: clientId }, onWaiting: opts.onWaiting || null, attempts: 0 };
+    const answered = new Promise((resolve) => (cmd.resolve = resolve));
     this.pending.set(clientId, cmd);
-    if (!this.socket.connected || !this.joined) {
-      return new Promise((resolve) => {
-        cmd.resolve = resolve; // answered once the connection is back
-      });
-    }
-    return this.resend(clientId, cmd);
+    if (this.socket.connected && this.joined) this.resend(clientId, cmd);
+    return answered;
   }
 
   async resend(clientId, cmd) {
+    const attempt = ++cmd.attempts;
     const ack = await this.emit(cmd.event, cmd.payload);
-    if (ack.error && ack.error.code === "timeout" && !this.socket.connected) return new Promise((r) => (cmd.resolve = r));
+    if (this.pending.get(clientId) !== cmd) return; // answered already (by another attempt)
+    if (ack.error && ack.error.code === "timeout") {
+      if (attempt !== cmd.attempts) return; // a later attempt is on its way
+      if (cmd.onWaiting) cmd.onWaiting();
+      // Connected: a slow link, ask again. Not connected: enter() sends it after reconnecting.
+      if (this.socket.connected && this.joined) this.resend(clientId, cmd);
+      return;
+    }
     this.pending.delete(clientId);
-    if (cmd.resolve) cmd.resolve(ack);
+    cmd.resolve(ack);
     if (ack.ok && ack.version > this.version) {
       // The update for this command may still be on its way; if it was missed, sync.
       setTimeout(() => {

@@ -122,7 +122,21 @@ export class Diagram {
     this.names = {};
     this.canvas = h("div", { class: "diagram-canvas", "aria-hidden": "true" });
     this.overlay = h("div", { class: "diagram-notes" });
-    this.popover = h("div", { class: "note-popover", hidden: true, role: "dialog", "aria-label": "Threats on this element" });
+    this.popover = h("div", {
+      class: "note-popover",
+      hidden: true,
+      role: "dialog",
+      "aria-label": "Threats on this element",
+      onkeydown: (e) => {
+        // Escape closes the popover (and only the popover: the table's own Escape handling is skipped).
+        if (e.key === "Escape") {
+          e.preventDefault();
+          e.stopPropagation();
+          this.closePopover();
+        }
+      },
+    });
+    this.opener = null; // {key, threat} of the note button that opened the popover, to return the focus to
     const zoom = h(
       "div",
       { class: "diagram-zoom", role: "group", "aria-label": "Zoom" },
@@ -143,7 +157,7 @@ export class Diagram {
     this.cy.on("tap", "node.component", (e) => this.handlers.onPick("component", e.target.data("ref")));
     this.cy.on("tap", "edge", (e) => this.handlers.onPick("flow", e.target.data("ref")));
     this.cy.on("tap", (e) => {
-      if (e.target === this.cy) this.closePopover();
+      if (e.target === this.cy) this.closePopover(false); // a click elsewhere keeps the focus where it went
     });
     this.cy.on("mouseover", "node.component, edge", () => (this.canvas.style.cursor = "pointer"));
     this.cy.on("mouseout", "node.component, edge", () => (this.canvas.style.cursor = ""));
@@ -339,7 +353,7 @@ export class Diagram {
         fill(
           stack,
           shown.map((t) => this.noteButton(t, key, !had.has(t.id) && fresh.has(t.id))),
-          list.length > shown.length ? h("button", { type: "button", class: "note more", onclick: () => this.openPopover(key, stack) }, `+${list.length - shown.length}`) : null,
+          list.length > shown.length ? h("button", { type: "button", class: "note more", dataset: { role: "more" }, onclick: () => this.openPopover(key, stack, null) }, `+${list.length - shown.length}`) : null,
         );
       }
       stack.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
@@ -361,13 +375,15 @@ export class Diagram {
         title: label,
         "aria-label": label,
         dataset: { threat: t.id, suit: t.suit },
-        onclick: () => this.openPopover(key, this.overlay.querySelector(`[data-key="${CSS.escape(key)}"]`)),
+        onclick: () => this.openPopover(key, this.overlay.querySelector(`[data-key="${CSS.escape(key)}"]`), t.id),
       },
       t.suit,
     );
   }
 
-  openPopover(key, anchor) {
+  /** Show every note on one element; `threat` is the note clicked (null for "+n"), which gets the focus back on close. */
+  openPopover(key, anchor, threat) {
+    this.opener = { key, threat };
     const list = this.notes.filter((t) => (t.target_kind === "flow" ? "flow:" : "component:") + t.target === key);
     const name = this.names[key] || key.split(":").slice(1).join(":");
     fill(
@@ -399,8 +415,18 @@ export class Diagram {
     this.popover.querySelector("button.close").focus();
   }
 
-  closePopover() {
+  closePopover(returnFocus = true) {
+    const wasOpen = !this.popover.hidden;
     this.popover.hidden = true;
+    const opener = this.opener;
+    this.opener = null;
+    if (!wasOpen || !opener || !returnFocus) return;
+    // The note stacks are redrawn as threats change: find the opener's button in the stack as it is now.
+    const stack = [...this.overlay.children].find((el) => el.dataset.key === opener.key);
+    const button = stack
+      ? (opener.threat && stack.querySelector(`button.note[data-threat="${CSS.escape(opener.threat)}"]`)) || stack.querySelector("button.note.more") || stack.querySelector("button.note")
+      : null;
+    if (button) button.focus({ preventScroll: true });
   }
 
   destroy() {

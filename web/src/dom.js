@@ -65,6 +65,47 @@ export function fill(el, ...children) {
   return el;
 }
 
+/**
+ * fill(), keeping the keyboard focus: when the focus was on a control inside `el`, it goes
+ * to the control that stands in its place in the new content, found by its id or its
+ * `data-focus` key. A key is a path ("vote:T3:yes"); when that control is gone, the nearest
+ * one still there is focused ("vote:T3", say, the prompt itself), else the panel. So a panel rebuilt because
+ * someone else acted does not throw a keyboard or screen-reader user back to the top.
+ */
+export function refill(el, ...children) {
+  const active = document.activeElement;
+  const key = active && active !== el && el.contains(active) ? focusKeyOf(active) : null;
+  fill(el, ...children);
+  if (key && !el.contains(document.activeElement)) {
+    const again = findFocusKey(el, key);
+    if (again) again.focus({ preventScroll: true });
+    if (!el.contains(document.activeElement) && !el.hidden) {
+      // Nothing stands in its place (or it is disabled now): the panel itself keeps the focus,
+      // so the next Tab goes on from there (never a different action the user did not aim at).
+      if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+      el.focus({ preventScroll: true });
+    }
+  }
+  return el;
+}
+
+function focusKeyOf(node) {
+  if (node.dataset && node.dataset.focus) return { focus: node.dataset.focus };
+  if (node.id) return { id: node.id };
+  const keyed = node.closest("[data-focus]");
+  return keyed ? { focus: keyed.dataset.focus } : null;
+}
+
+function findFocusKey(el, key) {
+  if (key.id) return el.querySelector(`#${CSS.escape(key.id)}`);
+  const parts = key.focus.split(":");
+  for (let n = parts.length; n > 0; n--) {
+    const found = el.querySelector(`[data-focus="${CSS.escape(parts.slice(0, n).join(":"))}"]`);
+    if (found && !found.disabled) return found;
+  }
+  return null;
+}
+
 /** Shorthand for document.getElementById. */
 export function byId(id) {
   return document.getElementById(id);

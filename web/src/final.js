@@ -13,6 +13,8 @@ export const EXPORTS = [
   { format: "github-issues", label: "GitHub issues", file: "threats-github-issues.json" },
   { format: "threat-dragon", label: "Threat Dragon", file: "threats.threat-dragon.json" },
   { format: "threat-composer", label: "Threat Composer", file: "threats.tc.json" },
+  // The whole session, which the lobby's "Earlier session" upload takes to build on it.
+  { format: "json", label: "threatdeck JSON (for the next session)", file: "session.threatdeck.json" },
 ];
 
 /** A bar chart (SVG) of threats by STRIDE category: valid ones solid, not valid ones hatched. */
@@ -120,27 +122,32 @@ export function renderFinal(el, view, gameId) {
       final.threats.length === 0
         ? h("p", { class: "muted" }, "No valid threats were found.")
         : h(
-            "table",
-            { class: "threat-table" },
+            "div",
+            // Wide on a phone: the table scrolls sideways in its own box (reachable with the keyboard).
+            { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "final-list" },
             h(
-              "thead",
-              null,
-              h("tr", null, h("th", { scope: "col" }, "Rank"), h("th", { scope: "col" }, "Risk"), h("th", { scope: "col" }, "STRIDE"), h("th", { scope: "col" }, "Where"), h("th", { scope: "col" }, "Threat"), h("th", { scope: "col" }, "Mitigation"), h("th", { scope: "col" }, "Found by")),
-            ),
-            h(
-              "tbody",
-              null,
-              final.threats.map((t) =>
-                h(
-                  "tr",
-                  { dataset: { threat: t.threat_id } },
-                  h("td", { class: "num" }, String(t.rank)),
-                  h("td", { class: "num", title: t.risk === null ? "nobody rated it" : `likelihood ${t.likelihood} × impact ${t.impact}, ${t.agreement} ratings` }, t.risk === null ? "–" : String(t.risk)),
-                  h("td", null, suitChip(t.suit), h("span", { class: "sr-only" }, suit(t.suit).name)),
-                  h("td", null, targetName(view, t.target_kind, t.component)),
-                  h("td", null, h("span", { class: "threat-text" }, t.text), h("div", { class: "small muted" }, t.card ? `${t.card} · ${t.card_title}` : "sticky note", " · ", t.reason)),
-                  h("td", { class: "small" }, t.mitigation || "–"),
-                  h("td", null, t.found_by),
+              "table",
+              { class: "threat-table" },
+              h(
+                "thead",
+                null,
+                h("tr", null, h("th", { scope: "col" }, "Rank"), h("th", { scope: "col" }, "Risk"), h("th", { scope: "col" }, "STRIDE"), h("th", { scope: "col" }, "Where"), h("th", { scope: "col" }, "Threat"), h("th", { scope: "col" }, "Mitigation"), h("th", { scope: "col" }, "Found by")),
+              ),
+              h(
+                "tbody",
+                null,
+                final.threats.map((t) =>
+                  h(
+                    "tr",
+                    { dataset: { threat: t.threat_id } },
+                    h("td", { class: "num" }, String(t.rank)),
+                    h("td", { class: "num", title: t.risk === null ? "nobody rated it" : `likelihood ${t.likelihood} × impact ${t.impact}, ${t.agreement} ratings` }, t.risk === null ? "–" : String(t.risk)),
+                    h("td", null, suitChip(t.suit), h("span", { class: "sr-only" }, suit(t.suit).name)),
+                    h("td", null, targetName(view, t.target_kind, t.component)),
+                    h("td", null, h("span", { class: "threat-text" }, t.text), h("div", { class: "small muted" }, t.card ? `${t.card} · ${t.card_title}` : "sticky note", " · ", t.reason)),
+                    h("td", { class: "small" }, t.mitigation || "–"),
+                    h("td", null, t.found_by),
+                  ),
                 ),
               ),
             ),

@@ -1,7 +1,7 @@
 // The live state around the diagram: scoreboard, the trick on the table,
 // the feed of threats, and vote prompts. Each renderer rebuilds its panel
 // from the view (they are small); text always goes in as text.
-import { h, fill, reconcile } from "./dom.js";
+import { h, fill, refill, reconcile } from "./dom.js";
 import { suit, suitSymbol, rankLabel } from "./suits.js";
 
 export function seatName(view, seat) {
@@ -50,7 +50,7 @@ export function renderScoreboard(el, view) {
             class: ["seat", s.seat === view.turn ? "on-turn" : "", s.seat === view.you ? "you" : "", s.present ? "" : "removed"].join(" "),
             dataset: { seat: String(s.seat) },
           },
-          h("span", { class: "seat-name" }, s.name),
+          h("span", { class: "seat-name", title: s.name }, s.name),
           s.bot ? h("span", { class: "tag" }, "bot") : null,
           s.seat === view.facilitator ? h("span", { class: "tag", title: "facilitator" }, "host") : null,
           s.seat === view.you ? h("span", { class: "tag you-tag" }, "you") : null,
@@ -175,7 +175,7 @@ export function renderVotes(el, view, onVote, busy) {
     return;
   }
   el.hidden = false;
-  fill(
+  refill(
     el,
     h("h2", null, "Vote"),
     open.map((t) => {
@@ -183,7 +183,8 @@ export function renderVotes(el, view, onVote, busy) {
       const v = t.vote || {};
       return h(
         "div",
-        { class: "vote-prompt", role: "group", "aria-label": `Vote on ${t.id}`, dataset: { threat: t.id } },
+        // tabindex -1: the focus can rest on the prompt once its buttons are gone (the vote is cast).
+        { class: "vote-prompt", role: "group", "aria-label": `Vote on ${t.id}`, tabindex: "-1", dataset: { threat: t.id, focus: `vote:${t.id}` } },
         h("p", null, suitChip(t.suit), " ", h("strong", null, seatName(view, t.found_by)), " says, on ", h("strong", null, targetName(view, t.target_kind, t.target)), ":"),
         h("blockquote", { class: "threat-text" }, t.text),
         h("p", { class: "small muted" }, t.reason || "The rules cannot decide this one: is it a real threat?"),
@@ -191,8 +192,8 @@ export function renderVotes(el, view, onVote, busy) {
           ? h(
               "div",
               { class: "vote-buttons" },
-              h("button", { type: "button", class: "yes", onclick: () => onVote(t.id, true) }, "✓ Real threat"),
-              h("button", { type: "button", class: "no", onclick: () => onVote(t.id, false) }, "✗ Not a threat"),
+              h("button", { type: "button", class: "yes", dataset: { focus: `vote:${t.id}:yes` }, onclick: () => onVote(t.id, true) }, "✓ Real threat"),
+              h("button", { type: "button", class: "no", dataset: { focus: `vote:${t.id}:no` }, onclick: () => onVote(t.id, false) }, "✗ Not a threat"),
             )
           : h("p", { class: "small" }, v.yours === true ? "You voted yes." : v.yours === false ? "You voted no." : t.found_by === view.you ? "Your threat: the others decide." : "Waiting for the votes."),
         v.electorate ? h("p", { class: "small muted" }, `${v.cast} of ${v.electorate.length} votes cast`) : null,

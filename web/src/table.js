@@ -1,7 +1,7 @@
 // The table: the diagram at the centre, the hand below, the live state beside
 // it. The client is dumb (STYLE.md 14): it renders the view the server sends
 // and sends commands; `view.legal` only greys out what cannot be done now.
-import { h, fill, byId, announce } from "./dom.js";
+import { h, fill, refill, byId, announce } from "./dom.js";
 import { Connection } from "./connection.js";
 import { renderHand } from "./hand.js";
 import { Composer } from "./composer.js";
@@ -437,7 +437,7 @@ export class Table {
     const legal = view.legal;
     const canStart = legal && legal.facilitator.includes("StartGame");
     const seatLink = this.token ? `${origin}/play/${this.gameId}#token=${this.token}` : null;
-    fill(
+    refill(
       E.setup,
       h("h2", null, "Waiting room"),
       h("p", null, "Invite the team: each opens the invite link and types a name."),
@@ -460,7 +460,7 @@ export class Table {
       return;
     }
     const fac = legal.facilitator || [];
-    fill(
+    refill(
       E.actions,
       view.phase === "play"
         ? [
@@ -473,7 +473,7 @@ export class Table {
             "div",
             { class: "host-tools", role: "group", "aria-label": "Facilitator" },
             h("span", { class: "muted small" }, "Facilitator:"),
-            fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", onclick: () => this.hostCommand("skip_seat", { target_seat: view.turn }) }, `Skip ${seatName(view, view.turn)}`) : null,
+            fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", dataset: { focus: "skip-seat" }, onclick: () => this.hostCommand("skip_seat", { target_seat: view.turn }) }, `Skip ${seatName(view, view.turn)}`) : null,
             fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: () => this.confirmHost("End play and move on to prioritising?", "end_play") }, "End play → prioritise") : null,
             fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: () => this.confirmHost("End the game now and produce the final list?", "end_game") }, "End game") : null,
             fac.includes("RemoveSeat")
@@ -481,6 +481,7 @@ export class Table {
                   "select",
                   {
                     class: "remove-seat",
+                    dataset: { focus: "remove-seat" },
                     "aria-label": "Remove a player who left",
                     onchange: (e) => {
                       const seat = Number(e.target.value);
@@ -570,21 +571,26 @@ export class Table {
 
   async submitComposer(what) {
     this.composer.setBusy(true);
+    const waiting = {
+      onWaiting: () => {
+        const message = "Still waiting for the server… (a slow connection: it is being sent again, and counts once)";
+        this.composer.showWaiting(message);
+        announce(message);
+      },
+    };
     let ack;
     if (what.mode === "play") {
-      ack = await this.connection.command("play_card", {
-        card: what.card.id,
-        target: what.target ? what.target.id : null,
-        text: what.text,
-        expected_version: null,
-      });
+      ack = await this.connection.command(
+        "play_card",
+        { card: what.card.id, target: what.target ? what.target.id : null, text: what.text, expected_version: null },
+        waiting,
+      );
     } else {
-      ack = await this.connection.command("add_threat", {
-        target: what.target.id,
-        card: what.card ? what.card.id : null,
-        suit: what.suit,
-        text: what.text,
-      });
+      ack = await this.connection.command(
+        "add_threat",
+        { target: what.target.id, card: what.card ? what.card.id : null, suit: what.suit, text: what.text },
+        waiting,
+      );
     }
     if (!ack.ok) {
       this.composer.setBusy(false);
@@ -647,6 +653,7 @@ function copyField(label, value, id) {
     {
       type: "button",
       class: "ghost copy",
+      dataset: { focus: `copy:${id}` },
       "aria-label": `Copy ${label}`,
       onclick: async () => {
         try {

@@ -1,0 +1,62 @@
+"""The final screen: its exports (one of them the next session's input) and its layout on a phone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ui_steps import create_game, on_turn_page, open_seat, play_turn, rest_game, start, vote_everywhere, wait_until
+
+NO_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
+
+
+def ended_game(url: str, new_page: Any, *, width: int = 1280, height: int = 800) -> list[Any]:
+    """Two players play until a threat is valid (at least four moves), then the facilitator ends the game."""
+    game = rest_game(url, ["Kim", "Doug"])
+    kim, doug = new_page(1280, 800), new_page(width, height)
+    pages = [kim, doug]
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, pages)
+    for moves in range(40):
+        play_turn(on_turn_page(pages), "An attacker replays the request and reads every employee's salary; no log says who.")
+        vote_everywhere(pages)
+        if moves >= 3 and kim.locator("#feed .feed-item.accepted").count():
+            break
+    kim.click("#end-game")  # the confirm() is accepted by the fixture
+    for page in pages:
+        page.wait_for_selector("body[data-ready=final]")
+    return pages
+
+
+def test_the_final_screen_exports_the_threatdeck_json_the_next_session_takes(web_server: Any, new_page: Any, tmp_path: Path) -> None:
+    kim, _doug = ended_game(web_server.url, new_page)
+    link = kim.locator('#final .export-buttons a[data-format="json"]')
+    assert link.count() == 1, "the final screen offers the threatdeck JSON export"
+    assert "threatdeck JSON" in link.inner_text() and "next session" in link.inner_text()
+    with kim.expect_download() as download:
+        link.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.endswith(".json")
+    result = json.loads(saved.read_text())
+    assert result["threats"], "the export holds the session's threats"
+
+    # The lobby's "Earlier session" upload takes the file as it was downloaded.
+    lobby = new_page(1280, 900)
+    lobby.goto(web_server.url + "/")
+    lobby.wait_for_selector("body[data-ready=lobby]")
+    lobby.set_input_files("#previous-result", str(saved))
+    links = create_game(lobby, web_server.url, "Kim", example="leejames-hr/after", reload=False)
+    assert links["game_id"]
+
+
+def test_the_final_threat_table_does_not_widen_a_phone_page(web_server: Any, new_page: Any) -> None:
+    _kim, doug = ended_game(web_server.url, new_page, width=375, height=700)
+    assert doug.locator("#final .threat-table tbody tr").count() >= 1
+    wait_until(lambda: doug.evaluate(NO_OVERFLOW), timeout=3, what="no horizontal overflow on the final screen at 375 px")
+    # The table scrolls sideways in its own box, which the keyboard can reach.
+    wrap = doug.locator("#final .table-scroll")
+    assert wrap.count() == 1 and wrap.get_attribute("tabindex") == "0"
+    assert doug.evaluate("(() => { const w = document.querySelector('#final .table-scroll'); return w.scrollWidth > w.clientWidth; })()")
