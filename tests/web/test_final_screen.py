@@ -6,19 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ui_steps import create_game, on_turn_page, open_seat, play_turn, rest_game, start, vote_everywhere, wait_until
+from ui_steps import create_game, on_turn_page, play_turn, started_pair, vote_everywhere, wait_until
 
 NO_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
 
 
 def ended_game(url: str, new_page: Any, *, width: int = 1280, height: int = 800) -> list[Any]:
     """Two players play until a threat is valid (at least four moves), then the facilitator ends the game."""
-    game = rest_game(url, ["Kim", "Doug"])
     kim, doug = new_page(1280, 800), new_page(width, height)
     pages = [kim, doug]
-    open_seat(kim, game["links"][0])
-    open_seat(doug, game["links"][1])
-    start(kim, pages)
+    started_pair(url, kim, doug)
     for moves in range(40):
         play_turn(on_turn_page(pages), "An attacker replays the request and reads every employee's salary; no log says who.")
         vote_everywhere(pages)

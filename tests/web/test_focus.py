@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from ui_steps import NO_LIMITS, on_turn_page, open_seat, play_turn, rest_game, start, version, wait_until
+from ui_steps import NO_LIMITS, on_turn_page, open_seat, play_turn, rest_game, start, started_pair, version, wait_until
 
 ACTIVE = """(() => {
     const e = document.activeElement;
@@ -48,12 +48,9 @@ def test_the_waiting_room_keeps_the_focus_when_someone_joins(web_server: Any, ne
 
 
 def test_the_action_buttons_keep_the_focus_when_another_player_plays(web_server: Any, new_page: Any) -> None:
-    game = rest_game(web_server.url, ["Kim", "Doug"])
     kim, doug = new_page(1280, 800), new_page(1280, 800)
     pages = [kim, doug]
-    open_seat(kim, game["links"][0])
-    open_seat(doug, game["links"][1])
-    start(kim, pages)
+    started_pair(web_server.url, kim, doug)
     mover = on_turn_page(pages)
     watcher = doug if mover is kim else kim
     watcher.focus("#add-note")
@@ -106,11 +103,8 @@ def test_a_vote_button_keeps_the_focus_when_the_table_changes(web_server: Any, n
 
 
 def test_escape_closes_the_sticky_note_popover_and_returns_the_focus(web_server: Any, new_page: Any) -> None:
-    game = rest_game(web_server.url, ["Kim", "Doug"])
     kim, doug = new_page(1280, 800), new_page(1280, 800)
-    open_seat(kim, game["links"][0])
-    open_seat(doug, game["links"][1])
-    start(kim, [kim, doug])
+    started_pair(web_server.url, kim, doug)
     add_note(doug, "Payroll export readable on the office wifi.")
     kim.wait_for_selector("#diagram .note[data-threat]")
     note = kim.locator("#diagram .note[data-threat]").first

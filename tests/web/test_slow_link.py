@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ui_steps import hand_ids, on_turn_page, open_seat, play_turn, rest_game, start, vote_everywhere, wait_until
+from ui_steps import hand_ids, on_turn_page, play_turn, started_pair, vote_everywhere, wait_until
 
 
 class SlowLink:
@@ -57,14 +57,17 @@ class SlowLink:
         return ids
 
 
-def test_a_slow_answer_keeps_the_command_and_sends_it_again_with_the_same_client_id(web_server: Any, new_page: Any) -> None:
-    game = rest_game(web_server.url, ["Kim", "Doug"])
+def slow_doug(url: str, new_page: Any) -> tuple[Any, Any, SlowLink]:
+    """Kim and Doug in a started game, Doug's socket through a link the test can slow down."""
     kim, doug = new_page(1280, 800), new_page(1280, 800)
     link = SlowLink()
     doug.route_web_socket("**/socket.io/**", link.route)
-    open_seat(kim, game["links"][0])
-    open_seat(doug, game["links"][1])
-    start(kim, [kim, doug])
+    started_pair(url, kim, doug)
+    return kim, doug, link
+
+
+def test_a_slow_answer_keeps_the_command_and_sends_it_again_with_the_same_client_id(web_server: Any, new_page: Any) -> None:
+    kim, doug, link = slow_doug(web_server.url, new_page)
     while on_turn_page([kim, doug]) is not doug:
         play_turn(kim)
         vote_everywhere([kim, doug])
@@ -102,13 +105,7 @@ def test_a_slow_answer_keeps_the_command_and_sends_it_again_with_the_same_client
 
 
 def test_sending_again_clears_the_previous_error(web_server: Any, new_page: Any) -> None:
-    game = rest_game(web_server.url, ["Kim", "Doug"])
-    kim, doug = new_page(1280, 800), new_page(1280, 800)
-    link = SlowLink()
-    doug.route_web_socket("**/socket.io/**", link.route)
-    open_seat(kim, game["links"][0])
-    open_seat(doug, game["links"][1])
-    start(kim, [kim, doug])
+    kim, doug, link = slow_doug(web_server.url, new_page)
     doug.click("#add-note")
     doug.wait_for_selector("#composer:not([hidden])")
     doug.locator("#composer .target-option").nth(2).click()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_steps import on_turn_page, open_seat, play_turn, rest_game, start, vote_everywhere, wait_until
+from ui_steps import on_turn_page, open_seat, play_turn, rest_game, start, started_pair, vote_everywhere, wait_until
 
 LONG = "Maximiliana-Wolfeschlegelsteinhausenberg"  # 40 characters, the longest name a seat may have
 NO_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
@@ -41,12 +41,9 @@ def test_a_forty_character_name_does_not_overflow_the_page(web_server: Any, new_
 
 
 def test_on_a_phone_the_hand_is_in_reach_late_in_a_game(web_server: Any, new_page: Any) -> None:
-    game = rest_game(web_server.url, ["Kim", "Doug"])
     kim, phone = new_page(1280, 800), new_page(375, 700, is_mobile=True, has_touch=True)
     pages = [kim, phone]
-    open_seat(kim, game["links"][0])
-    open_seat(phone, game["links"][1])
-    start(kim, pages)
+    started_pair(web_server.url, kim, phone)
     for _ in range(14):
         play_turn(on_turn_page(pages), "An attacker replays a captured request and changes another employee's salary.")
         vote_everywhere(pages)

@@ -208,6 +208,15 @@ def start(facilitator: Any, pages: list[Any]) -> None:
         page.wait_for_selector("body[data-phase=play]")
 
 
+def started_pair(url: str, kim: Any, doug: Any) -> dict[str, Any]:
+    """A game of Kim (facilitating) and Doug, each seated on the page given, started; returns the game."""
+    game = rest_game(url, ["Kim", "Doug"])
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, [kim, doug])
+    return game
+
+
 def on_turn_page(pages: list[Any]) -> Any:
     """The page whose seat is on turn (waits for one)."""
     found: list[Any] = []
