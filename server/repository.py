@@ -444,6 +444,9 @@ _SNAPSHOT_NAMES = ("new_version", "snapshot", "gid")
 _AUDIT_NAMES = ("game_id", "at", "actor", "action", "detail")
 _VERSION = sa.select(_G.c.version).where(_G.c.id == sa.bindparam("gid", type_=_G.c.id.type))
 
+LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's SQLSTATE for a statement that waited longer than ``lock_timeout`` for a row."""
+
 MAX_BATCH = 256
 """The most changes one group-commit transaction carries (the rest wait for the next leader)."""
 
@@ -817,7 +820,9 @@ class SqlGameRepository:
                     raw.commit()
                 except BaseException as exc:
                     if isinstance(exc, _Refused | self._dbapi.IntegrityError | self._dbapi.DataError) or (
-                            isinstance(exc, Exception) and not isinstance(exc, self._dbapi.Error)):
+                            isinstance(exc, Exception) and not isinstance(exc, self._dbapi.Error)) or (
+                            getattr(exc, "sqlstate", None) == LOCK_NOT_AVAILABLE):
+                        # Each change alone, then: a row locked from outside fails only its own game's change.
                         self._rollback(raw)
                         return False
                     raise self._failed(raw, cursor, exc, statement, params) from None

@@ -430,6 +430,7 @@ def test_a_row_locked_from_outside_holds_only_its_own_game(tmp_path: Path, monke
         try:
             for gid in ("locked", "free"):
                 repo.create_game(new_game(gid), [], [])
+            gather(monkeypatch, repo, 2)  # both changes in one batch: the lock fails the batch, not the free game
             with engine.connect() as outside:
                 outside.execute(sa.text("SELECT id FROM games WHERE id = 'locked' FOR UPDATE"))
                 started = time.monotonic()
