@@ -181,12 +181,17 @@ def threat_ids(text: str) -> list[str]:
 NO_LIMITS = {"play_seconds": None, "rating_seconds": None, "turn_seconds": None, "vote_seconds": None}
 
 
-def rest_game(url: str, names: list[str], *, example: str = HR_BEFORE, bots: int = 0) -> dict[str, Any]:
-    """A game made through the REST API (for tests whose subject is not the lobby): the first name facilitates."""
+def rest_game(url: str, names: list[str], *, example: str = HR_BEFORE, bots: int = 0,
+              timing: dict[str, float | None] | None = None) -> dict[str, Any]:
+    """A game made through the REST API (for tests whose subject is not the lobby): the first name facilitates.
+
+    ``timing`` is the game's time boxes (``NO_LIMITS`` unless given), e.g. ``{**NO_LIMITS, "turn_seconds": 8}``.
+    """
     import requests
 
     created = requests.post(f"{url}/api/games", json={"example": example, "name": names[0], "seats": max(2, len(names)),
-                                                       "bots": bots, "timing": NO_LIMITS}, timeout=10)
+                                                       "bots": bots, "timing": NO_LIMITS if timing is None else timing},
+                            timeout=10)
     created.raise_for_status()
     game = created.json()
     links = [game["facilitator"]["link"]]

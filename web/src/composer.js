@@ -49,6 +49,7 @@ export class Composer {
     this.busy = false;
     this.el.hidden = true;
     this.id = `composer-${++serial}`;
+    this.session = 0; // one more each time the composer opens (an answer to an earlier opening is not this one's)
   }
 
   get open() {
@@ -60,8 +61,13 @@ export class Composer {
     return t ? { kind: t.kind, id: t.id } : null;
   }
 
-  /** Start playing `card` (mode "play") or writing a note (mode "note", card optional). */
+  /**
+   * Start playing `card` (mode "play") or writing a note (mode "note", card optional).
+   * `opts.draft` (from `draft()`) fills in the target, the STRIDE category and the text kept from an
+   * earlier opening, and puts the focus back where it was; `opts.notice` is a line that says why.
+   */
   start(mode, view, card, opts = {}) {
+    this.session += 1;
     this.mode = mode;
     this.card = card || null;
     this.view = view;
@@ -70,12 +76,48 @@ export class Composer {
     this.index = -1;
     this.busy = false;
     this.faceUp = opts.faceUp || [];
-    this.render();
+    this.render(opts.notice || null);
     this.el.hidden = false;
     if (this.handlers.onOpenChange) this.handlers.onOpenChange(true);
-    this.listbox.focus({ preventScroll: true });
+    const draft = opts.draft || null;
+    if (draft) this.restore(draft);
+    // The notice sits just above the text and the buttons, at the end: show them, not the top of the list.
+    if (opts.notice) this.el.scrollTop = this.el.scrollHeight;
+    if (draft && draft.focus === "text") {
+      this.text.focus({ preventScroll: true });
+      this.text.setSelectionRange(draft.selection[0], draft.selection[1]);
+    } else if (!draft || draft.focus === "list") {
+      this.listbox.focus({ preventScroll: true });
+    }
     // On a narrow screen the page scrolls (the hand is docked at the bottom): bring the composer into view.
     if (window.matchMedia("(max-width: 980px)").matches) this.el.scrollIntoView({ block: "start" });
+  }
+
+  /** What is being written: the target picked, the STRIDE category, the text, and where the focus is in it. */
+  draft() {
+    if (!this.open) return null;
+    const checked = this.mode === "note" ? this.suitInputs.map((l) => l.querySelector("input")).find((i) => i.checked) : null;
+    const active = document.activeElement;
+    return {
+      pick: this.pick,
+      suit: this.card ? this.card.suit : checked ? checked.value : null,
+      text: this.text.value,
+      focus: active === this.text ? "text" : active && this.el.contains(active) ? "list" : null,
+      selection: [this.text.selectionStart, this.text.selectionEnd],
+    };
+  }
+
+  /** Fill in a draft (a note's own STRIDE category only when it cites no card). */
+  restore(draft) {
+    this.text.value = draft.text;
+    if (this.mode === "note" && !this.card && draft.suit) {
+      for (const label of this.suitInputs) {
+        const input = label.querySelector("input");
+        input.checked = input.value === draft.suit;
+      }
+    }
+    const i = draft.pick ? this.targets.findIndex((t) => t.kind === draft.pick.kind && t.id === draft.pick.id) : -1;
+    if (i >= 0) this.setIndex(i);
   }
 
   close() {
@@ -109,7 +151,7 @@ export class Composer {
     this.handlers.onPickChange(this.pick, fromDiagram);
   }
 
-  render() {
+  render(notice = null) {
     const card = this.card;
     const info = card ? suit(card.suit) : null;
     const opts = this.targets.map((t, i) =>
@@ -221,6 +263,7 @@ export class Composer {
       this.listbox,
       this.pickedLabel,
       extra,
+      notice ? h("p", { class: "notice" }, notice) : null,
       h("label", { class: "block" }, this.mode === "note" ? "Threat" : "Threat (edit it to say what you mean)", this.text),
       h(
         "div",

@@ -204,17 +204,61 @@ export class Table {
     if (previous && previous.phase !== view.phase) this.el.verdict.hidden = true;
     for (const card of view.hand || []) this.cards.set(card.id, card);
     for (const t of [...view.tricks, ...(view.trick ? [view.trick] : [])]) for (const p of t.plays) this.cards.set(p.card.id, p.card);
-    if (this.selected && !(view.legal && view.legal.playable.includes(this.selected))) this.cancelPlay();
+    let kept = null;
+    if (this.selected && !(view.legal && view.legal.playable.includes(this.selected))) {
+      kept = this.turnLost(previous, view, info.events || []);
+      this.cancelPlay({ refocus: !(kept && kept.note) });
+    }
     if (this.hinted && !(view.hand || []).some((c) => c.id === this.hinted)) this.hinted = null;
     this.detectVerdicts(previous, view);
     this.render();
-    for (const e of info.events || []) this.narrate(e, view);
+    for (const e of info.events || []) {
+      if (!(kept && e.type === "TurnPassed" && e.seat === view.you)) this.narrate(e, view);
+    }
+    if (kept) this.keepDraft(kept);
     if (first) {
       document.body.dataset.ready = "table";
       performance.mark("threatdeck-ready");
       // The diagram's code (cytoscape, the largest chunk) loads once the table is usable.
       setTimeout(() => this.loadDiagram(), 0);
       document.title = `threatdeck · ${view.architecture.name}`;
+    }
+  }
+
+  /**
+   * The card being played can no longer be played: did my turn go by without it (the clock ran out, the
+   * facilitator skipped me)? Then what I was writing must not vanish: returns {reason, draft, note}, `note`
+   * when it can be kept as a sticky note (there is text, and notes are allowed); else null.
+   */
+  turnLost(previous, view, events) {
+    if (view.you === null || view.you === undefined || view.phase !== "play") return null;
+    const passed = events.find((e) => e.type === "TurnPassed" && e.seat === view.you);
+    let reason = passed ? passed.reason : null;
+    if (!passed && previous && previous.turn === view.you && view.turn !== view.you && (view.hand || []).some((c) => c.id === this.selected)) {
+      reason = "unknown"; // a whole view (a missed update, a reconnection) carries no events
+    }
+    if (reason === null || reason === "pass" || reason === "removed") return null;
+    const draft = this.composer.mode === "play" ? this.composer.draft() : null;
+    const note = Boolean(draft && draft.text.trim() && view.legal && view.legal.can_add_threat);
+    return { reason, draft, note };
+  }
+
+  /** Say why the card being played was put back, and keep its threat as a sticky note, ready to add. */
+  keepDraft({ reason, draft, note }) {
+    const why =
+      reason === "timeout"
+        ? "Time ran out: your turn passed and the card stays in your hand."
+        : reason === "skipped"
+          ? "The facilitator skipped your turn: the card stays in your hand."
+          : "Your turn passed before the card was played: it stays in your hand.";
+    if (note) {
+      const faceUp = [...this.cards.values()].filter((c) => !(this.view.hand || []).some((x) => x.id === c.id));
+      const message = `${why} What you wrote is kept as a sticky note: “Add sticky note” adds it.`;
+      this.composer.start("note", this.view, null, { faceUp, draft, notice: message });
+      announce(message);
+    } else {
+      this.toast("turn", reason === "timeout" ? "Time ran out" : "Your turn passed", why);
+      announce(why);
     }
   }
 
@@ -529,13 +573,13 @@ export class Table {
     announce(`${card.title} selected. Choose a component or flow, then press Enter to play.`);
   }
 
-  cancelPlay() {
+  cancelPlay({ refocus = true } = {}) {
     const wasSelected = this.selected;
     this.selected = null;
     if (this.composer.open) this.composer.close();
     if (this.view && !this.spectator) this.renderHand();
     this.renderDiagram();
-    if (wasSelected) {
+    if (wasSelected && refocus) {
       const face = this.el.hand.querySelector(`button.card-face[data-card="${CSS.escape(wasSelected)}"]`);
       if (face) face.focus();
     }
@@ -571,6 +615,7 @@ export class Table {
 
   async submitComposer(what) {
     this.composer.setBusy(true);
+    const session = this.composer.session;
     const waiting = {
       onWaiting: () => {
         const message = "Still waiting for the server… (a slow connection: it is being sent again, and counts once)";
@@ -592,6 +637,9 @@ export class Table {
         waiting,
       );
     }
+    // The composer was opened again meanwhile (the turn passed and it holds a sticky note, say): this answer
+    // is not about what it holds now.
+    if (this.composer.session !== session) return;
     if (!ack.ok) {
       this.composer.setBusy(false);
       const err = ack.error || {};

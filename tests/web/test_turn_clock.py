@@ -1,0 +1,81 @@
+"""The turn clock: a turn that times out while its player is writing a threat does not lose the words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ui_steps import NO_LIMITS, SCREENSHOTS, hand_ids, on_turn, on_turn_page, open_seat, rest_game, start, wait_until
+
+TURN_SECONDS = 8
+"""Short, but long enough to choose a card, a target and type on a loaded machine (the schema allows 5)."""
+
+
+def timed_pair(url: str, new_page: Any) -> tuple[Any, Any]:
+    """Kim and Doug in a started game whose turns time out after TURN_SECONDS; returns (on turn, the other)."""
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    game = rest_game(url, ["Kim", "Doug"], timing={**NO_LIMITS, "turn_seconds": TURN_SECONDS})
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, [kim, doug])
+    mover = on_turn_page([kim, doug])
+    assert mover.locator("#turn-clock").is_visible(), "the turn has a clock"
+    return mover, doug if mover is kim else kim
+
+
+def test_a_threat_being_written_when_the_turn_times_out_is_kept_as_a_sticky_note(web_server: Any, new_page: Any) -> None:
+    mover, other = timed_pair(web_server.url, new_page)
+    card = mover.locator("#hand .card.playable").first
+    card_id = card.get_attribute("data-card") or ""
+    card_suit = card.get_attribute("data-suit") or ""
+    card.locator(".card-face").click()
+    mover.wait_for_selector("#composer:not([hidden])")
+    option = mover.locator("#composer .target-option").nth(2)
+    target = option.get_attribute("data-target") or ""
+    option.click()
+    text = "Anyone can <b>read</b> this & the payslips — written as the clock ran out"
+    mover.fill("#composer .threat-input", text)
+
+    # Past the limit: the server passes the turn on its own.
+    wait_until(lambda: on_turn(other), timeout=TURN_SECONDS + 10, what="the turn to time out")
+
+    notice = mover.locator("#composer .notice")
+    notice.wait_for(state="visible", timeout=5000)
+    said = notice.inner_text().lower()
+    assert "time ran out" in said and "turn passed" in said, said
+    wait_until(lambda: "time ran out" in (mover.text_content("#live") or "").lower(), timeout=3, what="the announcement")
+    assert card_id in hand_ids(mover), "the card was not played: it stays in the hand"
+
+    # The words are kept in a sticky note, on the same target, ready to add with one click.
+    assert mover.locator("#composer h2").inner_text() == "Add a sticky note"
+    assert mover.input_value("#composer .threat-input") == text
+    chosen = mover.locator("#composer .target-option[aria-selected=true]")
+    assert chosen.count() == 1 and chosen.get_attribute("data-target") == target
+    if card_suit:
+        assert mover.locator("#composer .suit-radio input:checked").get_attribute("value") == card_suit
+    assert mover.locator("#composer .suit-radio input:checked").count() == 1, "the card's STRIDE category is chosen"
+    assert mover.locator("#composer b").count() == 0, "the text stays text"
+    assert mover.evaluate("document.activeElement.classList.contains('threat-input')"), "the focus is back in the text"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    mover.screenshot(path=str(SCREENSHOTS / "turn-timed-out-note.png"))
+
+    mover.click("#composer button.primary")
+    mover.wait_for_selector("#composer", state="hidden")
+    for page in (mover, other):
+        wait_until(lambda p=page: text in p.locator("#feed .threat-text").all_inner_texts(), what="the note in the feed")
+
+
+def test_a_turn_that_times_out_with_no_text_written_says_so(web_server: Any, new_page: Any) -> None:
+    mover, other = timed_pair(web_server.url, new_page)
+    card = mover.locator("#hand .card.playable").first
+    card_id = card.get_attribute("data-card") or ""
+    card.locator(".card-face").click()
+    mover.wait_for_selector("#composer:not([hidden])")
+    mover.locator("#composer .target-option").first.click()
+    mover.fill("#composer .threat-input", "")
+
+    wait_until(lambda: on_turn(other), timeout=TURN_SECONDS + 10, what="the turn to time out")
+    toast = mover.locator("#verdict .verdict-card")
+    toast.wait_for(state="visible", timeout=5000)
+    assert "time ran out" in toast.inner_text().lower()
+    assert mover.locator("#composer").is_hidden(), "nothing was written: no sticky note to keep"
+    assert card_id in hand_ids(mover)
