@@ -216,6 +216,10 @@ def _read(owner: Subject, name: str, graph: Graph) -> AttrValue | None:
     if name in ("source", "target"):
         return owner.source if name == "source" else owner.target
     if name == "crosses_boundary":
+        # A model that draws no trust boundaries says nothing about crossing them (outside the drawn
+        # boundaries counts as one zone of its own, as before).
+        if not graph.architecture.boundaries:
+            return None
         return graph.architecture.crosses_boundary(owner)
     if name == "is_async":
         return owner.is_async

@@ -299,6 +299,15 @@ def test_flow_rules(rule: object, subject: str, truth: Truth) -> None:
     assert verdict.reason
 
 
+def test_a_model_without_trust_boundaries_does_not_say_whether_a_flow_crosses_one() -> None:
+    """I9 used to reject personal data sent unencrypted from the internet in a model that draws no boundaries:
+    with none drawn, the flow was judged not to cross one."""
+    bare = arch(comp("User", CT.ACTOR, kind="end_user"), comp("Api", CT.API_GATEWAY),
+                flows=(flow("User", "Api", "in", data_class="pii", attributes={"encrypted": False}),))
+    verdict = judge({"attr": "crosses_boundary", "is": True}, bare, "in", on_flows=True)
+    assert verdict.truth is U and "crosses_boundary is not known" in verdict.reason, verdict.reason
+
+
 def test_flow_reasons_name_both_ends() -> None:
     verdict = judge({"attr": "encrypted", "is": False}, FLOWS, "out", on_flows=True)
     assert verdict.reason == "flow Fn -> Loose: encrypted is false"
