@@ -548,16 +548,22 @@ class Shares(Predicate):
         if value is None:
             return Verdict(Truth.UNKNOWN, f"{subject.id}: {self.attr} is not known")
 
-        def compute() -> dict[AttrValue, list[str]]:
+        def compute() -> tuple[dict[AttrValue, list[str]], list[str]]:
             groups: dict[AttrValue, list[str]] = {}
+            unknown: list[str] = []  # candidates whose value is not known: each might share it
             for c in graph.architecture.components:
                 v = c.attributes.get(self.attr)
-                if c.type in self.types and v is not None:
-                    groups.setdefault(v, []).append(c.id)
-            return groups
+                if c.type in self.types:
+                    if v is None:
+                        unknown.append(c.id)
+                    else:
+                        groups.setdefault(v, []).append(c.id)
+            return groups, unknown
 
-        groups = graph.memo(self, "groups", compute)
-        assert isinstance(groups, dict)
+        memo = graph.memo(self, "groups", compute)
+        assert isinstance(memo, tuple)
+        groups: dict[AttrValue, list[str]] = memo[0]
+        unknown: list[str] = memo[1]
         members: list[str] = groups.get(value, [])
         if subject.id not in members:
             members = [subject.id, *members]
@@ -567,6 +573,9 @@ class Shares(Predicate):
                 return Verdict(Truth.HOLDS, f"{subject.id}: {self.attr} is {_show(value)}")
             shown = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
             return Verdict(Truth.HOLDS, f"{subject.id}: {self.attr} {_show(value)} is shared with {shown}")
+        maybe = [u for u in unknown if u != subject.id]
+        if len(members) + len(maybe) >= self.minimum:
+            return Verdict(Truth.UNKNOWN, f"{maybe[0]}: {self.attr} is not known")
         if not others:
             return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: no other component shares {self.attr} {_show(value)}")
         return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: {self.attr} {_show(value)} is shared by only {len(members)}")
@@ -584,20 +593,29 @@ class ReferencedBy(Predicate):
         if not isinstance(subject, Component):
             return Verdict(Truth.DOES_NOT_HOLD, f"{label(subject)} is a flow, not a component")
 
-        def compute() -> dict[str, list[str]]:
+        def compute() -> tuple[dict[str, list[str]], list[str]]:
             refs: dict[str, list[str]] = {}
+            unknown: list[str] = []  # candidates that name nothing known: each might name the subject
             for c in graph.architecture.components:
                 v = c.attributes.get(self.attr)
-                if c.type in self.types and isinstance(v, str):
-                    refs.setdefault(v, []).append(c.id)
-            return refs
+                if c.type in self.types:
+                    if isinstance(v, str):
+                        refs.setdefault(v, []).append(c.id)
+                    elif v is None:
+                        unknown.append(c.id)
+            return refs, unknown
 
-        refs = graph.memo(self, "refs", compute)
-        assert isinstance(refs, dict)
+        memo = graph.memo(self, "refs", compute)
+        assert isinstance(memo, tuple)
+        refs: dict[str, list[str]] = memo[0]
+        unknown: list[str] = memo[1]
         users: list[str] = refs.get(subject.id, [])
         shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
         if len(users) >= self.minimum:
             return Verdict(Truth.HOLDS, f"{subject.id} is the {self.attr} of {shown}")
+        maybe = [u for u in unknown if u != subject.id]
+        if len(users) + len(maybe) >= self.minimum:
+            return Verdict(Truth.UNKNOWN, f"{maybe[0]}: {self.attr} is not known")
         if not users:
             return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id} is the {self.attr} of no component")
         return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id} is the {self.attr} of only {shown}")
