@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from game.architecture import Architecture
 from game.cards import Card
@@ -49,7 +50,11 @@ def _rule(card: Card) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    return path.replace("\\", "/").removeprefix("./")
+    """The path as a relative URI reference: ``/`` between segments, everything else but unreserved
+    characters percent-encoded (spaces, ``#``, ``%``, non-ASCII as UTF-8). A name that is not UTF-8 on
+    disk (read as lone surrogates) is encoded from its bytes (``surrogateescape``, as the file system decoded it)."""
+    name = path.replace("\\", "/").removeprefix("./")
+    return quote(name.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def sarif_log(deck: Deck, scans: Sequence[tuple[str, Architecture, Sequence[Finding]]], errors: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:

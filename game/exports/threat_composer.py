@@ -28,7 +28,9 @@ the threat's ``Comments``. Metadata ``STRIDE`` holds the category's letter and
 card's mitigation is one mitigation, linked to every threat it answers
 (``mitigationLinks``). Ids are name-based UUIDs, so the same result always
 gives the same file. Lengths follow Threat Composer's limits (200 characters
-a statement part, 1,000 a mitigation or comment, 30 a tag).
+a statement part, 1,000 a mitigation or comment, 30 a tag), counted as
+JavaScript counts them, in UTF-16 code units (an emoji is 2); a text cut to
+fit ends in "…" and never splits a surrogate pair.
 """
 
 from __future__ import annotations
@@ -73,9 +75,30 @@ IMPACTS: dict[Suit, str] = {
 _QUESTION = re.compile(r"^could\s+(someone|anyone|an?\s+\S+|any\s+\S+)\s+(.+?)(?:,\s*because\s+(.+?))?\s*\?*$", re.IGNORECASE)
 
 
+def units(text: str) -> int:
+    """The length of ``text`` as JavaScript counts it, which is how Threat Composer checks its limits:
+    UTF-16 code units, so a character outside the Basic Multilingual Plane (an emoji) counts 2."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _cut(text: str, width: int) -> str:
+    """The longest start of ``text`` of at most ``width`` UTF-16 units; never half a surrogate pair."""
+    total = 0
+    for n, ch in enumerate(text):
+        total += 2 if ord(ch) > 0xFFFF else 1
+        if total > width:
+            return text[:n]
+    return text
+
+
+def _limit(text: str, width: int) -> str:
+    """At most ``width`` UTF-16 units (Threat Composer's lengths), line breaks kept; a cut ends in "…"."""
+    return text if units(text) <= width else _cut(text, width - 1).rstrip() + "…"
+
+
 def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    """:func:`_limit` on the text with its runs of white space made one space."""
+    return _limit(" ".join(text.split()), width)
 
 
 def grammar(text: str) -> tuple[str, str, str]:
@@ -141,7 +164,7 @@ def _statement(result: GameResult, text: str, suit: Suit, target: str, target_ki
 
 def _tags(card: str | None, component: str) -> list[str]:
     tags = ["threatdeck", card or "sticky note", component]
-    return [t for t in dict.fromkeys(tags) if 0 < len(t) <= TAG_MAX]
+    return [t for t in dict.fromkeys(tags) if 0 < units(t) <= TAG_MAX]
 
 
 def _threat(number: int, key: str, grammar_parts: dict[str, Any], suit: Suit, risk: float | None, status: str,
@@ -187,11 +210,6 @@ def _carried_comments(c: CarriedThreat, because: str) -> str:
     if because:
         lines.append(f"Because: {because}")
     return "\n".join(lines)
-
-
-def _limit(text: str, width: int) -> str:
-    """At most ``width`` characters, line breaks kept."""
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _long(text: str) -> str:

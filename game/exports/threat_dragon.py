@@ -243,8 +243,7 @@ def _flow(f: Flow, threats: list[dict[str, Any]]) -> dict[str, Any]:
         block["data_class"] = f.data_class
     if f.is_async is not None:
         block["async"] = f.is_async
-    if f.kind is not None:
-        block["kind"] = f.kind
+    block["kind"] = f.kind  # null included: the importer guesses a kind only when the key is missing
     return {
         "id": cell_id("flow", f.id),
         "shape": "flow",

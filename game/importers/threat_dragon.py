@@ -837,8 +837,14 @@ class _Reader:
             raise self.fail(f"{where}.{name}", message) from None
         return {name: (value, f"{where}.{name}") for name, value in checked.items()}
 
-    def recorded_flow(self, e: _Element) -> tuple[dict[str, AttrValue], str | None, bool | None, str | None]:
-        """A flow's attributes, data class, timing and kind as threatdeck's export recorded them."""
+    def recorded_flow(self, e: _Element) -> tuple[dict[str, AttrValue], str | None, bool | None, str | None, bool]:
+        """A flow's attributes, data class, timing and kind as threatdeck's export recorded them, and whether
+        the kind is recorded at all.
+
+        When it is not (a file drawn in Threat Dragon, or exported by an older threatdeck that left out
+        a null kind) the kind is guessed from the flow's ends; a recorded ``null`` means threatdeck knew no kind,
+        and stays ``None``.
+        """
         block = e.props.get("threatdeck") or {}
         where = f"{e.props_path}.threatdeck"
         attributes: dict[str, AttrValue] = {}
@@ -855,7 +861,7 @@ class _Reader:
             raise self.fail(f"{where}.data_class", "expected one of " + ", ".join(DATA_CLASSES))
         if kind is not None and kind not in FLOW_KINDS:
             raise self.fail(f"{where}.kind", "expected one of " + ", ".join(FLOW_KINDS))
-        return attributes, data_class, block.get("is_async"), kind
+        return attributes, data_class, block.get("is_async"), kind, "kind" in block
 
     def facts(self, e: _Element) -> Iterable[tuple[str, str, AttrValue, str]]:
         """(flag, attribute, value, path) for each flag the file states that means the same as an attribute."""
@@ -905,17 +911,18 @@ class _Reader:
                 attributes[attr] = FLOW_ATTRIBUTES[attr].check(value)
             except ValueError as exc:
                 raise self.fail(f"{e.props_path}.{flag}", f"{exc} (for {attr})") from None
-        recorded, data_class, is_async, kind = self.recorded_flow(e)
+        recorded, data_class, is_async, kind, kind_recorded = self.recorded_flow(e)
         attributes.update(recorded)  # what threatdeck recorded wins over the flags
         location = SourceLocation(self.source, path=e.path)
         forward = Flow(id=e.id, source=source.id, target=target.id, label=e.name, data_class=data_class,
-                       is_async=is_async, kind=kind or _kind(source, target), attributes=attributes, location=location)
+                       is_async=is_async, kind=kind if kind_recorded else _kind(source, target), attributes=attributes,
+                       location=location)
         if e.props.get("isBidirectional") is not True:
             return [forward]
         back_id = self.claim(f"{e.id}-reverse", f"{e.id}-reverse")
         cells[back_id] = e.cell
         return [forward, Flow(id=back_id, source=target.id, target=source.id, label=e.name, data_class=data_class,
-                              is_async=is_async, kind=kind or _kind(target, source), attributes=attributes,
+                              is_async=is_async, kind=kind if kind_recorded else _kind(target, source), attributes=attributes,
                               location=location)]
 
     def threat(self, e: _Element, path: str, threat: Mapping[str, Any]) -> ImportedThreat:

@@ -19,6 +19,7 @@ GitHub refuses or cannot be reached. Errors are one line on stderr.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -176,7 +177,13 @@ def write(name: str, result: GameResult, output: str | None) -> None:
 def api_url(given: str | None) -> str:
     """The API base URL to use, checked: https, or http only to this machine (the token travels with it)."""
     url = (given or os.environ.get("THREATDECK_GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-    parts = urlsplit(url)
+    if not url.isascii() or not url.isprintable() or any(ch.isspace() for ch in url):
+        raise Problem(f"--api-url must be an http(s) URL of printable ASCII without spaces, not {url!r}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        raise Problem(f"--api-url {url!r} is not a URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Problem(f"--api-url must be an http(s) URL, not {url!r}")
     if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
@@ -189,9 +196,49 @@ def token() -> str:
     for name in TOKEN_VARIABLES:
         value = os.environ.get(name, "").strip()
         if value:
+            if not value.isascii() or not value.isprintable():
+                raise Problem(f"{name} holds characters that are not printable ASCII; a GitHub token never does")
             return value
     raise Problem("set GITHUB_TOKEN (or THREATDECK_GITHUB_TOKEN) to a token that may create issues in the repository")
 
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of a URL, the port made explicit; None when it cannot be read."""
+    try:
+        parts = urlsplit(url)
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return None
+    return scheme, host, port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _within(url: str, origin: str) -> bool:
+    """Whether ``url`` is on the scheme, host and port of ``origin`` (the token may go there)."""
+    here = _origin(origin)
+    return here is not None and _origin(url) == here and urlsplit(url).path.startswith("/")
+
+
+class _RedirectRefused(Exception):
+    """A redirect away from the API's origin, refused before the token goes with it."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only on the API's own scheme, host and port; any other is refused, so the
+    ``Authorization`` header never leaves for another host (nor from https to http)."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        if not _within(newurl, self.origin):
+            fp.close()
+            raise _RedirectRefused(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class GitHub:
@@ -201,10 +248,11 @@ class GitHub:
         self.base = base
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(base))
         self.secret = secret
+        self.opener = urllib.request.build_opener(_SameOriginRedirects(self.origin))
 
     def request(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> tuple[Any, Mapping[str, str]]:
         """Send one request; the parsed JSON answer and the headers."""
-        if not url.startswith(self.origin + "/"):
+        if not url.startswith(self.origin + "/") or not _within(url, self.origin):
             raise Problem(f"GitHub pointed to {url}, outside {self.origin}; not following it with the token", 1)
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(url, data=data, method=method, headers={
@@ -216,14 +264,19 @@ class GitHub:
         })
         path = urlsplit(url).path
         try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as response:
+            with self.opener.open(req, timeout=TIMEOUT) as response:
                 raw = response.read()
                 headers = {k.lower(): v for k, v in response.headers.items()}
+        except _RedirectRefused as exc:
+            raise Problem(f"GitHub redirected {method} {path} to {exc.url}, outside {self.origin}; "
+                          "not following it with the token", 1) from None
         except urllib.error.HTTPError as exc:
             raise Problem(f"GitHub answered {exc.code} to {method} {path}: {_message(exc)}", 1) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise Problem(f"cannot reach {self.origin}: {reason}", 1) from None
+        except http.client.HTTPException as exc:
+            raise Problem(f"cannot talk to {self.origin}: {type(exc).__name__}: {exc}", 1) from None
         try:
             return (json.loads(raw) if raw else None), headers
         except ValueError:

@@ -150,6 +150,7 @@ class FakeGitHub:
         self.requests: list[Seen] = []
         self.foreign_next = False
         self.fail_posts_with: int | None = None
+        self.redirect_to: str | None = None
         self.base = ""
 
     def add(self, title: str, body: str | None) -> None:
@@ -189,8 +190,20 @@ def _handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return False
             return True
 
+        def _redirected(self) -> bool:
+            if hub.redirect_to is None:
+                return False
+            location, hub.redirect_to = hub.redirect_to + self.path, None  # once
+            self.send_response(301)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+
         def do_GET(self) -> None:
             path, query = self._record(None)
+            if self._redirected():
+                return
             if not self._authorised():
                 return
             if path != "/repos/o/r/issues":
@@ -211,6 +224,8 @@ def _handler(hub: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"null")
             path, _ = self._record(body)
+            if self._redirected():
+                return
             if not self._authorised():
                 return
             if path != "/repos/o/r/issues":

@@ -159,6 +159,26 @@ def test_link_to_another_host_is_not_followed(tmp_path: Path, capsys: pytest.Cap
         assert hub.posts() == []
 
 
+def test_redirect_to_another_origin_is_refused_and_the_token_stays(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                   token: None) -> None:
+    with fake_github() as hub, fake_github() as elsewhere:  # two ports of 127.0.0.1: two origins
+        hub.redirect_to = elsewhere.base
+        code, _, err = push(capsys, save(bot_result("after.yaml"), tmp_path), hub)
+        assert [r.method for r in hub.requests] == ["GET"]
+        assert elsewhere.requests == []  # the token never reached the other server
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert f"redirected GET /repos/o/r/issues to {elsewhere.base}/" in err and "not following it with the token" in err
+
+
+def test_redirect_within_the_origin_is_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str], token: None) -> None:
+    with fake_github() as hub:
+        hub.redirect_to = hub.base + "/moved"  # answered 404 by the fake: followed, with the token
+        code, _, err = push(capsys, save(bot_result("after.yaml"), tmp_path), hub)
+        assert [r.path for r in hub.requests] == ["/repos/o/r/issues", "/moved/repos/o/r/issues"]
+        assert hub.requests[1].headers["authorization"] == f"Bearer {FakeGitHub.TOKEN}"
+    assert code == 1 and "GitHub answered 404" in err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -167,6 +187,10 @@ def test_link_to_another_host_is_not_followed(tmp_path: Path, capsys: pytest.Cap
         (["--format", "github", "--push", "o/r", "--api-url", "http://github.example"], "must use https"),
         (["--format", "github", "--push", "o/r", "--api-url", "ftp://127.0.0.1"], "http(s) URL"),
         (["--format", "markdown", "--dry-run"], "--dry-run goes with --push"),
+        (["--format", "github", "--push", "o/r", "--api-url", "https://[::1"], "is not a URL"),
+        (["--format", "github", "--push", "o/r", "--api-url", "https://x:abc"], "is not a URL"),
+        (["--format", "github", "--push", "o/r", "--api-url", "https://x:99999"], "is not a URL"),
+        (["--format", "github", "--push", "o/r", "--api-url", "https://git hub.example"], "printable ASCII"),
     ],
 )
 def test_bad_push_options_exit_2(args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -183,6 +207,18 @@ def test_missing_token_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         code, _, err = push(capsys, save(bot_result("after.yaml"), tmp_path), hub)
         assert hub.requests == []
     assert code == 2 and "GITHUB_TOKEN" in err
+
+
+@pytest.mark.parametrize("secret", ["tøken", "tok\x01en", "tok\u2028en"])
+def test_token_not_printable_ascii_exit_2(secret: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", secret)
+    monkeypatch.delenv("THREATDECK_GITHUB_TOKEN", raising=False)
+    with fake_github() as hub:
+        code, _, err = push(capsys, save(bot_result("after.yaml"), tmp_path), hub)
+        assert hub.requests == []
+    assert code == 2 and "GITHUB_TOKEN" in err and "printable ASCII" in err and len(err.strip().splitlines()) == 1
+    assert secret not in err
 
 
 def test_threatdeck_token_wins(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

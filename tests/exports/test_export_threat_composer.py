@@ -55,6 +55,36 @@ def test_every_threat_is_a_statement_of_its_parts(results: list[GameResult]) -> 
             assert t["statement"] == expected
 
 
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def test_limits_are_javascript_lengths_and_cuts_keep_surrogate_pairs() -> None:
+    # Threat Composer checks maxLength as JavaScript does, in UTF-16 code units: an emoji counts 2
+    fire = "\U0001f525"
+    result = bot_result("after.yaml")
+    threats = tuple(dataclasses.replace(t, text=f"Could someone {fire * 300}, because {'é' + fire * 600}?",
+                                        mitigation=fire * 700, component=fire * 20, target_kind="component")
+                    for t in result.threats)
+    result = dataclasses.replace(result, threats=threats)
+    data = export(result)
+
+    def max_length(validator: Any, width: int, instance: Any, schema: Any) -> Any:
+        if validator.is_type(instance, "string") and utf16(instance) > width:
+            yield jsonschema.ValidationError(f"{utf16(instance)} UTF-16 units > maxLength {width}")
+
+    js = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"maxLength": max_length})(OURS)
+    assert [f"{list(e.path)}: {e.message[:200]}" for e in list(js.iter_errors(data))[:5]] == []
+    json.dumps(data, ensure_ascii=False).encode("utf-8")  # no lone surrogate anywhere
+    for t in data["threats"]:
+        assert t["threatAction"] == fire * 99 + "…" and utf16(t["threatAction"]) == 199
+        assert t["impactedAssets"] == [fire * 20]
+        assert fire * 20 not in t["tags"]  # 20 characters but 40 units: too long for a tag
+        comments = next(m["value"] for m in t["metadata"] if m["key"] == "Comments")
+        assert utf16(comments) <= 1000 and comments.endswith(fire + "…")
+    assert [m["content"] for m in data["mitigations"]] == [fire * 499 + "…"]
+
+
 def test_metadata_stride_and_priority() -> None:
     result = bot_result("before.yaml")
     data = export(result)
