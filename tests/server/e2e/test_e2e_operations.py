@@ -78,7 +78,10 @@ def test_a_stopped_server_exits_cleanly_and_keeps_every_move(tmp_path: Path, mod
         kim.close()
     assert server.proc is not None
     server.proc.send_signal(how)
-    assert server.proc.wait(15) == 0, server.log()[-2000:]
+    try:
+        assert server.proc.wait(15) == 0, server.log()[-2000:]
+    finally:
+        server.kill()  # a server that did not stop must not outlive the test
     assert "Traceback" not in server.log(), server.log()[-2000:]
     again = ServerProcess(tmp_path, async_mode=mode).start()
     try:
