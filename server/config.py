@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 ASYNC_MODES = ("gevent", "eventlet", "threading")
-SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "valkey://", "valkeys://")
 """The async modes the server supports; gevent is the serving default (see docs/server.md)."""
+SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+"""SQLite's ``synchronous`` modes."""
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "valkey://", "valkeys://")
+"""URL schemes python-socketio's Redis manager connects to."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,7 +153,7 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
     if not out["DATABASE_URL"]:
         out["DATABASE_URL"] = f"sqlite:///{(data_dir / 'threatdeck.db').resolve()}"
     for name in POSITIVE:
-        if name in out and out[name] is not None and out[name] <= 0:
+        if out[name] <= 0:
             raise ConfigError(f"{name}: must be positive, got {out[name]!r}")
     if out.get("REDIS_URL") and not str(out["REDIS_URL"]).startswith(REDIS_SCHEMES):
         raise ConfigError(f"REDIS_URL: expected a redis:// or rediss:// URL, got {out['REDIS_URL']!r}")

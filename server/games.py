@@ -59,7 +59,8 @@ from server.repository import (
     SeatTaken,
     Ticket,
     UploadRecord,
-    _unstored,
+    stored,
+    unstored,
 )
 
 log = logging.getLogger("threatdeck.games")
@@ -195,11 +196,6 @@ def static_parts(record: GameRecord) -> GameRecord:
     """The row without the snapshot and board it was stored or loaded with: those are in the state now, and
     a cached game holding them kept hundreds of objects alive for nothing."""
     return dataclasses.replace(record, snapshot={}, board={})
-
-
-def _stored(ticket: Ticket) -> bool:
-    """Whether a queued change is known to be committed."""
-    return ticket.done and ticket.error is None
 
 
 def next_deadline(state: GameState) -> float | None:
@@ -590,7 +586,7 @@ class Games:
             live.dropped = True
             # Only a change known not to be stored, and those queued after it, leave: one still on its way may
             # yet be stored, and its caller broadcasts it from here.
-            failed = next((i for i, item in enumerate(live.on_way) if _unstored(item.ticket)), None)
+            failed = next((i for i, item in enumerate(live.on_way) if unstored(item.ticket)), None)
             while failed is not None and len(live.on_way) > failed:
                 live.on_way.pop()
             live.shown.notify_all()
@@ -626,7 +622,7 @@ class Games:
             if state.version > live.version:
                 on_way = live.on_way
                 n = 0
-                while n < len(on_way) and (on_way[n].state.version <= state.version or _stored(on_way[n].ticket)):
+                while n < len(on_way) and (on_way[n].state.version <= state.version or stored(on_way[n].ticket)):
                     n += 1
                 if n:
                     going = [on_way[i] for i in range(n)]

@@ -182,7 +182,7 @@ def _chain_refused() -> StaleState:
 
 def _commit_now(commit: Any, game_id: str, expected_version: int, change: Change, after: Ticket | None) -> _Done:
     """Commit at once (unless ``after`` was not stored); the outcome is raised by ``wait``."""
-    error: BaseException | None = _chain_refused() if _unstored(after) else None
+    error: BaseException | None = _chain_refused() if unstored(after) else None
     if error is None:
         try:
             commit(game_id, expected_version, change)
@@ -540,7 +540,12 @@ class _Pending:
         self.error: BaseException | None = None
 
 
-def _unstored(ticket: Ticket | None) -> bool:
+def stored(ticket: Ticket) -> bool:
+    """Whether a queued change is known to be committed."""
+    return ticket.done and ticket.error is None
+
+
+def unstored(ticket: Ticket | None) -> bool:
     """Whether a change is known not to be stored: refused or failed, or its caller gave up before it was taken."""
     if ticket is None:
         return False
@@ -671,7 +676,7 @@ class SqlGameRepository:
         """Queue a change for the next group commit (see :meth:`GameRepository.enqueue`); never blocks."""
         if not self.group_commit:
             return _commit_now(self._commit_one, game_id, expected_version, change, after)
-        if _unstored(after):
+        if unstored(after):
             return _Done(error=_chain_refused())
         me = _Pending(game_id, expected_version, change, after if after is not None and not after.done else None)
         with self._queue_lock:
@@ -758,7 +763,7 @@ class SqlGameRepository:
         """Commit ``batch`` in one transaction, or (when any of it is refused) each change alone; sets each outcome."""
         rows: list[tuple[_Pending, Any]] = []
         for p in batch:
-            if _unstored(p.after):  # its game's previous change was not stored: this one must not be either
+            if unstored(p.after):  # its game's previous change was not stored: this one must not be either
                 p.error, p.done = _chain_refused(), True
                 continue
             if p.change.seats or p.change.meta is not None:
@@ -771,7 +776,7 @@ class SqlGameRepository:
             for p, _ in rows:
                 p.done = True
         for p in batch:
-            if not p.done and _unstored(p.after):
+            if not p.done and unstored(p.after):
                 p.error, p.done = _chain_refused(), True
             if not p.done:
                 try:
