@@ -130,6 +130,12 @@ class EndGame(SeatCommand):
     """Facilitator: end the game now (from play or from rating) and produce the final list."""
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TakeOver(SeatCommand):
+    """Become the facilitator. The engine knows nothing of connections: the server sends it only once the
+    facilitator has been away long enough, so a game without time limits never waits on an absent host."""
+
+
 #: Every concrete command class by name, for deserialising.
 COMMANDS: dict[str, type[Command]] = {
     c.__name__: c
@@ -146,5 +152,6 @@ COMMANDS: dict[str, type[Command]] = {
         RateThreat,
         FinishRating,
         EndGame,
+        TakeOver,
     )
 }

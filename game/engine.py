@@ -43,11 +43,13 @@ from game.commands import (
     SeatCommand,
     SkipSeat,
     StartGame,
+    TakeOver,
     Tick,
 )
 from game.deck import Deck
 from game.delta import changes, relevant
 from game.errors import (
+    AlreadyFacilitator,
     AlreadyFinished,
     AlreadyVoted,
     CardNotFaceUp,
@@ -78,6 +80,7 @@ from game.events import (
     CardPlayed,
     CardsDealt,
     Event,
+    FacilitatorChanged,
     GameEnded,
     GameStarted,
     PlayEnded,
@@ -486,6 +489,13 @@ def _check_end_game(state: GameState, c: EndGame) -> None:
     _phase(state, _PLAY, _RATING)
 
 
+def _check_take_over(state: GameState, c: TakeOver) -> None:
+    if c.seat == state.settings.facilitator:
+        raise AlreadyFacilitator("you are already the facilitator")
+    if state.seats[c.seat].bot:
+        raise InvalidCommand("a bot cannot facilitate")
+
+
 # Each entry takes its own command type; Any lets one table hold them all.
 _CHECKS: dict[type[Command], Callable[[GameState, Any], None]] = {
     StartGame: _check_start,
@@ -500,6 +510,7 @@ _CHECKS: dict[type[Command], Callable[[GameState, Any], None]] = {
     RateThreat: _check_rate,
     FinishRating: _check_finish,
     EndGame: _check_end_game,
+    TakeOver: _check_take_over,
 }
 
 
@@ -874,6 +885,11 @@ def _end_game_cmd(state: GameState, c: EndGame, now: float, ev: list[Event]) -> 
     return state
 
 
+def _take_over(state: GameState, c: TakeOver, now: float, ev: list[Event]) -> GameState:
+    ev.append(FacilitatorChanged(seat=c.seat, previous=state.settings.facilitator))
+    return replace(state, settings=replace(state.settings, facilitator=c.seat))
+
+
 def _expire(state: GameState, now: float) -> tuple[GameState, list[Event]]:
     """Let every deadline passed by ``now`` take effect: the time boxes, open votes, the turn."""
     ev: list[Event] = []
@@ -905,6 +921,7 @@ _HANDLERS: dict[type[Command], Callable[[GameState, Any, float, list[Event]], Ga
     RateThreat: _rate,
     FinishRating: _finish,
     EndGame: _end_game_cmd,
+    TakeOver: _take_over,
 }
 
 

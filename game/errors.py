@@ -96,6 +96,12 @@ class NotFacilitator(IllegalMove):
     code = "not_facilitator"
 
 
+class AlreadyFacilitator(IllegalMove):
+    """The seat taking over facilitating already facilitates."""
+
+    code = "already_facilitator"
+
+
 class FacilitatorSeat(IllegalMove):
     """The facilitator's own seat cannot be removed, so someone can always end the game."""
 
@@ -205,6 +211,7 @@ ALL_ERRORS: tuple[type[GameError], ...] = (
     UnknownSeat,
     SeatRemoved,
     NotFacilitator,
+    AlreadyFacilitator,
     FacilitatorSeat,
     NotYourTurn,
     SeatNotOnTurn,

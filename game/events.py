@@ -209,6 +209,16 @@ class SeatRemoved(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class FacilitatorChanged(Event):
+    """Another seat took over facilitating (the facilitator was away)."""
+
+    seat: int
+    """The new facilitator."""
+    previous: int
+    """The seat that facilitated until now; it plays on."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PlayEnded(Event):
     """No more cards; prioritising starts."""
 
@@ -264,6 +274,7 @@ EVENTS: dict[str, type[Event]] = {
         TurnPassed,
         SeatSkipped,
         SeatRemoved,
+        FacilitatorChanged,
         PlayEnded,
         ThreatRated,
         RatingFinished,

@@ -22,6 +22,7 @@ from game.commands import (
     RemoveSeat,
     SkipSeat,
     StartGame,
+    TakeOver,
     Tick,
 )
 from game.deck import Deck
@@ -68,6 +69,7 @@ SCENARIOS: dict[str, Scenario] = {
     "unknown_seat": lambda a, d: (playing(a, d), PlayCard(seat=9, card_id="TA2")),
     "seat_removed": lambda a, d: (after(playing(a, d), RemoveSeat(seat=0, target_seat=2)), AddThreat(seat=2, target="Fn", suit=Suit.TAMPERING, text="x")),
     "not_facilitator": lambda a, d: (playing(a, d), EndPlay(seat=1)),
+    "already_facilitator": lambda a, d: (playing(a, d), TakeOver(seat=0)),
     "facilitator_seat": lambda a, d: (playing(a, d), RemoveSeat(seat=0, target_seat=0)),
     "not_your_turn": lambda a, d: (playing(a, d), PlayCard(seat=1, card_id="TA3")),
     "seat_not_on_turn": lambda a, d: (playing(a, d), SkipSeat(seat=0, target_seat=2)),
