@@ -726,11 +726,11 @@ _FREE_NOTE = Verdict(Truth.UNKNOWN, "a free threat: the other players judge it")
 
 def _settle(state: GameState, threat: Threat, accepted: bool, ev: list[Event]) -> GameState:
     """Close a vote: accepted scores the finder a point."""
-    electorate = set(voting.electorate(state.present(), threat.found_by))
-    yes = tuple(v.seat for v in threat.votes if v.accept and v.seat in electorate)
-    no = tuple(v.seat for v in threat.votes if not v.accept and v.seat in electorate)
+    # Kept on the threat: its ballots still hold those of seats removed before now, which did not count.
+    counted = voting.tally(threat.votes, set(voting.electorate(state.present(), threat.found_by)))
+    yes, no = counted.yes, counted.no
     n = int(threat.id[1:]) - 1
-    decided = replace(threat, status=_ACCEPTED if accepted else _REJECTED, judged_by=JudgedBy.VOTE)
+    decided = replace(threat, status=_ACCEPTED if accepted else _REJECTED, judged_by=JudgedBy.VOTE, tally=counted)
     threats = state.threats[:n] + (decided,) + state.threats[n + 1 :]
     seats = state.seats
     if accepted:

@@ -109,8 +109,8 @@ def _shown(value: Fraction | None) -> float | None:
 def _reason(threat: Threat) -> str:
     if threat.judged_by is not JudgedBy.VOTE:
         return threat.reason
-    yes = sum(1 for v in threat.votes if v.accept)
-    return f"accepted by vote, {yes} to {len(threat.votes) - yes}: {threat.reason}"
+    counted = threat.settled_tally()
+    return f"accepted by vote, {len(counted.yes)} to {len(counted.no)}: {threat.reason}"
 
 
 def final_list(state: GameState) -> tuple[FinalThreat, ...]:

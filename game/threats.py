@@ -14,7 +14,7 @@ from enum import StrEnum
 from game.board import TargetKind
 from game.cards import Suit
 from game.predicates import Truth
-from game.voting import Rating, Vote
+from game.voting import Rating, Tally, Vote
 
 MAX_TEXT = 500
 """Longest threat text, in characters."""
@@ -80,6 +80,20 @@ class Threat:
     """Yes/no votes, in the order cast; secret until the vote closes."""
     ratings: tuple[Rating, ...] = ()
     """Likelihood and impact from each seat that rated it, by seat; secret until the game ends."""
+    tally: Tally | None = None
+    """The votes that decided it, counted among the electorate when the vote settled (None until then,
+    for a rule's verdict, and in snapshots saved before tallies were stored: see :meth:`settled_tally`)."""
+
+    def settled_tally(self) -> Tally:
+        """Who said yes and who said no when the vote settled: what the final list and the views show.
+
+        Ballots of seats removed before the vote settled are kept in ``votes`` but did not count.
+        A snapshot saved before the tally was stored has only the ballots: every one of them
+        counts, as those games showed it.
+        """
+        if self.tally is not None:
+            return self.tally
+        return Tally(tuple(v.seat for v in self.votes if v.accept), tuple(v.seat for v in self.votes if not v.accept))
 
     def key(self) -> tuple[str, ...]:
         """What makes two threats the same finding: the card on the target, or the same note."""

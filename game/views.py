@@ -84,11 +84,8 @@ def threat_public(state: GameState, t: Threat) -> dict[str, Any]:
             "yours": None,
         }
     elif t.judged_by is JudgedBy.VOTE:
-        view["vote"] = {
-            "yes": [v.seat for v in t.votes if v.accept],
-            "no": [v.seat for v in t.votes if not v.accept],
-            "yours": None,
-        }
+        counted = t.settled_tally()
+        view["vote"] = {"yes": list(counted.yes), "no": list(counted.no), "yours": None}
     if t.status is ThreatStatus.ACCEPTED and state.phase is not Phase.SETUP:
         view["ratings"] = {"count": len(t.ratings), "yours": None}
     return view

@@ -48,16 +48,24 @@ def electorate(present: Iterable[int], finder: int) -> tuple[int, ...]:
     return tuple(s for s in present if s != finder)
 
 
-def tally(votes: Iterable[Vote], electorate: Collection[int]) -> tuple[int, int]:
-    """(yes, no) among the votes of seats still in the electorate."""
-    yes = no = 0
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """The votes that counted: the seats that said yes and no, in the order they voted."""
+
+    yes: tuple[int, ...] = ()
+    """Seats that voted yes."""
+    no: tuple[int, ...] = ()
+    """Seats that voted no."""
+
+
+def tally(votes: Iterable[Vote], electorate: Collection[int]) -> Tally:
+    """The votes of seats still in the electorate: a removed seat's ballot no longer counts."""
+    yes: list[int] = []
+    no: list[int] = []
     for v in votes:
         if v.seat in electorate:
-            if v.accept:
-                yes += 1
-            else:
-                no += 1
-    return yes, no
+            (yes if v.accept else no).append(v.seat)
+    return Tally(tuple(yes), tuple(no))
 
 
 def decide(votes: Iterable[Vote], electorate: Collection[int]) -> bool | None:
@@ -65,10 +73,10 @@ def decide(votes: Iterable[Vote], electorate: Collection[int]) -> bool | None:
     n = len(electorate)
     if n == 0:
         return True
-    yes, no = tally(votes, electorate)
-    if 2 * yes > n:
+    counted = tally(votes, electorate)
+    if 2 * len(counted.yes) > n:
         return True
-    if 2 * no >= n:
+    if 2 * len(counted.no) >= n:
         return False
     return None
 
@@ -77,5 +85,5 @@ def close(votes: Iterable[Vote], electorate: Collection[int]) -> bool:
     """The outcome when time is up: the votes cast decide, and a tie (or no vote) rejects."""
     if not electorate:
         return True
-    yes, no = tally(votes, electorate)
-    return yes > no
+    counted = tally(votes, electorate)
+    return len(counted.yes) > len(counted.no)

@@ -12,11 +12,13 @@ from gamekit import leejames, practice_deck, settings, table
 from game.architecture import Architecture
 from game.bots import autoplay
 from game.cards import Suit
-from game.commands import COMMANDS, AddThreat, CastVote, Command, PassTurn, PlayCard, RateThreat, RemoveSeat, SkipSeat, TakeOver, Tick
+from game.commands import (COMMANDS, AddThreat, CastVote, Command, EndGame, PassTurn, PlayCard, RateThreat, RemoveSeat,
+                           SkipSeat, TakeOver, Tick)
 from game.deck import Deck
 from game.engine import apply, new_game
 from game.errors import InvalidCommand, InvalidSnapshot
 from game.events import EVENTS, Event
+from game.priority import final_list
 from game.serialize import (
     command_from_dict,
     command_to_dict,
@@ -27,6 +29,7 @@ from game.serialize import (
 )
 from game.state import GameState, Settings
 from game.views import view_for
+from game.voting import Tally
 
 
 def through_json(data: dict[str, Any]) -> dict[str, Any]:
@@ -149,3 +152,22 @@ def test_bad_snapshots_are_refused(mutate: Any, message: str, arch: Architecture
     with pytest.raises(InvalidSnapshot) as exc:
         state_from_dict(data)
     assert message in exc.value.message
+
+
+def test_a_snapshot_from_before_stored_tallies_still_loads(arch: Architecture, deck: Deck) -> None:
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)])
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="Token replay"))
+    for seat in (0, 2):
+        s, _ = apply(s, CastVote(seat=seat, threat_id="T1", accept=True))
+    data = through_json(state_to_dict(s))
+    assert data["threats"][0]["tally"] == {"yes": [0, 2], "no": []}
+    del data["threats"][0]["tally"]
+    old = state_from_dict(data)
+    assert old.threats[0].tally is None
+    # Without a stored tally, every ballot counts: what those games showed.
+    assert old.threats[0].settled_tally() == Tally(yes=(0, 2), no=())
+    assert final_list(old)[0].reason == final_list(s)[0].reason
+    assert view_for(old, 0) == view_for(s, 0)
+    # It plays on, and saves as it was read.
+    assert state_from_dict(through_json(state_to_dict(old))) == old
+    apply(old, EndGame(seat=0))

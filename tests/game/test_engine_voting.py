@@ -8,12 +8,16 @@ from gamekit import table
 from game import voting
 from game.architecture import Architecture
 from game.cards import Suit
-from game.commands import AddThreat, CastVote, EndPlay, PlayCard, RemoveSeat, Tick
+from game.commands import AddThreat, CastVote, EndGame, EndPlay, PlayCard, RemoveSeat, Tick
 from game.deck import Deck
 from game.engine import apply, legal_moves
 from game.events import ThreatAccepted, ThreatRejected, VoteCast
+from game.exports import FORMATS, render
+from game.priority import final_list
+from game.result import result_of
 from game.state import GameState
 from game.threats import JudgedBy, ThreatStatus
+from game.views import view_for
 from game.voting import Vote
 
 
@@ -112,3 +116,50 @@ def test_votes_are_recorded_in_order(accept: bool, arch: Architecture, deck: Dec
     s = four(arch, deck)
     s, _ = apply(s, CastVote(seat=3, threat_id="T1", accept=accept))
     assert s.threats[0].votes == (Vote(3, accept),)
+
+
+def six_with_a_departed_no(arch: Architecture, deck: Deck) -> tuple[GameState, ThreatAccepted]:
+    """Six seats; Cat votes no on Bob's note T1 and is removed; Ann, Dan and Eve then accept it 3 to 0."""
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",), ("SP3",), ("SP4",)])
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="Token replay"))
+    s, _ = apply(s, CastVote(seat=2, threat_id="T1", accept=False))
+    s, _ = apply(s, RemoveSeat(seat=0, target_seat=2))
+    for seat in (0, 3):
+        s, _ = apply(s, CastVote(seat=seat, threat_id="T1", accept=True))
+    assert s.threats[0].status is ThreatStatus.VOTING
+    s, events = apply(s, CastVote(seat=4, threat_id="T1", accept=True))
+    accepted = events[-1]
+    assert isinstance(accepted, ThreatAccepted) and accepted.yes == (0, 3, 4) and accepted.no == ()
+    return s, accepted
+
+
+def test_the_final_list_shows_the_tally_that_settled_the_vote(arch: Architecture, deck: Deck) -> None:
+    s, accepted = six_with_a_departed_no(arch, deck)
+    # Cat's no was cast but no longer counted when the vote settled; the list says what the event said.
+    assert s.threats[0].votes[0] == Vote(2, False)
+    s, _ = apply(s, EndGame(seat=0))
+    (entry,) = final_list(s)
+    assert entry.reason.startswith(f"accepted by vote, {len(accepted.yes)} to {len(accepted.no)}: ")
+    assert view_for(s, None)["threats"][0]["vote"] == {"yes": [0, 3, 4], "no": [], "yours": None}
+    assert view_for(s, 2)["threats"][0]["vote"]["yours"] is False  # Cat still sees her own ballot
+    assert s.threats[0].tally == voting.Tally(yes=accepted.yes, no=accepted.no)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_export_shows_the_tally_that_settled_the_vote(fmt: str, arch: Architecture, deck: Deck) -> None:
+    s, _ = six_with_a_departed_no(arch, deck)
+    s, _ = apply(s, EndGame(seat=0))
+    text = render(fmt, result_of(s))
+    assert "accepted by vote, 3 to 0" in text and "3 to 1" not in text
+
+
+def test_a_rejection_keeps_its_tally(arch: Architecture, deck: Deck) -> None:
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)])
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"))
+    s, _ = apply(s, CastVote(seat=3, threat_id="T1", accept=True))
+    s, _ = apply(s, RemoveSeat(seat=0, target_seat=3))
+    s, events = apply(s, CastVote(seat=2, threat_id="T1", accept=False))
+    rejected = events[-1]
+    assert isinstance(rejected, ThreatRejected) and rejected.reason == "the vote went 0 yes to 1 no"
+    assert view_for(s, None)["threats"][0]["vote"] == {"yes": [], "no": [2], "yours": None}
+    assert s.threats[0].tally == voting.Tally(yes=(), no=(2,))
