@@ -315,7 +315,8 @@ def audit(game_id: str) -> Response:
         member = rt.games.authenticate(token)
     except InvalidToken:
         raise InvalidToken("send the facilitator's token as 'Authorization: Bearer <token>'") from None
-    if member.game_id != _game_id(game_id) or member.role != "facilitator":
+    # Whoever facilitates now (a take-over moves it), not whoever created the game.
+    if member.game_id != _game_id(game_id) or rt.games.live(game_id, fresh=True).state.settings.facilitator != member.seat:
         raise Forbidden("only the game's facilitator can read its audit trail")
     lines = [{"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "detail": a.detail}
              for a in rt.repo.audit(game_id)]

@@ -88,6 +88,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_TTL", 24 * 3600, "THREATDECK_UPLOAD_TTL", int, "seconds an uploaded architecture is kept unused"),
     Setting("EXPIRY_INTERVAL", 60.0, "THREATDECK_EXPIRY_INTERVAL", float, "seconds between expiry sweeps"),
     Setting("TICK_INTERVAL", 1.0, "THREATDECK_TICK_INTERVAL", float, "seconds between clock ticks for turn deadlines"),
+    Setting("PRESENCE_HEARTBEAT", 10.0, "THREATDECK_PRESENCE_HEARTBEAT", float,
+            "seconds between a process's presence heartbeats; its seats count as away 3 missed beats after it dies"),
+    Setting("FACILITATOR_AWAY_SECONDS", 60.0, "THREATDECK_FACILITATOR_AWAY", float,
+            "seconds the facilitator must be away before another seat may take over facilitating"),
     Setting("PING_INTERVAL", 10, "THREATDECK_PING_INTERVAL", int, "Engine.IO ping interval (seconds)"),
     Setting("PING_TIMEOUT", 20, "THREATDECK_PING_TIMEOUT", int, "Engine.IO ping timeout (seconds)"),
 )
@@ -100,7 +104,8 @@ _OLD_ENV = {"GAME_TTL": "GAME_TTL"}
 POSITIVE = ("MAX_UPLOAD_BYTES", "MAX_EVENT_BYTES", "MAX_THREAT_TEXT", "MAX_NAME", "MAX_ARCHITECTURE_COMPONENTS",
             "MAX_ARCHITECTURE_FLOWS", "MAX_CONNECTIONS_PER_IP", "RATE_EVENTS_PER_SECOND", "RATE_EVENTS_BURST",
             "RATE_HTTP_PER_SECOND", "RATE_HTTP_BURST", "RATE_CREATE_PER_MINUTE", "RATE_CREATE_BURST", "GAME_TTL",
-            "UPLOAD_TTL", "EXPIRY_INTERVAL", "TICK_INTERVAL", "PING_INTERVAL", "PING_TIMEOUT", "SNAPSHOT_EVERY")
+            "UPLOAD_TTL", "EXPIRY_INTERVAL", "TICK_INTERVAL", "PING_INTERVAL", "PING_TIMEOUT", "SNAPSHOT_EVERY",
+            "PRESENCE_HEARTBEAT")
 """Settings that make no sense at zero or below (a zero interval would spin the idle server)."""
 
 

@@ -86,6 +86,13 @@ class AlreadyStarted(ServerError):
     status = 409
 
 
+class FacilitatorHere(ServerError):
+    """A seat asked to take over facilitating while the facilitator is connected, or not away for long enough."""
+
+    code = "facilitator_here"
+    status = 409
+
+
 class Conflict(ServerError):
     """The game kept changing under the command; the client should retry."""
 

@@ -130,3 +130,20 @@ class Audit(Base):
     actor: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     action: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     detail: Mapped[Any] = mapped_column(JSONType, nullable=False)
+
+
+class Presence(Base):
+    """How many connections one server process holds for a seat, and when it last said so.
+
+    Each process writes only its own rows and refreshes them on a heartbeat, so a
+    process that died leaves rows that go stale instead of a seat that looks
+    connected for ever (``server.presence``).
+    """
+
+    __tablename__ = "presence"
+
+    game_id: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("games.id", ondelete="CASCADE"), primary_key=True)
+    seat: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    connections: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    seen_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)

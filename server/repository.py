@@ -143,6 +143,17 @@ class AuditRecord:
 
 
 @dataclasses.dataclass(frozen=True)
+class PresenceRecord:
+    """How many connections of a seat one server process (``holder``) holds, as of ``seen_at``."""
+
+    game_id: str
+    seat: int
+    holder: str
+    connections: int
+    seen_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
 class Change:
     """What one accepted command changes, committed atomically by :meth:`GameRepository.commit`."""
 
@@ -227,6 +238,14 @@ class GameRepository(Protocol):
 
     def record(self, audit: Sequence[AuditRecord]) -> None: ...
 
+    def hold(self, record: PresenceRecord) -> None:
+        """Set one process's count of a seat's connections (its own row only)."""
+
+    def beat(self, holder: str, now: dt.datetime) -> None:
+        """A process is alive: the rows where it holds connections are seen now."""
+
+    def presence(self, game_id: str) -> list[PresenceRecord]: ...
+
     def audit(self, game_id: str) -> list[AuditRecord]: ...
 
     def commands(self, game_id: str, after: int = 0) -> list[CommandRecord]: ...
@@ -251,6 +270,7 @@ class InMemoryGameRepository:
         self._commands: dict[str, list[CommandRecord]] = {}
         self._seats: dict[str, list[SeatRecord]] = {}
         self._audit: dict[str, list[AuditRecord]] = {}
+        self._presence: dict[str, dict[tuple[int, str], PresenceRecord]] = {}
 
     def add_upload(self, upload: UploadRecord) -> None:
         with self._lock:
@@ -343,6 +363,21 @@ class InMemoryGameRepository:
     def audit(self, game_id: str) -> list[AuditRecord]:
         return list(self._audit.get(game_id, ()))
 
+    def hold(self, record: PresenceRecord) -> None:
+        with self._lock:
+            if record.game_id in self._games:
+                self._presence.setdefault(record.game_id, {})[(record.seat, record.holder)] = record
+
+    def beat(self, holder: str, now: dt.datetime) -> None:
+        with self._lock:
+            for rows in self._presence.values():
+                for key, r in rows.items():
+                    if r.holder == holder and r.connections > 0:
+                        rows[key] = dataclasses.replace(r, seen_at=now)
+
+    def presence(self, game_id: str) -> list[PresenceRecord]:
+        return list(self._presence.get(game_id, {}).values())
+
     def commands(self, game_id: str, after: int = 0) -> list[CommandRecord]:
         return [c for c in self._commands.get(game_id, ()) if c.seq > after]
 
@@ -353,7 +388,7 @@ class InMemoryGameRepository:
         with self._lock:
             gone = [gid for gid, g in self._games.items() if g.expires_at <= now]
             for gid in gone:
-                for table in (self._games, self._commands, self._seats, self._audit):
+                for table in (self._games, self._commands, self._seats, self._audit, self._presence):
                     table.pop(gid, None)
             for uid in [u.id for u in self._uploads.values() if u.expires_at <= now]:
                 del self._uploads[uid]
@@ -372,6 +407,7 @@ _A = models.Audit.__table__
 _U = models.Upload.__table__
 _B = models.Board.__table__
 _P = models.Snapshot.__table__
+_H = models.Presence.__table__
 
 
 def _game(row: Any) -> GameRecord:
@@ -914,6 +950,29 @@ class SqlGameRepository:
         except IntegrityError:
             pass  # the game was deleted meanwhile: nothing to audit against
 
+    def hold(self, record: PresenceRecord) -> None:
+        key = (_H.c.game_id == record.game_id) & (_H.c.seat == record.seat) & (_H.c.holder == record.holder)
+        try:
+            # Only this process writes its rows (the caller serialises its own writes), so update-else-insert
+            # cannot race another writer of the same row.
+            with self._writing(), self._begin() as conn:
+                done = conn.execute(_H.update().where(key).values(connections=record.connections,
+                                                                  seen_at=record.seen_at))
+                if done.rowcount == 0:
+                    conn.execute(_H.insert().values(**_row(record)))
+        except IntegrityError:
+            pass  # the game was deleted meanwhile
+
+    def beat(self, holder: str, now: dt.datetime) -> None:
+        with self._writing(), self._begin() as conn:
+            conn.execute(_H.update().where(_H.c.holder == holder, _H.c.connections > 0).values(seen_at=now))
+
+    def presence(self, game_id: str) -> list[PresenceRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(_H).where(_H.c.game_id == game_id)).all()
+        return [PresenceRecord(game_id=r.game_id, seat=r.seat, holder=r.holder, connections=r.connections,
+                               seen_at=aware(r.seen_at)) for r in rows]  # type: ignore[arg-type]
+
     def audit(self, game_id: str) -> list[AuditRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(_A).where(_A.c.game_id == game_id).order_by(_A.c.id)).all()
@@ -942,7 +1001,7 @@ class SqlGameRepository:
             gone = [r.id for r in conn.execute(sa.select(_G.c.id).where(_G.c.expires_at <= now)).all()]
             if gone:
                 # delete children explicitly: SQLite enforces ON DELETE CASCADE only with the pragma on
-                for table in (_C, _S, _A, _B, _P):
+                for table in (_C, _S, _A, _B, _P, _H):
                     conn.execute(table.delete().where(table.c.game_id.in_(gone)))
                 conn.execute(_G.delete().where(_G.c.id.in_(gone)))
             conn.execute(_U.delete().where(_U.c.expires_at <= now))

@@ -17,6 +17,7 @@ from server.config import ConfigError
 from server.db import MEMORY_URL, make_engine
 from server.examples import Examples, examples_dir
 from server.games import Games, Member
+from server.presence import Presence
 from server.ratelimit import Limiter
 from server.repository import GameRepository, InMemoryGameRepository, SqlGameRepository
 
@@ -55,6 +56,9 @@ class Runtime:
         self.event_limiter = Limiter(float(settings["RATE_EVENTS_PER_SECOND"]), int(settings["RATE_EVENTS_BURST"]))
         self.http_limiter = Limiter(float(settings["RATE_HTTP_PER_SECOND"]), int(settings["RATE_HTTP_BURST"]))
         self.create_limiter = Limiter(float(settings["RATE_CREATE_PER_MINUTE"]) / 60.0, int(settings["RATE_CREATE_BURST"]))
+        self.presence = Presence(repo, lambda: self.games.clock(), float(settings["PRESENCE_HEARTBEAT"]))
+        self.presence_shown: dict[str, list[tuple[int, bool]]] = {}
+        """Per game, who was last announced connected (``server.sockets.announce_presence``)."""
         self.connections: dict[str, Connection] = {}
         self.per_ip: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -151,6 +155,7 @@ class Runtime:
         """Start the clock and the expiry sweeper as Socket.IO background tasks."""
         socketio.start_background_task(self._clock_loop, socketio)
         socketio.start_background_task(self._expiry_loop, socketio)
+        socketio.start_background_task(self._presence_loop, socketio)
         socketio.start_background_task(self._warm)
 
     def _warm(self) -> None:
@@ -179,6 +184,24 @@ class Runtime:
                 except Exception:  # a bad game must not stop the clock for the others
                     log.exception("clock tick of game %s failed", game_id)
 
+    def _presence_loop(self, socketio: Any) -> None:
+        """Beat, then tell the games this process serves about seats whose process stopped beating."""
+        from server.sockets import announce_presence
+
+        interval = float(self.settings["PRESENCE_HEARTBEAT"])
+        while not self._stop.is_set():
+            socketio.sleep(interval)
+            try:
+                self.presence.beat()
+            except Exception:
+                log.exception("presence: heartbeat failed")
+                continue
+            for game_id in self.presence.games():
+                try:
+                    announce_presence(self, game_id)
+                except Exception:
+                    log.exception("presence of game %s failed", game_id)
+
     def _expiry_loop(self, socketio: Any) -> None:
         interval = float(self.settings["EXPIRY_INTERVAL"])
         while not self._stop.is_set():
@@ -186,6 +209,7 @@ class Runtime:
             try:
                 for game_id in self.games.expire():
                     log.info("game %s expired", game_id)
+                    self.presence_shown.pop(game_id, None)
                     socketio.emit("expired", {"game_id": game_id}, to=f"game:{game_id}")
             except Exception:
                 log.exception("expiry sweep failed")

@@ -364,6 +364,7 @@ def build(max_text: int, max_name: int) -> Schemas:
         "remove_seat": TargetSeatEventSchema(),
         "end_play": command(),
         "end_game": command(),
+        "take_over": command(),
     }
     return Schemas(
         create_game=create_game_schema(max_name)(),

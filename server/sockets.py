@@ -2,13 +2,14 @@
 
 Every command event goes: rate limit → validate (marshmallow) → who is asking
 (the seat this connection joined with its token) → may they (their own seat;
-facilitator-only actions) → :meth:`server.games.Games.submit` (load → apply →
-commit → publish) → acknowledgement. A refused event is answered with
+a take-over only once the facilitator is away) → :meth:`server.games.Games.submit`
+(load → apply, where the engine refuses facilitator-only commands from other
+seats → commit → publish) → acknowledgement. A refused event is answered with
 ``{"ok": false, "error": {...}}`` and changes nothing. See docs/protocol.md.
 
 Rooms: ``game:<id>:seat:<n>`` (that seat's connections: its private view),
 ``game:<id>:watch`` (spectators: the public view) and ``game:<id>`` (everyone,
-for the ``expired`` notice only).
+for ``presence`` and the ``expired`` notice).
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from game import commands as gc
 from game.cards import Suit
+from game.errors import NotFacilitator
 from game.events import Event
+from game.state import GameState
 from server import codec, errors, patch
 from server.app import socketio
-from server.errors import Forbidden, NotJoined, RateLimited
+from server.errors import FacilitatorHere, Forbidden, NotJoined, RateLimited
 from server.games import Live, Member
 from server.games import at
 from server.repository import AuditRecord
@@ -159,11 +162,68 @@ def _enter(conn: Connection, rooms: tuple[str, ...]) -> None:
 
 
 def _seat_ack(rt: Runtime, member: Member) -> dict[str, Any]:
-    _, state, view = rt.games.view(member.game_id, member.seat, fresh=True)
+    live, state, view = rt.games.view(member.game_id, member.seat, fresh=True)
+    # The role as it stands: the facilitator's link keeps its token after someone else took over.
+    role = "facilitator" if state.settings.facilitator == member.seat else "player"
     return {
-        "ok": True, "game_id": member.game_id, "seat": member.seat, "role": member.role, "name": member.name,
-        "version": state.version, "view": view,
+        "ok": True, "game_id": member.game_id, "seat": member.seat, "role": role, "name": member.name,
+        "version": state.version, "view": view, "presence": presence_data(rt, live),
     }
+
+
+# --------------------------------------------------------------------------- presence
+
+
+def presence_data(rt: Runtime, live: Live) -> dict[str, Any]:
+    """The ``presence`` message of a game: every seat connected or away, and when a seat may take over."""
+    seats = rt.presence.seats(live.id, len(live.state.seats), live.record.created_at)
+    return {"game_id": live.id, "seats": [p.to_dict() for p in seats],
+            "take_over_after": float(rt.settings["FACILITATOR_AWAY_SECONDS"])}
+
+
+def announce_presence(rt: Runtime, game_id: str) -> None:
+    """Send everyone in the game who is connected now (a seat came, went, or its process stopped beating)."""
+    try:
+        live = rt.games.live(game_id)
+    except errors.NotFound:
+        return
+    message = presence_data(rt, live)
+    shown = [(p["seat"], p["connected"]) for p in message["seats"]]
+    if rt.presence_shown.get(game_id) == shown:
+        return
+    rt.presence_shown[game_id] = shown
+    socketio.emit("presence", message, to=game_room(game_id))
+
+
+def _arrive_seat(rt: Runtime, member: Member) -> None:
+    if rt.presence.arrive(member.game_id, member.seat):
+        announce_presence(rt, member.game_id)
+
+
+def _leave_seat(rt: Runtime, member: Member) -> None:
+    try:
+        if rt.presence.leave(member.game_id, member.seat):
+            announce_presence(rt, member.game_id)
+    except Exception:  # a socket going away must not fail on the way out (the heartbeat will tell)
+        log.exception("presence: seat %s of game %s left", member.seat, member.game_id)
+
+
+def _facilitator_away(rt: Runtime, member: Member, state: GameState) -> None:
+    """Refuse a take-over while the facilitator is here, or has not been away for long enough."""
+    seat = state.settings.facilitator
+    if seat == member.seat:
+        return  # the engine answers that one (already_facilitator)
+    live = rt.games.live(member.game_id)
+    away = rt.presence.seats(member.game_id, len(state.seats), live.record.created_at)[seat]
+    need = float(rt.settings["FACILITATOR_AWAY_SECONDS"])
+    name = state.seats[seat].name
+    if away.connected:
+        raise FacilitatorHere(f"{name} is connected; you can take over once the facilitator has been away "
+                              f"for {need:.0f} s")
+    assert away.away_seconds is not None
+    if away.away_seconds < need:
+        raise FacilitatorHere(f"{name} has been away for {away.away_seconds:.0f} s; you can take over after "
+                              f"{need:.0f} s")
 
 
 def _join(rt: Runtime, conn: Connection, token: object) -> dict[str, Any]:
@@ -174,7 +234,11 @@ def _join(rt: Runtime, conn: Connection, token: object) -> dict[str, Any]:
         raise
     # Join the rooms first, then read the state: an update committed in between is not missed.
     _enter(conn, (seat_room(member.game_id, member.seat), game_room(member.game_id)))
-    conn.member, conn.watching = member, None
+    previous, conn.member, conn.watching = conn.member, member, None
+    if previous != member:
+        if previous is not None:
+            _leave_seat(rt, previous)
+        _arrive_seat(rt, member)
     ack = _seat_ack(rt, member)
     rt.repo.record([AuditRecord(game_id=member.game_id, at=at(rt.games.clock()), actor=member.actor, action="Connect",
                                 detail={"ip": conn.ip, "version": ack["version"]})])
@@ -198,7 +262,11 @@ def on_connect(auth: Any = None) -> bool | None:
 
 @socketio.on("disconnect")
 def on_disconnect(*_: Any) -> None:
-    runtime().disconnect(_sid())
+    rt = runtime()
+    conn = rt.connections.get(_sid())
+    if conn is not None and conn.member is not None:
+        _leave_seat(rt, conn.member)
+    rt.disconnect(_sid())
 
 
 @socketio.on("join")
@@ -270,10 +338,13 @@ def on_error(exc: Exception) -> dict[str, Any]:
 class Action:
     """How one command event becomes an engine command."""
 
-    facilitator: bool
-    """Only the facilitator may send it."""
     build: Callable[[dict[str, Any], int, float], gc.Command]
     """(validated payload, seat, now) → command."""
+    guard: Callable[[Runtime, Member, GameState], None] | None = None
+    """A check the engine cannot make (it knows no connections), on the state the command will apply to."""
+
+
+# Facilitator-only commands are refused by the engine (NotFacilitator): who facilitates is in the game's state.
 
 
 def _suit(value: str | None) -> Suit | None:
@@ -281,27 +352,29 @@ def _suit(value: str | None) -> Suit | None:
 
 
 ACTIONS: dict[str, Action] = {
-    "start": Action(True, lambda d, seat, now: gc.StartGame(seat=seat, now=now, expected_version=d["expected_version"])),
-    "play_card": Action(False, lambda d, seat, now: gc.PlayCard(
+    "start": Action(lambda d, seat, now: gc.StartGame(seat=seat, now=now, expected_version=d["expected_version"])),
+    "play_card": Action(lambda d, seat, now: gc.PlayCard(
         seat=seat, card_id=d["card"], target=d["target"], text=d["text"], now=now,
         expected_version=d["expected_version"])),
-    "add_threat": Action(False, lambda d, seat, now: gc.AddThreat(
+    "add_threat": Action(lambda d, seat, now: gc.AddThreat(
         seat=seat, target=d["target"], card_id=d["card"], suit=_suit(d["suit"]), text=d["text"], now=now,
         expected_version=d["expected_version"])),
-    "pass": Action(False, lambda d, seat, now: gc.PassTurn(seat=seat, now=now, expected_version=d["expected_version"])),
-    "vote": Action(False, lambda d, seat, now: gc.CastVote(
+    "pass": Action(lambda d, seat, now: gc.PassTurn(seat=seat, now=now, expected_version=d["expected_version"])),
+    "vote": Action(lambda d, seat, now: gc.CastVote(
         seat=seat, threat_id=d["threat"], accept=d["accept"], now=now, expected_version=d["expected_version"])),
-    "rate": Action(False, lambda d, seat, now: gc.RateThreat(
+    "rate": Action(lambda d, seat, now: gc.RateThreat(
         seat=seat, threat_id=d["threat"], likelihood=d["likelihood"], impact=d["impact"], now=now,
         expected_version=d["expected_version"])),
-    "finish_rating": Action(False, lambda d, seat, now: gc.FinishRating(
+    "finish_rating": Action(lambda d, seat, now: gc.FinishRating(
         seat=seat, now=now, expected_version=d["expected_version"])),
-    "skip_seat": Action(True, lambda d, seat, now: gc.SkipSeat(
+    "skip_seat": Action(lambda d, seat, now: gc.SkipSeat(
         seat=seat, target_seat=d["target_seat"], now=now, expected_version=d["expected_version"])),
-    "remove_seat": Action(True, lambda d, seat, now: gc.RemoveSeat(
+    "remove_seat": Action(lambda d, seat, now: gc.RemoveSeat(
         seat=seat, target_seat=d["target_seat"], now=now, expected_version=d["expected_version"])),
-    "end_play": Action(True, lambda d, seat, now: gc.EndPlay(seat=seat, now=now, expected_version=d["expected_version"])),
-    "end_game": Action(True, lambda d, seat, now: gc.EndGame(seat=seat, now=now, expected_version=d["expected_version"])),
+    "end_play": Action(lambda d, seat, now: gc.EndPlay(seat=seat, now=now, expected_version=d["expected_version"])),
+    "end_game": Action(lambda d, seat, now: gc.EndGame(seat=seat, now=now, expected_version=d["expected_version"])),
+    "take_over": Action(lambda d, seat, now: gc.TakeOver(seat=seat, now=now, expected_version=d["expected_version"]),
+                        guard=_facilitator_away),
 }
 
 
@@ -318,18 +391,21 @@ def command(rt: Runtime, sid: str, event: str, action: Action, payload: Any) -> 
         error = Forbidden(f"this connection acts for seat {member.seat}, not seat {data['seat']}", field="seat")
         rt.games.deny(member, event, error)
         raise error
-    if action.facilitator and member.role != "facilitator":
+    guard = action.guard
+
+    def build(state: GameState, now: float) -> gc.Command:
+        if guard is not None:
+            guard(rt, member, state)  # under the game's lock, on the state the command applies to
+        return action.build(data, member.seat, now)
+
+    try:
+        outcome = rt.games.submit(member.game_id, build, client_id=f"s{member.seat}:{data['client_id']}",
+                                  actor=member.actor, seat=member.seat, detail={"event": event, "ip": conn.ip})
+    except NotFacilitator:
+        # Who facilitates is in the game's state (it moves on a take-over), so the engine decides it.
         error = Forbidden("only the facilitator can do that")
         rt.games.deny(member, event, error)
-        raise error
-    outcome = rt.games.submit(
-        member.game_id,
-        lambda _state, now: action.build(data, member.seat, now),
-        client_id=f"s{member.seat}:{data['client_id']}",
-        actor=member.actor,
-        seat=member.seat,
-        detail={"event": event, "ip": conn.ip},
-    )
+        raise error from None
     return {"ok": True, "version": outcome.version, "duplicate": outcome.duplicate}
 
 

@@ -16,6 +16,7 @@ export class Connection {
    * @param {(status: "connecting"|"online"|"offline"|"reconnecting", detail?: string) => void} opts.onStatus
    * @param {(ack: object) => void} opts.onJoined  first join and every re-join
    * @param {(error: {code: string, message: string}) => void} opts.onFatal  the seat or game is gone
+   * @param {(presence: object) => void} [opts.onPresence]  who is connected (on joining, then on every change)
    */
   constructor(opts) {
     this.opts = opts;
@@ -45,6 +46,9 @@ export class Connection {
     this.socket.io.on("reconnect_attempt", (n) => this.opts.onStatus("reconnecting", `attempt ${n}`));
     this.socket.on("connect_error", (err) => this.opts.onStatus("reconnecting", err && err.message));
     this.socket.on("update", (msg) => this.onUpdate(msg));
+    this.socket.on("presence", (msg) => {
+      if (msg && msg.game_id === this.opts.gameId && this.opts.onPresence) this.opts.onPresence(msg);
+    });
     this.socket.on("expired", () => this.opts.onFatal({ code: "expired", message: "This game has expired." }));
   }
 
@@ -67,6 +71,7 @@ export class Connection {
     this.setView(ack.view, ack.version, [], true);
     this.opts.onStatus("online");
     this.opts.onJoined(ack);
+    if (ack.presence && this.opts.onPresence) this.opts.onPresence(ack.presence);
     // Commands sent while the connection was down are sent again with the same client id:
     // the server applies each client id once.
     for (const [clientId, cmd] of this.pending) this.resend(clientId, cmd);

@@ -35,7 +35,9 @@ export function mmss(seconds) {
   return `${m}:${String(s).padStart(2, "0")}`;
 }
 
-export function renderScoreboard(el, view) {
+/** `presence`: the last `presence` message (docs/protocol.md), or null before the first. */
+export function renderScoreboard(el, view, presence = null) {
+  const here = new Map(((presence && presence.seats) || []).map((p) => [p.seat, p.connected]));
   const best = Math.max(...view.seats.map((s) => s.points));
   fill(
     el,
@@ -55,6 +57,7 @@ export function renderScoreboard(el, view) {
           s.seat === view.facilitator ? h("span", { class: "tag", title: "facilitator" }, "host") : null,
           s.seat === view.you ? h("span", { class: "tag you-tag" }, "you") : null,
           !s.present ? h("span", { class: "tag" }, "left") : null,
+          s.present && !s.bot && here.get(s.seat) === false ? h("span", { class: "tag away", title: "not connected" }, "away") : null,
           s.seat === view.turn ? h("span", { class: "turn-marker", "aria-label": "on turn" }, "▶") : null,
           h(
             "span",

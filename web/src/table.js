@@ -40,6 +40,8 @@ export class Table {
     this.awaiting = null; // {card} after playing, until its verdict arrives
     this.diagram = null;
     this.showBoardAtEnd = false;
+    this.presence = null; // the last `presence` message: who is connected
+    this.presenceAt = 0; // when it came (browser seconds), to count the facilitator's absence on
     this.build();
     this.connection = new Connection({
       gameId: this.gameId,
@@ -48,6 +50,7 @@ export class Table {
       onStatus: (status, detail) => this.onStatus(status, detail),
       onJoined: (ack) => this.onJoined(ack),
       onFatal: (err) => this.onFatal(err),
+      onPresence: (msg) => this.onPresence(msg),
     });
     this.calibrateClock();
     this.connection.start();
@@ -69,6 +72,9 @@ export class Table {
     E.title = h("span", { class: "game-title" }, "Loading the game…");
     E.banner = h("div", { class: "banner", id: "banner", role: "status", hidden: true });
     E.status = h("div", { class: "status-line", id: "status-line" });
+    E.hostAwayText = h("span", { id: "host-away-text" });
+    E.takeOver = h("button", { type: "button", class: "ghost", id: "take-over", onclick: () => this.takeOver() }, "Take over facilitating");
+    E.hostAway = h("div", { class: "host-away", id: "host-away", role: "status", hidden: true }, E.hostAwayText, " ", E.takeOver);
     E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
     E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
     E.verdict = h("div", { id: "verdict", class: "verdict", hidden: true });
@@ -95,7 +101,7 @@ export class Table {
         h("button", { type: "button", class: "ghost", onclick: () => openPrimer(null) }, "STRIDE primer"),
       ),
       E.banner,
-      E.status,
+      h("div", { class: "status-area" }, E.status, E.hostAway),
       h(
         "main",
         { class: "table-main" },
@@ -165,6 +171,41 @@ export class Table {
     if (this.practice && ack.role === "facilitator" && ack.view.phase === "setup") {
       this.connection.command("start", {}).then((r) => this.reportError(r));
     }
+  }
+
+  onPresence(msg) {
+    this.presence = msg;
+    this.presenceAt = Date.now() / 1000;
+    if (!this.view) return;
+    renderScoreboard(this.el.scoreboard, this.view, this.presence);
+    this.renderHostAway();
+  }
+
+  /**
+   * When the facilitator has gone (a laptop asleep, someone called away), say so, and once they have been away
+   * long enough let a seated player take over: otherwise a game without time limits would wait for them for good.
+   * Called on every clock tick: it updates text and the button in place, so focus stays on the button.
+   */
+  renderHostAway() {
+    const view = this.view;
+    const E = this.el;
+    const p = this.presence && view && view.facilitator !== null ? this.presence.seats.find((s) => s.seat === view.facilitator) : null;
+    const show = p && !p.connected && !this.spectator && view.you !== null && view.you !== view.facilitator && view.phase !== "ended";
+    E.hostAway.hidden = !show;
+    if (!show) return;
+    const away = (p.away_seconds || 0) + (Date.now() / 1000 - this.presenceAt);
+    const wait = this.presence.take_over_after - away;
+    const name = seatName(view, view.facilitator);
+    const text = wait > 0 ? `${name} (facilitator) is away. If they do not come back, you can take over in ${mmss(wait)}.` : `${name} (facilitator) has been away for ${mmss(away)}.`;
+    if (E.hostAwayText.textContent !== text) E.hostAwayText.textContent = text;
+    E.takeOver.hidden = wait > 0;
+  }
+
+  async takeOver() {
+    this.el.takeOver.disabled = true;
+    const ack = await this.connection.command("take_over", {});
+    this.el.takeOver.disabled = false;
+    this.reportError(ack);
   }
 
   onFatal(err) {
@@ -331,6 +372,10 @@ export class Table {
     if (e.type === "TrickWon") announce(`${seatName(view, e.seat)} won trick ${e.trick}.`);
     else if (e.type === "TurnPassed" && e.reason === "timeout") announce(`${seatName(view, e.seat)} ran out of time; the turn passed.`);
     else if (e.type === "PlayEnded") announce("Play is over. Time to prioritise: rate every threat.");
+    else if (e.type === "FacilitatorChanged") {
+      if (e.seat === view.you) this.toast("vote", "You are the facilitator now", `${seatName(view, e.previous)} was away. You can start, skip a seat, end play and end the game.`);
+      announce(`${seatName(view, e.seat)} took over facilitating from ${seatName(view, e.previous)}.`);
+    }
     else if (e.type === "GameEnded") announce("The game is over. The prioritised threat list is ready.");
     else if (e.type === "VoteOpened" && view.legal && view.legal.votable.includes(e.threat_id)) announce(`A vote is open on ${e.threat_id}.`);
   }
@@ -347,7 +392,8 @@ export class Table {
     this.renderDiagram();
     this.renderSetup();
     renderVotes(E.votes, view, (id, accept) => this.vote(id, accept), this.voting);
-    renderScoreboard(E.scoreboard, view);
+    renderScoreboard(E.scoreboard, view, this.presence);
+    this.renderHostAway();
     renderTrick(E.trick, view);
     renderFeed(E.feed, view, (id) => this.cards.get(id), this.practice);
     this.renderActions();
@@ -448,6 +494,7 @@ export class Table {
     const view = this.view;
     const E = this.el;
     if (!view) return;
+    this.renderHostAway();
     const now = this.connection.serverNow();
     const c = view.clock;
     const turn = view.phase === "play" ? c.turn_deadline : null;

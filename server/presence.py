@@ -1,0 +1,110 @@
+"""Who is connected to a game: each seat connected or away, and since when.
+
+A team plays in a retro; laptops sleep and people step out. The engine knows
+nothing of connections, so this is where the server keeps them: each process
+counts its own sockets per seat and stores that count in the database under
+its own ``holder`` id (``server.repository.PresenceRecord``), refreshed by a
+heartbeat. Several processes behind a load balancer then see each other's
+seats, and a process that dies stops refreshing, so its seats go away after
+a few heartbeats instead of looking connected for ever.
+
+What it is for: a seat may take over facilitating once the facilitator has
+been away for ``FACILITATOR_AWAY_SECONDS`` (``take_over`` in docs/protocol.md),
+and everyone sees who is here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from server.repository import GameRepository, PresenceRecord
+
+STALE_BEATS = 3
+"""A row not refreshed for this many heartbeats belongs to a process that is gone."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SeatPresence:
+    """One seat, as far as every process knows."""
+
+    seat: int
+    connected: bool
+    away_seconds: float | None
+    """How long the seat has had no connection (None while connected)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seat": self.seat, "connected": self.connected,
+                "away_seconds": None if self.away_seconds is None else round(self.away_seconds, 1)}
+
+
+class Presence:
+    """This process's connections per seat, shared through the repository."""
+
+    def __init__(self, repo: GameRepository, clock: Callable[[], float], heartbeat_seconds: float) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.heartbeat_seconds = heartbeat_seconds
+        self.holder = secrets.token_hex(8)
+        """This process's name in the presence rows."""
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def _at(self, seconds: float) -> dt.datetime:
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+
+    def _count(self, game_id: str, seat: int, step: int) -> bool:
+        """Change this process's count of a seat's connections; True when the seat came or went here."""
+        with self._lock:
+            key = (game_id, seat)
+            before = self._counts.get(key, 0)
+            after = max(0, before + step)
+            if after:
+                self._counts[key] = after
+            else:
+                self._counts.pop(key, None)
+            # Written under the lock: this process's writes of a row must not overtake each other.
+            self.repo.hold(PresenceRecord(game_id=game_id, seat=seat, holder=self.holder, connections=after,
+                                          seen_at=self._at(self.clock())))
+        return (before == 0) != (after == 0)
+
+    def arrive(self, game_id: str, seat: int) -> bool:
+        """A socket joined the seat; True if it is the seat's first one in this process."""
+        return self._count(game_id, seat, 1)
+
+    def leave(self, game_id: str, seat: int) -> bool:
+        """A socket of the seat closed or moved on; True if it was the seat's last one in this process."""
+        return self._count(game_id, seat, -1)
+
+    def games(self) -> set[str]:
+        """The games this process holds connections of."""
+        with self._lock:
+            return {game_id for game_id, _ in self._counts}
+
+    def beat(self) -> None:
+        """Tell the other processes this one is alive (every ``heartbeat_seconds``)."""
+        self.repo.beat(self.holder, self._at(self.clock()))
+
+    def seats(self, game_id: str, seats: int, since: dt.datetime) -> list[SeatPresence]:
+        """Every seat of a game; a seat never seen counts as away since ``since`` (when the game was made)."""
+        now = self.clock()
+        fresh = self._at(now - STALE_BEATS * self.heartbeat_seconds)
+        connected: set[int] = set()
+        seen: dict[int, dt.datetime] = {}
+        for r in self.repo.presence(game_id):
+            if r.connections > 0 and r.seen_at >= fresh:
+                connected.add(r.seat)
+            if r.seat not in seen or r.seen_at > seen[r.seat]:
+                seen[r.seat] = r.seen_at
+        out = []
+        for seat in range(seats):
+            if seat in connected:
+                out.append(SeatPresence(seat, True, None))
+            else:
+                last = max(seen.get(seat, since), since)
+                out.append(SeatPresence(seat, False, max(0.0, now - last.timestamp())))
+        return out

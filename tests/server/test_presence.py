@@ -1,0 +1,126 @@
+"""Presence and taking over facilitating: a game never waits for good on a facilitator who has gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from serverkit import FakeClock, make_app, new_game
+from test_sockets import Seat
+
+from server.presence import STALE_BEATS, Presence
+from server.repository import GameRecord, InMemoryGameRepository
+
+
+def _presence(seat: Seat) -> list[dict[str, Any]]:
+    """Every ``presence`` message the seat has received since last asked."""
+    return [m["args"][0] for m in seat.c.get_received() if m["name"] == "presence"]
+
+
+def _connected(message: dict[str, Any]) -> list[bool]:
+    return [p["connected"] for p in message["seats"]]
+
+
+def test_the_join_says_who_is_here_and_everyone_hears_of_arrivals_and_departures(
+        app: Any, game: dict[str, Any]) -> None:
+    kim = Seat(app, game["tokens"][0])
+    assert _connected(kim.seen[0][0]["presence"]) == [True, False, False, False]
+    assert kim.seen[0][0]["presence"]["take_over_after"] == 60
+    _presence(kim)
+    doug = Seat(app, game["tokens"][1])
+    assert _connected(_presence(kim)[-1]) == [True, True, False, False]
+    # A second tab of the same seat changes nothing anyone sees.
+    again = Seat(app, game["tokens"][1])
+    assert _presence(kim) == []
+    again.c.disconnect()
+    assert _presence(kim) == []
+    kim.c.disconnect()
+    gone = _presence(doug)[-1]
+    assert _connected(gone) == [False, True, False, False] and gone["seats"][0]["away_seconds"] == 0
+
+
+def test_a_seat_takes_over_once_the_facilitator_has_been_away_long_enough(
+        app: Any, game: dict[str, Any], clock: FakeClock, client: Any) -> None:
+    presence = app.extensions["threatdeck"].presence
+
+    def wait(seconds: float) -> None:  # the heartbeat keeps the seats still connected fresh
+        clock.advance(seconds)
+        presence.beat()
+
+    kim, doug = Seat(app, game["tokens"][0]), Seat(app, game["tokens"][1])
+    refused = doug.command("take_over")
+    assert refused["error"]["code"] == "facilitator_here" and "Kim is connected" in refused["error"]["message"]
+    kim.c.disconnect()
+    wait(30)
+    refused = doug.command("take_over")
+    assert refused["error"]["code"] == "facilitator_here" and "away for 30 s" in refused["error"]["message"]
+    wait(31)
+    doug.pump()
+    assert doug.command("take_over")["ok"]
+    update = doug.pump()[-1]
+    assert [e["type"] for e in update["events"]] == ["FacilitatorChanged"]
+    assert doug.view["facilitator"] == 1 and doug.view["legal"]["facilitator"] == ["StartGame", "RemoveSeat"]  # type: ignore[index]
+    # Kim comes back as a player: her link still works, her facilitator's powers moved on.
+    kim = Seat(app, game["tokens"][0])
+    assert kim.seen[-1][0]["role"] == "player" and kim.view["legal"]["facilitator"] == []  # type: ignore[index]
+    assert kim.command("start")["error"]["code"] == "forbidden"
+    assert kim.command("take_over")["error"]["code"] == "facilitator_here"  # Doug is here
+    assert doug.command("start")["ok"]
+    # The audit trail belongs to whoever facilitates now.
+    url = f"/api/games/{game['game_id']}/audit"
+    assert client.get(url, headers={"Authorization": f"Bearer {game['tokens'][0]}"}).status_code == 403
+    trail = client.get(url, headers={"Authorization": f"Bearer {game['tokens'][1]}"})
+    assert trail.status_code == 200
+    assert [a["action"] for a in trail.json["audit"] if a["action"] in ("TakeOver", "denied:start")] == [
+        "TakeOver", "denied:start"]
+
+
+def test_only_one_of_two_seats_taking_over_at_once_succeeds(app: Any, game: dict[str, Any], clock: FakeClock) -> None:
+    kim, doug, sam = (Seat(app, t) for t in game["tokens"][:3])
+    kim.c.disconnect()
+    clock.advance(61)
+    app.extensions["threatdeck"].presence.beat()
+    assert doug.command("take_over")["ok"]
+    # Sam's view is older, but the check is made on the state the command applies to: Doug is here.
+    assert sam.command("take_over")["error"]["code"] == "facilitator_here"
+
+
+def test_a_facilitator_who_never_connected_is_away_since_the_game_was_made(
+        clock: FakeClock) -> None:
+    app = make_app(FACILITATOR_AWAY_SECONDS=5)
+    app.extensions["threatdeck"].games.clock = clock
+    g = new_game(app.test_client())
+    doug = Seat(app, g["tokens"][1])
+    assert doug.command("take_over")["error"]["code"] == "facilitator_here"
+    clock.advance(5)
+    assert doug.command("take_over")["ok"]
+
+
+def _game_record(game_id: str, created: dt.datetime) -> GameRecord:
+    return GameRecord(id=game_id, version=0, phase="setup", deck="d", architecture_name="a", architecture={},
+                      board={}, snapshot={}, snapshot_version=0, meta={}, created_at=created, updated_at=created,
+                      expires_at=created + dt.timedelta(days=1), deadline_at=None)
+
+
+def test_processes_see_each_others_seats_and_a_dead_process_seats_go_away() -> None:
+    clock = FakeClock()
+    repo = InMemoryGameRepository()
+    created = dt.datetime.fromtimestamp(clock.now, dt.timezone.utc)
+    repo.create_game(_game_record("g1", created), [], [])
+    one, two = Presence(repo, clock, 10), Presence(repo, clock, 10)
+    assert one.arrive("g1", 0) and not one.arrive("g1", 0)  # a second socket of the seat in the same process
+    assert [p.connected for p in two.seats("g1", 2, created)] == [True, False]
+    clock.advance(10)
+    one.beat()
+    clock.advance(STALE_BEATS * 10)
+    assert two.seats("g1", 2, created)[0].connected  # beat 30 s ago: still alive
+    clock.advance(1)
+    away = two.seats("g1", 2, created)[0]  # three beats missed: process one is gone
+    assert not away.connected and away.away_seconds == STALE_BEATS * 10 + 1
+    assert two.seats("g1", 2, created)[1].away_seconds == STALE_BEATS * 10 + 11  # never seen: since the game was made
+    assert two.arrive("g1", 0)
+    assert two.seats("g1", 2, created)[0].connected
+    assert two.leave("g1", 0)  # its only socket there
+    assert not one.leave("g1", 0) and one.leave("g1", 0)
+    left = two.seats("g1", 2, created)[0]
+    assert not left.connected and left.away_seconds == 0

@@ -1,0 +1,58 @@
+"""The facilitator's laptop goes to sleep before the game starts: the others see it, and one of them takes over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import WebServer
+from ui_steps import open_seat, rest_game, wait_until
+
+
+@pytest.fixture
+def quick_handover(tmp_path: Path, browser: Any) -> Iterator[WebServer]:
+    """The real server, letting a seat take over once the facilitator has been away for 3 s."""
+    server = WebServer(tmp_path)
+    server.process.env = {"THREATDECK_FACILITATOR_AWAY": "3"}
+    yield server.start()
+    server.stop()
+
+
+def _tags(page: Any, seat: int) -> list[str]:
+    return [t.strip() for t in page.locator(f"#scoreboard li[data-seat='{seat}'] .tag").all_inner_texts()]
+
+
+def test_a_player_takes_over_from_a_facilitator_who_went_away(quick_handover: WebServer, new_page: Any) -> None:
+    game = rest_game(quick_handover.url, ["Kim", "Doug", "Sam"])
+    kim, doug = new_page(), new_page()
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    wait_until(lambda: "away" not in _tags(doug, 0), what="Kim shown as here")
+    assert "away" in _tags(doug, 2)  # Sam never opened his link
+    assert doug.locator("#host-away").is_hidden()
+    assert doug.locator("#start-game").count() == 0
+
+    kim.context.close()  # the lid closes
+    doug.wait_for_selector("#host-away:not([hidden])")
+    wait_until(lambda: "away" in _tags(doug, 0), what="Kim shown as away")
+    assert "Kim (facilitator) is away" in doug.inner_text("#host-away")
+    assert doug.locator("#take-over").is_hidden()  # not yet: she may be back in a moment
+
+    doug.wait_for_selector("#take-over:visible", timeout=10_000)
+    assert "has been away for" in doug.inner_text("#host-away")
+    doug.click("#take-over")
+    doug.wait_for_selector("#verdict:not([hidden]) >> text=You are the facilitator now")
+    doug.wait_for_selector("#host-away[hidden]", state="attached")
+    assert "host" in _tags(doug, 1) and "host" not in _tags(doug, 0)
+    doug.click("#start-game")
+    doug.wait_for_selector("body[data-phase=play]")
+
+    # Kim wakes her laptop: she is a player now, and sees who facilitates.
+    kim = new_page()
+    open_seat(kim, game["links"][0])
+    assert kim.locator("#host-away").is_hidden()
+    assert "host" in _tags(kim, 1)
+    assert kim.locator("#end-game").count() == 0
+    assert quick_handover.errors() == []
