@@ -57,10 +57,13 @@ class SeatClient:
         self.early: dict[int, dict[str, Any]] = {}
         self.seen: list[tuple[Any, dict[str, Any]]] = []
         """Every payload received with the whole view this client held right after it (for secret checks)."""
+        self.presence: dict[str, Any] | None = None
+        """The last ``presence`` message: who is connected."""
         self.changed = threading.Condition()
         self.on_update = on_update
         self.sio.on("update", self._update)
         self.sio.on("joined", self._joined)
+        self.sio.on("presence", self._presence)
         self.sio.on("expired", lambda data: self.received.append(("expired", data)))
         self.prefix = f"{uuid.uuid4().hex[:8]}-"
 
@@ -86,8 +89,20 @@ class SeatClient:
         if ack.get("ok"):
             self._take_ack(ack)
 
+    def _presence(self, data: dict[str, Any]) -> None:
+        self.received.append(("presence", data))
+        with self.changed:
+            self.presence = data
+            self.changed.notify_all()
+
+    def connected_seats(self) -> list[int]:
+        """The seats the last ``presence`` message said are connected."""
+        return [p["seat"] for p in (self.presence or {}).get("seats", ()) if p["connected"]]
+
     def _take_ack(self, ack: dict[str, Any]) -> None:
         with self.changed:
+            if ack.get("presence"):
+                self.presence = ack["presence"]
             self.seat, self.role, self.game_id = ack.get("seat"), ack.get("role"), ack.get("game_id")
             if ack["version"] >= self.version:
                 self.view, self.version = ack["view"], ack["version"]

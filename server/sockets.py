@@ -289,8 +289,9 @@ def on_spectate(payload: Any = None) -> dict[str, Any]:
     rt.games.live(game_id, fresh=True)  # NotFound before joining any room
     _enter(conn, (watch_room(game_id), game_room(game_id)))
     conn.member, conn.watching = None, game_id
-    _, state, view = rt.games.view(game_id, None, fresh=True)
-    return {"ok": True, "game_id": game_id, "seat": None, "role": "spectator", "version": state.version, "view": view}
+    live, state, view = rt.games.view(game_id, None, fresh=True)
+    return {"ok": True, "game_id": game_id, "seat": None, "role": "spectator", "version": state.version, "view": view,
+            "presence": presence_data(rt, live)}
 
 
 @socketio.on("sync")
@@ -303,9 +304,9 @@ def on_sync(payload: Any = None) -> dict[str, Any]:
     if conn.member is not None:
         return _seat_ack(rt, conn.member)
     if conn.watching is not None:
-        _, state, view = rt.games.view(conn.watching, None, fresh=True)
+        live, state, view = rt.games.view(conn.watching, None, fresh=True)
         return {"ok": True, "game_id": conn.watching, "seat": None, "role": "spectator",
-                "version": state.version, "view": view}
+                "version": state.version, "view": view, "presence": presence_data(rt, live)}
     raise NotJoined("join a seat or spectate a game first")
 
 

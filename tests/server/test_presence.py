@@ -34,9 +34,13 @@ def test_the_join_says_who_is_here_and_everyone_hears_of_arrivals_and_departures
     assert _presence(kim) == []
     again.c.disconnect()
     assert _presence(kim) == []
+    watcher = Seat(app)
+    assert _connected(watcher.emit("spectate", {"game_id": game["game_id"]})["presence"]) == [True, True, False, False]
     kim.c.disconnect()
     gone = _presence(doug)[-1]
     assert _connected(gone) == [False, True, False, False] and gone["seats"][0]["away_seconds"] == 0
+    assert _presence(watcher)[-1] == gone  # spectators are told too
+    assert _connected(watcher.emit("sync", {})["presence"]) == [False, True, False, False]
 
 
 def test_a_seat_takes_over_once_the_facilitator_has_been_away_long_enough(

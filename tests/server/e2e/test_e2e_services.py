@@ -77,10 +77,15 @@ def test_two_processes_share_rooms_through_redis(start_server: Any, clients: lis
     watcher = SeatClient(b.url).connect()
     clients.append(watcher)
     assert watcher.spectate(game["game_id"])["ok"]
+    # Presence is shared too: each process sees the seats connected to the other.
+    for c in seats + [watcher]:
+        assert c.wait_for(lambda c=c: c.connected_seats() == [0, 1, 2, 3]), c.presence
 
     player = Autoplayer(seats)
     player.play()
     assert player.errors == [] and seats[0].view["phase"] == "ended", f"stuck after {player.moves} moves"  # type: ignore[index]
+    seats[0].close()  # the facilitator, on process A, leaves: the seats on process B hear of it
+    assert seats[1].wait_for(lambda: seats[1].connected_seats() == [1, 2, 3]), seats[1].presence
     assert watcher.wait_version(seats[0].version)
     # Every seat saw the moves made through the other process as they happened.
     for c in seats:
