@@ -52,6 +52,8 @@ class Presence:
         self.holder = secrets.token_hex(8)
         """This process's name in the presence rows."""
         self._counts: dict[tuple[str, int], int] = {}
+        self._unsaved: set[tuple[str, int]] = set()
+        """Seats whose count could not be written (the database was busy or down): the next beat writes them."""
         self._lock = threading.Lock()
 
     def _at(self, seconds: float) -> dt.datetime:
@@ -67,10 +69,19 @@ class Presence:
                 self._counts[key] = after
             else:
                 self._counts.pop(key, None)
-            # Written under the lock: this process's writes of a row must not overtake each other.
-            self.repo.hold(PresenceRecord(game_id=game_id, seat=seat, holder=self.holder, connections=after,
-                                          seen_at=self._at(self.clock())))
+            self._write(key)
         return (before == 0) != (after == 0)
+
+    def _write(self, key: tuple[str, int]) -> None:
+        """Store this process's count of a seat (under the lock: its writes of a row must not overtake each other)."""
+        game_id, seat = key
+        try:
+            self.repo.hold(PresenceRecord(game_id=game_id, seat=seat, holder=self.holder,
+                                          connections=self._counts.get(key, 0), seen_at=self._at(self.clock())))
+        except Exception:
+            self._unsaved.add(key)
+            raise
+        self._unsaved.discard(key)
 
     def arrive(self, game_id: str, seat: int) -> bool:
         """A socket joined the seat; True if it is the seat's first one in this process."""
@@ -86,7 +97,10 @@ class Presence:
             return {game_id for game_id, _ in self._counts}
 
     def beat(self) -> None:
-        """Tell the other processes this one is alive (every ``heartbeat_seconds``)."""
+        """Tell the other processes this one is alive (every ``heartbeat_seconds``); write what could not be."""
+        with self._lock:
+            for key in sorted(self._unsaved):
+                self._write(key)
         self.repo.beat(self.holder, self._at(self.clock()))
 
     def seats(self, game_id: str, seats: int, since: dt.datetime) -> list[SeatPresence]:

@@ -196,8 +196,11 @@ def announce_presence(rt: Runtime, game_id: str) -> None:
 
 
 def _arrive_seat(rt: Runtime, member: Member) -> None:
-    if rt.presence.arrive(member.game_id, member.seat):
-        announce_presence(rt, member.game_id)
+    try:
+        if rt.presence.arrive(member.game_id, member.seat):
+            announce_presence(rt, member.game_id)
+    except Exception:  # presence is news, not the seat: a failed write must not fail the join
+        log.exception("presence: seat %s of game %s arrived", member.seat, member.game_id)
 
 
 def _leave_seat(rt: Runtime, member: Member) -> None:

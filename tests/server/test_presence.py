@@ -128,3 +128,38 @@ def test_processes_see_each_others_seats_and_a_dead_process_seats_go_away() -> N
     assert not one.leave("g1", 0) and one.leave("g1", 0)
     left = two.seats("g1", 2, created)[0]
     assert not left.connected and left.away_seconds == 0
+
+
+def test_a_count_that_could_not_be_written_is_written_by_the_next_beat() -> None:
+    clock = FakeClock()
+    repo = InMemoryGameRepository()
+    created = dt.datetime.fromtimestamp(clock.now, dt.timezone.utc)
+    repo.create_game(_game_record("g1", created), [], [])
+    presence = Presence(repo, clock, 10)
+    hold = repo.hold
+
+    def busy(record: Any) -> None:
+        raise RuntimeError("database is locked")
+
+    repo.hold = busy  # type: ignore[method-assign]
+    try:
+        presence.arrive("g1", 0)
+    except RuntimeError:
+        pass
+    repo.hold = hold  # type: ignore[method-assign]
+    assert not presence.seats("g1", 1, created)[0].connected
+    clock.advance(10)
+    presence.beat()
+    assert presence.seats("g1", 1, created)[0].connected
+
+
+def test_a_join_succeeds_when_presence_cannot_be_written(app: Any, game: dict[str, Any]) -> None:
+    rt = app.extensions["threatdeck"]
+
+    def down(record: Any) -> None:
+        raise RuntimeError("database is locked")
+
+    rt.repo.hold = down
+    kim = Seat(app, game["tokens"][0])  # Seat() asserts the join succeeded
+    assert kim.view is not None and kim.view["you"] == 0
+    kim.c.disconnect()  # and leaving does not raise either
