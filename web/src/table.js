@@ -74,7 +74,8 @@ export class Table {
     E.status = h("div", { class: "status-line", id: "status-line" });
     E.hostAwayText = h("span", { id: "host-away-text" });
     E.takeOver = h("button", { type: "button", class: "ghost", id: "take-over", onclick: () => this.takeOver() }, "Take over facilitating");
-    E.hostAway = h("div", { class: "host-away", id: "host-away", role: "status", hidden: true }, E.hostAwayText, " ", E.takeOver);
+    // Not a live region: its countdown changes every second. renderHostAway announces the two moments that matter.
+    E.hostAway = h("div", { class: "host-away", id: "host-away", hidden: true }, E.hostAwayText, " ", E.takeOver);
     E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
     E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
     E.verdict = h("div", { id: "verdict", class: "verdict", hidden: true });
@@ -192,10 +193,18 @@ export class Table {
     const p = this.presence && view && view.facilitator !== null ? this.presence.seats.find((s) => s.seat === view.facilitator) : null;
     const show = p && !p.connected && !this.spectator && view.you !== null && view.you !== view.facilitator && view.phase !== "ended";
     E.hostAway.hidden = !show;
-    if (!show) return;
+    if (!show) {
+      this.hostAwayState = null;
+      return;
+    }
     const away = (p.away_seconds || 0) + (Date.now() / 1000 - this.presenceAt);
     const wait = this.presence.take_over_after - away;
     const name = seatName(view, view.facilitator);
+    const state = wait > 0 ? "waiting" : "ready";
+    if (state !== this.hostAwayState) {
+      this.hostAwayState = state;
+      announce(state === "waiting" ? `${name}, the facilitator, is away.` : `${name} is still away. You can take over facilitating.`);
+    }
     const text = wait > 0 ? `${name} (facilitator) is away. If they do not come back, you can take over in ${mmss(wait)}.` : `${name} (facilitator) has been away for ${mmss(away)}.`;
     if (E.hostAwayText.textContent !== text) E.hostAwayText.textContent = text;
     E.takeOver.hidden = wait > 0;
