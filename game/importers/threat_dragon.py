@@ -59,7 +59,7 @@ from game.architecture import (
     Flow,
     SourceLocation,
 )
-from game.importers.documents import ModelError
+from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, ModelError
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes, spec_for
 
 __all__ = ["CellRef", "ImportedThreat", "ThreatDragonModel", "from_document", "read_model", "threats_of"]
@@ -721,6 +721,7 @@ class _Reader:
         flows: list[Flow] = []
         boundaries: list[Boundary] = []
         cells: dict[str, CellRef] = {}
+        self.check_size(diagrams)
         self.reserve(diagrams)
         for elements in diagrams:
             nodes = [e for e in elements if e.td_type in _NODES]
@@ -750,6 +751,9 @@ class _Reader:
                 flows.extend(self.flows(e, source, target, cells))
         if not components:
             raise self.fail("detail.diagrams", "no actors, processes or stores in any diagram; nothing to threat-model")
+        if len(flows) > MAX_FLOWS:
+            raise self.fail("detail.diagrams", f"has {len(flows):,} data flows (a two-way flow counts twice); "
+                                               f"the limit is {MAX_FLOWS:,}")
         threats = tuple(
             self.threat(e, path, threat)
             for elements in diagrams for e in elements for path, threat in e.threats
@@ -763,6 +767,16 @@ class _Reader:
             source_format="threat-dragon",
         )
         return ThreatDragonModel(architecture, threats, MappingProxyType(cells))
+
+    def check_size(self, diagrams: list[list[_Element]]) -> None:
+        """Refuse more elements than an architecture may have, before boxes are matched with nodes."""
+        nodes = sum(1 for elements in diagrams for e in elements if e.td_type in _NODES)
+        fences = sum(1 for elements in diagrams for e in elements if e.td_type in _BOUNDARIES)
+        if nodes > MAX_COMPONENTS:
+            raise self.fail("detail.diagrams",
+                            f"has {nodes:,} actors, processes and stores; the limit is {MAX_COMPONENTS:,}")
+        if fences > MAX_BOUNDARIES:
+            raise self.fail("detail.diagrams", f"has {fences:,} trust boundaries; the limit is {MAX_BOUNDARIES:,}")
 
     def resolve(self, end: _End | None, by_cell: Mapping[str, _Element]) -> _Element | None:
         if end is None or end.cell is None:
