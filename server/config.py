@@ -69,9 +69,9 @@ SETTINGS: tuple[Setting, ...] = (
     # limits
     Setting("MAX_UPLOAD_BYTES", 1024 * 1024, "THREATDECK_MAX_UPLOAD_BYTES", int, "largest architecture upload"),
     Setting("MAX_ARCHITECTURE_COMPONENTS", 500, "THREATDECK_MAX_COMPONENTS", int,
-            "most components an architecture played in a game may have"),
+            "most components an architecture played in a game may have; also sizes the files the command line reads back"),
     Setting("MAX_ARCHITECTURE_FLOWS", 2_000, "THREATDECK_MAX_FLOWS", int,
-            "most data flows an architecture played in a game may have"),
+            "most data flows an architecture played in a game may have; also sizes the files the command line reads back"),
     Setting("MAX_EVENT_BYTES", 16 * 1024, "THREATDECK_MAX_EVENT_BYTES", int, "largest Socket.IO message, in bytes of UTF-8"),
     Setting("MAX_THREAT_TEXT", 500, "THREATDECK_MAX_THREAT_TEXT", int, "longest threat text, in characters"),
     Setting("MAX_NAME", 40, "THREATDECK_MAX_NAME", int, "longest player name"),
@@ -168,6 +168,27 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
     if not out.get("SECRET_KEY"):
         out["SECRET_KEY"] = persistent_secret(data_dir) if not out.get("TESTING") else secrets.token_hex(32)
     return out
+
+
+def game_size(environ: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """(MAX_ARCHITECTURE_COMPONENTS, MAX_ARCHITECTURE_FLOWS) from the environment or the defaults.
+
+    For the command line: it reads back what threatdeck wrote about games this large, and needs no other
+    setting (:func:`load` would also create a secret key).
+    """
+    env = os.environ if environ is None else environ
+    sizes = []
+    for name in ("MAX_ARCHITECTURE_COMPONENTS", "MAX_ARCHITECTURE_FLOWS"):
+        s = _BY_NAME[name]
+        raw = env.get(s.env or "")
+        try:
+            value = s.default if raw in (None, "") else _parse(s, raw)
+        except ConfigError:
+            raise ConfigError(f"{s.env}: expected a whole number, got {raw!r}") from None
+        if value <= 0:
+            raise ConfigError(f"{s.env}: must be positive, got {value!r}")
+        sizes.append(int(value))
+    return sizes[0], sizes[1]
 
 
 def uses_data_dir(config: Mapping[str, Any]) -> bool:

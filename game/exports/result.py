@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from game.backlog import CarriedThreat
 from game.exports.native import native_document, portable
+from game.importers.documents import MAX_BYTES
 from game.priority import FinalThreat
 from game.result import FindingLine, GameResult, SettingsSummary
 from game.scoring import ScoreLine
@@ -165,13 +166,15 @@ def _check_targets(result: GameResult) -> None:
             raise DataError(f"earlier[{i}].component", "expected an id: 1 to 256 characters, no spaces, | or `")
 
 
-def load_result(data: bytes | str, source: str = "<result>") -> GameResult:
-    """Parse a threatdeck JSON export from a file's bytes; raise :class:`ResultError` naming what is wrong."""
+def load_result(data: bytes | str, source: str = "<result>", *, max_bytes: int = MAX_BYTES) -> GameResult:
+    """Parse a threatdeck JSON export from at most ``max_bytes`` of a file's bytes (a reader of results that
+    large games wrote allows :func:`~game.importers.documents.max_file_bytes`); raise :class:`ResultError`
+    naming what is wrong."""
     from game.importers import ModelError
     from game.importers.documents import as_text, load_json
 
     try:
-        parsed = load_json(as_text(data, source), source)
+        parsed = load_json(as_text(data, source, max_bytes), source)
     except ModelError as exc:
         raise ResultError(source, exc.message) from None
     if not is_result(parsed):

@@ -17,9 +17,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from game.architecture import Architecture, ArchitectureError
-from game.importers.documents import MAX_BYTES, ModelError, as_text, check_yaml, load_json, load_yaml, yaml_lines
+from game.importers.documents import (
+    MAX_BYTES,
+    ModelError,
+    as_text,
+    check_yaml,
+    load_json,
+    load_yaml,
+    max_file_bytes,
+    yaml_lines,
+)
 
-__all__ = ["FORMATS", "MAX_BYTES", "ModelError", "detect_format", "load_architecture"]
+__all__ = ["FORMATS", "MAX_BYTES", "ModelError", "detect_format", "load_architecture", "max_file_bytes"]
 
 FORMATS = ("native", "cloudformation", "threat-dragon")
 
@@ -43,9 +52,9 @@ def _kind_of_document(data: Any) -> str | None:
     return None
 
 
-def detect_format(data: bytes | str, source: str = "<input>") -> str:
+def detect_format(data: bytes | str, source: str = "<input>", *, max_bytes: int = MAX_BYTES) -> str:
     """Which importer reads this content: one of :data:`FORMATS`."""
-    text = as_text(data, source)
+    text = as_text(data, source, max_bytes)
     if _looks_like_json(text):
         kind = _kind_of_document(load_json(text, source))
     elif _NATIVE_KEY.search(text):
@@ -64,11 +73,15 @@ def detect_format(data: bytes | str, source: str = "<input>") -> str:
     return kind
 
 
-def load_architecture(data: bytes | str, source: str = "<input>") -> Architecture:
-    """Import a model, template or diagram, whatever its format."""
-    text = as_text(data, source)
+def load_architecture(data: bytes | str, source: str = "<input>", *, max_bytes: int = MAX_BYTES) -> Architecture:
+    """Import a model, template or diagram, whatever its format, from at most ``max_bytes`` bytes.
+
+    A caller reading back files threatdeck wrote allows :func:`max_file_bytes`; a CloudFormation template
+    keeps :data:`MAX_BYTES` whatever is allowed, as threatdeck never writes one.
+    """
+    text = as_text(data, source, max_bytes)
     is_json = _looks_like_json(text)
-    kind = detect_format(text, source)
+    kind = detect_format(text, source, max_bytes=max_bytes)
     try:
         if kind == "cloudformation":
             from game.importers import cloudformation

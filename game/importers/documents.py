@@ -18,11 +18,36 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 MAX_BYTES = 10 * 1024 * 1024
-"""Largest model or template accepted (CloudFormation itself caps templates at 1 MB in S3)."""
+"""Largest file accepted unless the caller allows more (CloudFormation itself caps templates at 1 MB in S3)."""
+MAX_COMPONENTS = 10_000
+"""Most components an imported architecture may have."""
+MAX_FLOWS = 50_000
+"""Most data flows an imported architecture may have."""
+MAX_BOUNDARIES = 1_000
+"""Most trust boundaries an imported architecture may have."""
 MAX_NODES = 500_000
 """Most YAML nodes a document may expand to, aliases counted as what they stand for."""
 MAX_DEPTH = 100
 """Deepest nesting of mappings and sequences."""
+
+# What one element takes, at most, in the files threatdeck writes and reads back, with every text at its limit
+# (ids 128, names and labels 200, descriptions 2,000 characters): a component in a JSON result with every card of
+# the deck that fits it holding (25 fit a function: about 23.5 KB), a flow or a boundary in the Threat Dragon
+# export, drawn with its style and labels (about 3.5 KB). A quarter or more is spare;
+# tests/exports/test_export_size.py holds the writers to these.
+COMPONENT_BYTES = 32 * 1024
+FLOW_BYTES = 5 * 1024
+BOUNDARY_BYTES = 5 * 1024
+
+
+def max_file_bytes(components: int, flows: int) -> int:
+    """Largest file to read so that whatever threatdeck writes for an architecture of up to ``components``
+    components and ``flows`` flows (and any number of boundaries the importers take) comes back in.
+
+    :data:`MAX_BYTES` comes on top, for what does not grow with the architecture (a game's threats and
+    scoreboard), so the limit never falls below it.
+    """
+    return MAX_BYTES + components * COMPONENT_BYTES + flows * FLOW_BYTES + MAX_BOUNDARIES * BOUNDARY_BYTES
 
 
 class ModelError(ValueError):
@@ -38,11 +63,11 @@ class ModelError(ValueError):
         self.message = message
 
 
-def as_text(data: bytes | str, source: str) -> str:
-    """Decode a file's bytes after checking its size."""
+def as_text(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> str:
+    """Decode a file's bytes after checking its size against ``max_bytes``."""
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
-    if size > MAX_BYTES:
-        raise ModelError(source, f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
+    if size > max_bytes:
+        raise ModelError(source, f"file is {size:,} bytes; the limit is {max_bytes:,}")
     if isinstance(data, str):
         return data
     try:

@@ -27,12 +27,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from game.architecture import Architecture, ArchitectureError, Boundary, Component, ComponentType, Flow, SourceLocation
-from game.importers.documents import ModelError
+from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, ModelError
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes
 
-MAX_COMPONENTS = 10_000
-MAX_FLOWS = 50_000
-MAX_BOUNDARIES = 1_000
 ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", error="expected an id of letters, digits and _ . : - (at most 128)")
 TEXT = validate.Length(max=2_000)
 NAME = validate.Length(min=1, max=200)

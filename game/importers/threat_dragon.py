@@ -27,6 +27,10 @@ Decisions, in short (docs/formats/threat-dragon.md has the whole mapping):
 * A box's members are the elements whose centre lies inside it, innermost box
   first. Boundary lines become boundaries without members.
 * Out-of-scope elements are kept, with a note in their description.
+* A flow's kind follows its arrow, as in any data-flow diagram: into a store a
+  write, out of one a read, anything else unknown. A flow threatdeck exported
+  keeps the kind it recorded, or none: threatdeck's arrows point at what is
+  acted on, reads included.
 * A flow with a loose end (drawn but not attached) is left out; its threats are
   still returned, with no element id.
 * An element whose ``data`` carries a ``threatdeck`` object (written by
@@ -55,7 +59,7 @@ from game.architecture import (
     Flow,
     SourceLocation,
 )
-from game.importers.documents import ModelError
+from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, ModelError
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes, spec_for
 
 __all__ = ["CellRef", "ImportedThreat", "ThreatDragonModel", "from_document", "read_model", "threats_of"]
@@ -717,6 +721,7 @@ class _Reader:
         flows: list[Flow] = []
         boundaries: list[Boundary] = []
         cells: dict[str, CellRef] = {}
+        self.check_size(diagrams)
         self.reserve(diagrams)
         for elements in diagrams:
             nodes = [e for e in elements if e.td_type in _NODES]
@@ -746,6 +751,9 @@ class _Reader:
                 flows.extend(self.flows(e, source, target, cells))
         if not components:
             raise self.fail("detail.diagrams", "no actors, processes or stores in any diagram; nothing to threat-model")
+        if len(flows) > MAX_FLOWS:
+            raise self.fail("detail.diagrams", f"has {len(flows):,} data flows (a two-way flow counts twice); "
+                                               f"the limit is {MAX_FLOWS:,}")
         threats = tuple(
             self.threat(e, path, threat)
             for elements in diagrams for e in elements for path, threat in e.threats
@@ -759,6 +767,16 @@ class _Reader:
             source_format="threat-dragon",
         )
         return ThreatDragonModel(architecture, threats, MappingProxyType(cells))
+
+    def check_size(self, diagrams: list[list[_Element]]) -> None:
+        """Refuse more elements than an architecture may have, before boxes are matched with nodes."""
+        nodes = sum(1 for elements in diagrams for e in elements if e.td_type in _NODES)
+        fences = sum(1 for elements in diagrams for e in elements if e.td_type in _BOUNDARIES)
+        if nodes > MAX_COMPONENTS:
+            raise self.fail("detail.diagrams",
+                            f"has {nodes:,} actors, processes and stores; the limit is {MAX_COMPONENTS:,}")
+        if fences > MAX_BOUNDARIES:
+            raise self.fail("detail.diagrams", f"has {fences:,} trust boundaries; the limit is {MAX_BOUNDARIES:,}")
 
     def resolve(self, end: _End | None, by_cell: Mapping[str, _Element]) -> _Element | None:
         if end is None or end.cell is None:
@@ -839,11 +857,11 @@ class _Reader:
 
     def recorded_flow(self, e: _Element) -> tuple[dict[str, AttrValue], str | None, bool | None, str | None, bool]:
         """A flow's attributes, data class, timing and kind as threatdeck's export recorded them, and whether
-        the kind is recorded at all.
+        threatdeck recorded the flow at all.
 
-        When it is not (a file drawn in Threat Dragon, or exported by an older threatdeck that left out
-        a null kind) the kind is guessed from the flow's ends; a recorded ``null`` means threatdeck knew no kind,
-        and stays ``None``.
+        A recorded flow's kind is never guessed from its arrow: threatdeck draws a flow from the component
+        that acts to the one it acts on, reads included, so an arrow into a store tells nothing. A missing
+        kind (older exports left out the unknown ones) or a ``null`` one stays ``None``.
         """
         block = e.props.get("threatdeck") or {}
         where = f"{e.props_path}.threatdeck"
@@ -861,7 +879,7 @@ class _Reader:
             raise self.fail(f"{where}.data_class", "expected one of " + ", ".join(DATA_CLASSES))
         if kind is not None and kind not in FLOW_KINDS:
             raise self.fail(f"{where}.kind", "expected one of " + ", ".join(FLOW_KINDS))
-        return attributes, data_class, block.get("is_async"), kind, "kind" in block
+        return attributes, data_class, block.get("is_async"), kind, bool(block)
 
     def facts(self, e: _Element) -> Iterable[tuple[str, str, AttrValue, str]]:
         """(flag, attribute, value, path) for each flag the file states that means the same as an attribute."""
@@ -911,18 +929,20 @@ class _Reader:
                 attributes[attr] = FLOW_ATTRIBUTES[attr].check(value)
             except ValueError as exc:
                 raise self.fail(f"{e.props_path}.{flag}", f"{exc} (for {attr})") from None
-        recorded, data_class, is_async, kind, kind_recorded = self.recorded_flow(e)
+        recorded, data_class, is_async, kind, by_threatdeck = self.recorded_flow(e)
         attributes.update(recorded)  # what threatdeck recorded wins over the flags
         location = SourceLocation(self.source, path=e.path)
         forward = Flow(id=e.id, source=source.id, target=target.id, label=e.name, data_class=data_class,
-                       is_async=is_async, kind=kind if kind_recorded else _kind(source, target), attributes=attributes,
+                       is_async=is_async, kind=kind if by_threatdeck else _kind(source, target), attributes=attributes,
                        location=location)
         if e.props.get("isBidirectional") is not True:
             return [forward]
         back_id = self.claim(f"{e.id}-reverse", f"{e.id}-reverse")
         cells[back_id] = e.cell
+        # threatdeck never writes a two-way flow: the way back was ticked in Threat Dragon, where arrows show
+        # where data goes, and a recorded kind is only the drawn direction's (a write's way back is a read)
         return [forward, Flow(id=back_id, source=target.id, target=source.id, label=e.name, data_class=data_class,
-                              is_async=is_async, kind=kind if kind_recorded else _kind(target, source), attributes=attributes,
+                              is_async=is_async, kind=_kind(target, source), attributes=attributes,
                               location=location)]
 
     def threat(self, e: _Element, path: str, threat: Mapping[str, Any]) -> ImportedThreat:
@@ -944,7 +964,11 @@ class _Reader:
 
 
 def _kind(source: _Element, target: _Element) -> str | None:
-    """In a data-flow diagram an arrow into a store writes to it and one out of a store reads it."""
+    """In a data-flow diagram an arrow shows where data goes: into a store is a write, out of one a read.
+
+    Between two stores, or with no store at either end, the direction tells no kind, so it stays unknown
+    (the rules then answer "unknown" rather than judge on a guess).
+    """
     if (source.td_type == STORE) == (target.td_type == STORE):
         return None
     return "write" if target.td_type == STORE else "read"

@@ -47,15 +47,15 @@ def architecture_of(path: str) -> Architecture:
     from game.exports.result import ResultError, is_result, load_result
     from game.importers import ModelError, load_architecture
     from game.importers.documents import as_text, load_json
-    from server.cli.files import FileProblem, display, read_bounded
+    from server.cli.files import FileProblem, display, read_bounded, read_limit
 
     shown = display(path)
     try:
-        data = read_bounded(path)
-        text = as_text(data, shown)
+        limit = read_limit()
+        text = as_text(read_bounded(path, limit), shown, limit)
         if text.lstrip()[:1] == "{" and is_result(load_json(text, shown)):
-            return load_result(text, shown).architecture
-        return load_architecture(text, shown)
+            return load_result(text, shown, max_bytes=limit).architecture
+        return load_architecture(text, shown, max_bytes=limit)
     except (FileProblem, ModelError, ResultError) as exc:
         raise _Unreadable(str(exc)) from None
 

@@ -101,10 +101,11 @@ def load_game(game: str, database: str | None) -> GameResult:
     if database is not None:
         return _from_database(game, database)
     from game.exports.result import ResultError, load_result
-    from server.cli.files import FileProblem, display, read_bounded
+    from server.cli.files import FileProblem, display, read_bounded, read_limit
 
     try:
-        return load_result(read_bounded(game), display(game))
+        limit = read_limit()
+        return load_result(read_bounded(game, limit), display(game), max_bytes=limit)
     except (FileProblem, ResultError) as exc:
         raise Problem(str(exc)) from None
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from game.importers import MAX_BYTES
+from game.importers import max_file_bytes
 
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
@@ -15,17 +15,30 @@ class FileProblem(Exception):
     """A file could not be read; the message is one line for stderr."""
 
 
-def read_bounded(path: str) -> bytes:
-    """Read at most MAX_BYTES + 1 bytes, so a huge file is refused without being loaded."""
+def read_limit() -> int:
+    """The most bytes a file may have: enough for anything threatdeck writes about a game as large as
+    THREATDECK_MAX_COMPONENTS and THREATDECK_MAX_FLOWS allow (the server's settings), so results and
+    exports come back in, and never less than what the importers take from outside."""
+    from server.config import ConfigError, game_size
+
+    try:
+        return max_file_bytes(*game_size())
+    except ConfigError as exc:
+        raise FileProblem(str(exc)) from None
+
+
+def read_bounded(path: str, limit: int) -> bytes:
+    """Read at most ``limit`` + 1 bytes, so a huge file is refused without being loaded."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+            data = fh.read(limit + 1)
     except IsADirectoryError:
         raise FileProblem(f"{path}: is a directory") from None
     except OSError as exc:
         raise FileProblem(f"{path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise FileProblem(f"{path}: file is larger than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}")
+    if len(data) > limit:
+        raise FileProblem(f"{path}: file is larger than {limit:,} bytes, the most threatdeck reads "
+                          "(it grows with THREATDECK_MAX_COMPONENTS and THREATDECK_MAX_FLOWS)")
     return data
 
 

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from game.exports.result import ResultError, load_result
     from game.result import result_of
     from game.state import MAX_SEATS, SeatSpec, Settings
-    from server.cli.files import FileProblem, display, read_bounded
+    from server.cli.files import FileProblem, display, read_bounded, read_limit
 
     def fail(message: str) -> int:
         print(f"threatdeck play: {message}", file=sys.stderr)
@@ -87,13 +87,15 @@ def run(args: argparse.Namespace) -> int:
     except InvalidCardData as exc:
         return fail(str(exc))
     try:
-        architecture = load_architecture(read_bounded(args.architecture), display(args.architecture))
+        limit = read_limit()
+        architecture = load_architecture(read_bounded(args.architecture, limit), display(args.architecture),
+                                         max_bytes=limit)
         baseline = None
         if args.baseline is not None:
-            baseline = load_architecture(read_bounded(args.baseline), display(args.baseline))
+            baseline = load_architecture(read_bounded(args.baseline, limit), display(args.baseline), max_bytes=limit)
         previous = None
         if args.previous is not None:
-            previous = load_result(read_bounded(args.previous), display(args.previous))
+            previous = load_result(read_bounded(args.previous, limit), display(args.previous), max_bytes=limit)
     except (FileProblem, ModelError, ResultError) as exc:
         return fail(str(exc))
     backlog = None

@@ -54,11 +54,12 @@ def run(args: argparse.Namespace) -> int:
     from game.importers import ModelError, load_architecture
     from game.predicates import Graph
     from game.rules import scan
-    from server.cli.files import FileProblem, display, expand, read_bounded
+    from server.cli.files import FileProblem, display, expand, read_bounded, read_limit
 
     try:
         deck = load_deck(args.deck or DEFAULT_DECK)
-    except InvalidCardData as exc:
+        limit = read_limit()
+    except (InvalidCardData, FileProblem) as exc:
         print(f"threatdeck: {exc}", file=sys.stderr)
         return 2
     files = expand(args.paths)
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         shown = display(path)
         progress.step(n - 1, shown)
         try:
-            arch = load_architecture(read_bounded(path), shown)
+            arch = load_architecture(read_bounded(path, limit), shown, max_bytes=limit)
         except (FileProblem, ModelError) as exc:
             failed = True
             message = str(exc)

@@ -21,6 +21,7 @@ from game.exports.threat_dragon import STRIDE_TYPES, layout, shape_of, threat_dr
 from game.importers import load_architecture
 from game.importers.threat_dragon import read_model, threats_of
 from game.result import GameResult
+from game.rules import scan
 from server.cli import main
 
 OURS = json.loads((HERE / "threat_dragon_v2_constraints.json").read_text(encoding="utf-8"))
@@ -84,16 +85,20 @@ def test_a_flow_without_kind_keeps_none_through_the_round_trip(tmp_path: Path, c
                                     "flows": {"added": [], "removed": [], "changed": []}}
 
 
-def test_files_exported_without_the_kind_key_still_guess_it() -> None:
-    data = export(kindless())
+def test_files_exported_without_the_kind_key_leave_it_unknown() -> None:
+    # threatdeck draws a flow from the component that acts, reads included (AuthFunction -> EmployeesTable looks a
+    # password hash up), so an arrow into a store says nothing about writing; the key was left out for unknown kinds.
+    result = kindless()
+    data = export(result)
     for cell in data["detail"]["diagrams"][0]["cells"]:
         if cell["shape"] == "flow":
             cell["data"]["threatdeck"].pop("kind", None)  # as exported before the key was always written
-    stores = {c["data"]["threatdeck"]["id"] for c in data["detail"]["diagrams"][0]["cells"]
-              if c["data"]["type"] == "tm.Store"}
     back = load_architecture(json.dumps(data), "exported.json")
-    guessed = ["write" if f.target in stores else "read" if f.source in stores else None for f in back.flows]
-    assert "write" in guessed and [f.kind for f in back.flows] == guessed  # from the ends, as before
+    assert [f.kind for f in back.flows] == [None] * len(result.architecture.flows)
+    # so no write is invented: the employee downloading a payslip does not become a direct writer of the bucket (T6)
+    found = {(f.card.id, f.target) for f in scan(back, deck())}
+    assert ("T6", "PayslipBucket") not in found
+    assert found == {(f.card.id, f.target) for f in scan(result.architecture, deck())}
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -378,3 +378,22 @@ def test_ids_of_many_cells_of_one_name_take_a_step_each() -> None:
     assert ids[:4] == ["api", "api-2", "api-4", "api-5"]
     assert len(set(ids)) == 2_000
     assert Counting.checks <= 2 * 2_000 + 1
+
+
+@pytest.mark.parametrize(("limit", "value", "expected"), [
+    ("MAX_COMPONENTS", 11, "has 12 actors, processes and stores; the limit is 11"),
+    ("MAX_BOUNDARIES", 3, "has 4 trust boundaries; the limit is 3"),
+    ("MAX_FLOWS", 7, "has 8 data flows (a two-way flow counts twice); the limit is 7"),
+])
+def test_no_more_elements_than_any_architecture_may_have(monkeypatch: pytest.MonkeyPatch, limit: str, value: int,
+                                                         expected: str) -> None:
+    # A file may be large enough to hold threatdeck's export of the largest game, so the counts are bounded too
+    # (boxes are matched with every node): the claims fixture has 12 nodes, 4 boundaries and 8 flows.
+    from game.importers import threat_dragon
+
+    monkeypatch.setattr(threat_dragon, limit, value)
+    with pytest.raises(ModelError) as caught:
+        from_document(document(V2), "claims.json")
+    assert caught.value.path == "detail.diagrams" and caught.value.message == expected
+    monkeypatch.setattr(threat_dragon, limit, value + 1)
+    assert from_document(document(V2), "claims.json") == from_document(document(V2), "claims.json")

@@ -94,3 +94,32 @@ def test_a_bad_recorded_flow_names_its_path() -> None:
     with pytest.raises(ModelError) as err:
         from_document(doc, "bad.json")
     assert err.value.path == "detail.diagrams[0].cells[2].data.threatdeck.kind"
+
+
+def test_a_flow_recorded_without_a_kind_is_not_guessed_from_its_arrow() -> None:
+    # threatdeck draws reads towards the store too, so a kind it left out is unknown, not a write
+    doc = model(node("c1", "tm.Process", "Auth", 0, {"id": "AuthFunction", "type": "lambda"}),
+                node("c2", "tm.Store", "Employees", 300, {"id": "EmployeesTable", "type": "dynamodb"}),
+                flow("f1", "c1", "c2", "look up password hash", {"id": "AuthFunction->EmployeesTable"}))
+    (f,) = from_document(doc, "older-export.json").flows
+    assert (f.source, f.target, f.kind) == ("AuthFunction", "EmployeesTable", None)
+
+
+def test_the_reverse_of_a_bidirectional_flow_is_never_a_write_out_of_a_store() -> None:
+    # The recorded kind is the drawn direction's; ticking "bidirectional" in Threat Dragon adds data coming back.
+    doc = model(
+        node("c1", "tm.Process", "Admin", 0, {"id": "AdminFunction", "type": "lambda"}),
+        node("c2", "tm.Store", "Payslips", 300, {"id": "PayslipsTable", "type": "dynamodb"}),
+        node("c3", "tm.Process", "Api", 600, {"id": "Api", "type": "api_gateway"}),
+        flow("f1", "c1", "c2", "add payslip item", {"id": "AdminFunction->PayslipsTable", "kind": "write"}),
+        flow("f2", "c3", "c1", "calls", {"id": "Api->AdminFunction", "kind": "invoke"}),
+    )
+    for cell in doc["detail"]["diagrams"][0]["cells"][3:]:
+        cell["data"]["isBidirectional"] = True
+    kinds = {(f.source, f.target): f.kind for f in from_document(doc, "ticked.json").flows}
+    assert kinds == {
+        ("AdminFunction", "PayslipsTable"): "write",
+        ("PayslipsTable", "AdminFunction"): "read",  # data leaving the store
+        ("Api", "AdminFunction"): "invoke",
+        ("AdminFunction", "Api"): None,  # a reply is no invocation, and two processes tell nothing more
+    }
