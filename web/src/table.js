@@ -42,6 +42,7 @@ export class Table {
     this.showBoardAtEnd = false;
     this.presence = null; // the last `presence` message: who is connected
     this.presenceAt = 0; // when it came (browser seconds), to count the facilitator's absence on
+    this.hostMenuOpen = false; // the facilitator's menu (a phone's disclosure; a plain row elsewhere)
     this.build();
     this.connection = new Connection({
       gameId: this.gameId,
@@ -56,10 +57,15 @@ export class Table {
     this.connection.start();
     this.timer = setInterval(() => this.renderClocks(), 250);
     document.addEventListener("keydown", (e) => {
-      // Escape anywhere on the table: close the verdict, then the card being played.
+      // Escape anywhere on the table: close the facilitator's menu, then the verdict, then the card being played.
       if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("dialog[open]")) return;
-      if (!this.el.verdict.hidden) this.el.verdict.hidden = true;
+      if (this.hostMenuOpen) this.setHostMenu(false, { refocus: true });
+      else if (!this.el.verdict.hidden) this.el.verdict.hidden = true;
       else if (this.composer.open) this.composer.cancel();
+    });
+    // A tap or click outside the open menu closes it, as a menu does (the focus stays where it went).
+    document.addEventListener("pointerdown", (e) => {
+      if (this.hostMenuOpen && !e.target.closest(".host-menu")) this.setHostMenu(false);
     });
   }
 
@@ -560,6 +566,13 @@ export class Table {
       return;
     }
     const fac = legal.facilitator || [];
+    const hosting = fac.length > 0 && view.phase !== "setup";
+    if (!hosting || view.phase !== "play") this.hostMenuOpen = false; // it folds only during play
+    // A facilitator's action first closes the menu it was chosen from (the focus goes back to its button).
+    const host = (fn) => () => {
+      this.setHostMenu(false, { refocus: true });
+      fn();
+    };
     refill(
       E.actions,
       view.phase === "play"
@@ -568,36 +581,72 @@ export class Table {
             h("button", { type: "button", id: "add-note", disabled: !legal.can_add_threat, onclick: () => this.startNote(), title: "Propose a threat at any time, without a card in hand" }, "+ Sticky note"),
           ]
         : null,
-      fac.length && view.phase !== "setup"
+      hosting
         ? h(
+            // On a phone, during play, the tools fold into a menu behind one button (styles.css); elsewhere the
+            // button is not displayed and the wrapper is `display: contents`, so the row is as it always was.
             "div",
-            { class: "host-tools", role: "group", "aria-label": "Facilitator" },
-            h("span", { class: "muted small" }, "Facilitator:"),
-            fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", dataset: { focus: "skip-seat" }, onclick: () => this.hostCommand("skip_seat", { target_seat: view.turn }) }, `Skip ${seatName(view, view.turn)}`) : null,
-            fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: () => this.confirmHost("End play and move on to prioritising?", "end_play") }, "End play → prioritise") : null,
-            fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: () => this.confirmHost("End the game now and produce the final list?", "end_game") }, "End game") : null,
-            fac.includes("RemoveSeat")
-              ? h(
-                  "select",
-                  {
-                    class: "remove-seat",
-                    dataset: { focus: "remove-seat" },
-                    "aria-label": "Remove a player who left",
-                    onchange: (e) => {
-                      const seat = Number(e.target.value);
-                      e.target.value = "";
-                      if (Number.isInteger(seat) && window.confirm(`Remove ${seatName(view, seat)} from the game? Their cards are set aside; their points stay.`)) {
-                        this.hostCommand("remove_seat", { target_seat: seat });
-                      }
+            { class: "host-menu" + (this.hostMenuOpen ? " open" : "") },
+            h(
+              "button",
+              {
+                type: "button",
+                class: "ghost host-toggle",
+                id: "facilitator-menu",
+                "aria-expanded": this.hostMenuOpen ? "true" : "false",
+                "aria-controls": "facilitator-tools",
+                onclick: () => this.setHostMenu(!this.hostMenuOpen),
+              },
+              "Facilitator",
+              h("span", { class: "chevron", "aria-hidden": "true" }, "▴"),
+            ),
+            h(
+              "div",
+              { class: "host-tools", id: "facilitator-tools", role: "group", "aria-label": "Facilitator" },
+              h("span", { class: "muted small host-label" }, "Facilitator:"),
+              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", dataset: { focus: "skip-seat" }, onclick: host(() => this.hostCommand("skip_seat", { target_seat: view.turn })) }, `Skip ${seatName(view, view.turn)}`) : null,
+              fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost("End play and move on to prioritising?", "end_play")) }, "End play → prioritise") : null,
+              fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost("End the game now and produce the final list?", "end_game")) }, "End game") : null,
+              fac.includes("RemoveSeat")
+                ? h(
+                    "select",
+                    {
+                      class: "remove-seat",
+                      dataset: { focus: "remove-seat" },
+                      "aria-label": "Remove a player who left",
+                      onchange: (e) => {
+                        const seat = Number(e.target.value);
+                        e.target.value = "";
+                        if (!Number.isInteger(seat)) return;
+                        host(() => {
+                          if (window.confirm(`Remove ${seatName(view, seat)} from the game? Their cards are set aside; their points stay.`)) {
+                            this.hostCommand("remove_seat", { target_seat: seat });
+                          }
+                        })();
+                      },
                     },
-                  },
-                  h("option", { value: "" }, "Remove a player…"),
-                  view.seats.filter((s) => s.present && s.seat !== view.you).map((s) => h("option", { value: String(s.seat) }, s.name)),
-                )
-              : null,
+                    h("option", { value: "" }, "Remove a player…"),
+                    view.seats.filter((s) => s.present && s.seat !== view.you).map((s) => h("option", { value: String(s.seat) }, s.name)),
+                  )
+                : null,
+            ),
           )
         : null,
     );
+  }
+
+  /** Open or close the facilitator's menu; `refocus` puts the focus back on its button when it was inside. */
+  setHostMenu(open, { refocus = false } = {}) {
+    this.hostMenuOpen = open;
+    const menu = this.el.actions.querySelector(".host-menu");
+    if (!menu) return;
+    const toggle = menu.querySelector("#facilitator-menu");
+    const inside = menu.contains(document.activeElement);
+    menu.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    // The tools hide with the menu only where its button is displayed (a phone): there the focus must not be
+    // left on a hidden control. Elsewhere they stay a row and the focus stays put.
+    if (!open && refocus && inside && toggle.offsetParent !== null) toggle.focus({ preventScroll: true });
   }
 
   renderHand() {
