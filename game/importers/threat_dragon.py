@@ -739,6 +739,7 @@ class _Reader:
             by_cell = {e.cell_id: e for e in elements}
             for e in nodes:
                 components.append(self.component(e, _innermost(e, boxes)))
+            types = {c.id: c.type for c in components}
             for e in elements:
                 if e.td_type not in _FLOWS:
                     continue
@@ -748,7 +749,7 @@ class _Reader:
                     continue  # drawn but not attached at both ends: there is nothing to connect
                 e.id = e.recorded or self.claim(e.name, f"{source.id}-to-{target.id}")
                 cells.setdefault(e.id, e.cell)  # a recorded flow id may equal a component's
-                flows.extend(self.flows(e, source, target, cells))
+                flows.extend(self.flows(e, source, target, cells, types))
         if not components:
             raise self.fail("detail.diagrams", "no actors, processes or stores in any diagram; nothing to threat-model")
         if len(flows) > MAX_FLOWS:
@@ -915,7 +916,8 @@ class _Reader:
             text = f"{text}\n\n{note}" if text else note
         return text
 
-    def flows(self, e: _Element, source: _Element, target: _Element, cells: dict[str, CellRef]) -> list[Flow]:
+    def flows(self, e: _Element, source: _Element, target: _Element, cells: dict[str, CellRef],
+              types: Mapping[str, ComponentType]) -> list[Flow]:
         attributes: dict[str, AttrValue] = {}
         stated: tuple[tuple[str, str, AttrValue | None], ...] = (
             ("isEncrypted", "encrypted", self.stated(e.props, "isEncrypted")),
@@ -933,7 +935,7 @@ class _Reader:
         attributes.update(recorded)  # what threatdeck recorded wins over the flags
         location = SourceLocation(self.source, path=e.path)
         forward = Flow(id=e.id, source=source.id, target=target.id, label=e.name, data_class=data_class,
-                       is_async=is_async, kind=kind if by_threatdeck else _kind(source, target), attributes=attributes,
+                       is_async=is_async, kind=kind if by_threatdeck else _kind(source, target, types), attributes=attributes,
                        location=location)
         if e.props.get("isBidirectional") is not True:
             return [forward]
@@ -942,7 +944,7 @@ class _Reader:
         # threatdeck never writes a two-way flow: the way back was ticked in Threat Dragon, where arrows show
         # where data goes, and a recorded kind is only the drawn direction's (a write's way back is a read)
         return [forward, Flow(id=back_id, source=target.id, target=source.id, label=e.name, data_class=data_class,
-                              is_async=is_async, kind=_kind(target, source), attributes=attributes,
+                              is_async=is_async, kind=_kind(target, source, types), attributes=attributes,
                               location=location)]
 
     def threat(self, e: _Element, path: str, threat: Mapping[str, Any]) -> ImportedThreat:
@@ -963,15 +965,23 @@ class _Reader:
         )
 
 
-def _kind(source: _Element, target: _Element) -> str | None:
-    """In a data-flow diagram an arrow shows where data goes: into a store is a write, out of one a read.
+_DELIVERS = frozenset({CT.SQS, CT.SNS, CT.EVENTBRIDGE})
+"""Stores whose way out is a delivery to a consumer, not a read by it: a queue, a topic, an event bus."""
+
+
+def _kind(source: _Element, target: _Element, types: Mapping[str, ComponentType]) -> str | None:
+    """In a data-flow diagram an arrow shows where data goes: into a store is a write, out of one a read
+    (out of a queue, topic or event bus, an event: the service invokes its consumer, which the rules on
+    event-source permissions look for).
 
     Between two stores, or with no store at either end, the direction tells no kind, so it stays unknown
     (the rules then answer "unknown" rather than judge on a guess).
     """
     if (source.td_type == STORE) == (target.td_type == STORE):
         return None
-    return "write" if target.td_type == STORE else "read"
+    if target.td_type == STORE:
+        return "write"
+    return "event" if types.get(source.id) in _DELIVERS else "read"
 
 
 def _innermost(e: _Element, boxes: Sequence[_Element]) -> _Element | None:

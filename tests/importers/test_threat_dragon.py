@@ -397,3 +397,18 @@ def test_no_more_elements_than_any_architecture_may_have(monkeypatch: pytest.Mon
     assert caught.value.path == "detail.diagrams" and caught.value.message == expected
     monkeypatch.setattr(threat_dragon, limit, value + 1)
     assert from_document(document(V2), "claims.json") == from_document(document(V2), "claims.json")
+
+
+def test_a_flow_out_of_a_queue_topic_or_event_bus_is_an_event_not_a_read() -> None:
+    """An SQS queue, SNS topic or EventBridge bus invokes its consumer: the rules on event-source permissions
+    (which look for invoke or event flows) must not answer "does not hold" because the flow was taken for a read."""
+    doc = document(V2)
+    for cell in doc["detail"]["diagrams"][0]["cells"]:
+        if cell.get("data", {}).get("name") == "Receipts S3 bucket":
+            cell["data"]["name"] = "Receipts SQS queue"
+    arch = from_document(doc, "m.json")
+    queue = next(c for c in arch.components if c.type is ComponentType.SQS)
+    flows = [(f.source, f.kind) for f in arch.flows if queue.id in (f.source, f.target)]
+    assert flows == [(queue.id, "event")]
+    # A bucket keeps its read, and writes into any store stay writes.
+    assert load(V2).flow("read-receipt").kind == "read"
