@@ -291,7 +291,9 @@ def on_spectate(payload: Any = None) -> dict[str, Any]:
     conn = rt.connection(_sid())
     rt.games.live(game_id, fresh=True)  # NotFound before joining any room
     _enter(conn, (watch_room(game_id), game_room(game_id)))
-    conn.member, conn.watching = None, game_id
+    previous, conn.member, conn.watching = conn.member, None, game_id
+    if previous is not None:  # a seat's tab turned to watching (the shared screen): it no longer holds the seat
+        _leave_seat(rt, previous)
     live, state, view = rt.games.view(game_id, None, fresh=True)
     return {"ok": True, "game_id": game_id, "seat": None, "role": "spectator", "version": state.version, "view": view,
             "presence": presence_data(rt, live)}

@@ -163,3 +163,13 @@ def test_a_join_succeeds_when_presence_cannot_be_written(app: Any, game: dict[st
     kim = Seat(app, game["tokens"][0])  # Seat() asserts the join succeeded
     assert kim.view is not None and kim.view["you"] == 0
     kim.c.disconnect()  # and leaving does not raise either
+
+
+def test_a_seat_that_turns_to_watching_is_away(app: Any, game: dict[str, Any], clock: FakeClock) -> None:
+    """A tab that leaves its seat for the spectator's view (the shared screen) no longer holds the seat."""
+    kim, doug = Seat(app, game["tokens"][0]), Seat(app, game["tokens"][1])
+    _presence(doug)
+    assert kim.emit("spectate", {"game_id": game["game_id"]})["ok"]
+    assert _connected(_presence(doug)[-1]) == [False, True, False, False]
+    clock.advance(60)
+    assert doug.command("take_over")["ok"]
