@@ -130,8 +130,8 @@ class Runtime:
             self.connections[sid] = Connection(sid=sid, ip=ip)
             return True
 
-    def disconnect(self, sid: str) -> None:
-        """Forget a socket."""
+    def disconnect(self, sid: str) -> Connection | None:
+        """Forget a socket; returns its record (None if it had none)."""
         with self.lock:
             conn = self.connections.pop(sid, None)
             if conn is not None:
@@ -141,6 +141,7 @@ class Runtime:
                 else:
                     self.per_ip[conn.ip] = n
         self.event_limiter.forget(sid)
+        return conn
 
     def connection(self, sid: str) -> Connection:
         """The socket's record (made on the fly for a socket the connect handler did not see)."""
