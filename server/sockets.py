@@ -246,8 +246,8 @@ def _join(rt: Runtime, conn: Connection, token: object) -> dict[str, Any]:
             # The socket closed while joining: its disconnect may have been handled before it was counted.
             _leave_seat(rt, member, conn.sid)
     ack = _seat_ack(rt, member)
-    rt.repo.record([AuditRecord(game_id=member.game_id, at=at(rt.games.clock()), actor=member.actor, action="Connect",
-                                detail={"ip": conn.ip, "version": ack["version"]})])
+    rt.repo.record([AuditRecord(game_id=member.game_id, at=at(rt.games.clock()), actor=rt.games.actor(member),
+                                action="Connect", detail={"ip": conn.ip, "version": ack["version"]})])
     return ack
 
 
@@ -409,7 +409,7 @@ def command(rt: Runtime, sid: str, event: str, action: Action, payload: Any) -> 
 
     try:
         outcome = rt.games.submit(member.game_id, build, client_id=f"s{member.seat}:{data['client_id']}",
-                                  actor=member.actor, seat=member.seat, detail={"event": event, "ip": conn.ip})
+                                  actor=rt.games.actor(member), seat=member.seat, detail={"event": event, "ip": conn.ip})
     except NotFacilitator:
         # Who facilitates is in the game's state (it moves on a take-over), so the engine decides it.
         error = Forbidden("only the facilitator can do that")

@@ -194,3 +194,22 @@ def test_a_socket_that_closes_while_joining_does_not_hold_the_seat(app: Any, gam
     doug.emit("join", {"token": game["tokens"][1]})
     assert [p["connected"] for p in presence_data(rt, rt.games.live(game["game_id"]))["seats"]] == [
         True, False, False, False]
+
+
+def test_the_audit_trail_names_the_seat_that_facilitates_now(
+        app: Any, game: dict[str, Any], clock: FakeClock, client: Any) -> None:
+    kim, doug = Seat(app, game["tokens"][0]), Seat(app, game["tokens"][1])
+    kim.c.disconnect()
+    clock.advance(61)
+    assert doug.command("take_over")["ok"]
+    kim = Seat(app, game["tokens"][0])
+    assert kim.command("start")["error"]["code"] == "forbidden"
+    assert doug.command("start")["ok"]
+    trail = client.get(f"/api/games/{game['game_id']}/audit", headers={"Authorization": f"Bearer {game['tokens'][1]}"})
+    lines = [(a["actor"], a["action"]) for a in trail.json["audit"]]
+    assert lines[-4:] == [
+        ("seat 1 (Doug)", "TakeOver"),  # not yet the facilitator when he asked
+        ("seat 0 (Kim)", "Connect"),
+        ("seat 0 (Kim)", "denied:start"),
+        ("seat 1 (Doug) facilitator", "StartGame"),
+    ]
