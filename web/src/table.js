@@ -42,6 +42,7 @@ export class Table {
     this.showBoardAtEnd = false;
     this.presence = null; // the last `presence` message: who is connected
     this.presenceAt = 0; // when it came (browser seconds), to count the facilitator's absence on
+    this.hostAwayNews = null; // what screen readers were last told of the facilitator's absence ("away", "can")
     this.build();
     this.connection = new Connection({
       gameId: this.gameId,
@@ -74,7 +75,8 @@ export class Table {
     E.status = h("div", { class: "status-line", id: "status-line" });
     E.hostAwayText = h("span", { id: "host-away-text" });
     E.takeOver = h("button", { type: "button", class: "ghost", id: "take-over", onclick: () => this.takeOver() }, "Take over facilitating");
-    E.hostAway = h("div", { class: "host-away", id: "host-away", role: "status", hidden: true }, E.hostAwayText, " ", E.takeOver);
+    // Not a live region: its countdown changes every second. renderHostAway announces what changes once.
+    E.hostAway = h("div", { class: "host-away", id: "host-away", hidden: true }, E.hostAwayText, " ", E.takeOver);
     E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
     E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
     E.verdict = h("div", { id: "verdict", class: "verdict", hidden: true });
@@ -192,13 +194,22 @@ export class Table {
     const p = this.presence && view && view.facilitator !== null ? this.presence.seats.find((s) => s.seat === view.facilitator) : null;
     const show = p && !p.connected && !this.spectator && view.you !== null && view.you !== view.facilitator && view.phase !== "ended";
     E.hostAway.hidden = !show;
-    if (!show) return;
+    if (!show) {
+      this.hostAwayNews = null;
+      return;
+    }
     const away = (p.away_seconds || 0) + (Date.now() / 1000 - this.presenceAt);
     const wait = this.presence.take_over_after - away;
     const name = seatName(view, view.facilitator);
     const text = wait > 0 ? `${name} (facilitator) is away. If they do not come back, you can take over in ${mmss(wait)}.` : `${name} (facilitator) has been away for ${mmss(away)}.`;
     if (E.hostAwayText.textContent !== text) E.hostAwayText.textContent = text;
     E.takeOver.hidden = wait > 0;
+    // Screen readers hear it when it changes (gone; now you can take over), not the countdown's every second.
+    const news = wait > 0 ? "away" : "can";
+    if (news !== this.hostAwayNews) {
+      this.hostAwayNews = news;
+      announce(news === "away" ? text : `${text} You can take over facilitating.`);
+    }
   }
 
   async takeOver() {
