@@ -97,3 +97,19 @@ def test_the_countdown_to_taking_over_is_not_read_out_every_second(slow_handover
     assert [t for t in doug.evaluate("window.liveChanges") if "take over in" in t] == []
     assert "Kim (facilitator) is away" in doug.inner_text("#live")
 
+
+def test_a_removed_seat_is_not_offered_to_take_over(quick_handover: WebServer, new_page: Any) -> None:
+    from server.client import SeatClient
+
+    game = rest_game(quick_handover.url, ["Kim", "Doug", "Sam"])
+    kim = SeatClient(quick_handover.url, game["links"][0].split("#token=")[1]).connect()
+    try:
+        assert kim.command("remove_seat", target_seat=2)["ok"]
+    finally:
+        kim.close()
+    sam, doug = new_page(), new_page()
+    open_seat(sam, game["links"][2])
+    open_seat(doug, game["links"][1])
+    doug.wait_for_selector("#take-over:visible", timeout=10_000)  # Kim has been away long enough
+    assert sam.locator("#host-away").is_hidden() and sam.locator("#take-over").is_hidden()
+    assert quick_handover.errors() == []

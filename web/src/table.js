@@ -192,7 +192,9 @@ export class Table {
     const view = this.view;
     const E = this.el;
     const p = this.presence && view && view.facilitator !== null ? this.presence.seats.find((s) => s.seat === view.facilitator) : null;
-    const show = p && !p.connected && !this.spectator && view.you !== null && view.you !== view.facilitator && view.phase !== "ended";
+    // Only a seat still in the game may take over (a removed seat's link still shows the table).
+    const me = view.you !== null ? view.seats.find((s) => s.seat === view.you) : null;
+    const show = p && !p.connected && !this.spectator && me && me.present && view.you !== view.facilitator && view.phase !== "ended";
     E.hostAway.hidden = !show;
     if (!show) {
       this.hostAwayNews = null;
