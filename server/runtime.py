@@ -197,11 +197,16 @@ class Runtime:
             except Exception:
                 log.exception("presence: heartbeat failed")
                 continue
-            for game_id in self.presence.games():
+            held = self.presence.games()
+            for game_id in held:
                 try:
                     announce_presence(self, game_id)
                 except Exception:
                     log.exception("presence of game %s failed", game_id)
+            # What was shown of games nobody here is in any more: with several processes another one may delete
+            # the game, and this one would keep it for good (a seat arriving is announced anyway).
+            for game_id in [g for g in self.presence_shown if g not in held]:
+                self.presence_shown.pop(game_id, None)
 
     def _expiry_loop(self, socketio: Any) -> None:
         interval = float(self.settings["EXPIRY_INTERVAL"])

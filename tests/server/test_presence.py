@@ -213,3 +213,18 @@ def test_the_audit_trail_names_the_seat_that_facilitates_now(
         ("seat 0 (Kim)", "denied:start"),
         ("seat 1 (Doug) facilitator", "StartGame"),
     ]
+
+
+def test_a_process_forgets_what_it_showed_of_games_it_no_longer_serves(app: Any, game: dict[str, Any]) -> None:
+    """Several processes: the game is deleted by another process's sweep, long after everyone left this one."""
+    rt = app.extensions["threatdeck"]
+
+    class OneBeat:
+        def sleep(self, _seconds: float) -> None:
+            rt.stop()
+
+    Seat(app, game["tokens"][0]).c.disconnect()
+    assert game["game_id"] in rt.presence_shown
+    rt.repo.expire(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365))
+    rt._presence_loop(OneBeat())
+    assert rt.presence_shown == {}
