@@ -113,3 +113,15 @@ def test_a_removed_seat_is_not_offered_to_take_over(quick_handover: WebServer, n
     doug.wait_for_selector("#take-over:visible", timeout=10_000)  # Kim has been away long enough
     assert sam.locator("#host-away").is_hidden() and sam.locator("#take-over").is_hidden()
     assert quick_handover.errors() == []
+
+
+def test_the_keyboard_focus_goes_to_the_new_facilitators_controls(quick_handover: WebServer, new_page: Any) -> None:
+    game = rest_game(quick_handover.url, ["Kim", "Doug"])  # Kim never opens her link
+    doug = new_page()
+    open_seat(doug, game["links"][1])
+    doug.wait_for_selector("#take-over:visible", timeout=10_000)
+    doug.focus("#take-over")
+    doug.keyboard.press("Enter")
+    doug.wait_for_selector("#host-away[hidden]", state="attached")
+    # The button is gone with the notice: the focus moves on to what the new facilitator does next, not to the page.
+    wait_until(lambda: doug.evaluate("document.activeElement.id") == "start-game", what="the focus on Start the game")

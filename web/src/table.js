@@ -219,6 +219,11 @@ export class Table {
     const ack = await this.connection.command("take_over", {});
     this.el.takeOver.disabled = false;
     this.reportError(ack);
+    // The button went with the notice: keep the keyboard where the new facilitator acts next, not on the page.
+    if (ack && ack.ok && (document.activeElement === this.el.takeOver || document.activeElement === document.body)) {
+      const next = byId("start-game") || this.el.page.querySelector(".host-tools button");
+      if (next) next.focus();
+    }
   }
 
   onFatal(err) {
