@@ -92,13 +92,9 @@ class Member:
     game_id: str
     seat: int
     role: str
-    """``player`` or ``facilitator``."""
+    """``player`` or ``facilitator``: the role the seat was made with (a take-over moves facilitating on; the game's
+    state says who facilitates now)."""
     name: str
-
-    @property
-    def actor(self) -> str:
-        """How the audit trail names them."""
-        return f"seat {self.seat} ({self.name}){' facilitator' if self.role == 'facilitator' else ''}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -679,10 +675,15 @@ class Games:
             state = live.state
             return live, state, live.views.view_for(state, seat)
 
+    def actor(self, member: Member) -> str:
+        """How the audit trail names a seat: as the facilitator while it facilitates (a take-over moves that)."""
+        facilitating = self.live(member.game_id).state.settings.facilitator == member.seat
+        return f"seat {member.seat} ({member.name}){' facilitator' if facilitating else ''}"
+
     def deny(self, member: Member, action: str, error: BaseException) -> None:
         """Put a refused action in the audit trail (who tried what)."""
         code = getattr(error, "code", type(error).__name__)
-        self.repo.record([AuditRecord(game_id=member.game_id, at=at(self.clock()), actor=member.actor,
+        self.repo.record([AuditRecord(game_id=member.game_id, at=at(self.clock()), actor=self.actor(member),
                                       action=f"denied:{action}", detail={"code": code})])
 
     def expire(self) -> list[str]:

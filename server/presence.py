@@ -51,7 +51,9 @@ class Presence:
         self.heartbeat_seconds = heartbeat_seconds
         self.holder = secrets.token_hex(8)
         """This process's name in the presence rows."""
-        self._counts: dict[tuple[str, int], int] = {}
+        self._sockets: dict[tuple[str, int], set[str]] = {}
+        """Per seat, the sockets of it this process holds: a socket is counted once however often it arrives or
+        leaves, so a disconnect handled before (or as well as) its join's own clean-up never miscounts."""
         self._unsaved: set[tuple[str, int]] = set()
         """Seats whose count could not be written (the database was busy or down): the next beat writes them."""
         self._lock = threading.Lock()
@@ -59,42 +61,44 @@ class Presence:
     def _at(self, seconds: float) -> dt.datetime:
         return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
 
-    def _count(self, game_id: str, seat: int, step: int) -> bool:
-        """Change this process's count of a seat's connections; True when the seat came or went here."""
+    def _count(self, game_id: str, seat: int, sid: str, here: bool) -> bool:
+        """Count a socket of a seat in or out in this process; True when the seat came or went here."""
         with self._lock:
             key = (game_id, seat)
-            before = self._counts.get(key, 0)
-            after = max(0, before + step)
+            before = self._sockets.get(key, set())
+            if (sid in before) == here:
+                return False  # already counted in (or out): nothing changes
+            after = before | {sid} if here else before - {sid}
             if after:
-                self._counts[key] = after
+                self._sockets[key] = after
             else:
-                self._counts.pop(key, None)
+                self._sockets.pop(key, None)
             self._write(key)
-        return (before == 0) != (after == 0)
+        return bool(before) != bool(after)
 
     def _write(self, key: tuple[str, int]) -> None:
         """Store this process's count of a seat (under the lock: its writes of a row must not overtake each other)."""
         game_id, seat = key
         try:
             self.repo.hold(PresenceRecord(game_id=game_id, seat=seat, holder=self.holder,
-                                          connections=self._counts.get(key, 0), seen_at=self._at(self.clock())))
+                                          connections=len(self._sockets.get(key, ())), seen_at=self._at(self.clock())))
         except Exception:
             self._unsaved.add(key)
             raise
         self._unsaved.discard(key)
 
-    def arrive(self, game_id: str, seat: int) -> bool:
-        """A socket joined the seat; True if it is the seat's first one in this process."""
-        return self._count(game_id, seat, 1)
+    def arrive(self, game_id: str, seat: int, sid: str) -> bool:
+        """Socket ``sid`` joined the seat; True if it is the seat's first one in this process."""
+        return self._count(game_id, seat, sid, True)
 
-    def leave(self, game_id: str, seat: int) -> bool:
-        """A socket of the seat closed or moved on; True if it was the seat's last one in this process."""
-        return self._count(game_id, seat, -1)
+    def leave(self, game_id: str, seat: int, sid: str) -> bool:
+        """Socket ``sid`` of the seat closed or moved on; True if it was the seat's last one in this process."""
+        return self._count(game_id, seat, sid, False)
 
     def games(self) -> set[str]:
         """The games this process holds connections of."""
         with self._lock:
-            return {game_id for game_id, _ in self._counts}
+            return {game_id for game_id, _ in self._sockets}
 
     def beat(self) -> None:
         """Tell the other processes this one is alive (every ``heartbeat_seconds``); write what could not be."""

@@ -130,8 +130,8 @@ class Runtime:
             self.connections[sid] = Connection(sid=sid, ip=ip)
             return True
 
-    def disconnect(self, sid: str) -> None:
-        """Forget a socket."""
+    def disconnect(self, sid: str) -> Connection | None:
+        """Forget a socket; returns its record (None if it had none)."""
         with self.lock:
             conn = self.connections.pop(sid, None)
             if conn is not None:
@@ -141,6 +141,7 @@ class Runtime:
                 else:
                     self.per_ip[conn.ip] = n
         self.event_limiter.forget(sid)
+        return conn
 
     def connection(self, sid: str) -> Connection:
         """The socket's record (made on the fly for a socket the connect handler did not see)."""
@@ -196,11 +197,16 @@ class Runtime:
             except Exception:
                 log.exception("presence: heartbeat failed")
                 continue
-            for game_id in self.presence.games():
+            held = self.presence.games()
+            for game_id in held:
                 try:
                     announce_presence(self, game_id)
                 except Exception:
                     log.exception("presence of game %s failed", game_id)
+            # What was shown of games nobody here is in any more: with several processes another one may delete
+            # the game, and this one would keep it for good (a seat arriving is announced anyway).
+            for game_id in [g for g in self.presence_shown if g not in held]:
+                self.presence_shown.pop(game_id, None)
 
     def _expiry_loop(self, socketio: Any) -> None:
         interval = float(self.settings["EXPIRY_INTERVAL"])

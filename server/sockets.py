@@ -195,17 +195,17 @@ def announce_presence(rt: Runtime, game_id: str) -> None:
     socketio.emit("presence", message, to=game_room(game_id))
 
 
-def _arrive_seat(rt: Runtime, member: Member) -> None:
+def _arrive_seat(rt: Runtime, member: Member, sid: str) -> None:
     try:
-        if rt.presence.arrive(member.game_id, member.seat):
+        if rt.presence.arrive(member.game_id, member.seat, sid):
             announce_presence(rt, member.game_id)
     except Exception:  # presence is news, not the seat: a failed write must not fail the join
         log.exception("presence: seat %s of game %s arrived", member.seat, member.game_id)
 
 
-def _leave_seat(rt: Runtime, member: Member) -> None:
+def _leave_seat(rt: Runtime, member: Member, sid: str) -> None:
     try:
-        if rt.presence.leave(member.game_id, member.seat):
+        if rt.presence.leave(member.game_id, member.seat, sid):
             announce_presence(rt, member.game_id)
     except Exception:  # a socket going away must not fail on the way out (the heartbeat will tell)
         log.exception("presence: seat %s of game %s left", member.seat, member.game_id)
@@ -240,11 +240,14 @@ def _join(rt: Runtime, conn: Connection, token: object) -> dict[str, Any]:
     previous, conn.member, conn.watching = conn.member, member, None
     if previous != member:
         if previous is not None:
-            _leave_seat(rt, previous)
-        _arrive_seat(rt, member)
+            _leave_seat(rt, previous, conn.sid)
+        _arrive_seat(rt, member, conn.sid)
+        if rt.connections.get(conn.sid) is not conn:
+            # The socket closed while joining: its disconnect may have been handled before it was counted.
+            _leave_seat(rt, member, conn.sid)
     ack = _seat_ack(rt, member)
-    rt.repo.record([AuditRecord(game_id=member.game_id, at=at(rt.games.clock()), actor=member.actor, action="Connect",
-                                detail={"ip": conn.ip, "version": ack["version"]})])
+    rt.repo.record([AuditRecord(game_id=member.game_id, at=at(rt.games.clock()), actor=rt.games.actor(member),
+                                action="Connect", detail={"ip": conn.ip, "version": ack["version"]})])
     return ack
 
 
@@ -266,10 +269,10 @@ def on_connect(auth: Any = None) -> bool | None:
 @socketio.on("disconnect")
 def on_disconnect(*_: Any) -> None:
     rt = runtime()
-    conn = rt.connections.get(_sid())
+    # Forgotten first: a join still on its way then sees the socket gone and leaves the seat itself.
+    conn = rt.disconnect(_sid())
     if conn is not None and conn.member is not None:
-        _leave_seat(rt, conn.member)
-    rt.disconnect(_sid())
+        _leave_seat(rt, conn.member, conn.sid)
 
 
 @socketio.on("join")
@@ -291,7 +294,9 @@ def on_spectate(payload: Any = None) -> dict[str, Any]:
     conn = rt.connection(_sid())
     rt.games.live(game_id, fresh=True)  # NotFound before joining any room
     _enter(conn, (watch_room(game_id), game_room(game_id)))
-    conn.member, conn.watching = None, game_id
+    previous, conn.member, conn.watching = conn.member, None, game_id
+    if previous is not None:  # a seat's tab turned to watching (the shared screen): it no longer holds the seat
+        _leave_seat(rt, previous, conn.sid)
     live, state, view = rt.games.view(game_id, None, fresh=True)
     return {"ok": True, "game_id": game_id, "seat": None, "role": "spectator", "version": state.version, "view": view,
             "presence": presence_data(rt, live)}
@@ -404,7 +409,7 @@ def command(rt: Runtime, sid: str, event: str, action: Action, payload: Any) -> 
 
     try:
         outcome = rt.games.submit(member.game_id, build, client_id=f"s{member.seat}:{data['client_id']}",
-                                  actor=member.actor, seat=member.seat, detail={"event": event, "ip": conn.ip})
+                                  actor=rt.games.actor(member), seat=member.seat, detail={"event": event, "ip": conn.ip})
     except NotFacilitator:
         # Who facilitates is in the game's state (it moves on a take-over), so the engine decides it.
         error = Forbidden("only the facilitator can do that")

@@ -9,6 +9,7 @@ from serverkit import FakeClock, make_app, new_game
 from test_sockets import Seat
 
 from server.presence import STALE_BEATS, Presence
+from server.sockets import presence_data
 from server.repository import GameRecord, InMemoryGameRepository
 
 
@@ -112,7 +113,7 @@ def test_processes_see_each_others_seats_and_a_dead_process_seats_go_away() -> N
     created = dt.datetime.fromtimestamp(clock.now, dt.timezone.utc)
     repo.create_game(_game_record("g1", created), [], [])
     one, two = Presence(repo, clock, 10), Presence(repo, clock, 10)
-    assert one.arrive("g1", 0) and not one.arrive("g1", 0)  # a second socket of the seat in the same process
+    assert one.arrive("g1", 0, "s1") and not one.arrive("g1", 0, "s2")  # a second socket of the seat in the same process
     assert [p.connected for p in two.seats("g1", 2, created)] == [True, False]
     clock.advance(10)
     one.beat()
@@ -122,10 +123,13 @@ def test_processes_see_each_others_seats_and_a_dead_process_seats_go_away() -> N
     away = two.seats("g1", 2, created)[0]  # three beats missed: process one is gone
     assert not away.connected and away.away_seconds == STALE_BEATS * 10 + 1
     assert two.seats("g1", 2, created)[1].away_seconds == STALE_BEATS * 10 + 11  # never seen: since the game was made
-    assert two.arrive("g1", 0)
+    assert two.arrive("g1", 0, "s3")
     assert two.seats("g1", 2, created)[0].connected
-    assert two.leave("g1", 0)  # its only socket there
-    assert not one.leave("g1", 0) and one.leave("g1", 0)
+    assert two.leave("g1", 0, "s3")  # its only socket there
+    # A socket leaves once however often it is said to (a disconnect and a join's own clean-up).
+    assert not one.leave("g1", 0, "s1") and not one.leave("g1", 0, "s1")
+    assert two.seats("g1", 2, created)[0].connected
+    assert one.leave("g1", 0, "s2")
     left = two.seats("g1", 2, created)[0]
     assert not left.connected and left.away_seconds == 0
 
@@ -143,7 +147,7 @@ def test_a_count_that_could_not_be_written_is_written_by_the_next_beat() -> None
 
     repo.hold = busy  # type: ignore[method-assign]
     try:
-        presence.arrive("g1", 0)
+        presence.arrive("g1", 0, "s1")
     except RuntimeError:
         pass
     repo.hold = hold  # type: ignore[method-assign]
@@ -163,3 +167,64 @@ def test_a_join_succeeds_when_presence_cannot_be_written(app: Any, game: dict[st
     kim = Seat(app, game["tokens"][0])  # Seat() asserts the join succeeded
     assert kim.view is not None and kim.view["you"] == 0
     kim.c.disconnect()  # and leaving does not raise either
+
+
+def test_a_seat_that_turns_to_watching_is_away(app: Any, game: dict[str, Any], clock: FakeClock) -> None:
+    """A tab that leaves its seat for the spectator's view (the shared screen) no longer holds the seat."""
+    kim, doug = Seat(app, game["tokens"][0]), Seat(app, game["tokens"][1])
+    _presence(doug)
+    assert kim.emit("spectate", {"game_id": game["game_id"]})["ok"]
+    assert _connected(_presence(doug)[-1]) == [False, True, False, False]
+    clock.advance(60)
+    assert doug.command("take_over")["ok"]
+
+
+def test_a_socket_that_closes_while_joining_does_not_hold_the_seat(app: Any, game: dict[str, Any]) -> None:
+    """A lid closing during a reconnect: the disconnect is handled while the join is still on its way."""
+    rt = app.extensions["threatdeck"]
+    kim, doug = Seat(app, game["tokens"][0]), Seat(app)
+    arrive = rt.presence.arrive
+
+    def closing(*args: Any) -> bool:
+        rt.presence.arrive = arrive
+        doug.c.disconnect()  # handled before the join counts the socket
+        return arrive(*args)
+
+    rt.presence.arrive = closing
+    doug.emit("join", {"token": game["tokens"][1]})
+    assert [p["connected"] for p in presence_data(rt, rt.games.live(game["game_id"]))["seats"]] == [
+        True, False, False, False]
+
+
+def test_the_audit_trail_names_the_seat_that_facilitates_now(
+        app: Any, game: dict[str, Any], clock: FakeClock, client: Any) -> None:
+    kim, doug = Seat(app, game["tokens"][0]), Seat(app, game["tokens"][1])
+    kim.c.disconnect()
+    clock.advance(61)
+    assert doug.command("take_over")["ok"]
+    kim = Seat(app, game["tokens"][0])
+    assert kim.command("start")["error"]["code"] == "forbidden"
+    assert doug.command("start")["ok"]
+    trail = client.get(f"/api/games/{game['game_id']}/audit", headers={"Authorization": f"Bearer {game['tokens'][1]}"})
+    lines = [(a["actor"], a["action"]) for a in trail.json["audit"]]
+    assert lines[-4:] == [
+        ("seat 1 (Doug)", "TakeOver"),  # not yet the facilitator when he asked
+        ("seat 0 (Kim)", "Connect"),
+        ("seat 0 (Kim)", "denied:start"),
+        ("seat 1 (Doug) facilitator", "StartGame"),
+    ]
+
+
+def test_a_process_forgets_what_it_showed_of_games_it_no_longer_serves(app: Any, game: dict[str, Any]) -> None:
+    """Several processes: the game is deleted by another process's sweep, long after everyone left this one."""
+    rt = app.extensions["threatdeck"]
+
+    class OneBeat:
+        def sleep(self, _seconds: float) -> None:
+            rt.stop()
+
+    Seat(app, game["tokens"][0]).c.disconnect()
+    assert game["game_id"] in rt.presence_shown
+    rt.repo.expire(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365))
+    rt._presence_loop(OneBeat())
+    assert rt.presence_shown == {}

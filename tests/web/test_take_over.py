@@ -56,3 +56,72 @@ def test_a_player_takes_over_from_a_facilitator_who_went_away(quick_handover: We
     assert "host" in _tags(kim, 1)
     assert kim.locator("#end-game").count() == 0
     assert quick_handover.errors() == []
+
+
+@pytest.fixture
+def slow_handover(tmp_path: Path, browser: Any) -> Iterator[WebServer]:
+    """The real server, letting a seat take over once the facilitator has been away for 30 s (a countdown to watch)."""
+    server = WebServer(tmp_path)
+    server.process.env = {"THREATDECK_FACILITATOR_AWAY": "30"}
+    yield server.start()
+    server.stop()
+
+
+LIVE_CHANGES = """() => {
+  window.liveChanges = [];
+  const live = '[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"]';
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      const region = el && el.closest(live);
+      if (region && !region.closest("[hidden]")) window.liveChanges.push(region.textContent);
+    }
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+"""Record every change of text a screen reader would read out (inside a live region that is shown)."""
+
+
+def test_the_countdown_to_taking_over_is_not_read_out_every_second(slow_handover: WebServer, new_page: Any) -> None:
+    game = rest_game(slow_handover.url, ["Kim", "Doug"])
+    kim, doug = new_page(), new_page()
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    wait_until(lambda: "away" not in _tags(doug, 0), what="Kim shown as here")
+    kim.context.close()
+    doug.wait_for_selector("#host-away:not([hidden])")
+    doug.evaluate(LIVE_CHANGES)
+    first = doug.inner_text("#host-away-text")
+    wait_until(lambda: doug.inner_text("#host-away-text") != first, what="the countdown moving on")
+    doug.wait_for_timeout(1200)
+    # The countdown is there to see, not read out every second; that Kim went away is said once.
+    assert [t for t in doug.evaluate("window.liveChanges") if "take over in" in t] == []
+    assert "Kim (facilitator) is away" in doug.inner_text("#live")
+
+
+def test_a_removed_seat_is_not_offered_to_take_over(quick_handover: WebServer, new_page: Any) -> None:
+    from server.client import SeatClient
+
+    game = rest_game(quick_handover.url, ["Kim", "Doug", "Sam"])
+    kim = SeatClient(quick_handover.url, game["links"][0].split("#token=")[1]).connect()
+    try:
+        assert kim.command("remove_seat", target_seat=2)["ok"]
+    finally:
+        kim.close()
+    sam, doug = new_page(), new_page()
+    open_seat(sam, game["links"][2])
+    open_seat(doug, game["links"][1])
+    doug.wait_for_selector("#take-over:visible", timeout=10_000)  # Kim has been away long enough
+    assert sam.locator("#host-away").is_hidden() and sam.locator("#take-over").is_hidden()
+    assert quick_handover.errors() == []
+
+
+def test_the_keyboard_focus_goes_to_the_new_facilitators_controls(quick_handover: WebServer, new_page: Any) -> None:
+    game = rest_game(quick_handover.url, ["Kim", "Doug"])  # Kim never opens her link
+    doug = new_page()
+    open_seat(doug, game["links"][1])
+    doug.wait_for_selector("#take-over:visible", timeout=10_000)
+    doug.focus("#take-over")
+    doug.keyboard.press("Enter")
+    doug.wait_for_selector("#host-away[hidden]", state="attached")
+    # The button is gone with the notice: the focus moves on to what the new facilitator does next, not to the page.
+    wait_until(lambda: doug.evaluate("document.activeElement.id") == "start-game", what="the focus on Start the game")

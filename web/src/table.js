@@ -43,6 +43,7 @@ export class Table {
     this.presence = null; // the last `presence` message: who is connected
     this.presenceAt = 0; // when it came (browser seconds), to count the facilitator's absence on
     this.hostMenuOpen = false; // the facilitator's menu (a phone's disclosure; a plain row elsewhere)
+    this.hostAwayNews = null; // what screen readers were last told of the facilitator's absence ("away", "can")
     this.build();
     this.connection = new Connection({
       gameId: this.gameId,
@@ -80,7 +81,7 @@ export class Table {
     E.status = h("div", { class: "status-line", id: "status-line" });
     E.hostAwayText = h("span", { id: "host-away-text" });
     E.takeOver = h("button", { type: "button", class: "ghost", id: "take-over", onclick: () => this.takeOver() }, "Take over facilitating");
-    // Not a live region: its countdown changes every second. renderHostAway announces the two moments that matter.
+    // Not a live region: its countdown changes every second. renderHostAway announces what changes once.
     E.hostAway = h("div", { class: "host-away", id: "host-away", hidden: true }, E.hostAwayText, " ", E.takeOver);
     E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
     E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
@@ -197,23 +198,26 @@ export class Table {
     const view = this.view;
     const E = this.el;
     const p = this.presence && view && view.facilitator !== null ? this.presence.seats.find((s) => s.seat === view.facilitator) : null;
-    const show = p && !p.connected && !this.spectator && view.you !== null && view.you !== view.facilitator && view.phase !== "ended";
+    // Only a seat still in the game may take over (a removed seat's link still shows the table).
+    const me = view.you !== null ? view.seats.find((s) => s.seat === view.you) : null;
+    const show = p && !p.connected && !this.spectator && me && me.present && view.you !== view.facilitator && view.phase !== "ended";
     E.hostAway.hidden = !show;
     if (!show) {
-      this.hostAwayState = null;
+      this.hostAwayNews = null;
       return;
     }
     const away = (p.away_seconds || 0) + (Date.now() / 1000 - this.presenceAt);
     const wait = this.presence.take_over_after - away;
     const name = seatName(view, view.facilitator);
-    const state = wait > 0 ? "waiting" : "ready";
-    if (state !== this.hostAwayState) {
-      this.hostAwayState = state;
-      announce(state === "waiting" ? `${name}, the facilitator, is away.` : `${name} is still away. You can take over facilitating.`);
-    }
     const text = wait > 0 ? `${name} (facilitator) is away. If they do not come back, you can take over in ${mmss(wait)}.` : `${name} (facilitator) has been away for ${mmss(away)}.`;
     if (E.hostAwayText.textContent !== text) E.hostAwayText.textContent = text;
     E.takeOver.hidden = wait > 0;
+    // Screen readers hear it when it changes (gone; now you can take over), not the countdown's every second.
+    const news = wait > 0 ? "away" : "can";
+    if (news !== this.hostAwayNews) {
+      this.hostAwayNews = news;
+      announce(news === "away" ? text : `${text} You can take over facilitating.`);
+    }
   }
 
   async takeOver() {
@@ -221,6 +225,11 @@ export class Table {
     const ack = await this.connection.command("take_over", {});
     this.el.takeOver.disabled = false;
     this.reportError(ack);
+    // The button went with the notice: keep the keyboard where the new facilitator acts next, not on the page.
+    if (ack && ack.ok && (document.activeElement === this.el.takeOver || document.activeElement === document.body)) {
+      const next = byId("start-game") || this.el.page.querySelector(".host-tools button");
+      if (next) next.focus();
+    }
   }
 
   onFatal(err) {
