@@ -117,6 +117,24 @@ def web_server(tmp_path: Path, browser: Any) -> Iterator[WebServer]:
 
 
 @pytest.fixture
+def start_web_server(tmp_path: Path, browser: Any) -> Iterator[Callable[..., WebServer]]:
+    """Start the real server with settings of its own in the environment (e.g. shorter waits); stopped at the end."""
+    started: list[WebServer] = []
+
+    def start(**env: str) -> WebServer:
+        workdir = tmp_path / f"server{len(started)}"
+        workdir.mkdir()
+        server = WebServer(workdir)
+        server.process.env = dict(env)
+        started.append(server.start())
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
 def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
     """Open a page in a fresh browser context (its own storage: one person); collects page errors."""
     contexts: list[Any] = []

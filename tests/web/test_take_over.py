@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WebServer
 from ui_steps import open_seat, rest_game, wait_until
 
 
 @pytest.fixture
-def quick_handover(tmp_path: Path, browser: Any) -> Iterator[WebServer]:
+def quick_handover(start_web_server: Any) -> Any:
     """The real server, letting a seat take over once the facilitator has been away for 3 s."""
-    server = WebServer(tmp_path)
-    server.process.env = {"THREATDECK_FACILITATOR_AWAY": "3"}
-    yield server.start()
-    server.stop()
+    return start_web_server(THREATDECK_FACILITATOR_AWAY="3")
 
 
 def _tags(page: Any, seat: int) -> list[str]:
     return [t.strip() for t in page.locator(f"#scoreboard li[data-seat='{seat}'] .tag").all_inner_texts()]
 
 
-def test_a_player_takes_over_from_a_facilitator_who_went_away(quick_handover: WebServer, new_page: Any) -> None:
+def test_a_player_takes_over_from_a_facilitator_who_went_away(quick_handover: Any, new_page: Any) -> None:
     game = rest_game(quick_handover.url, ["Kim", "Doug", "Sam"])
     kim, doug = new_page(), new_page()
     open_seat(kim, game["links"][0])
@@ -59,12 +53,9 @@ def test_a_player_takes_over_from_a_facilitator_who_went_away(quick_handover: We
 
 
 @pytest.fixture
-def slow_handover(tmp_path: Path, browser: Any) -> Iterator[WebServer]:
+def slow_handover(start_web_server: Any) -> Any:
     """The real server, letting a seat take over once the facilitator has been away for 30 s (a countdown to watch)."""
-    server = WebServer(tmp_path)
-    server.process.env = {"THREATDECK_FACILITATOR_AWAY": "30"}
-    yield server.start()
-    server.stop()
+    return start_web_server(THREATDECK_FACILITATOR_AWAY="30")
 
 
 LIVE_CHANGES = """() => {
@@ -81,7 +72,7 @@ LIVE_CHANGES = """() => {
 """Record every change of text a screen reader would read out (inside a live region that is shown)."""
 
 
-def test_the_countdown_to_taking_over_is_not_read_out_every_second(slow_handover: WebServer, new_page: Any) -> None:
+def test_the_countdown_to_taking_over_is_not_read_out_every_second(slow_handover: Any, new_page: Any) -> None:
     game = rest_game(slow_handover.url, ["Kim", "Doug"])
     kim, doug = new_page(), new_page()
     open_seat(kim, game["links"][0])
@@ -98,7 +89,7 @@ def test_the_countdown_to_taking_over_is_not_read_out_every_second(slow_handover
     assert "Kim (facilitator) is away" in doug.inner_text("#live")
 
 
-def test_a_removed_seat_is_not_offered_to_take_over(quick_handover: WebServer, new_page: Any) -> None:
+def test_a_removed_seat_is_not_offered_to_take_over(quick_handover: Any, new_page: Any) -> None:
     from server.client import SeatClient
 
     game = rest_game(quick_handover.url, ["Kim", "Doug", "Sam"])
@@ -115,7 +106,7 @@ def test_a_removed_seat_is_not_offered_to_take_over(quick_handover: WebServer, n
     assert quick_handover.errors() == []
 
 
-def test_the_keyboard_focus_goes_to_the_new_facilitators_controls(quick_handover: WebServer, new_page: Any) -> None:
+def test_the_keyboard_focus_goes_to_the_new_facilitators_controls(quick_handover: Any, new_page: Any) -> None:
     game = rest_game(quick_handover.url, ["Kim", "Doug"])  # Kim never opens her link
     doug = new_page()
     open_seat(doug, game["links"][1])
