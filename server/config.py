@@ -160,6 +160,8 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
     for name in POSITIVE:
         if out[name] <= 0:
             raise ConfigError(f"{name}: must be positive, got {out[name]!r}")
+    if out["FACILITATOR_AWAY_SECONDS"] < 0:  # zero is allowed: take over as soon as the facilitator is gone
+        raise ConfigError(f"FACILITATOR_AWAY_SECONDS: must be zero or more, got {out['FACILITATOR_AWAY_SECONDS']!r}")
     if out.get("REDIS_URL") and not str(out["REDIS_URL"]).startswith(REDIS_SCHEMES):
         raise ConfigError(f"REDIS_URL: expected a redis:// or rediss:// URL, got {out['REDIS_URL']!r}")
     if str(out["SQLITE_SYNCHRONOUS"]).upper() not in SQLITE_SYNCHRONOUS:

@@ -144,6 +144,6 @@ class Presence(Base):
 
     game_id: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("games.id", ondelete="CASCADE"), primary_key=True)
     seat: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    holder: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(32), primary_key=True, index=True)  # each beat updates by holder
     connections: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     seen_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)

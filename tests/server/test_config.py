@@ -29,6 +29,8 @@ def test_a_mapping_beats_the_environment_which_beats_the_defaults(tmp_path: Path
     ({"TICK_INTERVAL": 0}, "TICK_INTERVAL: must be positive"),
     ({"EXPIRY_INTERVAL": -1}, "EXPIRY_INTERVAL: must be positive"),
     ({"UPLOAD_TTL": -5}, "UPLOAD_TTL: must be positive"),
+    ({"FACILITATOR_AWAY_SECONDS": -1}, "FACILITATOR_AWAY_SECONDS: must be zero or more"),
+    ({"PRESENCE_HEARTBEAT": 0}, "PRESENCE_HEARTBEAT: must be positive"),
     ({"PING_TIMEOUT": 0}, "PING_TIMEOUT"),
     ({"SQLITE_SYNCHRONOUS": "fast"}, "SQLITE_SYNCHRONOUS: expected one of OFF, NORMAL, FULL, EXTRA"),
     ({"REDIS_URL": "nonsense"}, "REDIS_URL: expected a redis:// or rediss:// URL"),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
-from ui_steps import open_seat, rest_game, wait_until
+from ui_steps import create_game, join, open_seat, rest_game, wait_until
 
 
 @pytest.fixture
@@ -116,3 +117,16 @@ def test_the_keyboard_focus_goes_to_the_new_facilitators_controls(quick_handover
     doug.wait_for_selector("#host-away[hidden]", state="attached")
     # The button is gone with the notice: the focus moves on to what the new facilitator does next, not to the page.
     wait_until(lambda: doug.evaluate("document.activeElement.id") == "start-game", what="the focus on Start the game")
+
+
+def test_a_facilitator_still_on_the_game_created_panel_is_here(quick_handover: Any, new_page: Any) -> None:
+    """Creating the game and sharing its link takes a while: the others must not see the facilitator as away
+    (and take over) while she is still on the lobby's Game created panel."""
+    kim, doug = new_page(), new_page()
+    links = create_game(kim, quick_handover.url, "Kim")
+    join(doug, links["join"], "Doug")
+    time.sleep(4)  # longer than the 3 s after which a seat may take over from a facilitator away
+    wait_until(lambda: "away" not in _tags(doug, 0), what="Kim shown as here")
+    assert doug.locator("#host-away").is_hidden()
+    kim.context.close()
+    wait_until(lambda: "away" in _tags(doug, 0), what="Kim shown as away once her lobby closed")

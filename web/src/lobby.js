@@ -316,4 +316,14 @@ function showCreated(el, created) {
   });
   el.hidden = false;
   el.querySelector("#open-table").focus();
+  // The facilitator is here while this panel is open: others see a seat without a connection as away, and
+  // may take over from a facilitator away long enough. So hold the seat's connection until the table opens.
+  import("./connection.js")
+    .then(({ Connection }) => {
+      const quiet = () => {};
+      new Connection({ gameId: created.game_id, token: seat.token, onView: quiet, onStatus: quiet, onJoined: quiet, onFatal: quiet }).start();
+    })
+    .catch(() => {
+      /* without it the facilitator only shows as away sooner */
+    });
 }

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("connections", sa.Integer, nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_index("ix_presence_holder", "presence", ["holder"])
 
 
 def downgrade() -> None:
