@@ -26,7 +26,7 @@ from game import commands as gc
 from game.cards import Suit
 from game.errors import NotFacilitator
 from game.events import Event
-from game.state import GameState
+from game.state import GameState, Phase
 from server import codec, errors, patch
 from server.app import socketio
 from server.errors import FacilitatorHere, Forbidden, NotJoined, RateLimited
@@ -214,8 +214,8 @@ def _leave_seat(rt: Runtime, member: Member, sid: str) -> None:
 def _facilitator_away(rt: Runtime, member: Member, state: GameState) -> None:
     """Refuse a take-over while the facilitator is here, or has not been away for long enough."""
     seat = state.settings.facilitator
-    if seat == member.seat:
-        return  # the engine answers that one (already_facilitator)
+    if seat == member.seat or state.phase is Phase.ENDED or not state.seats[member.seat].present:
+        return  # the engine's answer says more (already_facilitator, game_over, seat_removed)
     live = rt.games.live(member.game_id)
     away = rt.presence.seats(member.game_id, len(state.seats), live.record.created_at)[seat]
     need = float(rt.settings["FACILITATOR_AWAY_SECONDS"])

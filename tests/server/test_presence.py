@@ -228,3 +228,12 @@ def test_a_process_forgets_what_it_showed_of_games_it_no_longer_serves(app: Any,
     rt.repo.expire(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365))
     rt._presence_loop(OneBeat())
     assert rt.presence_shown == {}
+
+
+def test_a_take_over_after_the_end_or_from_a_removed_seat_gets_the_engines_reason(
+        app: Any, game: dict[str, Any]) -> None:
+    kim, doug, sam = (Seat(app, t) for t in game["tokens"][:3])  # Kim is here: the presence check would refuse
+    assert kim.command("remove_seat", target_seat=2)["ok"]
+    assert sam.command("take_over")["error"]["code"] == "seat_removed"
+    assert kim.command("start")["ok"] and kim.command("end_game")["ok"]
+    assert doug.command("take_over")["error"]["code"] == "game_over"

@@ -130,3 +130,17 @@ def test_a_facilitator_still_on_the_game_created_panel_is_here(quick_handover: A
     assert doug.locator("#host-away").is_hidden()
     kim.context.close()
     wait_until(lambda: "away" in _tags(doug, 0), what="Kim shown as away once her lobby closed")
+
+
+def test_the_old_facilitator_is_told_who_took_over(quick_handover: Any, new_page: Any) -> None:
+    game = rest_game(quick_handover.url, ["Kim", "Doug"])
+    kim, doug = new_page(), new_page()
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    kim.goto("about:blank")  # Kim's tab leaves the table (her browser keeps her seat)
+    doug.wait_for_selector("#take-over:visible", timeout=10_000)
+    doug.click("#take-over")
+    doug.wait_for_selector("#verdict:not([hidden]) >> text=You are the facilitator now")
+    open_seat(kim, game["links"][0])
+    kim.wait_for_selector("#verdict:not([hidden]) >> text=Doug facilitates now")
+    assert "took over facilitating while you were away" in kim.inner_text("#verdict")

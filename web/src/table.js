@@ -172,6 +172,13 @@ export class Table {
   }
 
   onJoined(ack) {
+    // Back after a while as a player, having left as the facilitator: someone took over meanwhile; say who.
+    const before = this.role || (loadSeat(this.gameId) || {}).role;
+    if (before === "facilitator" && ack.role === "player" && ack.view && ack.view.phase !== "ended") {
+      const who = seatName(ack.view, ack.view.facilitator);
+      this.toast("vote", `${who} facilitates now`, `${who} took over facilitating while you were away. You play on as before.`);
+      announce(`${who} took over facilitating while you were away.`);
+    }
     if (ack.seat !== null && ack.seat !== undefined && this.token) {
       saveSeat(this.gameId, { token: this.token, seat: ack.seat, name: ack.name, role: ack.role });
     }
