@@ -115,12 +115,14 @@ def threat_view(public: dict[str, Any], t: Threat, seat: int | None) -> dict[str
     return view
 
 
-def legal_view(state: GameState, moves: LegalMoves) -> dict[str, Any]:
-    """A seat's legal moves as data, with the targets each card in its hand fits."""
-    targets = {
-        card_id: [s.id for s in state.board.targets(state.card(card_id))]
-        for card_id in state.hands[moves.seat]
-    }
+def legal_view(state: GameState, moves: LegalMoves, targets: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """A seat's legal moves as data, with the targets each card in its hand fits (``targets``: already worked
+    out for this hand)."""
+    if targets is None:
+        targets = {
+            card_id: [s.id for s in state.board.targets(state.card(card_id))]
+            for card_id in state.hands[moves.seat]
+        }
     return {
         "on_turn": moves.on_turn,
         "playable": list(moves.playable),

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from game import views as engine_views
-from game.engine import legal_moves
+from game.engine import legal_moves, unrated_by_seat
 from game.errors import UnknownSeat
 from game.priority import final_list
 from game.scoring import scoreboard
@@ -39,7 +39,7 @@ _VOTING = ThreatStatus.VOTING
 class _SeatMemo:
     """What was last built for one seat (or the spectators), to reuse in its next view."""
 
-    __slots__ = ("threats", "threat_views", "setup", "present", "hand", "hand_view", "moves", "legal")
+    __slots__ = ("threats", "threat_views", "setup", "present", "hand", "hand_view", "moves", "legal", "targets_hand")
 
     def __init__(self) -> None:
         self.threats: tuple[Threat, ...] = ()
@@ -50,6 +50,7 @@ class _SeatMemo:
         self.hand_view: list[dict[str, Any]] | None = None
         self.moves: object = None
         self.legal: dict[str, Any] | None = None
+        self.targets_hand: object = None
 
 
 class ViewBuilder:
@@ -69,6 +70,7 @@ class ViewBuilder:
         self._final: tuple[object, dict[str, Any]] | None = None
         self._public_threats: dict[int, dict[str, Any]] = {}
         self._threat_diff: tuple[tuple[Threat, ...], tuple[Threat, ...], list[int]] | None = None
+        self._unrated: dict[int, tuple[str, ...]] | None = None
 
     # ------------------------------------------------------------------ parts
 
@@ -158,6 +160,8 @@ class ViewBuilder:
             "final": final,
         }
         self._present = tuple(state.present())
+        # Every seat's unrated threats in one pass over the ratings, not one pass a seat.
+        self._unrated = unrated_by_seat(state) if state.phase is Phase.RATING else None
         self._views = {}
         self._public_threats = {}
         self._state = state
@@ -230,9 +234,12 @@ class ViewBuilder:
                 memo.hand, memo.hand_view = hand, [self._card(state, i) for i in hand]
             view["hand"] = memo.hand_view
             view["must_lead"] = state.must_lead if state.must_lead in hand else None
-            moves = legal_moves(state, seat)
+            moves = legal_moves(state, seat, self._unrated)
             if memo.legal is None or moves != memo.moves:
-                memo.moves, memo.legal = moves, engine_views.legal_view(state, moves)
+                # The targets follow from the hand alone: the same hand keeps the same object (cheap to patch).
+                targets = memo.legal["targets"] if memo.legal is not None and memo.targets_hand is hand else None
+                memo.moves, memo.legal = moves, engine_views.legal_view(state, moves, targets)
+                memo.targets_hand = hand
             view["legal"] = memo.legal
         self._views[seat] = view
         return view

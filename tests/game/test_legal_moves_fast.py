@@ -21,7 +21,7 @@ from game.architecture import Architecture
 from game.bots import next_bot_command
 from game.commands import CastVote, Command, EndGame, EndPlay, PassTurn, PlayCard, RemoveSeat, SkipSeat, StartGame
 from game.deck import Deck
-from game.engine import Blocked, LegalMoves, apply, legal_moves, new_game
+from game.engine import Blocked, LegalMoves, apply, legal_moves, new_game, unrated_by_seat
 from game.errors import UnknownSeat
 from game.state import GameState, Phase, SeatSpec, Settings, evolve
 from game.threats import ThreatStatus
@@ -83,9 +83,10 @@ def reference_legal_moves(state: GameState, seat: int) -> LegalMoves:
 def assert_agree(state: GameState) -> list[LegalMoves]:
     """``legal_moves`` equals the reference for every seat of ``state``; returns them."""
     moves = []
+    every_seat = unrated_by_seat(state)  # as the server's views ask: every seat's unrated threats at once
     for seat in range(len(state.seats)):
         fast, slow = legal_moves(state, seat), reference_legal_moves(state, seat)
-        assert fast == slow, (state.version, seat)
+        assert fast == slow == legal_moves(state, seat, every_seat), (state.version, seat)
         moves.append(fast)
     return moves
 
