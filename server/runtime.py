@@ -59,6 +59,7 @@ class Runtime:
         self.presence = Presence(repo, lambda: self.games.clock(), float(settings["PRESENCE_HEARTBEAT"]))
         self.presence_shown: dict[str, list[tuple[int, bool]]] = {}
         """Per game, who was last announced connected (``server.sockets.announce_presence``)."""
+        self.presence_lock = threading.Lock()
         self.connections: dict[str, Connection] = {}
         self.per_ip: dict[str, int] = {}
         self.lock = threading.Lock()

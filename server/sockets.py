@@ -184,15 +184,18 @@ def presence_data(rt: Runtime, live: Live) -> dict[str, Any]:
 def announce_presence(rt: Runtime, game_id: str) -> None:
     """Send everyone in the game who is connected now (a seat came, went, or its process stopped beating)."""
     try:
-        live = rt.games.live(game_id)
+        live = rt.games.live(game_id, fresh=True)  # a seat may have joined through another process
     except errors.NotFound:
         return
-    message = presence_data(rt, live)
-    shown = [(p["seat"], p["connected"]) for p in message["seats"]]
-    if rt.presence_shown.get(game_id) == shown:
-        return
-    rt.presence_shown[game_id] = shown
-    socketio.emit("presence", message, to=game_room(game_id))
+    # Read and sent under one lock: two announcements at once (a tab reloading) must not leave the older
+    # reading as the last one sent.
+    with rt.presence_lock:
+        message = presence_data(rt, live)
+        shown = [(p["seat"], p["connected"]) for p in message["seats"]]
+        if rt.presence_shown.get(game_id) == shown:
+            return
+        rt.presence_shown[game_id] = shown
+        socketio.emit("presence", message, to=game_room(game_id))
 
 
 def _arrive_seat(rt: Runtime, member: Member, sid: str) -> None:
