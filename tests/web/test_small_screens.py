@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from ui_steps import (RESULTS, hand_size, on_turn, on_turn_page, open_seat, phase, play_turn, rest_game, start, started_pair,
-                      vote_everywhere, wait_until)
+from ui_steps import (RESULTS, hand_size, on_turn, on_turn_page, open_seat, phase, play_turn, rating_game, rest_game, start,
+                      started_pair, vote_everywhere, wait_until)
 
 LONG = "Maximiliana-Wolfeschlegelsteinhausenberg"  # 40 characters, the longest name a seat may have
 NO_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
@@ -171,3 +171,26 @@ def test_on_the_desktop_the_facilitator_tools_stay_in_the_bar(web_server: Any, n
     assert kim.locator("#facilitator-tools").is_visible()
     assert kim.locator("#end-game").is_visible()
     assert kim.locator(".dock .turn-cue").count() == 0 or kim.locator(".dock .turn-cue").is_hidden()
+
+
+def test_on_a_phone_the_rating_list_is_in_reach_and_fits(web_server: Any, new_page: Any) -> None:
+    game = rating_game(web_server.url, ["Kim", "Sam"], accepted=3)
+    sam = new_page(390, 844, is_mobile=True, has_touch=True)
+    open_seat(sam, game["links"][1])
+    sam.wait_for_selector("#rating .rating-item")
+    # The list to rate starts on the first screen (not under the diagram and every side panel)…
+    assert sam.evaluate("document.querySelector('#rating').getBoundingClientRect().top < window.innerHeight")
+    # …each threat fits the screen's width, its text readable beside nothing (not squeezed to a letter a line)…
+    assert sam.evaluate(NO_OVERFLOW)
+    for item in sam.locator("#rating .rating-item").all():
+        box = item.bounding_box()
+        text = item.locator(".threat-text").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert text and text["width"] >= 250, text
+    # …and the page ends where its content does (no empty screens to scroll through below it).
+    assert sam.evaluate("document.scrollingElement.scrollHeight <= document.querySelector('.table-page').getBoundingClientRect().height + 1")
+    item = sam.locator("#rating .rating-item").first
+    item.locator(".scale").nth(0).locator("label").nth(3).tap()
+    item.locator(".scale").nth(1).locator("label").nth(4).tap()
+    wait_until(lambda: "rated" in (sam.locator("#rating .rating-item").first.get_attribute("class") or ""), what="the rating recorded")
+    assert "risk 20" in sam.locator("#rating .rating-item").first.inner_text()
