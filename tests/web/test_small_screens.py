@@ -194,3 +194,23 @@ def test_on_a_phone_the_rating_list_is_in_reach_and_fits(web_server: Any, new_pa
     item.locator(".scale").nth(1).locator("label").nth(4).tap()
     wait_until(lambda: "rated" in (sam.locator("#rating .rating-item").first.get_attribute("class") or ""), what="the rating recorded")
     assert "risk 20" in sam.locator("#rating .rating-item").first.inner_text()
+
+
+LINES = """(el) => { const r = document.createRange(); r.selectNodeContents(el);
+    return new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top))).size; }"""
+"""How many lines an element's text takes on screen."""
+
+
+def test_the_waiting_rooms_copy_buttons_keep_their_word_whole(web_server: Any, new_page: Any) -> None:
+    game = rest_game(web_server.url, ["Kim", "Doug"])
+    kim, screen = new_page(1440, 900), new_page(1920, 1080)
+    open_seat(kim, game["links"][0])
+    screen.goto(game["watch"])  # the shared screen shows the waiting room too
+    screen.wait_for_selector("body[data-ready=table]")
+    for page in (kim, screen):
+        buttons = page.locator("#setup .copy-row button")
+        assert buttons.count() >= 2
+        for button in buttons.all():
+            assert button.inner_text() == "Copy"
+            assert button.evaluate(LINES) == 1, f"'Copy' broken over lines at {page.viewport_size}"
+        assert page.evaluate(SIDE_FITS)
