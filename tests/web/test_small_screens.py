@@ -214,3 +214,15 @@ def test_the_waiting_rooms_copy_buttons_keep_their_word_whole(web_server: Any, n
             assert button.inner_text() == "Copy"
             assert button.evaluate(LINES) == 1, f"'Copy' broken over lines at {page.viewport_size}"
         assert page.evaluate(SIDE_FITS)
+
+
+def test_the_scoreboard_keeps_each_card_count_on_one_line(web_server: Any, new_page: Any) -> None:
+    kim, doug = new_page(1440, 900), new_page(1440, 900)
+    started_pair(web_server.url, kim, doug)
+    # The seat on turn is in bold: its "14 cards" broke over two lines.
+    for page in (kim, doug):
+        counts = page.locator("#scoreboard .hand-size")
+        assert counts.count() == 2
+        for count in counts.all():
+            assert count.inner_text().endswith("cards")
+            assert count.evaluate(LINES) == 1, count.evaluate("(e) => e.closest('li').className")
