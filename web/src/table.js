@@ -44,6 +44,7 @@ export class Table {
     this.presenceAt = 0; // when it came (browser seconds), to count the facilitator's absence on
     this.hostMenuOpen = false; // the facilitator's menu (a phone's disclosure; a plain row elsewhere)
     this.hostAwayNews = null; // what screen readers were last told of the facilitator's absence ("away", "can")
+    this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
     this.build();
     this.connection = new Connection({
       gameId: this.gameId,
@@ -232,11 +233,23 @@ export class Table {
     const ack = await this.connection.command("take_over", {});
     this.el.takeOver.disabled = false;
     this.reportError(ack);
-    // The button went with the notice: keep the keyboard where the new facilitator acts next, not on the page.
+    // The button went with the notice: keep the keyboard where the new facilitator acts next, not on the page
+    // (once the view that makes this seat the facilitator has been drawn, if it has not come yet).
     if (ack && ack.ok && (document.activeElement === this.el.takeOver || document.activeElement === document.body)) {
-      const next = byId("start-game") || this.el.page.querySelector(".host-tools button");
-      if (next) next.focus();
+      this.focusHostPending = true;
+      this.focusHostControls();
     }
+  }
+
+  /** After a take-over, put the focus on the first of the facilitator's controls that is shown. */
+  focusHostControls() {
+    if (!this.focusHostPending || !this.view || this.view.facilitator !== this.view.you) return;
+    this.focusHostPending = false;
+    if (document.activeElement !== this.el.takeOver && document.activeElement !== document.body) return;
+    // On a phone during play the tools are folded behind the Facilitator button: a hidden tool cannot take the focus.
+    const shown = [byId("start-game"), byId("facilitator-menu"), ...this.el.page.querySelectorAll(".host-tools button")];
+    const next = shown.find((el) => el && el.offsetParent !== null);
+    if (next) next.focus();
   }
 
   onFatal(err) {
@@ -428,6 +441,7 @@ export class Table {
     renderTrick(E.trick, view);
     renderFeed(E.feed, view, (id) => this.cards.get(id), this.practice);
     this.renderActions();
+    this.focusHostControls();
     if (view.phase === "rating") {
       E.hand.hidden = true;
       E.handHead.hidden = true;
