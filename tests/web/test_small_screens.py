@@ -226,3 +226,23 @@ def test_the_scoreboard_keeps_each_card_count_on_one_line(web_server: Any, new_p
         for count in counts.all():
             assert count.inner_text().endswith("cards")
             assert count.evaluate(LINES) == 1, count.evaluate("(e) => e.closest('li').className")
+
+
+def test_on_a_phone_a_verdict_shown_while_writing_a_note_is_readable(web_server: Any, new_page: Any) -> None:
+    kim, sam = new_page(1280, 800), new_page(390, 844, is_mobile=True, has_touch=True)
+    pages = [kim, sam]
+    started_pair(web_server.url, kim, sam)
+    while on_turn_page(pages) is not sam:
+        play_turn(kim)
+        vote_everywhere(pages)
+    play_turn(sam, "An attacker replays a captured request and changes another employee's salary.")
+    sam.wait_for_selector("#verdict:not([hidden])")
+    # Straight on to a sticky note, the verdict still up: it stays a card to read, on the screen.
+    sam.locator("#add-note").tap()
+    sam.wait_for_selector("#composer:not([hidden])")
+    assert sam.locator("#verdict").is_visible()
+    box = sam.locator("#verdict .verdict-card").bounding_box()
+    assert box and box["width"] >= 300 and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert sam.evaluate(NO_OVERFLOW)
+    sam.locator("#verdict .verdict-actions button", has_text="OK").tap()
+    assert sam.locator("#verdict").is_hidden() and sam.locator("#composer").is_visible()
