@@ -302,7 +302,9 @@ export class Table {
     }
     if (kept) this.keepDraft(kept);
     if (first) {
-      document.body.dataset.ready = "table";
+      // A game already over opened on its results (render() said so): left as "table", every later render (a
+      // reconnection's whole view) took the results for new, scrolling to the top and taking the focus.
+      if (document.body.dataset.ready !== "final") document.body.dataset.ready = "table";
       performance.mark("threatdeck-ready");
       // The diagram's code (cytoscape, the largest chunk) loads once the table is usable.
       setTimeout(() => this.loadDiagram(), 0);
