@@ -83,6 +83,7 @@ def test_a_results_page_opened_after_the_end_keeps_its_place_when_the_connection
     open_final(doug, game["links"][1])
     # The page says it shows the results (not the table) even when it opened on them.
     wait_until(lambda: doug.evaluate("document.body.dataset.ready") == "final", timeout=3, what="data-ready=final")
+    doug.locator('#final a[data-format="markdown"]').focus()
     doug.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")  # down the prioritised list
     below = doug.evaluate("window.scrollY")
     assert below > 100
@@ -94,4 +95,18 @@ def test_a_results_page_opened_after_the_end_keeps_its_place_when_the_connection
     doug.wait_for_timeout(500)
     # (The Connection lost banner came and went above: the page may have moved by its height, no more.)
     assert doug.evaluate("window.scrollY") >= below - 60, "the page jumped back to the top"
+    assert doug.evaluate("document.activeElement.dataset.format") == "markdown", "the focus was taken away"
 
+
+def test_showing_the_diagram_at_the_end_keeps_the_keyboard_focus_on_its_button(web_server: Any, new_page: Any) -> None:
+    game = game_over(web_server.url)
+    kim = new_page(1280, 800)
+    open_final(kim, game["links"][0])
+    kim.focus(".final-toggle button")
+    kim.keyboard.press("Enter")
+    kim.wait_for_selector("#diagram:visible")
+    # The button is drawn again with its other label: the focus is on it, not left on the page.
+    assert kim.evaluate("document.activeElement.textContent") == "Back to the results"
+    kim.keyboard.press("Enter")
+    kim.wait_for_selector("#final h1:visible")
+    assert kim.evaluate("document.activeElement.textContent") == "Show the diagram with its sticky notes"

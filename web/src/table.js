@@ -457,10 +457,20 @@ export class Table {
     }
     if (view.phase === "ended") {
       E.final.hidden = false;
+      // The results are drawn anew (the diagram shown or hidden, a reconnection): the keyboard stays on the
+      // control it was on (found again by its data-focus key), not left on the page.
+      const active = document.activeElement;
+      const key = active && E.final.contains(active) && active.dataset ? active.dataset.focus : null;
       renderFinal(E.final, view, this.gameId);
       E.final.prepend(
-        h("div", { class: "final-toggle" }, h("button", { type: "button", class: "ghost", onclick: () => this.toggleBoard() }, this.showBoardAtEnd ? "Back to the results" : "Show the diagram with its sticky notes")),
+        h(
+          "div",
+          { class: "final-toggle" },
+          h("button", { type: "button", class: "ghost", dataset: { focus: "final-toggle" }, onclick: () => this.toggleBoard() }, this.showBoardAtEnd ? "Back to the results" : "Show the diagram with its sticky notes"),
+        ),
       );
+      const again = key ? E.final.querySelector(`[data-focus="${CSS.escape(key)}"]`) : null;
+      if (again) again.focus({ preventScroll: true });
       E.page.classList.toggle("show-board", this.showBoardAtEnd);
       if (document.body.dataset.ready !== "final") {
         // The results replace the table: start reading them from the top.
