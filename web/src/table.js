@@ -177,7 +177,7 @@ export class Table {
     const before = this.role || (loadSeat(this.gameId) || {}).role;
     if (before === "facilitator" && ack.role === "player" && ack.view && ack.view.phase !== "ended") {
       const who = seatName(ack.view, ack.view.facilitator);
-      this.toast("vote", `${who} facilitates now`, `${who} took over facilitating while you were away. You play on as before.`);
+      this.toast("info", `${who} facilitates now`, `${who} took over facilitating while you were away. You play on as before.`);
       announce(`${who} took over facilitating while you were away.`);
     }
     if (ack.seat !== null && ack.seat !== undefined && this.token) {
@@ -419,7 +419,11 @@ export class Table {
     else if (e.type === "TurnPassed" && e.reason === "timeout") announce(`${seatName(view, e.seat)} ran out of time; the turn passed.`);
     else if (e.type === "PlayEnded") announce("Play is over. Time to prioritise: rate every threat.");
     else if (e.type === "FacilitatorChanged") {
-      if (e.seat === view.you) this.toast("vote", "You are the facilitator now", `${seatName(view, e.previous)} was away. You can start, skip a seat, end play and end the game.`);
+      if (e.seat === view.you) {
+        // News, not a vote (the "?" toast); and only what can be done in this phase.
+        const can = { setup: "start the game", play: "skip a seat, end play, end the game and remove a player", rating: "end the game and remove a player" }[view.phase];
+        this.toast("info", "You are the facilitator now", `${seatName(view, e.previous)} was away.${can ? ` You can ${can}: the Facilitator tools are yours.` : ""}`);
+      }
       announce(`${seatName(view, e.seat)} took over facilitating from ${seatName(view, e.previous)}.`);
     }
     else if (e.type === "GameEnded") announce("The game is over. The prioritised threat list is ready.");
