@@ -44,6 +44,8 @@ export class Table {
     this.presenceAt = 0; // when it came (browser seconds), to count the facilitator's absence on
     this.hostMenuOpen = false; // the facilitator's menu (a phone's disclosure; a plain row elsewhere)
     this.hostAwayNews = null; // what screen readers were last told of the facilitator's absence ("away", "can")
+    this.verdictReturn = null; // what had the focus before the keyboard went to the verdict
+    this.verdictExpired = false; // the verdict's time is up, but it is being read: it goes when the focus leaves
     this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
     this.build();
     this.connection = new Connection({
@@ -62,7 +64,7 @@ export class Table {
       // Escape anywhere on the table: close the facilitator's menu, then the verdict, then the card being played.
       if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("dialog[open]")) return;
       if (this.hostMenuOpen) this.setHostMenu(false, { refocus: true });
-      else if (!this.el.verdict.hidden) this.el.verdict.hidden = true;
+      else if (!this.el.verdict.hidden) this.hideVerdict();
       else if (this.composer.open) this.composer.cancel();
     });
     // A tap or click outside the open menu closes it, as a menu does (the focus stays where it went).
@@ -86,7 +88,18 @@ export class Table {
     E.hostAway = h("div", { class: "host-away", id: "host-away", hidden: true }, E.hostAwayText, " ", E.takeOver);
     E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
     E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
-    E.verdict = h("div", { id: "verdict", class: "verdict", hidden: true });
+    E.verdict = h("div", {
+      id: "verdict",
+      class: "verdict",
+      hidden: true,
+      // Where the keyboard came from, to give the focus back when the verdict closes under it.
+      onfocusin: (e) => {
+        if (!E.verdict.contains(e.relatedTarget)) this.verdictReturn = e.relatedTarget; // null: from nowhere (a click)
+      },
+      onfocusout: (e) => {
+        if (this.verdictExpired && !E.verdict.contains(e.relatedTarget)) this.hideVerdict();
+      },
+    });
     E.setup = h("section", { id: "setup", class: "panel setup", hidden: true });
     E.votes = h("section", { id: "votes", class: "panel votes", hidden: true, "aria-label": "Votes" });
     E.scoreboard = h("section", { id: "scoreboard", class: "panel" });
@@ -286,7 +299,7 @@ export class Table {
     const previous = this.view;
     this.view = view;
     document.body.dataset.version = String(view.version);
-    if (previous && previous.phase !== view.phase) this.el.verdict.hidden = true;
+    if (previous && previous.phase !== view.phase) this.hideVerdict();
     for (const card of view.hand || []) this.cards.set(card.id, card);
     for (const t of [...view.tricks, ...(view.trick ? [view.trick] : [])]) for (const p of t.plays) this.cards.set(p.card.id, p.card);
     let kept = null;
@@ -394,6 +407,8 @@ export class Table {
   toast(kind, head, body, opts = {}) {
     const E = this.el;
     clearTimeout(this.toastTimer);
+    this.verdictExpired = false;
+    const reading = E.verdict.contains(document.activeElement); // a new toast in place of the one being read
     fill(
       E.verdict,
       h(
@@ -405,12 +420,33 @@ export class Table {
           "div",
           { class: "verdict-actions" },
           opts.learn ? h("button", { type: "button", class: "ghost", onclick: () => openPrimer(opts.learn) }, "Learn more") : null,
-          h("button", { type: "button", class: "ghost", onclick: () => (E.verdict.hidden = true) }, "OK"),
+          h("button", { type: "button", class: "ghost", dataset: { role: "ok" }, onclick: () => this.hideVerdict() }, "OK"),
         ),
       ),
     );
     E.verdict.hidden = false;
-    if (!opts.sticky) this.toastTimer = setTimeout(() => (E.verdict.hidden = true), kind === "refused" ? 6000 : 9000);
+    if (reading) E.verdict.querySelector("[data-role=ok]").focus({ preventScroll: true });
+    if (!opts.sticky) {
+      // Not while the keyboard is on it (being read): then it goes once the focus leaves it.
+      this.toastTimer = setTimeout(() => {
+        if (E.verdict.contains(document.activeElement)) this.verdictExpired = true;
+        else this.hideVerdict();
+      }, kind === "refused" ? 6000 : 9000);
+    }
+  }
+
+  /** Close the verdict; the focus, if it was on it, goes back to where the reader came from (else the hand). */
+  hideVerdict() {
+    const E = this.el;
+    const inside = E.verdict.contains(document.activeElement);
+    clearTimeout(this.toastTimer);
+    this.verdictExpired = false;
+    E.verdict.hidden = true;
+    if (!inside) return;
+    const back = this.verdictReturn;
+    const shown = (el) => el && el.isConnected && el.offsetParent !== null && !el.disabled;
+    const next = [back, E.hand.querySelector("button.card-face"), byId("add-note"), ...E.page.querySelectorAll(".side button")].find(shown);
+    if (next) next.focus({ preventScroll: true });
   }
 
   /** A few events deserve a word in the status line. */
