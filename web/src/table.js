@@ -46,6 +46,7 @@ export class Table {
     this.hostAwayNews = null; // what screen readers were last told of the facilitator's absence ("away", "can")
     this.verdictReturn = null; // what had the focus before the keyboard went to the verdict
     this.verdictExpired = false; // the verdict's time is up, but it is being read: it goes when the focus leaves
+    this.focusHandPending = false; // the game was started from its button: the focus goes to the hand once dealt
     this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
     this.build();
     this.connection = new Connection({
@@ -494,6 +495,7 @@ export class Table {
       E.hand.hidden = this.spectator || view.phase === "ended";
       E.handHead.hidden = E.hand.hidden;
       if (!this.spectator) this.renderHand();
+      this.focusHand();
     }
     if (view.phase === "ended") {
       E.final.hidden = false;
@@ -847,7 +849,24 @@ export class Table {
   async start() {
     const button = byId("start-game");
     if (button) button.disabled = true;
-    this.reportError(await this.connection.command("start", {}));
+    const fromButton = button && document.activeElement === button;
+    const ack = await this.connection.command("start", {});
+    this.reportError(ack);
+    // The waiting room goes, its button with it: the keyboard goes to the cards just dealt (once they are drawn).
+    if (ack && ack.ok && fromButton) {
+      this.focusHandPending = true;
+      this.focusHand();
+    }
+  }
+
+  /** After starting the game, put the focus on the card that opens it (if this seat holds it), else the first card. */
+  focusHand() {
+    if (!this.focusHandPending || !this.view || this.view.phase !== "play") return;
+    this.focusHandPending = false;
+    if (document.activeElement !== document.body && !this.el.setup.contains(document.activeElement)) return;
+    const lead = this.view.must_lead ? this.el.hand.querySelector(`button.card-face[data-card="${CSS.escape(this.view.must_lead)}"]`) : null;
+    const next = lead || this.el.hand.querySelector("button.card-face");
+    if (next) next.focus();
   }
 
   async pass() {
