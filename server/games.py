@@ -395,6 +395,11 @@ class Games:
                 humans = list(live.record.meta["humans"])
                 if len(humans) >= int(live.record.meta["max_seats"]):
                     raise SeatsFull(f"all {len(humans)} seats are taken")
+                # Said to the person at the join page, who typed it (the engine's own words name two seats).
+                taken = next((s.name for s in state.seats if s.name.strip().casefold() == name.casefold()), None)
+                if taken is not None:
+                    raise InvalidSetup(f"Someone at this table is already called {taken}: add an initial or a nickname "
+                                       "so the others can tell you apart.")
                 settings = dataclasses.replace(self._settings(humans + [name], live.record.meta), backlog=state.settings.backlog)
                 fresh = engine.new_game(settings, state.board.architecture, state.board.deck, state.seed)
                 new_state = dataclasses.replace(fresh, board=state.board, version=live.version + 1, clock=max(now, state.clock))

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ui_steps import create_game, on_turn_page, play_turn, started_pair, vote_everywhere, wait_until
+from ui_steps import create_game, on_turn_page, play_turn, rating_game, started_pair, vote_everywhere, wait_until
 
 NO_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
 
@@ -57,3 +57,56 @@ def test_the_final_threat_table_does_not_widen_a_phone_page(web_server: Any, new
     wrap = doug.locator("#final .table-scroll")
     assert wrap.count() == 1 and wrap.get_attribute("tabindex") == "0"
     assert doug.evaluate("(() => { const w = document.querySelector('#final .table-scroll'); return w.scrollWidth > w.clientWidth; })()")
+
+
+def game_over(url: str) -> dict[str, Any]:
+    """A game of Kim and Doug played to its end by socket clients (no browser): the final list is ready."""
+    from server.client import SeatClient
+
+    game = rating_game(url, ["Kim", "Doug"], accepted=2)
+    kim = SeatClient(url, game["links"][0].split("#token=")[1]).connect()
+    try:
+        assert kim.command("end_game")["ok"]
+    finally:
+        kim.close()
+    return game
+
+
+def open_final(page: Any, link: str) -> None:
+    page.goto(link)
+    page.wait_for_selector("#final h1")
+
+
+def test_a_results_page_opened_after_the_end_keeps_its_place_when_the_connection_comes_back(web_server: Any, new_page: Any) -> None:
+    game = game_over(web_server.url)
+    doug = new_page(1280, 500)  # a small window: the results are a page to scroll through
+    open_final(doug, game["links"][1])
+    # The page says it shows the results (not the table) even when it opened on them.
+    wait_until(lambda: doug.evaluate("document.body.dataset.ready") == "final", timeout=3, what="data-ready=final")
+    doug.locator('#final a[data-format="markdown"]').focus()
+    doug.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")  # down the prioritised list
+    below = doug.evaluate("window.scrollY")
+    assert below > 100
+    # The connection drops and comes back (a laptop changes network): the reader stays where they were.
+    doug.context.set_offline(True)
+    wait_until(lambda: doug.evaluate("document.body.dataset.connection") != "online", what="the connection lost")
+    doug.context.set_offline(False)
+    wait_until(lambda: doug.evaluate("document.body.dataset.connection") == "online", timeout=30, what="the connection back")
+    doug.wait_for_timeout(500)
+    # (The Connection lost banner came and went above: the page may have moved by its height, no more.)
+    assert doug.evaluate("window.scrollY") >= below - 60, "the page jumped back to the top"
+    assert doug.evaluate("document.activeElement.dataset.format") == "markdown", "the focus was taken away"
+
+
+def test_showing_the_diagram_at_the_end_keeps_the_keyboard_focus_on_its_button(web_server: Any, new_page: Any) -> None:
+    game = game_over(web_server.url)
+    kim = new_page(1280, 800)
+    open_final(kim, game["links"][0])
+    kim.focus(".final-toggle button")
+    kim.keyboard.press("Enter")
+    kim.wait_for_selector("#diagram:visible")
+    # The button is drawn again with its other label: the focus is on it, not left on the page.
+    assert kim.evaluate("document.activeElement.textContent") == "Back to the results"
+    kim.keyboard.press("Enter")
+    kim.wait_for_selector("#final h1:visible")
+    assert kim.evaluate("document.activeElement.textContent") == "Show the diagram with its sticky notes"

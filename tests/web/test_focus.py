@@ -123,3 +123,29 @@ def test_escape_closes_the_sticky_note_popover_and_returns_the_focus(web_server:
     kim.keyboard.press("Enter")  # on the focused Close button
     popover.wait_for(state="hidden")
     assert kim.evaluate(ACTIVE).split("|")[4] == threat
+
+
+def test_a_verdict_read_from_the_keyboard_gives_the_focus_back(web_server: Any, new_page: Any) -> None:
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    pages = [kim, doug]
+    started_pair(web_server.url, kim, doug)
+    mover = on_turn_page(pages)
+    play_turn(mover, "An attacker replays a captured request and changes another employee's salary.")
+    mover.wait_for_selector("#verdict:not([hidden])")
+    # From the hand, Shift+Tab back to the verdict to read it (its last button is OK).
+    mover.locator("#add-note").focus()
+    for _ in range(80):
+        came_from = mover.evaluate(ACTIVE)
+        mover.keyboard.press("Shift+Tab")
+        if mover.evaluate("!!document.activeElement.closest('#verdict')"):
+            break
+    else:
+        raise AssertionError("Shift+Tab never reached the verdict")
+    assert mover.evaluate("document.activeElement.textContent") == "OK"
+    # Being read, it does not vanish under the focus when its time is up…
+    mover.wait_for_timeout(9_500)
+    assert mover.locator("#verdict").is_visible(), "the verdict went while the keyboard was on it"
+    # …and OK closes it with the focus back where the reader came from, not on the page.
+    mover.keyboard.press("Enter")
+    assert mover.locator("#verdict").is_hidden()
+    assert mover.evaluate(ACTIVE) == came_from != "body"

@@ -57,3 +57,20 @@ def test_one_card_is_played_with_the_keyboard_alone(web_server: Any, new_page: A
     assert page.locator("#verdict .verdict-card").count() == 1
     status = newest.get_attribute("class") or ""
     assert any(s in status for s in ("accepted", "rejected", "voting"))
+
+
+def test_starting_the_game_from_the_keyboard_puts_the_focus_in_the_hand(web_server: Any, new_page: Any) -> None:
+    game = rest_game(web_server.url, ["Kim", "Doug"])
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    kim.focus("#start-game")
+    kim.keyboard.press("Enter")
+    kim.wait_for_selector("body[data-phase=play]")
+    # The waiting room (and its button) are gone: the focus goes to the cards just dealt, not to the page;
+    # to the card that opens the game when Kim holds it.
+    wait_until(lambda: kim.evaluate(ACTIVE).split("|")[1].startswith("card-face"), timeout=3, what="the focus in the hand")
+    card = kim.evaluate(ACTIVE).split("|")[2]
+    must_lead = kim.locator("#hand .card.must-lead")
+    if must_lead.count():
+        assert card == must_lead.get_attribute("data-card")

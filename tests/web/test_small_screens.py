@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from ui_steps import (RESULTS, hand_size, on_turn, on_turn_page, open_seat, phase, play_turn, rest_game, start, started_pair,
-                      vote_everywhere, wait_until)
+from ui_steps import (RESULTS, hand_size, on_turn, on_turn_page, open_seat, phase, play_turn, rating_game, rest_game, start,
+                      started_pair, vote_everywhere, wait_until)
 
 LONG = "Maximiliana-Wolfeschlegelsteinhausenberg"  # 40 characters, the longest name a seat may have
 NO_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
@@ -171,3 +171,78 @@ def test_on_the_desktop_the_facilitator_tools_stay_in_the_bar(web_server: Any, n
     assert kim.locator("#facilitator-tools").is_visible()
     assert kim.locator("#end-game").is_visible()
     assert kim.locator(".dock .turn-cue").count() == 0 or kim.locator(".dock .turn-cue").is_hidden()
+
+
+def test_on_a_phone_the_rating_list_is_in_reach_and_fits(web_server: Any, new_page: Any) -> None:
+    game = rating_game(web_server.url, ["Kim", "Sam"], accepted=3)
+    sam = new_page(390, 844, is_mobile=True, has_touch=True)
+    open_seat(sam, game["links"][1])
+    sam.wait_for_selector("#rating .rating-item")
+    # The list to rate starts on the first screen (not under the diagram and every side panel)…
+    assert sam.evaluate("document.querySelector('#rating').getBoundingClientRect().top < window.innerHeight")
+    # …each threat fits the screen's width, its text readable beside nothing (not squeezed to a letter a line)…
+    assert sam.evaluate(NO_OVERFLOW)
+    for item in sam.locator("#rating .rating-item").all():
+        box = item.bounding_box()
+        text = item.locator(".threat-text").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert text and text["width"] >= 250, text
+    # …and the page ends where its content does (no empty screens to scroll through below it).
+    assert sam.evaluate("document.scrollingElement.scrollHeight <= document.querySelector('.table-page').getBoundingClientRect().height + 1")
+    item = sam.locator("#rating .rating-item").first
+    item.locator(".scale").nth(0).locator("label").nth(3).tap()
+    item.locator(".scale").nth(1).locator("label").nth(4).tap()
+    wait_until(lambda: "rated" in (sam.locator("#rating .rating-item").first.get_attribute("class") or ""), what="the rating recorded")
+    assert "risk 20" in sam.locator("#rating .rating-item").first.inner_text()
+
+
+LINES = """(el) => { const r = document.createRange(); r.selectNodeContents(el);
+    return new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top))).size; }"""
+"""How many lines an element's text takes on screen."""
+
+
+def test_the_waiting_rooms_copy_buttons_keep_their_word_whole(web_server: Any, new_page: Any) -> None:
+    game = rest_game(web_server.url, ["Kim", "Doug"])
+    kim, screen = new_page(1440, 900), new_page(1920, 1080)
+    open_seat(kim, game["links"][0])
+    screen.goto(game["watch"])  # the shared screen shows the waiting room too
+    screen.wait_for_selector("body[data-ready=table]")
+    for page in (kim, screen):
+        buttons = page.locator("#setup .copy-row button")
+        assert buttons.count() >= 2
+        for button in buttons.all():
+            assert button.inner_text() == "Copy"
+            assert button.evaluate(LINES) == 1, f"'Copy' broken over lines at {page.viewport_size}"
+        assert page.evaluate(SIDE_FITS)
+
+
+def test_the_scoreboard_keeps_each_card_count_on_one_line(web_server: Any, new_page: Any) -> None:
+    kim, doug = new_page(1440, 900), new_page(1440, 900)
+    started_pair(web_server.url, kim, doug)
+    # The seat on turn is in bold: its "14 cards" broke over two lines.
+    for page in (kim, doug):
+        counts = page.locator("#scoreboard .hand-size")
+        assert counts.count() == 2
+        for count in counts.all():
+            assert count.inner_text().endswith("cards")
+            assert count.evaluate(LINES) == 1, count.evaluate("(e) => e.closest('li').className")
+
+
+def test_on_a_phone_a_verdict_shown_while_writing_a_note_is_readable(web_server: Any, new_page: Any) -> None:
+    kim, sam = new_page(1280, 800), new_page(390, 844, is_mobile=True, has_touch=True)
+    pages = [kim, sam]
+    started_pair(web_server.url, kim, sam)
+    while on_turn_page(pages) is not sam:
+        play_turn(kim)
+        vote_everywhere(pages)
+    play_turn(sam, "An attacker replays a captured request and changes another employee's salary.")
+    sam.wait_for_selector("#verdict:not([hidden])")
+    # Straight on to a sticky note, the verdict still up: it stays a card to read, on the screen.
+    sam.locator("#add-note").tap()
+    sam.wait_for_selector("#composer:not([hidden])")
+    assert sam.locator("#verdict").is_visible()
+    box = sam.locator("#verdict .verdict-card").bounding_box()
+    assert box and box["width"] >= 300 and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert sam.evaluate(NO_OVERFLOW)
+    sam.locator("#verdict .verdict-actions button", has_text="OK").tap()
+    assert sam.locator("#verdict").is_hidden() and sam.locator("#composer").is_visible()

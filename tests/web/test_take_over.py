@@ -144,3 +144,47 @@ def test_the_old_facilitator_is_told_who_took_over(quick_handover: Any, new_page
     open_seat(kim, game["links"][0])
     kim.wait_for_selector("#verdict:not([hidden]) >> text=Doug facilitates now")
     assert "took over facilitating while you were away" in kim.inner_text("#verdict")
+
+
+def test_on_a_phone_the_keyboard_focus_goes_to_the_facilitator_menu(quick_handover: Any, new_page: Any) -> None:
+    game = rest_game(quick_handover.url, ["Kim", "Doug"])
+    kim, doug = new_page(), new_page(390, 844, is_mobile=True, has_touch=True)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    kim.click("#start-game")
+    doug.wait_for_selector("body[data-phase=play]")
+    kim.context.close()  # mid-game, the facilitator's laptop sleeps
+    doug.wait_for_selector("#take-over:visible", timeout=10_000)
+    doug.focus("#take-over")
+    doug.keyboard.press("Enter")
+    doug.wait_for_selector("#host-away[hidden]", state="attached")
+    # On a phone the facilitator's tools are folded behind the Facilitator button: the focus goes there (a
+    # hidden tool cannot take it, and the page was left with it).
+    wait_until(lambda: doug.evaluate("document.activeElement.id") == "facilitator-menu", what="the focus on the Facilitator menu")
+    doug.keyboard.press("Enter")
+    assert doug.locator("#facilitator-tools").is_visible()
+
+
+def test_the_news_of_a_take_over_mid_game_is_news_not_a_vote(quick_handover: Any, new_page: Any) -> None:
+    game = rest_game(quick_handover.url, ["Kim", "Doug"])
+    kim, doug = new_page(), new_page()
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    kim.click("#start-game")
+    doug.wait_for_selector("body[data-phase=play]")
+    kim.goto("about:blank")
+    doug.wait_for_selector("#take-over:visible", timeout=10_000)
+    doug.click("#take-over")
+    card = doug.locator("#verdict .verdict-card")
+    card.locator("text=You are the facilitator now").wait_for()
+    # Drawn as information (the question mark is the verdicts' sign for a threat put to the vote)…
+    assert card.get_attribute("data-verdict") == "info"
+    assert card.locator(".verdict-icon").inner_text() == "i"
+    # …and it names what the facilitator can do now: the game has started, there is nothing to start.
+    text = card.inner_text()
+    assert "start" not in text.replace("started", "").lower(), text
+    assert "skip" in text.lower() and "end play" in text.lower()
+    open_seat(kim, game["links"][0])
+    news = kim.locator("#verdict .verdict-card")
+    news.locator("text=Doug facilitates now").wait_for()
+    assert news.get_attribute("data-verdict") == "info"

@@ -236,3 +236,39 @@ def on_turn_page(pages: list[Any]) -> Any:
 
 def hand_ids(page: Any) -> list[str]:
     return [c.get_attribute("data-card") or "" for c in page.locator("#hand .card").all()]
+
+
+def rating_game(url: str, names: list[str], *, accepted: int = 3) -> dict[str, Any]:
+    """A game played by socket clients (no browser) until ``accepted`` threats are valid, then moved on to
+    prioritising by its facilitator: for tests whose subject is the rating screen. Nobody has rated yet."""
+    from server.client import SeatClient, next_move
+
+    game = rest_game(url, names)
+    seats = [SeatClient(url, link.split("#token=")[1]).connect() for link in game["links"]]
+    try:
+        for _ in range(2000):
+            view = seats[0].view
+            if view["phase"] != "play" and view["phase"] != "setup":
+                break
+            valid = sum(t["status"] == "accepted" for t in view["threats"])
+            if valid >= accepted and not any(t["status"] == "voting" for t in view["threats"]):
+                assert seats[0].command("end_play")["ok"]
+                continue
+            moved = False
+            for seat in seats:
+                move = next_move(seat.view)
+                if move is not None:
+                    ack = seat.command(move[0], **move[1])
+                    if not ack["ok"]:
+                        seat.sync()  # the view was behind an update in flight
+                    moved = moved or ack["ok"]
+                    if ack["ok"]:
+                        for other in seats:
+                            other.wait_version(ack["version"])
+            if not moved:
+                time.sleep(0.05)
+        assert seats[0].view["phase"] == "rating", seats[0].view["phase"]
+    finally:
+        for seat in seats:
+            seat.close()
+    return game

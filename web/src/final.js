@@ -111,7 +111,7 @@ export function renderFinal(el, view, gameId) {
         h(
           "div",
           { class: "export-buttons" },
-          EXPORTS.map((x) => h("a", { class: "button", href: exportUrl(gameId, x.format), download: x.file, dataset: { format: x.format } }, `⇩ ${x.label}`)),
+          EXPORTS.map((x) => h("a", { class: "button", href: exportUrl(gameId, x.format), download: x.file, dataset: { format: x.format, focus: `export:${x.format}` } }, `⇩ ${x.label}`)),
         ),
       ),
     ),
@@ -124,7 +124,7 @@ export function renderFinal(el, view, gameId) {
         : h(
             "div",
             // Wide on a phone: the table scrolls sideways in its own box (reachable with the keyboard).
-            { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "final-list" },
+            { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "final-list", dataset: { focus: "final-list" } },
             h(
               "table",
               { class: "threat-table" },

@@ -36,6 +36,7 @@ export async function showJoin(root, gameId) {
           error.textContent = err.message;
           error.hidden = false;
           button.disabled = false;
+          name.focus(); // most refusals are about the name (one already at the table): it is there to change
         }
       },
     },

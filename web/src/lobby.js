@@ -293,6 +293,8 @@ function showCreated(el, created) {
                 document.execCommand("copy");
               }
               button.textContent = "Copied ✓";
+              // For a moment, as in the waiting room: else every button pressed went on saying Copied.
+              setTimeout(() => (button.textContent = "Copy"), 1500);
               announce(`${label} copied`);
             },
           },

@@ -46,10 +46,11 @@ export function renderRating(el, view, drafts, onRate, onFinish) {
     legal && legal.can_finish_rating
       ? h("button", { type: "button", class: "primary", id: "finish-rating", onclick: onFinish }, rated === accepted.length ? "I'm done rating" : "Finish rating (skip the rest)")
       : done
-        ? h("p", null, "You're done. Waiting for the others…")
+        ? h("p", { id: "rating-done", tabindex: "-1" }, "You're done. Waiting for the others…")
         : null,
   );
-  if (finishFocused) el.querySelector("#finish-rating")?.focus();
+  // The Finish button, pressed, goes: the focus goes to what says it is done (not dropped to the page).
+  if (finishFocused) (el.querySelector("#finish-rating") || el.querySelector("#rating-done"))?.focus();
   el.querySelector(".empty").hidden = accepted.length > 0;
   reconcile(
     el.querySelector(".rating-list"),

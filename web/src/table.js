@@ -44,6 +44,10 @@ export class Table {
     this.presenceAt = 0; // when it came (browser seconds), to count the facilitator's absence on
     this.hostMenuOpen = false; // the facilitator's menu (a phone's disclosure; a plain row elsewhere)
     this.hostAwayNews = null; // what screen readers were last told of the facilitator's absence ("away", "can")
+    this.verdictReturn = null; // what had the focus before the keyboard went to the verdict
+    this.verdictExpired = false; // the verdict's time is up, but it is being read: it goes when the focus leaves
+    this.focusHandPending = false; // the game was started from its button: the focus goes to the hand once dealt
+    this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
     this.build();
     this.connection = new Connection({
       gameId: this.gameId,
@@ -61,7 +65,7 @@ export class Table {
       // Escape anywhere on the table: close the facilitator's menu, then the verdict, then the card being played.
       if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("dialog[open]")) return;
       if (this.hostMenuOpen) this.setHostMenu(false, { refocus: true });
-      else if (!this.el.verdict.hidden) this.el.verdict.hidden = true;
+      else if (!this.el.verdict.hidden) this.hideVerdict();
       else if (this.composer.open) this.composer.cancel();
     });
     // A tap or click outside the open menu closes it, as a menu does (the focus stays where it went).
@@ -85,7 +89,18 @@ export class Table {
     E.hostAway = h("div", { class: "host-away", id: "host-away", hidden: true }, E.hostAwayText, " ", E.takeOver);
     E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
     E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
-    E.verdict = h("div", { id: "verdict", class: "verdict", hidden: true });
+    E.verdict = h("div", {
+      id: "verdict",
+      class: "verdict",
+      hidden: true,
+      // Where the keyboard came from, to give the focus back when the verdict closes under it.
+      onfocusin: (e) => {
+        if (!E.verdict.contains(e.relatedTarget)) this.verdictReturn = e.relatedTarget; // null: from nowhere (a click)
+      },
+      onfocusout: (e) => {
+        if (this.verdictExpired && !E.verdict.contains(e.relatedTarget)) this.hideVerdict();
+      },
+    });
     E.setup = h("section", { id: "setup", class: "panel setup", hidden: true });
     E.votes = h("section", { id: "votes", class: "panel votes", hidden: true, "aria-label": "Votes" });
     E.scoreboard = h("section", { id: "scoreboard", class: "panel" });
@@ -176,7 +191,7 @@ export class Table {
     const before = this.role || (loadSeat(this.gameId) || {}).role;
     if (before === "facilitator" && ack.role === "player" && ack.view && ack.view.phase !== "ended") {
       const who = seatName(ack.view, ack.view.facilitator);
-      this.toast("vote", `${who} facilitates now`, `${who} took over facilitating while you were away. You play on as before.`);
+      this.toast("info", `${who} facilitates now`, `${who} took over facilitating while you were away. You play on as before.`);
       announce(`${who} took over facilitating while you were away.`);
     }
     if (ack.seat !== null && ack.seat !== undefined && this.token) {
@@ -232,11 +247,23 @@ export class Table {
     const ack = await this.connection.command("take_over", {});
     this.el.takeOver.disabled = false;
     this.reportError(ack);
-    // The button went with the notice: keep the keyboard where the new facilitator acts next, not on the page.
+    // The button went with the notice: keep the keyboard where the new facilitator acts next, not on the page
+    // (once the view that makes this seat the facilitator has been drawn, if it has not come yet).
     if (ack && ack.ok && (document.activeElement === this.el.takeOver || document.activeElement === document.body)) {
-      const next = byId("start-game") || this.el.page.querySelector(".host-tools button");
-      if (next) next.focus();
+      this.focusHostPending = true;
+      this.focusHostControls();
     }
+  }
+
+  /** After a take-over, put the focus on the first of the facilitator's controls that is shown. */
+  focusHostControls() {
+    if (!this.focusHostPending || !this.view || this.view.facilitator !== this.view.you) return;
+    this.focusHostPending = false;
+    if (document.activeElement !== this.el.takeOver && document.activeElement !== document.body) return;
+    // On a phone during play the tools are folded behind the Facilitator button: a hidden tool cannot take the focus.
+    const shown = [byId("start-game"), byId("facilitator-menu"), ...this.el.page.querySelectorAll(".host-tools button")];
+    const next = shown.find((el) => el && el.offsetParent !== null);
+    if (next) next.focus();
   }
 
   onFatal(err) {
@@ -273,7 +300,7 @@ export class Table {
     const previous = this.view;
     this.view = view;
     document.body.dataset.version = String(view.version);
-    if (previous && previous.phase !== view.phase) this.el.verdict.hidden = true;
+    if (previous && previous.phase !== view.phase) this.hideVerdict();
     for (const card of view.hand || []) this.cards.set(card.id, card);
     for (const t of [...view.tricks, ...(view.trick ? [view.trick] : [])]) for (const p of t.plays) this.cards.set(p.card.id, p.card);
     let kept = null;
@@ -289,7 +316,9 @@ export class Table {
     }
     if (kept) this.keepDraft(kept);
     if (first) {
-      document.body.dataset.ready = "table";
+      // A game already over opened on its results (render() said so): left as "table", every later render (a
+      // reconnection's whole view) took the results for new, scrolling to the top and taking the focus.
+      if (document.body.dataset.ready !== "final") document.body.dataset.ready = "table";
       performance.mark("threatdeck-ready");
       // The diagram's code (cytoscape, the largest chunk) loads once the table is usable.
       setTimeout(() => this.loadDiagram(), 0);
@@ -379,6 +408,8 @@ export class Table {
   toast(kind, head, body, opts = {}) {
     const E = this.el;
     clearTimeout(this.toastTimer);
+    this.verdictExpired = false;
+    const reading = E.verdict.contains(document.activeElement); // a new toast in place of the one being read
     fill(
       E.verdict,
       h(
@@ -390,12 +421,33 @@ export class Table {
           "div",
           { class: "verdict-actions" },
           opts.learn ? h("button", { type: "button", class: "ghost", onclick: () => openPrimer(opts.learn) }, "Learn more") : null,
-          h("button", { type: "button", class: "ghost", onclick: () => (E.verdict.hidden = true) }, "OK"),
+          h("button", { type: "button", class: "ghost", dataset: { role: "ok" }, onclick: () => this.hideVerdict() }, "OK"),
         ),
       ),
     );
     E.verdict.hidden = false;
-    if (!opts.sticky) this.toastTimer = setTimeout(() => (E.verdict.hidden = true), kind === "refused" ? 6000 : 9000);
+    if (reading) E.verdict.querySelector("[data-role=ok]").focus({ preventScroll: true });
+    if (!opts.sticky) {
+      // Not while the keyboard is on it (being read): then it goes once the focus leaves it.
+      this.toastTimer = setTimeout(() => {
+        if (E.verdict.contains(document.activeElement)) this.verdictExpired = true;
+        else this.hideVerdict();
+      }, kind === "refused" ? 6000 : 9000);
+    }
+  }
+
+  /** Close the verdict; the focus, if it was on it, goes back to where the reader came from (else the hand). */
+  hideVerdict() {
+    const E = this.el;
+    const inside = E.verdict.contains(document.activeElement);
+    clearTimeout(this.toastTimer);
+    this.verdictExpired = false;
+    E.verdict.hidden = true;
+    if (!inside) return;
+    const back = this.verdictReturn;
+    const shown = (el) => el && el.isConnected && el.offsetParent !== null && !el.disabled;
+    const next = [back, E.hand.querySelector("button.card-face"), byId("add-note"), ...E.page.querySelectorAll(".side button")].find(shown);
+    if (next) next.focus({ preventScroll: true });
   }
 
   /** A few events deserve a word in the status line. */
@@ -404,7 +456,11 @@ export class Table {
     else if (e.type === "TurnPassed" && e.reason === "timeout") announce(`${seatName(view, e.seat)} ran out of time; the turn passed.`);
     else if (e.type === "PlayEnded") announce("Play is over. Time to prioritise: rate every threat.");
     else if (e.type === "FacilitatorChanged") {
-      if (e.seat === view.you) this.toast("vote", "You are the facilitator now", `${seatName(view, e.previous)} was away. You can start, skip a seat, end play and end the game.`);
+      if (e.seat === view.you) {
+        // News, not a vote (the "?" toast); and only what can be done in this phase.
+        const can = { setup: "start the game", play: "skip a seat, end play, end the game and remove a player", rating: "end the game and remove a player" }[view.phase];
+        this.toast("info", "You are the facilitator now", `${seatName(view, e.previous)} was away.${can ? ` You can ${can}: the Facilitator tools are yours.` : ""}`);
+      }
       announce(`${seatName(view, e.seat)} took over facilitating from ${seatName(view, e.previous)}.`);
     }
     else if (e.type === "GameEnded") announce("The game is over. The prioritised threat list is ready.");
@@ -428,6 +484,7 @@ export class Table {
     renderTrick(E.trick, view);
     renderFeed(E.feed, view, (id) => this.cards.get(id), this.practice);
     this.renderActions();
+    this.focusHostControls();
     if (view.phase === "rating") {
       E.hand.hidden = true;
       E.handHead.hidden = true;
@@ -438,13 +495,24 @@ export class Table {
       E.hand.hidden = this.spectator || view.phase === "ended";
       E.handHead.hidden = E.hand.hidden;
       if (!this.spectator) this.renderHand();
+      this.focusHand();
     }
     if (view.phase === "ended") {
       E.final.hidden = false;
+      // The results are drawn anew (the diagram shown or hidden, a reconnection): the keyboard stays on the
+      // control it was on (found again by its data-focus key), not left on the page.
+      const active = document.activeElement;
+      const key = active && E.final.contains(active) && active.dataset ? active.dataset.focus : null;
       renderFinal(E.final, view, this.gameId);
       E.final.prepend(
-        h("div", { class: "final-toggle" }, h("button", { type: "button", class: "ghost", onclick: () => this.toggleBoard() }, this.showBoardAtEnd ? "Back to the results" : "Show the diagram with its sticky notes")),
+        h(
+          "div",
+          { class: "final-toggle" },
+          h("button", { type: "button", class: "ghost", dataset: { focus: "final-toggle" }, onclick: () => this.toggleBoard() }, this.showBoardAtEnd ? "Back to the results" : "Show the diagram with its sticky notes"),
+        ),
       );
+      const again = key ? E.final.querySelector(`[data-focus="${CSS.escape(key)}"]`) : null;
+      if (again) again.focus({ preventScroll: true });
       E.page.classList.toggle("show-board", this.showBoardAtEnd);
       if (document.body.dataset.ready !== "final") {
         // The results replace the table: start reading them from the top.
@@ -781,7 +849,24 @@ export class Table {
   async start() {
     const button = byId("start-game");
     if (button) button.disabled = true;
-    this.reportError(await this.connection.command("start", {}));
+    const fromButton = button && document.activeElement === button;
+    const ack = await this.connection.command("start", {});
+    this.reportError(ack);
+    // The waiting room goes, its button with it: the keyboard goes to the cards just dealt (once they are drawn).
+    if (ack && ack.ok && fromButton) {
+      this.focusHandPending = true;
+      this.focusHand();
+    }
+  }
+
+  /** After starting the game, put the focus on the card that opens it (if this seat holds it), else the first card. */
+  focusHand() {
+    if (!this.focusHandPending || !this.view || this.view.phase !== "play") return;
+    this.focusHandPending = false;
+    if (document.activeElement !== document.body && !this.el.setup.contains(document.activeElement)) return;
+    const lead = this.view.must_lead ? this.el.hand.querySelector(`button.card-face[data-card="${CSS.escape(this.view.must_lead)}"]`) : null;
+    const next = lead || this.el.hand.querySelector("button.card-face");
+    if (next) next.focus();
   }
 
   async pass() {

@@ -1,0 +1,42 @@
+"""The rating screen (prioritising): what each player sees while rating the valid threats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ui_steps import open_seat, rating_game, wait_until
+
+
+def test_a_long_rating_list_scrolls_in_its_box_not_the_page_into_blank_space(web_server: Any, new_page: Any) -> None:
+    game = rating_game(web_server.url, ["Kim", "Doug", "Sam"], accepted=8)
+    doug = new_page(1440, 900)
+    open_seat(doug, game["links"][1])
+    doug.wait_for_selector("#rating .rating-item")
+    # More threats than the dock shows: the list scrolls inside the dock…
+    assert doug.evaluate("(() => { const d = document.querySelector('.dock'); return d.scrollHeight > d.clientHeight; })()")
+    # …and the table stays a screen high: the page itself has nothing below it to scroll to (the scales' hidden
+    # radio buttons used to sit outside the dock's box, making the page as long as the whole list, empty).
+    assert doug.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight")
+    doug.mouse.move(700, 700)
+    doug.mouse.wheel(0, 3000)
+    wait_until(lambda: doug.evaluate("document.querySelector('.dock').scrollTop") > 0, what="the dock to scroll")
+    assert doug.evaluate("window.scrollY") == 0
+    # The last threat is rated from there.
+    last = doug.locator("#rating .rating-item").last
+    last.locator(".scale").nth(0).locator("label").nth(1).click()
+    last.locator(".scale").nth(1).locator("label").nth(2).click()
+    wait_until(lambda: "rated" in (doug.locator("#rating .rating-item").last.get_attribute("class") or ""), what="the rating recorded")
+    assert doug.evaluate("window.scrollY") == 0
+
+
+def test_finishing_rating_from_the_keyboard_keeps_the_focus_on_the_rating_screen(web_server: Any, new_page: Any) -> None:
+    game = rating_game(web_server.url, ["Kim", "Doug", "Sam"], accepted=2)
+    doug = new_page(1440, 900)
+    open_seat(doug, game["links"][1])
+    doug.wait_for_selector("#finish-rating")
+    doug.focus("#finish-rating")
+    doug.keyboard.press("Enter")  # skip the rest
+    doug.wait_for_selector("#rating >> text=You're done. Waiting for the others")
+    # The button is gone with what it did: the focus is on what says so, not dropped to the page.
+    wait_until(lambda: doug.evaluate("!!document.activeElement.closest('#rating')"), timeout=3, what="the focus on the rating screen")
+    assert "You're done" in doug.evaluate("document.activeElement.textContent")
