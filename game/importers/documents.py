@@ -81,9 +81,12 @@ def check_yaml(text: str, source: str) -> None:
 
     Every node counts once, and an alias as many nodes as the node it repeats,
     so nested "billion laughs" anchors are caught while ordinary anchors pass.
+    An alias inside the node it names is refused: the safe loader builds such a
+    node as a list or mapping that holds itself, which no walk over it ends.
     """
     sizes: dict[str, int] = {}
     stack: list[list[Any]] = []  # [anchor, nodes under and including it]
+    enclosing: set[str] = set()  # anchors of the mappings and sequences open here
     total = 0
     aliased = False
     try:
@@ -92,11 +95,14 @@ def check_yaml(text: str, source: str) -> None:
                 stack.append([event.anchor, 1])
                 if len(stack) > MAX_DEPTH:
                     raise ModelError(source, f"nested deeper than {MAX_DEPTH} levels", _line(event))
+                if event.anchor is not None:
+                    enclosing.add(event.anchor)
                 total += 1
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 anchor, size = stack.pop()
                 if anchor is not None:
                     sizes[anchor] = size
+                    enclosing.discard(anchor)
                 if stack:  # already in the total: only the enclosing node's size grows
                     stack[-1][1] += size
                 continue
@@ -107,6 +113,9 @@ def check_yaml(text: str, source: str) -> None:
                     stack[-1][1] += 1
                 total += 1
             elif isinstance(event, yaml.AliasEvent):
+                if event.anchor in enclosing:
+                    raise ModelError(source, f"the alias *{event.anchor} is inside the node it repeats "
+                                             "(a document that holds itself)", _line(event))
                 size = sizes.get(event.anchor or "", 1)
                 aliased = True
                 if stack:

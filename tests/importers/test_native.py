@@ -91,6 +91,27 @@ def test_yaml_alias_bomb_is_refused_quickly() -> None:
         load_architecture("\n".join(lines).encode(), "bomb.yaml")
 
 
+@pytest.mark.parametrize("tail", ["name: &x [*x]", "name: &x {a: *x}", "name: &x [[{a: [1, *x]}]]",
+                                  "name: &x [&y [*y]]"])
+def test_a_document_that_holds_itself_is_refused(tail: str) -> None:
+    """The safe loader builds ``&x [*x]`` as a list that holds itself; the check for half surrogate pairs then
+    walked it for ever (``threatdeck scan`` hung on a four-line file)."""
+    from game.importers.documents import check_yaml
+
+    text = f"threatdeck: 1\ncomponents: [{{id: A, type: s3}}]\n{tail}\n"
+    with pytest.raises(ModelError, match=r"the alias \*[xy] is inside the node it repeats"):
+        check_yaml(text, "self.yaml")  # before anything is built
+    with pytest.raises(ModelError, match="line 3: the alias"):
+        load_architecture(text.encode(), "self.yaml")
+
+
+def test_an_alias_after_the_node_it_repeats_is_not_refused() -> None:
+    arch = load_architecture(b"threatdeck: 1\nname: &n shop\ndescription: *n\n"
+                             b"components:\n  - &a {id: A, type: s3, attributes: &at {versioning: true}}\n"
+                             b"  - {id: B, type: s3, attributes: *at}\n", "aliases.yaml")
+    assert arch.description == "shop" and arch.component("B").attr("versioning") is True
+
+
 def test_python_object_tag_is_refused() -> None:
     text = "threatdeck: 1\nname: !!python/object/apply:os.system ['echo pwned']\ncomponents: []\n"
     with pytest.raises(ModelError, match="unsupported YAML tag"):
