@@ -77,6 +77,14 @@ _NODES = {ACTOR: CT.ACTOR, PROCESS: CT.PROCESS, STORE: CT.STORE}
 _FLOWS = frozenset({FLOW, FLOW_STENCIL})
 _BOUNDARIES = frozenset({BOUNDARY_LINE, BOUNDARY_BOX})
 
+MAX_DIAGRAMS = 1_000
+"""Most diagrams a model may have."""
+MAX_CELLS = MAX_COMPONENTS + MAX_FLOWS + MAX_BOUNDARIES
+"""Most cells a model may have, in all its diagrams, free-text notes included: as many as the elements an
+architecture may have."""
+MAX_THREATS = 50_000
+"""Most threats a model may record, in all its cells."""
+
 _DEFAULT_NAMES = {
     ACTOR: "Actor",
     PROCESS: "Process",
@@ -522,6 +530,12 @@ class _Element:
         return CellRef(self.diagram, self.cell_id)
 
 
+def _listed(value: Any, key: str) -> list[Any]:
+    """``value[key]`` when ``value`` is an object and that a list, else an empty list."""
+    found = value.get(key) if isinstance(value, Mapping) else None
+    return found if isinstance(found, list) else []
+
+
 def _text_at(value: Any, *keys: str | int) -> str:
     """A display text found by walking ``keys``; empty when any step is missing."""
     for key in keys:
@@ -633,11 +647,33 @@ class _Reader:
 
     def read(self) -> ThreatDragonModel:
         version = self.version = _version_of(self.data, self.source)
+        self.check_counts(version)
         schema: Schema = _DocumentV1Schema() if version == 1 else _DocumentV2Schema()
         document = _load(schema, self.data, self.source)
         diagrams = [self.elements(i, d, version) for i, d in enumerate(document["detail"]["diagrams"])]
         summary = document["summary"]
         return self.build(diagrams, summary.get("title") or "", summary.get("description") or "")
+
+    def check_counts(self, version: int) -> None:
+        """Refuse more diagrams, cells or threats than a model may have, before the schemas check each one: a
+        file as large as the command line reads holds a million notes or threats, and checking them took minutes
+        and gigabytes. Shapes the schemas will refuse count as empty here."""
+        diagrams = _listed(self.data.get("detail"), "diagrams")
+        if len(diagrams) > MAX_DIAGRAMS:
+            raise self.fail("detail.diagrams", f"has {len(diagrams):,} diagrams; the limit is {MAX_DIAGRAMS:,}")
+        cells = threats = 0
+        for diagram in diagrams:
+            holder = diagram.get("diagramJson") if version == 1 and isinstance(diagram, Mapping) else diagram
+            listed = _listed(holder, "cells")
+            cells += len(listed)
+            for cell in listed:
+                threats += len(_listed(cell, "threats"))
+                if version == 2 and isinstance(cell, Mapping):
+                    threats += len(_listed(cell.get("data"), "threats"))
+        if cells > MAX_CELLS:
+            raise self.fail("detail.diagrams", f"has {cells:,} cells (elements and notes); the limit is {MAX_CELLS:,}")
+        if threats > MAX_THREATS:
+            raise self.fail("detail.diagrams", f"has {threats:,} threats; the limit is {MAX_THREATS:,}")
 
     def elements(self, index: int, diagram: Mapping[str, Any], version: int) -> list[_Element]:
         base = f"detail.diagrams[{index}]"
