@@ -25,6 +25,10 @@ MAX_FLOWS = 50_000
 """Most data flows an imported architecture may have."""
 MAX_BOUNDARIES = 1_000
 """Most trust boundaries an imported architecture may have."""
+MAX_NAME = 200
+"""Longest name of an architecture, component or boundary, and longest flow label."""
+MAX_TEXT = 2_000
+"""Longest description."""
 MAX_NODES = 500_000
 """Most YAML nodes a document may expand to, aliases counted as what they stand for."""
 MAX_DEPTH = 100

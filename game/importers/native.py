@@ -27,12 +27,12 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from game.architecture import Architecture, ArchitectureError, Boundary, Component, ComponentType, Flow, SourceLocation
-from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, ModelError
+from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, MAX_NAME, MAX_TEXT, ModelError
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes
 
 ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", error="expected an id of letters, digits and _ . : - (at most 128)")
-TEXT = validate.Length(max=2_000)
-NAME = validate.Length(min=1, max=200)
+TEXT = validate.Length(max=MAX_TEXT)
+NAME = validate.Length(min=1, max=MAX_NAME)
 
 
 class BoundarySchema(Schema):
@@ -60,7 +60,7 @@ class FlowSchema(Schema):
     id = fields.String(validate=ID)
     source = fields.String(required=True, validate=ID)
     target = fields.String(required=True, validate=ID)
-    label = fields.String(load_default="", validate=validate.Length(max=200))
+    label = fields.String(load_default="", validate=validate.Length(max=MAX_NAME))
     data_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DATA_CLASSES))
     is_async = fields.Boolean(load_default=None, allow_none=True, data_key="async", truthy={True}, falsy={False})
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FLOW_KINDS))

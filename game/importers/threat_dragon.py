@@ -27,6 +27,9 @@ Decisions, in short (docs/formats/threat-dragon.md has the whole mapping):
 * A box's members are the elements whose centre lies inside it, innermost box
   first. Boundary lines become boundaries without members.
 * Out-of-scope elements are kept, with a note in their description.
+* Names and labels longer than the native format's 200 characters, and
+  descriptions longer than its 2,000, are cut (with an ellipsis): Threat Dragon
+  has no limit, and what threatdeck writes about a game must read back in.
 * A flow's kind follows its arrow, as in any data-flow diagram: into a store a
   write, out of one a read, anything else unknown. A flow threatdeck exported
   keeps the kind it recorded, or none: threatdeck's arrows point at what is
@@ -59,7 +62,7 @@ from game.architecture import (
     Flow,
     SourceLocation,
 )
-from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, ModelError
+from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, MAX_NAME, MAX_TEXT, ModelError
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes, spec_for
 
 __all__ = ["CellRef", "ImportedThreat", "ThreatDragonModel", "from_document", "read_model", "threats_of"]
@@ -561,8 +564,13 @@ def _display_name(props: Mapping[str, Any], cell: Mapping[str, Any]) -> str:
     ):
         name = " ".join(candidate.split())  # line breaks in shapes are layout, not meaning
         if name:
-            return name
+            return _cut(name, MAX_NAME)
     return ""
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text``, or its first ``limit`` - 1 characters and an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 _RECORDED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:#>-]{0,255}$")
@@ -652,7 +660,8 @@ class _Reader:
         document = _load(schema, self.data, self.source)
         diagrams = [self.elements(i, d, version) for i, d in enumerate(document["detail"]["diagrams"])]
         summary = document["summary"]
-        return self.build(diagrams, summary.get("title") or "", summary.get("description") or "")
+        return self.build(diagrams, _cut(summary.get("title") or "", MAX_NAME),
+                          _cut(summary.get("description") or "", MAX_TEXT))
 
     def check_counts(self, version: int) -> None:
         """Refuse more diagrams, cells or threats than a model may have, before the schemas check each one: a
@@ -769,7 +778,7 @@ class _Reader:
                 boundaries.append(Boundary(
                     id=e.id,
                     name=e.name or _DEFAULT_NAMES[e.td_type],
-                    description=e.props.get("description") or "",
+                    description=_cut(e.props.get("description") or "", MAX_TEXT),
                 ))
             boxes = [e for e in fences if e.td_type == BOUNDARY_BOX]
             by_cell = {e.cell_id: e for e in elements}
@@ -838,7 +847,7 @@ class _Reader:
         if fits:
             # the name decides; the description only when the name names no service
             for field in ("name", "description"):
-                text = e.name if field == "name" else (e.props.get("description") or "")
+                text = e.name if field == "name" else _cut(e.props.get("description") or "", MAX_TEXT)
                 found = _service_named(text, fits)
                 if found is not None:
                     ct, implied = found
@@ -949,8 +958,9 @@ class _Reader:
         if e.props.get("outOfScope") is True:
             reason = (e.props.get("reasonOutOfScope") or "").strip()
             note = f"Out of scope in Threat Dragon: {reason}" if reason else "Out of scope in Threat Dragon."
-            text = f"{text}\n\n{note}" if text else note
-        return text
+            note = _cut(note, MAX_TEXT // 4)  # however long the description, that it is out of scope shows
+            text = f"{_cut(text, MAX_TEXT - len(note) - 2)}\n\n{note}" if text else note
+        return _cut(text, MAX_TEXT)
 
     def flows(self, e: _Element, source: _Element, target: _Element, cells: dict[str, CellRef],
               types: Mapping[str, ComponentType]) -> list[Flow]:

@@ -160,3 +160,20 @@ def test_a_bad_size_setting_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys:
     assert main(["scan", str(path)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "THREATDECK_MAX_FLOWS" in err and "Traceback" not in err
+
+
+def test_a_game_on_a_threat_dragon_model_with_long_texts_reads_back(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # Threat Dragon has no limit on texts; the result carries the architecture in the native format, which has.
+    drawn = tmp_path / "long.json"
+    drawn.write_text(json.dumps({"version": "2.3.0", "summary": {"title": "T" * 300, "description": "d" * 3000},
+                                 "detail": {"diagrams": [{"cells": [
+                                     {"id": "a", "data": {"type": "tm.Actor", "name": "N" * 300, "description": "d" * 3000}},
+                                     {"id": "p", "data": {"type": "tm.Process", "name": "Lambda " + "L" * 300}},
+                                     {"id": "f", "data": {"type": "tm.Flow", "name": "F" * 300},
+                                      "source": {"cell": "a"}, "target": {"cell": "p"}}]}]}}))
+    saved = tmp_path / "long.threatdeck.json"
+    assert main(["play", str(drawn), "--players", "2", "--result", str(saved)]) == 0
+    for args in (["export", str(saved), "-f", "markdown"], ["diff", str(saved), str(drawn)]):
+        assert main(args) == 0, capsys.readouterr().err  # was: components[0].name: Length must be between 1 and 200
+    capsys.readouterr()

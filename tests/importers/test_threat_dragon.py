@@ -475,3 +475,37 @@ def test_a_model_of_more_threats_than_the_limit_is_refused_at_the_real_limit() -
     model = {"version": "2.3.0", "summary": {"title": "t"},
              "detail": {"diagrams": [{"cells": [{**ACTOR, "data": {**ACTOR["data"], "threats": threats}}]}]}}
     assert error_of(model) == f"m.json: detail.diagrams: has {MAX_THREATS + 1:,} threats; the limit is {MAX_THREATS:,}"
+
+
+def test_names_and_descriptions_are_cut_to_what_the_native_format_holds() -> None:
+    """Threat Dragon has no limit on texts; the native format, in which every result file carries its
+    architecture, has. A game on a model with one 300-character name wrote a result that threatdeck export, diff
+    and play --previous refused ("components[0].name: Length must be between 1 and 200")."""
+    from game.exports.native import native_document
+    from game.importers import native
+
+    long_name, long_text = "Payslip " * 40, "Holds payslips. " * 200
+    box = {"id": "b", "shape": "trust-boundary-box", "position": {"x": 0, "y": 0}, "size": {"width": 500, "height": 500},
+           "data": {"type": "tm.BoundaryBox", "name": long_name, "description": long_text}}
+    cells = [
+        box,
+        {"id": "s", "data": {"type": "tm.Store", "name": long_name, "description": long_text}},
+        {"id": "p", "data": {"type": "tm.Process", "name": "Lambda " + long_name, "description": long_text,
+                             "outOfScope": True, "reasonOutOfScope": "not ours " * 200}},
+        {"id": "q", "data": {"type": "tm.Process", "name": "x", "description": long_text, "outOfScope": True}},
+        {"id": "f", "data": {"type": "tm.Flow", "name": long_name}, "source": {"cell": "p"}, "target": {"cell": "s"}},
+    ]
+    arch = from_document({"version": "2.3.0", "summary": {"title": long_name, "description": long_text},
+                          "detail": {"diagrams": [{"cells": cells}]}}, "m.json")
+    names = [arch.name, *(c.name for c in arch.components if c.id != "x"), *(b.name for b in arch.boundaries),
+             *(f.label for f in arch.flows)]
+    texts = [arch.description, *(c.description for c in arch.components), *(b.description for b in arch.boundaries)]
+    assert [len(n) for n in names] == [200] * 5 and all(n.endswith("…") for n in names)
+    assert [len(t) for t in texts] == [2_000] * 5
+    store, process, plain = (arch.component(i) for i in ("payslip-payslip-payslip-payslip-payslip-payslip",
+                                                           "lambda-payslip-payslip-payslip-payslip-payslip", "x"))
+    assert store.name == long_name[:199] + "…" and process.type is ComponentType.LAMBDA
+    assert process.description.startswith("Holds payslips.") and "\n\nOut of scope in Threat Dragon: not ours" in process.description
+    assert process.description.endswith("…") and plain.description.endswith("\n\nOut of scope in Threat Dragon.")
+    back = native.from_document(native_document(arch), "again.json")  # as a result file reads it
+    assert [(c.name, c.description) for c in back.components] == [(c.name, c.description) for c in arch.components]
