@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from game.result import result_of
     from game.state import MAX_SEATS, SeatSpec, Settings
     from server.cli.files import FileProblem, display, read_bounded, read_limit
+    from server.config import game_size
 
     def fail(message: str) -> int:
         print(f"threatdeck play: {message}", file=sys.stderr)
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     except InvalidCardData as exc:
         return fail(str(exc))
     try:
-        limit = read_limit()
+        limit, sizes = read_limit(), game_size()
         architecture = load_architecture(read_bounded(args.architecture, limit), display(args.architecture),
                                          max_bytes=limit)
         baseline = None
@@ -98,6 +99,14 @@ def run(args: argparse.Namespace) -> int:
             previous = load_result(read_bounded(args.previous, limit), display(args.previous), max_bytes=limit)
     except (FileProblem, ModelError, ResultError) as exc:
         return fail(str(exc))
+    # The server's game size, which read_limit allows for: a larger game writes a result too large to read back.
+    for count, most, what, variable in (
+        (len(architecture.components), sizes[0], "components", "THREATDECK_MAX_COMPONENTS"),
+        (len(architecture.flows), sizes[1], "data flows", "THREATDECK_MAX_FLOWS"),
+    ):
+        if count > most:
+            return fail(f"{display(args.architecture)}: has {count:,} {what}; a game takes at most {most:,} "
+                        f"({variable} raises it)")
     backlog = None
     if previous is not None:
         backlog = carry_over(previous, architecture, deck)

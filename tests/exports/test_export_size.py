@@ -177,3 +177,23 @@ def test_a_game_on_a_threat_dragon_model_with_long_texts_reads_back(tmp_path: Pa
     for args in (["export", str(saved), "-f", "markdown"], ["diff", str(saved), str(drawn)]):
         assert main(args) == 0, capsys.readouterr().err  # was: components[0].name: Length must be between 1 and 200
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(("variable", "what"), [("THREATDECK_MAX_COMPONENTS", "3 components"),
+                                                 ("THREATDECK_MAX_FLOWS", "3 data flows")])
+def test_play_takes_no_larger_game_than_the_size_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch, variable: str,
+                                                          what: str) -> None:
+    # The read limit is room for what threatdeck writes about games of up to that size; play took any size the
+    # importers take (10,000 components), and wrote results the other commands then refused as too large.
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps({"threatdeck": 1, "name": "m", "components": [
+        {"id": c, "type": "lambda"} for c in "abc"], "flows": [{"source": "a", "target": t} for t in "abc"]}))
+    monkeypatch.setenv(variable, "2")
+    assert main(["play", str(model), "--players", "2", "--result", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and f"has {what}; a game takes at most 2 ({variable} raises it)" in err
+    assert not (tmp_path / "r.json").exists()
+    monkeypatch.setenv(variable, "3")
+    assert main(["play", str(model), "--players", "2"]) == 0
+    capsys.readouterr()
