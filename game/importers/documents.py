@@ -7,6 +7,7 @@ object tag is refused with a clear :class:`ModelError` before any object is buil
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -203,6 +204,11 @@ def yaml_lines(text: str, keys: tuple[str, ...]) -> dict[str, int]:
     return lines
 
 
+_MAY_HOLD_SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]|[\ud800-\udfff]")
+"""What any half UTF-16 pair in a document comes from: an escape of one (JSON's ``\\ud800``, YAML's ``\\U0000d800``
+too), or one in text handed over as ``str``. Decoding UTF-8 makes none."""
+
+
 def load_json(text: str, source: str) -> Any:
     """Parse JSON, refusing documents nested too deeply for the decoder."""
     try:
@@ -213,4 +219,5 @@ def load_json(text: str, source: str) -> Any:
         raise ModelError(source, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except ValueError as exc:  # an integer longer than Python converts
         raise ModelError(source, f"not valid JSON: {_value_problem(exc)}") from None
-    return check_strings(document, source)
+    # Walking every string of a large document takes longer than parsing it, and only an escape can make one
+    return check_strings(document, source) if _MAY_HOLD_SURROGATE.search(text) else document
