@@ -93,6 +93,7 @@ def load_architecture(data: bytes | str, source: str = "<input>", *, max_bytes: 
         if kind == "cloudformation":
             from game.importers import cloudformation
 
+            parsed = None  # the template is read again, with its lines: not both in memory at once
             return cloudformation.parse_template(text, source)
         document = load_yaml(text, source) if parsed is None else parsed
         if kind == "native":

@@ -135,6 +135,22 @@ def check_yaml(text: str, source: str) -> None:
         raise ModelError(source, f"not valid YAML: {_yaml_problem(exc)}") from None
 
 
+def check_nodes(document: Any, source: str) -> None:
+    """Refuse a parsed JSON document of more than :data:`MAX_NODES` nodes (values and keys), as
+    :func:`check_yaml` refuses a YAML one, for readers that build far more per node than the parser."""
+    stack, total = [document], 0
+    while stack:
+        value = stack.pop()
+        total += 1
+        if isinstance(value, dict):
+            total += len(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        if total > MAX_NODES:
+            raise ModelError(source, f"has more than {MAX_NODES:,} nodes (values and keys)")
+
+
 def _line(event: yaml.Event) -> str:
     mark = event.start_mark
     return f"line {mark.line + 1}" if mark is not None else ""
