@@ -55,12 +55,36 @@ def max_file_bytes(components: int, flows: int) -> int:
     return MAX_BYTES + components * COMPONENT_BYTES + flows * FLOW_BYTES + MAX_BOUNDARIES * BOUNDARY_BYTES
 
 
+MAX_MESSAGE = 500
+"""Longest message of an error, and of its path, however much of the input either echoes."""
+
+
+def shown(value: Any, width: int = 60) -> str:
+    """``repr(value)``, a text cut to ``width`` characters: for a value of the file in an error message."""
+    if isinstance(value, str) and len(value) > width:
+        value = value[:width - 1] + "…"
+    return repr(value)
+
+
+def shortened(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text``, or its start and end around an ellipsis, ``limit`` characters in all."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
 class ModelError(ValueError):
-    """An architecture file cannot be read: the message names the file, the path and what was expected."""
+    """An architecture file cannot be read: the message names the file, the path and what was expected.
+
+    The path and the message are :func:`shortened`: both can echo the file (a key, an id), and an error is one
+    line of a terminal or one field of a JSON answer, not a copy of a 40 MB input.
+    """
 
     code = "invalid_model"
 
     def __init__(self, source: str, message: str, path: str = "") -> None:
+        path, message = shortened(path), shortened(message)
         where = f"{source}: {path}" if path else source
         super().__init__(f"{where}: {message}")
         self.source = source
@@ -119,7 +143,7 @@ def check_yaml(text: str, source: str) -> None:
                 total += 1
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor in enclosing:
-                    raise ModelError(source, f"the alias *{event.anchor} is inside the node it repeats "
+                    raise ModelError(source, f"the alias *{shown(event.anchor)[1:-1]} is inside the node it repeats "
                                              "(a document that holds itself)", _line(event))
                 size = sizes.get(event.anchor or "", 1)
                 aliased = True

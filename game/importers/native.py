@@ -27,7 +27,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from game.architecture import Architecture, ArchitectureError, Boundary, Component, ComponentType, Flow, SourceLocation
-from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, MAX_NAME, MAX_TEXT, ModelError
+from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, MAX_NAME, MAX_TEXT, ModelError, shown
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes
 
 ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", error="expected an id of letters, digits and _ . : - (at most 128)")
@@ -137,7 +137,7 @@ def from_document(data: Any, source: str, lines: Mapping[str, int] | None = None
         try:
             attributes = check_attributes(ctype, c["attributes"])
         except KeyError as exc:
-            raise ModelError(source, f"{ctype.value} has no attribute {exc.args[0]!r} (see docs/formats/native.md)", f"components[{i}].attributes.{exc.args[0]}") from None
+            raise ModelError(source, f"{ctype.value} has no attribute {shown(exc.args[0])} (see docs/formats/native.md)", f"components[{i}].attributes.{exc.args[0]}") from None
         except ValueError as exc:
             name, _, message = str(exc).partition(": ")
             raise ModelError(source, message, f"components[{i}].attributes.{name}") from None
@@ -160,7 +160,7 @@ def from_document(data: Any, source: str, lines: Mapping[str, int] | None = None
         for name, value in f["attributes"].items():
             spec = FLOW_ATTRIBUTES.get(name)
             if spec is None:
-                raise ModelError(source, f"flows have no attribute {name!r}", f"flows[{i}].attributes.{name}")
+                raise ModelError(source, f"flows have no attribute {shown(name)}", f"flows[{i}].attributes.{name}")
             try:
                 extra[name] = spec.check(value)
             except ValueError as exc:

@@ -62,7 +62,15 @@ from game.architecture import (
     Flow,
     SourceLocation,
 )
-from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, MAX_NAME, MAX_TEXT, ModelError
+from game.importers.documents import (
+    MAX_BOUNDARIES,
+    MAX_COMPONENTS,
+    MAX_FLOWS,
+    MAX_NAME,
+    MAX_TEXT,
+    ModelError,
+    shown,
+)
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes, spec_for
 
 __all__ = ["CellRef", "ImportedThreat", "ThreatDragonModel", "from_document", "read_model", "threats_of"]
@@ -617,7 +625,7 @@ def _version_of(data: Any, source: str) -> int:
         major = version.strip().split(".")[0]
         if major in ("1", "2"):
             return int(major)
-        raise ModelError(source, f"expected a Threat Dragon version 1.x or 2.x, found {version!r}", "version")
+        raise ModelError(source, f"expected a Threat Dragon version 1.x or 2.x, found {shown(version)}", "version")
     if version is not None and not isinstance(version, str):
         raise ModelError(source, "expected a text such as \"2.3.0\"", "version")
     detail = data.get("detail")
@@ -701,9 +709,9 @@ class _Reader:
             td_type = props["type"]
             if td_type not in ELEMENT_TYPES and td_type != FLOW_STENCIL:
                 raise self.fail(f"{props_path}.type",
-                                f"unknown element type {td_type!r}; expected one of {', '.join(ELEMENT_TYPES)}")
+                                f"unknown element type {shown(td_type)}; expected one of {', '.join(ELEMENT_TYPES)}")
             if cell["id"] in seen:
-                raise self.fail(f"{path}.id", f"cell id {cell['id']!r} is used twice in this diagram")
+                raise self.fail(f"{path}.id", f"cell id {shown(cell['id'])} is used twice in this diagram")
             seen.add(cell["id"])
             if td_type == TEXT:
                 continue  # a free-text note on the canvas, not part of the system
@@ -829,10 +837,10 @@ class _Reader:
             return None
         element = by_cell.get(end.cell)
         if element is None:
-            raise self.fail(end.path, f"names no element of this diagram ({end.cell!r}); "
+            raise self.fail(end.path, f"names no element of this diagram ({shown(end.cell)}); "
                                       "expected the id of an actor, process or store")
         if element.td_type not in _NODES:
-            raise self.fail(end.path, f"names a {element.td_type} ({end.cell!r}); "
+            raise self.fail(end.path, f"names a {element.td_type} ({shown(end.cell)}); "
                                       "expected the id of an actor, process or store")
         return element
 
@@ -885,7 +893,7 @@ class _Reader:
         try:
             return ComponentType(value)
         except ValueError:
-            raise self.fail(f"{e.props_path}.threatdeck.type", f"unknown component type {value!r}") from None
+            raise self.fail(f"{e.props_path}.threatdeck.type", f"unknown component type {shown(value)}") from None
 
     def recorded_attributes(self, e: _Element, ct: ComponentType) -> dict[str, tuple[AttrValue, str]]:
         """The attributes threatdeck's export recorded, checked against the type's vocabulary, with their paths."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -203,3 +205,39 @@ def test_numbers_and_text_no_store_can_take_are_refused_with_a_reason(text: str,
     and fail later (a 500 when the game was stored or exported)."""
     with pytest.raises(ModelError, match=re.escape(expected)):
         load_architecture(text, "odd")
+
+
+LONG = "Z" * 100_000
+TD_ACTOR = {"id": "a", "data": {"type": "tm.Actor"}}
+
+
+def _td(*cells: Any, version: str = "2.3.0") -> str:
+    return json.dumps({"version": version, "summary": {"title": "t"}, "detail": {"diagrams": [{"cells": list(cells)}]}})
+
+
+def _native(component: dict[str, Any], **more: Any) -> str:
+    return json.dumps({"threatdeck": 1, "name": "m", "components": [{"id": "a", "type": "lambda", **component}], **more})
+
+
+@pytest.mark.parametrize("text", [
+    _native({"attributes": {LONG: 1}}),
+    _native({}, flows=[{"source": "a", "target": "a", "attributes": {LONG: 1}}]),
+    _native({}, **{LONG: 1}),
+    _native({}, boundaries=[{"id": "b", "name": "B", LONG: 1}]),
+    "threatdeck: 1\ncomponents: [{id: A, type: s3}]\nname: &" + LONG + " [*" + LONG + "]\n",
+    _td({"id": LONG, "data": {"type": "tm.Actor"}}, {"id": LONG, "data": {"type": "tm.Actor"}}),
+    _td({"id": "a", "data": {"type": LONG}}),
+    _td(TD_ACTOR, {"id": "f", "data": {"type": "tm.Flow"}, "source": {"cell": "a"}, "target": {"cell": LONG}}),
+    _td(TD_ACTOR, version="9" + LONG),
+    _td({"id": "a", "data": {"type": "tm.Actor", "threatdeck": {"type": LONG}}}),
+    _td({"id": "a", "data": {"type": "tm.Actor", "threatdeck": {"attributes": {LONG: 1}}}}),
+    json.dumps({"Resources": {LONG: {"Type": "AWS::S3::Bucket"}}}),
+    json.dumps({"Resources": {"A": {"Type": "AWS::S3::Bucket", "Metadata": {"threatdeck": {LONG: 1}}}}}),
+])
+def test_an_error_quoting_the_file_stays_one_short_line(text: str) -> None:
+    """Errors echoed an id, a type or a key of the file whole: a 40 MB line on stderr, or in the server's answer."""
+    with pytest.raises(ModelError) as err:
+        load_architecture(text, "f.json")
+    message = str(err.value)
+    assert message.startswith("f.json: ") and "ZZZZ" in message and len(message) <= 1_010 and "\n" not in message
+    assert len(err.value.path) <= 500 and len(err.value.message) <= 500
