@@ -23,7 +23,7 @@ from game.exports.result import ResultError, result_from_dict
 from game.priority import final_list
 from game.views import card_view, public_state
 from server import errors, fastjson, tokens
-from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited
+from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited, too_large
 from server.games import NewGame
 from server.runtime import Runtime
 
@@ -122,7 +122,7 @@ def upload() -> tuple[Response, int]:
         data = request.get_data(cache=False)
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if size > limit:
-        raise PayloadTooLarge(f"the model is larger than {limit:,} bytes", field="file")
+        raise PayloadTooLarge(too_large("the model", rt.settings), field="file")
     if size == 0:
         raise errors.InvalidRequest("the upload is empty", field="file")
     record, arch = rt.games.upload(data, filename)
