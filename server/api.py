@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from cards import InvalidCardData, available_decks, load_deck
 from game.architecture import Architecture
 from game.backlog import Backlog, carry_over
+from game.exports.native import NativeExportError
 from game.exports.result import ResultError, result_from_dict
 from game.priority import final_list
 from game.views import card_view, public_state
@@ -277,7 +278,11 @@ def export(game_id: str) -> Response:
     chosen = FORMATS[fmt]
     with rt.games.locked(live.id):
         result = result_of(state, game_id=live.id)
-    return _download(chosen.render(result), chosen.media_type, chosen.filename(stem))
+    try:
+        text = chosen.render(result)
+    except NativeExportError as exc:  # e.g. a CloudFormation logical id longer than a native id
+        raise errors.NotExportable(f"this game cannot be written as {chosen.title}: {exc}", field="format") from None
+    return _download(text, chosen.media_type, chosen.filename(stem))
 
 
 def _flat_csv(state: Any) -> str:

@@ -111,6 +111,13 @@ class RateLimited(ServerError):
         self.retry_after = retry_after
 
 
+class NotExportable(ServerError):
+    """The game cannot be written in the format asked for (an id the native format cannot hold)."""
+
+    code = "not_exportable"
+    status = 422
+
+
 class PayloadTooLarge(ServerError):
     """A body or event is larger than the configured limit."""
 

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from game.scoring import scoreboard
     from game.backlog import carry_over, statuses
     from game.exports import render
+    from game.exports.native import NativeExportError, native_document
     from game.exports.result import ResultError, load_result
     from game.result import result_of
     from game.state import MAX_SEATS, SeatSpec, Settings
@@ -107,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
         if count > most:
             return fail(f"{display(args.architecture)}: has {count:,} {what}; a game takes at most {most:,} "
                         f"({variable} raises it)")
+    if args.result is not None:
+        try:
+            native_document(architecture)  # what the result holds it in: find out before the game is played
+        except NativeExportError as exc:
+            return fail(f"--result: {exc}")
     backlog = None
     if previous is not None:
         backlog = carry_over(previous, architecture, deck)
@@ -121,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
     threats = [f.to_dict() for f in final_list(state)]
     if args.result is not None:
         try:
+            text = render("json", result_of(state, deck=deck))  # before the file is opened: none is left empty
             with open(args.result, "w", encoding="utf-8") as fh:
-                fh.write(render("json", result_of(state, deck=deck)))
+                fh.write(text)
         except OSError as exc:
             return fail(f"{args.result}: {exc.strerror or exc}")
     earlier: list[dict[str, Any]] = [] if backlog is None else [

@@ -302,3 +302,16 @@ def test_an_export_too_large_to_upload_back_is_refused_with_what_to_do(padding: 
     assert "THREATDECK_MAX_UPLOAD_BYTES" in e["message"] and "upload the model itself" in e["message"]
     assert "threatdeck play, which reads 42,229,760 bytes" in e["message"]
     application.extensions["threatdeck"].stop()
+
+
+def test_a_game_the_json_export_cannot_hold_is_refused_with_the_reason(client: Any) -> None:
+    """A logical id of 160 letters is a CloudFormation id but no native one: the JSON export, which holds the
+    architecture in the native format, answered 500 (internal error)."""
+    r = client.post("/api/architectures", data=f"Resources:\n  {'Payslips' * 20}:\n    Type: AWS::S3::Bucket\n",
+                    content_type="application/yaml")
+    game = client.post("/api/games", json={"architecture": r.json["id"], "name": "Kim", "seats": 2}).json["game_id"]
+    r = client.get(f"/api/games/{game}/export?format=json")
+    e = error(r)
+    assert r.status_code == 422 and e["code"] == "not_exportable" and e["field"] == "format"
+    assert e["message"].startswith("this game cannot be written as threatdeck JSON: component id 'PayslipsPayslips")
+    assert client.get(f"/api/games/{game}/export?format=markdown").status_code == 200
