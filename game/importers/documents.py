@@ -94,7 +94,10 @@ class ModelError(ValueError):
 
 def as_text(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> str:
     """Decode a file's bytes after checking its size against ``max_bytes``."""
-    size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    try:
+        size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    except UnicodeEncodeError as exc:  # text given as str (not decoded from a file) may hold half a UTF-16 pair
+        raise ModelError(source, f"contains an unpaired UTF-16 surrogate (character {exc.start:,})") from None
     if size > max_bytes:
         raise ModelError(source, f"file is {size:,} bytes; the limit is {max_bytes:,}")
     if isinstance(data, str):

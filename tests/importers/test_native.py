@@ -199,6 +199,10 @@ CFN = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n"
     ('{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "\\udfff"}}}}',
      "unpaired UTF-16 surrogate"),
     (CFN + "      Timeout: 99999999999999999999\n", "at most 9,007,199,254,740,991"),
+    # text handed over as str, not decoded from bytes, can hold half a pair itself (was a UnicodeEncodeError)
+    (NATIVE + "    name: \ud800\n", "contains an unpaired UTF-16 surrogate (character 71)"),
+    (CFN + "      FunctionName: \udfff\n", "contains an unpaired UTF-16 surrogate"),
+    ('{"threatdeck": 1, "name": "\ud800", "components": []}', "contains an unpaired UTF-16 surrogate"),
 ])
 def test_numbers_and_text_no_store_can_take_are_refused_with_a_reason(text: str, expected: str) -> None:
     """Integers past what JSON stores and browsers carry, and half surrogate pairs, used to pass the importers
