@@ -30,7 +30,9 @@ from game.architecture import Architecture, ArchitectureError, Boundary, Compone
 from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, MAX_NAME, MAX_TEXT, ModelError, shown
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes
 
-ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", error="expected an id of letters, digits and _ . : - (at most 128)")
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
+"""An id of the native format, as a regular expression without anchors."""
+ID = validate.Regexp(f"^{ID_PATTERN}$", error="expected an id of letters, digits and _ . : - (at most 128)")
 TEXT = validate.Length(max=MAX_TEXT)
 NAME = validate.Length(min=1, max=MAX_NAME)
 

@@ -71,6 +71,7 @@ from game.importers.documents import (
     ModelError,
     shown,
 )
+from game.importers.native import ID_PATTERN
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes, spec_for
 
 __all__ = ["CellRef", "ImportedThreat", "ThreatDragonModel", "from_document", "read_model", "threats_of"]
@@ -581,15 +582,21 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-_RECORDED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:#>-]{0,255}$")
-"""Ids kept from ``data.threatdeck.id``: native ids, and the ``Source->Target#2`` ids of flows."""
+_RECORDED_IDS: Mapping[str, re.Pattern[str]] = MappingProxyType({
+    "component": re.compile(f"^{ID_PATTERN}$"),
+    "boundary": re.compile(f"^{ID_PATTERN}$"),
+    "flow": re.compile(f"^{ID_PATTERN}(?:->{ID_PATTERN}(?:#[0-9]{{1,6}})?)?$"),
+})
+"""Ids kept from ``data.threatdeck.id``, by kind: native ids, and for flows the ``Source->Target#2`` ids the native
+importer gives (from two ids of 128 characters: 258 and more). Any other id would make a game whose result, which
+holds the architecture in the native format, cannot be written."""
 
 
-def _recorded_id(props: Mapping[str, Any]) -> str | None:
+def _recorded_id(props: Mapping[str, Any], kind: str) -> str | None:
     """The id threatdeck's export recorded on an element, when it is one threatdeck could have written."""
     block = props.get("threatdeck") or {}
     value = block.get("id")
-    return value if isinstance(value, str) and _RECORDED_ID.match(value) else None
+    return value if isinstance(value, str) and _RECORDED_IDS[kind].match(value) else None
 
 
 def _geometry(cell: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
@@ -762,8 +769,8 @@ class _Reader:
         kept: dict[str, set[str]] = {"component": set(), "flow": set(), "boundary": set()}
         for elements in diagrams:
             for e in elements:
-                wanted = _recorded_id(e.props)
                 kind = "component" if e.td_type in _NODES else "flow" if e.td_type in _FLOWS else "boundary"
+                wanted = _recorded_id(e.props, kind)
                 if wanted is not None and wanted not in kept[kind]:
                     kept[kind].add(wanted)
                     e.recorded = wanted
@@ -800,7 +807,8 @@ class _Reader:
                 source, target = ends
                 if source is None or target is None:
                     continue  # drawn but not attached at both ends: there is nothing to connect
-                e.id = e.recorded or self.claim(e.name, f"{source.id}-to-{target.id}")
+                # ends cut, so that two recorded ids of 128 characters and a number still make a native id
+                e.id = e.recorded or self.claim(e.name, f"{source.id[:58]}-to-{target.id[:58]}")
                 cells.setdefault(e.id, e.cell)  # a recorded flow id may equal a component's
                 flows.extend(self.flows(e, source, target, cells, types))
         if not components:
