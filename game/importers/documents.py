@@ -235,15 +235,35 @@ def check_strings(document: Any, source: str) -> Any:
 def yaml_lines(text: str, keys: tuple[str, ...]) -> dict[str, int]:
     """1-based lines of the items of top-level lists, e.g. ``{"components[2]": 14}``.
 
-    Call after :func:`load_yaml` succeeded; used for locations in reports.
+    Call after :func:`load_yaml` succeeded; used for locations in reports. Read from the event stream:
+    composing the document again, for a few lines, took longer than loading it and held every node.
     """
-    node = yaml.compose(text, Loader=_SafeLoader)
     lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value in keys and isinstance(value, yaml.SequenceNode):
-                for i, item in enumerate(value.value):
-                    lines[f"{key.value}[{i}]"] = item.start_mark.line + 1
+    depth = 0  # mappings and sequences open
+    awaiting_key = True  # in the top-level mapping: is the next node a key?
+    key: str | None = None
+    listed: str | None = None  # the key whose list is open at depth 2
+    items = 0  # of that list, so far
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
+                return lines  # the document is not a mapping
+            if depth == 1:
+                if awaiting_key:
+                    key = event.value if isinstance(event, yaml.ScalarEvent) else None
+                elif isinstance(event, yaml.SequenceStartEvent) and key in keys:
+                    listed, items = key, 0
+                awaiting_key = not awaiting_key
+            elif depth == 2 and listed is not None:
+                if event.start_mark is not None:
+                    lines[f"{listed}[{items}]"] = event.start_mark.line + 1
+                items += 1
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+            if depth == 1:
+                listed = None
     return lines
 
 

@@ -245,3 +245,23 @@ def test_an_error_quoting_the_file_stays_one_short_line(text: str) -> None:
     message = str(err.value)
     assert message.startswith("f.json: ") and "ZZZZ" in message and len(message) <= 1_010 and "\n" not in message
     assert len(err.value.path) <= 500 and len(err.value.message) <= 500
+
+
+def test_lines_are_read_without_building_the_document_again() -> None:
+    """The lines of components and flows came from composing the whole document a third time (after the bomb
+    check and the load), which held every node: 52 MB for 20,000 components, and longer than the load."""
+    import tracemalloc
+
+    from game.importers.documents import yaml_lines
+
+    text = "threatdeck: 1\nname: m\ncomponents:\n" + "".join(
+        f"  - {{id: c{i}, type: lambda, name: n{i}}}\n" for i in range(20_000)) + "flows:\n  -\n    source: c0\n"
+    tracemalloc.start()
+    try:
+        lines = yaml_lines(text, ("components", "flows"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(lines) == 20_001 and lines["components[0]"] == 4 and lines["components[19999]"] == 20_003
+    assert lines["flows[0]"] == 20_006  # where the item itself starts, as before, not its dash
+    assert peak < 10_000_000
