@@ -19,11 +19,12 @@ from marshmallow import ValidationError
 from cards import InvalidCardData, available_decks, load_deck
 from game.architecture import Architecture
 from game.backlog import Backlog, carry_over
+from game.exports.native import NativeExportError
 from game.exports.result import ResultError, result_from_dict
 from game.priority import final_list
 from game.views import card_view, public_state
 from server import errors, fastjson, tokens
-from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited
+from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited, too_large
 from server.games import NewGame
 from server.runtime import Runtime
 
@@ -122,7 +123,7 @@ def upload() -> tuple[Response, int]:
         data = request.get_data(cache=False)
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if size > limit:
-        raise PayloadTooLarge(f"the model is larger than {limit:,} bytes", field="file")
+        raise PayloadTooLarge(too_large("the model", rt.settings), field="file")
     if size == 0:
         raise errors.InvalidRequest("the upload is empty", field="file")
     record, arch = rt.games.upload(data, filename)
@@ -277,7 +278,11 @@ def export(game_id: str) -> Response:
     chosen = FORMATS[fmt]
     with rt.games.locked(live.id):
         result = result_of(state, game_id=live.id)
-    return _download(chosen.render(result), chosen.media_type, chosen.filename(stem))
+    try:
+        text = chosen.render(result)
+    except NativeExportError as exc:  # e.g. a CloudFormation logical id longer than a native id
+        raise errors.NotExportable(f"this game cannot be written as {chosen.title}: {exc}", field="format") from None
+    return _download(text, chosen.media_type, chosen.filename(stem))
 
 
 def _flat_csv(state: Any) -> str:

@@ -18,10 +18,10 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from game import errors as game_errors
-from game.importers import ModelError
+from game.importers import ModelError, max_file_bytes
 
 log = logging.getLogger("threatdeck.errors")
 
@@ -111,11 +111,32 @@ class RateLimited(ServerError):
         self.retry_after = retry_after
 
 
+class NotExportable(ServerError):
+    """The game cannot be written in the format asked for (an id the native format cannot hold)."""
+
+    code = "not_exportable"
+    status = 422
+
+
 class PayloadTooLarge(ServerError):
     """A body or event is larger than the configured limit."""
 
     code = "payload_too_large"
     status = 413
+
+
+def too_large(what: str, settings: Mapping[str, Any]) -> str:
+    """Why an upload is refused for its size, and what to do instead.
+
+    The limit stays small on purpose: a file is parsed while the process's other games wait, and a game on the
+    largest architecture the server plays fits in far less than its exports (which draw every element, or list
+    every finding, and are several times the model's size).
+    """
+    limit = int(settings["MAX_UPLOAD_BYTES"])
+    cli = max_file_bytes(int(settings["MAX_ARCHITECTURE_COMPONENTS"]), int(settings["MAX_ARCHITECTURE_FLOWS"]))
+    return (f"{what} is larger than {limit:,} bytes, the most this server takes (THREATDECK_MAX_UPLOAD_BYTES); "
+            "a game's exports are several times the size of its model: upload the model itself (a threatdeck JSON "
+            f"export holds it as 'architecture'), or play the file with threatdeck play, which reads {cli:,} bytes")
 
 
 _GAME_STATUS: dict[type[game_errors.GameError], int] = {
@@ -212,4 +233,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _any(exc: Exception) -> tuple[Response, int]:
+        return http_response(exc)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> tuple[Response, int]:
+        # Werkzeug's own words say nothing of the setting or of what to send instead.
+        exc.description = too_large("the request", app.config)
         return http_response(exc)

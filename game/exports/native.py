@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from game.architecture import Architecture, AttrValue, Boundary, Component, Flow
+from game.importers.documents import shown
 
 NATIVE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 """The ids the native format accepts (the importer's rule)."""
@@ -58,7 +59,8 @@ def _attributes(attributes: Mapping[str, AttrValue]) -> dict[str, Any]:
 
 def _component(c: Component) -> dict[str, Any]:
     if not NATIVE_ID.match(c.id):
-        raise NativeExportError(f"component id {c.id!r} is not a native id (letters, digits and _ . : -)")
+        raise NativeExportError(f"component id {shown(c.id)} is not a native id (letters, digits and _ . : -, "
+                                f"at most 128)")
     out: dict[str, Any] = {"id": c.id, "type": c.type.value}
     if c.name:
         out["name"] = c.name
@@ -73,7 +75,8 @@ def _component(c: Component) -> dict[str, Any]:
 
 def _boundary(b: Boundary) -> dict[str, Any]:
     if not NATIVE_ID.match(b.id):
-        raise NativeExportError(f"boundary id {b.id!r} is not a native id (letters, digits and _ . : -)")
+        raise NativeExportError(f"boundary id {shown(b.id)} is not a native id (letters, digits and _ . : -, "
+                                f"at most 128)")
     out: dict[str, Any] = {"id": b.id}
     if b.name:
         out["name"] = b.name
@@ -131,7 +134,8 @@ def native_document(architecture: Architecture) -> dict[str, Any]:
     for i, generated in implicit.items():
         flow = architecture.flows[i]
         if generated != flow.id:
-            raise NativeExportError(f"flow id {flow.id!r} is neither a native id nor the id the importer would give it")
+            raise NativeExportError(f"flow id {shown(flow.id)} is neither a native id nor the id the importer "
+                                    "would give it")
     doc: dict[str, Any] = {"threatdeck": 1, "name": architecture.name}
     if architecture.description:
         doc["description"] = architecture.description

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from game.backlog import CarriedThreat
 from game.exports.native import native_document, portable
-from game.importers.documents import MAX_BYTES
+from game.importers.documents import MAX_BYTES, shortened, shown
 from game.priority import FinalThreat
 from game.result import FindingLine, GameResult, SettingsSummary
 from game.scoring import ScoreLine
@@ -51,6 +51,7 @@ class ResultError(ValueError):
     code = "invalid_result"
 
     def __init__(self, path: str, message: str) -> None:
+        path, message = shortened(path), shortened(message)  # both can echo the file, which may be 40 MB
         super().__init__(f"{path}: {message}" if path else message)
         self.path = path
         self.message = message
@@ -113,7 +114,7 @@ def result_from_dict(data: Any, source: str = "<result>") -> GameResult:
         if not isinstance(data, Mapping):
             raise DataError("", "expected a threatdeck result (an object with 'threatdeck_result')")
         if data.get(FORMAT_KEY) != FORMAT:
-            raise DataError(FORMAT_KEY, f"expected {FORMAT} (the only result format), found {data.get(FORMAT_KEY)!r}")
+            raise DataError(FORMAT_KEY, f"expected {FORMAT} (the only result format), found {shown(data.get(FORMAT_KEY))}")
         unknown = sorted(set(data) - _TOP)
         if unknown:
             raise DataError(unknown[0], "unknown field")
@@ -144,7 +145,7 @@ def result_from_dict(data: Any, source: str = "<result>") -> GameResult:
             baseline=_field(data, "baseline", str),
         )
         if _field(data, "final", bool) != result.final:
-            raise DataError("final", f"says {data['final']!r} but the phase is {result.phase!r}")
+            raise DataError("final", f"says {shown(data['final'])} but the phase is {shown(result.phase)}")
         _check_targets(result)
     except DataError as exc:
         raise ResultError(f"{source}: {exc.path}" if exc.path else source, exc.message) from None
@@ -160,7 +161,7 @@ def _check_targets(result: GameResult) -> None:
     for i, t in enumerate(result.threats):
         known = arch.has_flow(t.component) if t.target_kind == "flow" else arch.has_component(t.component)
         if not known:
-            raise DataError(f"threats[{i}].component", f"names no {t.target_kind} of the architecture ({t.component!r})")
+            raise DataError(f"threats[{i}].component", f"names no {t.target_kind} of the architecture ({shown(t.component)})")
     for i, c in enumerate(result.carried):
         if not _ID.fullmatch(c.component):
             raise DataError(f"earlier[{i}].component", "expected an id: 1 to 256 characters, no spaces, | or `")

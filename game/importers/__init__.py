@@ -54,9 +54,17 @@ def _kind_of_document(data: Any) -> str | None:
 
 def detect_format(data: bytes | str, source: str = "<input>", *, max_bytes: int = MAX_BYTES) -> str:
     """Which importer reads this content: one of :data:`FORMATS`."""
-    text = as_text(data, source, max_bytes)
+    kind, _ = _identify(as_text(data, source, max_bytes), source)
+    return kind
+
+
+def _identify(text: str, source: str) -> tuple[str, Any]:
+    """Which importer reads ``text``, and the JSON document parsed to tell (``None`` for YAML): the importer
+    takes it rather than parse a file of tens of megabytes again."""
+    document = None
     if _looks_like_json(text):
-        kind = _kind_of_document(load_json(text, source))
+        document = load_json(text, source)
+        kind = _kind_of_document(document)
     elif _NATIVE_KEY.search(text):
         kind = "native"
     elif _CFN_KEY.search(text):
@@ -70,7 +78,7 @@ def detect_format(data: bytes | str, source: str = "<input>", *, max_bytes: int 
             "not a threatdeck model (top-level 'threatdeck' key), a CloudFormation/SAM template "
             "('Resources') or a Threat Dragon model ('summary' and 'detail')",
         )
-    return kind
+    return kind, document
 
 
 def load_architecture(data: bytes | str, source: str = "<input>", *, max_bytes: int = MAX_BYTES) -> Architecture:
@@ -80,18 +88,18 @@ def load_architecture(data: bytes | str, source: str = "<input>", *, max_bytes: 
     keeps :data:`MAX_BYTES` whatever is allowed, as threatdeck never writes one.
     """
     text = as_text(data, source, max_bytes)
-    is_json = _looks_like_json(text)
-    kind = detect_format(text, source, max_bytes=max_bytes)
+    kind, parsed = _identify(text, source)
     try:
         if kind == "cloudformation":
             from game.importers import cloudformation
 
+            parsed = None  # the template is read again, with its lines: not both in memory at once
             return cloudformation.parse_template(text, source)
-        document = load_json(text, source) if is_json else load_yaml(text, source)
+        document = load_yaml(text, source) if parsed is None else parsed
         if kind == "native":
             from game.importers import native
 
-            lines = {} if is_json else yaml_lines(text, ("components", "flows"))
+            lines = {} if parsed is not None else yaml_lines(text, ("components", "flows"))
             return native.from_document(document, source, lines)
         from game.importers import threat_dragon
 

@@ -7,6 +7,7 @@ object tag is refused with a clear :class:`ModelError` before any object is buil
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -25,6 +26,10 @@ MAX_FLOWS = 50_000
 """Most data flows an imported architecture may have."""
 MAX_BOUNDARIES = 1_000
 """Most trust boundaries an imported architecture may have."""
+MAX_NAME = 200
+"""Longest name of an architecture, component or boundary, and longest flow label."""
+MAX_TEXT = 2_000
+"""Longest description."""
 MAX_NODES = 500_000
 """Most YAML nodes a document may expand to, aliases counted as what they stand for."""
 MAX_DEPTH = 100
@@ -50,12 +55,36 @@ def max_file_bytes(components: int, flows: int) -> int:
     return MAX_BYTES + components * COMPONENT_BYTES + flows * FLOW_BYTES + MAX_BOUNDARIES * BOUNDARY_BYTES
 
 
+MAX_MESSAGE = 500
+"""Longest message of an error, and of its path, however much of the input either echoes."""
+
+
+def shown(value: Any, width: int = 60) -> str:
+    """``repr(value)``, a text cut to ``width`` characters: for a value of the file in an error message."""
+    if isinstance(value, str) and len(value) > width:
+        value = value[:width - 1] + "…"
+    return repr(value)
+
+
+def shortened(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text``, or its start and end around an ellipsis, ``limit`` characters in all."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+
+
 class ModelError(ValueError):
-    """An architecture file cannot be read: the message names the file, the path and what was expected."""
+    """An architecture file cannot be read: the message names the file, the path and what was expected.
+
+    The path and the message are :func:`shortened`: both can echo the file (a key, an id), and an error is one
+    line of a terminal or one field of a JSON answer, not a copy of a 40 MB input.
+    """
 
     code = "invalid_model"
 
     def __init__(self, source: str, message: str, path: str = "") -> None:
+        path, message = shortened(path), shortened(message)
         where = f"{source}: {path}" if path else source
         super().__init__(f"{where}: {message}")
         self.source = source
@@ -65,7 +94,10 @@ class ModelError(ValueError):
 
 def as_text(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> str:
     """Decode a file's bytes after checking its size against ``max_bytes``."""
-    size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    try:
+        size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    except UnicodeEncodeError as exc:  # text given as str (not decoded from a file) may hold half a UTF-16 pair
+        raise ModelError(source, f"contains an unpaired UTF-16 surrogate (character {exc.start:,})") from None
     if size > max_bytes:
         raise ModelError(source, f"file is {size:,} bytes; the limit is {max_bytes:,}")
     if isinstance(data, str):
@@ -81,9 +113,12 @@ def check_yaml(text: str, source: str) -> None:
 
     Every node counts once, and an alias as many nodes as the node it repeats,
     so nested "billion laughs" anchors are caught while ordinary anchors pass.
+    An alias inside the node it names is refused: the safe loader builds such a
+    node as a list or mapping that holds itself, which no walk over it ends.
     """
     sizes: dict[str, int] = {}
     stack: list[list[Any]] = []  # [anchor, nodes under and including it]
+    enclosing: set[str] = set()  # anchors of the mappings and sequences open here
     total = 0
     aliased = False
     try:
@@ -92,11 +127,14 @@ def check_yaml(text: str, source: str) -> None:
                 stack.append([event.anchor, 1])
                 if len(stack) > MAX_DEPTH:
                     raise ModelError(source, f"nested deeper than {MAX_DEPTH} levels", _line(event))
+                if event.anchor is not None:
+                    enclosing.add(event.anchor)
                 total += 1
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 anchor, size = stack.pop()
                 if anchor is not None:
                     sizes[anchor] = size
+                    enclosing.discard(anchor)
                 if stack:  # already in the total: only the enclosing node's size grows
                     stack[-1][1] += size
                 continue
@@ -107,6 +145,9 @@ def check_yaml(text: str, source: str) -> None:
                     stack[-1][1] += 1
                 total += 1
             elif isinstance(event, yaml.AliasEvent):
+                if event.anchor in enclosing:
+                    raise ModelError(source, f"the alias *{shown(event.anchor)[1:-1]} is inside the node it repeats "
+                                             "(a document that holds itself)", _line(event))
                 size = sizes.get(event.anchor or "", 1)
                 aliased = True
                 if stack:
@@ -119,6 +160,22 @@ def check_yaml(text: str, source: str) -> None:
                                  + (" (a YAML alias bomb?)" if aliased else ""), _line(event))
     except yaml.YAMLError as exc:
         raise ModelError(source, f"not valid YAML: {_yaml_problem(exc)}") from None
+
+
+def check_nodes(document: Any, source: str) -> None:
+    """Refuse a parsed JSON document of more than :data:`MAX_NODES` nodes (values and keys), as
+    :func:`check_yaml` refuses a YAML one, for readers that build far more per node than the parser."""
+    stack, total = [document], 0
+    while stack:
+        value = stack.pop()
+        total += 1
+        if isinstance(value, dict):
+            total += len(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        if total > MAX_NODES:
+            raise ModelError(source, f"has more than {MAX_NODES:,} nodes (values and keys)")
 
 
 def _line(event: yaml.Event) -> str:
@@ -178,16 +235,41 @@ def check_strings(document: Any, source: str) -> Any:
 def yaml_lines(text: str, keys: tuple[str, ...]) -> dict[str, int]:
     """1-based lines of the items of top-level lists, e.g. ``{"components[2]": 14}``.
 
-    Call after :func:`load_yaml` succeeded; used for locations in reports.
+    Call after :func:`load_yaml` succeeded; used for locations in reports. Read from the event stream:
+    composing the document again, for a few lines, took longer than loading it and held every node.
     """
-    node = yaml.compose(text, Loader=_SafeLoader)
     lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value in keys and isinstance(value, yaml.SequenceNode):
-                for i, item in enumerate(value.value):
-                    lines[f"{key.value}[{i}]"] = item.start_mark.line + 1
+    depth = 0  # mappings and sequences open
+    awaiting_key = True  # in the top-level mapping: is the next node a key?
+    key: str | None = None
+    listed: str | None = None  # the key whose list is open at depth 2
+    items = 0  # of that list, so far
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
+                return lines  # the document is not a mapping
+            if depth == 1:
+                if awaiting_key:
+                    key = event.value if isinstance(event, yaml.ScalarEvent) else None
+                elif isinstance(event, yaml.SequenceStartEvent) and key in keys:
+                    listed, items = key, 0
+                awaiting_key = not awaiting_key
+            elif depth == 2 and listed is not None:
+                if event.start_mark is not None:
+                    lines[f"{listed}[{items}]"] = event.start_mark.line + 1
+                items += 1
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+            if depth == 1:
+                listed = None
     return lines
+
+
+_MAY_HOLD_SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]|[\ud800-\udfff]")
+"""What any half UTF-16 pair in a document comes from: an escape of one (JSON's ``\\ud800``, YAML's ``\\U0000d800``
+too), or one in text handed over as ``str``. Decoding UTF-8 makes none."""
 
 
 def load_json(text: str, source: str) -> Any:
@@ -200,4 +282,5 @@ def load_json(text: str, source: str) -> Any:
         raise ModelError(source, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except ValueError as exc:  # an integer longer than Python converts
         raise ModelError(source, f"not valid JSON: {_value_problem(exc)}") from None
-    return check_strings(document, source)
+    # Walking every string of a large document takes longer than parsing it, and only an escape can make one
+    return check_strings(document, source) if _MAY_HOLD_SURROGATE.search(text) else document

@@ -27,12 +27,14 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from game.architecture import Architecture, ArchitectureError, Boundary, Component, ComponentType, Flow, SourceLocation
-from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, ModelError
+from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, MAX_NAME, MAX_TEXT, ModelError, shown
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes
 
-ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", error="expected an id of letters, digits and _ . : - (at most 128)")
-TEXT = validate.Length(max=2_000)
-NAME = validate.Length(min=1, max=200)
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
+"""An id of the native format, as a regular expression without anchors."""
+ID = validate.Regexp(f"^{ID_PATTERN}$", error="expected an id of letters, digits and _ . : - (at most 128)")
+TEXT = validate.Length(max=MAX_TEXT)
+NAME = validate.Length(min=1, max=MAX_NAME)
 
 
 class BoundarySchema(Schema):
@@ -60,7 +62,7 @@ class FlowSchema(Schema):
     id = fields.String(validate=ID)
     source = fields.String(required=True, validate=ID)
     target = fields.String(required=True, validate=ID)
-    label = fields.String(load_default="", validate=validate.Length(max=200))
+    label = fields.String(load_default="", validate=validate.Length(max=MAX_NAME))
     data_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DATA_CLASSES))
     is_async = fields.Boolean(load_default=None, allow_none=True, data_key="async", truthy={True}, falsy={False})
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FLOW_KINDS))
@@ -137,7 +139,7 @@ def from_document(data: Any, source: str, lines: Mapping[str, int] | None = None
         try:
             attributes = check_attributes(ctype, c["attributes"])
         except KeyError as exc:
-            raise ModelError(source, f"{ctype.value} has no attribute {exc.args[0]!r} (see docs/formats/native.md)", f"components[{i}].attributes.{exc.args[0]}") from None
+            raise ModelError(source, f"{ctype.value} has no attribute {shown(exc.args[0])} (see docs/formats/native.md)", f"components[{i}].attributes.{exc.args[0]}") from None
         except ValueError as exc:
             name, _, message = str(exc).partition(": ")
             raise ModelError(source, message, f"components[{i}].attributes.{name}") from None
@@ -160,7 +162,7 @@ def from_document(data: Any, source: str, lines: Mapping[str, int] | None = None
         for name, value in f["attributes"].items():
             spec = FLOW_ATTRIBUTES.get(name)
             if spec is None:
-                raise ModelError(source, f"flows have no attribute {name!r}", f"flows[{i}].attributes.{name}")
+                raise ModelError(source, f"flows have no attribute {shown(name)}", f"flows[{i}].attributes.{name}")
             try:
                 extra[name] = spec.check(value)
             except ValueError as exc:

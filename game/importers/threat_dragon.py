@@ -27,6 +27,9 @@ Decisions, in short (docs/formats/threat-dragon.md has the whole mapping):
 * A box's members are the elements whose centre lies inside it, innermost box
   first. Boundary lines become boundaries without members.
 * Out-of-scope elements are kept, with a note in their description.
+* Names and labels longer than the native format's 200 characters, and
+  descriptions longer than its 2,000, are cut (with an ellipsis): Threat Dragon
+  has no limit, and what threatdeck writes about a game must read back in.
 * A flow's kind follows its arrow, as in any data-flow diagram: into a store a
   write, out of one a read, anything else unknown. A flow threatdeck exported
   keeps the kind it recorded, or none: threatdeck's arrows point at what is
@@ -59,7 +62,16 @@ from game.architecture import (
     Flow,
     SourceLocation,
 )
-from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS, ModelError
+from game.importers.documents import (
+    MAX_BOUNDARIES,
+    MAX_COMPONENTS,
+    MAX_FLOWS,
+    MAX_NAME,
+    MAX_TEXT,
+    ModelError,
+    shown,
+)
+from game.importers.native import ID_PATTERN
 from game.vocabulary import DATA_CLASSES, FLOW_ATTRIBUTES, FLOW_KINDS, check_attributes, spec_for
 
 __all__ = ["CellRef", "ImportedThreat", "ThreatDragonModel", "from_document", "read_model", "threats_of"]
@@ -76,6 +88,14 @@ ELEMENT_TYPES = (ACTOR, PROCESS, STORE, FLOW, BOUNDARY_LINE, BOUNDARY_BOX, TEXT)
 _NODES = {ACTOR: CT.ACTOR, PROCESS: CT.PROCESS, STORE: CT.STORE}
 _FLOWS = frozenset({FLOW, FLOW_STENCIL})
 _BOUNDARIES = frozenset({BOUNDARY_LINE, BOUNDARY_BOX})
+
+MAX_DIAGRAMS = 1_000
+"""Most diagrams a model may have."""
+MAX_CELLS = MAX_COMPONENTS + MAX_FLOWS + MAX_BOUNDARIES
+"""Most cells a model may have, in all its diagrams, free-text notes included: as many as the elements an
+architecture may have."""
+MAX_THREATS = 50_000
+"""Most threats a model may record, in all its cells."""
 
 _DEFAULT_NAMES = {
     ACTOR: "Actor",
@@ -522,6 +542,12 @@ class _Element:
         return CellRef(self.diagram, self.cell_id)
 
 
+def _listed(value: Any, key: str) -> list[Any]:
+    """``value[key]`` when ``value`` is an object and that a list, else an empty list."""
+    found = value.get(key) if isinstance(value, Mapping) else None
+    return found if isinstance(found, list) else []
+
+
 def _text_at(value: Any, *keys: str | int) -> str:
     """A display text found by walking ``keys``; empty when any step is missing."""
     for key in keys:
@@ -547,19 +573,30 @@ def _display_name(props: Mapping[str, Any], cell: Mapping[str, Any]) -> str:
     ):
         name = " ".join(candidate.split())  # line breaks in shapes are layout, not meaning
         if name:
-            return name
+            return _cut(name, MAX_NAME)
     return ""
 
 
-_RECORDED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:#>-]{0,255}$")
-"""Ids kept from ``data.threatdeck.id``: native ids, and the ``Source->Target#2`` ids of flows."""
+def _cut(text: str, limit: int) -> str:
+    """``text``, or its first ``limit`` - 1 characters and an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _recorded_id(props: Mapping[str, Any]) -> str | None:
+_RECORDED_IDS: Mapping[str, re.Pattern[str]] = MappingProxyType({
+    "component": re.compile(f"^{ID_PATTERN}$"),
+    "boundary": re.compile(f"^{ID_PATTERN}$"),
+    "flow": re.compile(f"^{ID_PATTERN}(?:->{ID_PATTERN}(?:#[0-9]{{1,6}})?)?$"),
+})
+"""Ids kept from ``data.threatdeck.id``, by kind: native ids, and for flows the ``Source->Target#2`` ids the native
+importer gives (from two ids of 128 characters: 258 and more). Any other id would make a game whose result, which
+holds the architecture in the native format, cannot be written."""
+
+
+def _recorded_id(props: Mapping[str, Any], kind: str) -> str | None:
     """The id threatdeck's export recorded on an element, when it is one threatdeck could have written."""
     block = props.get("threatdeck") or {}
     value = block.get("id")
-    return value if isinstance(value, str) and _RECORDED_ID.match(value) else None
+    return value if isinstance(value, str) and _RECORDED_IDS[kind].match(value) else None
 
 
 def _geometry(cell: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
@@ -595,7 +632,7 @@ def _version_of(data: Any, source: str) -> int:
         major = version.strip().split(".")[0]
         if major in ("1", "2"):
             return int(major)
-        raise ModelError(source, f"expected a Threat Dragon version 1.x or 2.x, found {version!r}", "version")
+        raise ModelError(source, f"expected a Threat Dragon version 1.x or 2.x, found {shown(version)}", "version")
     if version is not None and not isinstance(version, str):
         raise ModelError(source, "expected a text such as \"2.3.0\"", "version")
     detail = data.get("detail")
@@ -633,11 +670,34 @@ class _Reader:
 
     def read(self) -> ThreatDragonModel:
         version = self.version = _version_of(self.data, self.source)
+        self.check_counts(version)
         schema: Schema = _DocumentV1Schema() if version == 1 else _DocumentV2Schema()
         document = _load(schema, self.data, self.source)
         diagrams = [self.elements(i, d, version) for i, d in enumerate(document["detail"]["diagrams"])]
         summary = document["summary"]
-        return self.build(diagrams, summary.get("title") or "", summary.get("description") or "")
+        return self.build(diagrams, _cut(summary.get("title") or "", MAX_NAME),
+                          _cut(summary.get("description") or "", MAX_TEXT))
+
+    def check_counts(self, version: int) -> None:
+        """Refuse more diagrams, cells or threats than a model may have, before the schemas check each one: a
+        file as large as the command line reads holds a million notes or threats, and checking them took minutes
+        and gigabytes. Shapes the schemas will refuse count as empty here."""
+        diagrams = _listed(self.data.get("detail"), "diagrams")
+        if len(diagrams) > MAX_DIAGRAMS:
+            raise self.fail("detail.diagrams", f"has {len(diagrams):,} diagrams; the limit is {MAX_DIAGRAMS:,}")
+        cells = threats = 0
+        for diagram in diagrams:
+            holder = diagram.get("diagramJson") if version == 1 and isinstance(diagram, Mapping) else diagram
+            listed = _listed(holder, "cells")
+            cells += len(listed)
+            for cell in listed:
+                threats += len(_listed(cell, "threats"))
+                if version == 2 and isinstance(cell, Mapping):
+                    threats += len(_listed(cell.get("data"), "threats"))
+        if cells > MAX_CELLS:
+            raise self.fail("detail.diagrams", f"has {cells:,} cells (elements and notes); the limit is {MAX_CELLS:,}")
+        if threats > MAX_THREATS:
+            raise self.fail("detail.diagrams", f"has {threats:,} threats; the limit is {MAX_THREATS:,}")
 
     def elements(self, index: int, diagram: Mapping[str, Any], version: int) -> list[_Element]:
         base = f"detail.diagrams[{index}]"
@@ -656,9 +716,9 @@ class _Reader:
             td_type = props["type"]
             if td_type not in ELEMENT_TYPES and td_type != FLOW_STENCIL:
                 raise self.fail(f"{props_path}.type",
-                                f"unknown element type {td_type!r}; expected one of {', '.join(ELEMENT_TYPES)}")
+                                f"unknown element type {shown(td_type)}; expected one of {', '.join(ELEMENT_TYPES)}")
             if cell["id"] in seen:
-                raise self.fail(f"{path}.id", f"cell id {cell['id']!r} is used twice in this diagram")
+                raise self.fail(f"{path}.id", f"cell id {shown(cell['id'])} is used twice in this diagram")
             seen.add(cell["id"])
             if td_type == TEXT:
                 continue  # a free-text note on the canvas, not part of the system
@@ -709,8 +769,8 @@ class _Reader:
         kept: dict[str, set[str]] = {"component": set(), "flow": set(), "boundary": set()}
         for elements in diagrams:
             for e in elements:
-                wanted = _recorded_id(e.props)
                 kind = "component" if e.td_type in _NODES else "flow" if e.td_type in _FLOWS else "boundary"
+                wanted = _recorded_id(e.props, kind)
                 if wanted is not None and wanted not in kept[kind]:
                     kept[kind].add(wanted)
                     e.recorded = wanted
@@ -733,7 +793,7 @@ class _Reader:
                 boundaries.append(Boundary(
                     id=e.id,
                     name=e.name or _DEFAULT_NAMES[e.td_type],
-                    description=e.props.get("description") or "",
+                    description=_cut(e.props.get("description") or "", MAX_TEXT),
                 ))
             boxes = [e for e in fences if e.td_type == BOUNDARY_BOX]
             by_cell = {e.cell_id: e for e in elements}
@@ -747,7 +807,8 @@ class _Reader:
                 source, target = ends
                 if source is None or target is None:
                     continue  # drawn but not attached at both ends: there is nothing to connect
-                e.id = e.recorded or self.claim(e.name, f"{source.id}-to-{target.id}")
+                # ends cut, so that two recorded ids of 128 characters and a number still make a native id
+                e.id = e.recorded or self.claim(e.name, f"{source.id[:58]}-to-{target.id[:58]}")
                 cells.setdefault(e.id, e.cell)  # a recorded flow id may equal a component's
                 flows.extend(self.flows(e, source, target, cells, types))
         if not components:
@@ -784,10 +845,10 @@ class _Reader:
             return None
         element = by_cell.get(end.cell)
         if element is None:
-            raise self.fail(end.path, f"names no element of this diagram ({end.cell!r}); "
+            raise self.fail(end.path, f"names no element of this diagram ({shown(end.cell)}); "
                                       "expected the id of an actor, process or store")
         if element.td_type not in _NODES:
-            raise self.fail(end.path, f"names a {element.td_type} ({end.cell!r}); "
+            raise self.fail(end.path, f"names a {element.td_type} ({shown(end.cell)}); "
                                       "expected the id of an actor, process or store")
         return element
 
@@ -802,7 +863,7 @@ class _Reader:
         if fits:
             # the name decides; the description only when the name names no service
             for field in ("name", "description"):
-                text = e.name if field == "name" else (e.props.get("description") or "")
+                text = e.name if field == "name" else _cut(e.props.get("description") or "", MAX_TEXT)
                 found = _service_named(text, fits)
                 if found is not None:
                     ct, implied = found
@@ -840,7 +901,7 @@ class _Reader:
         try:
             return ComponentType(value)
         except ValueError:
-            raise self.fail(f"{e.props_path}.threatdeck.type", f"unknown component type {value!r}") from None
+            raise self.fail(f"{e.props_path}.threatdeck.type", f"unknown component type {shown(value)}") from None
 
     def recorded_attributes(self, e: _Element, ct: ComponentType) -> dict[str, tuple[AttrValue, str]]:
         """The attributes threatdeck's export recorded, checked against the type's vocabulary, with their paths."""
@@ -913,8 +974,9 @@ class _Reader:
         if e.props.get("outOfScope") is True:
             reason = (e.props.get("reasonOutOfScope") or "").strip()
             note = f"Out of scope in Threat Dragon: {reason}" if reason else "Out of scope in Threat Dragon."
-            text = f"{text}\n\n{note}" if text else note
-        return text
+            note = _cut(note, MAX_TEXT // 4)  # however long the description, that it is out of scope shows
+            text = f"{_cut(text, MAX_TEXT - len(note) - 2)}\n\n{note}" if text else note
+        return _cut(text, MAX_TEXT)
 
     def flows(self, e: _Element, source: _Element, target: _Element, cells: dict[str, CellRef],
               types: Mapping[str, ComponentType]) -> list[Flow]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from game.architecture import Architecture
+    from game.result import GameResult
     from game.revision import ElementChange, FieldValue, FindingChange, Revision
 
 
@@ -44,20 +45,31 @@ class _Unreadable(Exception):
 
 def architecture_of(path: str) -> Architecture:
     """The architecture in a model file, or in a threatdeck result file."""
-    from game.exports.result import ResultError, is_result, load_result
+    from game.exports.result import ResultError
     from game.importers import ModelError, load_architecture
-    from game.importers.documents import as_text, load_json
+    from game.importers.documents import as_text
     from server.cli.files import FileProblem, display, read_bounded, read_limit
 
     shown = display(path)
     try:
         limit = read_limit()
         text = as_text(read_bounded(path, limit), shown, limit)
-        if text.lstrip()[:1] == "{" and is_result(load_json(text, shown)):
-            return load_result(text, shown, max_bytes=limit).architecture
-        return load_architecture(text, shown, max_bytes=limit)
+        result = _result_in(text, shown)
+        return result.architecture if result is not None else load_architecture(text, shown, max_bytes=limit)
     except (FileProblem, ModelError, ResultError) as exc:
         raise _Unreadable(str(exc)) from None
+
+
+def _result_in(text: str, shown: str) -> GameResult | None:
+    """The result a threatdeck result file holds, read from the one parse, or ``None`` for a model (whose parse
+    is let go on return, before the importer parses the file again: files may be 40 MB)."""
+    from game.exports.result import is_result, result_from_dict
+    from game.importers.documents import load_json
+
+    if text.lstrip()[:1] != "{":
+        return None
+    document = load_json(text, shown)
+    return result_from_dict(document, shown) if is_result(document) else None
 
 
 def run(args: argparse.Namespace) -> int:

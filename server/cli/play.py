@@ -69,10 +69,12 @@ def run(args: argparse.Namespace) -> int:
     from game.scoring import scoreboard
     from game.backlog import carry_over, statuses
     from game.exports import render
+    from game.exports.native import NativeExportError, native_document
     from game.exports.result import ResultError, load_result
     from game.result import result_of
     from game.state import MAX_SEATS, SeatSpec, Settings
     from server.cli.files import FileProblem, display, read_bounded, read_limit
+    from server.config import game_size
 
     def fail(message: str) -> int:
         print(f"threatdeck play: {message}", file=sys.stderr)
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     except InvalidCardData as exc:
         return fail(str(exc))
     try:
-        limit = read_limit()
+        limit, sizes = read_limit(), game_size()
         architecture = load_architecture(read_bounded(args.architecture, limit), display(args.architecture),
                                          max_bytes=limit)
         baseline = None
@@ -98,6 +100,19 @@ def run(args: argparse.Namespace) -> int:
             previous = load_result(read_bounded(args.previous, limit), display(args.previous), max_bytes=limit)
     except (FileProblem, ModelError, ResultError) as exc:
         return fail(str(exc))
+    # The server's game size, which read_limit allows for: a larger game writes a result too large to read back.
+    for count, most, what, variable in (
+        (len(architecture.components), sizes[0], "components", "THREATDECK_MAX_COMPONENTS"),
+        (len(architecture.flows), sizes[1], "data flows", "THREATDECK_MAX_FLOWS"),
+    ):
+        if count > most:
+            return fail(f"{display(args.architecture)}: has {count:,} {what}; a game takes at most {most:,} "
+                        f"({variable} raises it)")
+    if args.result is not None:
+        try:
+            native_document(architecture)  # what the result holds it in: find out before the game is played
+        except NativeExportError as exc:
+            return fail(f"--result: {exc}")
     backlog = None
     if previous is not None:
         backlog = carry_over(previous, architecture, deck)
@@ -112,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
     threats = [f.to_dict() for f in final_list(state)]
     if args.result is not None:
         try:
+            text = render("json", result_of(state, deck=deck))  # before the file is opened: none is left empty
             with open(args.result, "w", encoding="utf-8") as fh:
-                fh.write(render("json", result_of(state, deck=deck)))
+                fh.write(text)
         except OSError as exc:
             return fail(f"{args.result}: {exc.strerror or exc}")
     earlier: list[dict[str, Any]] = [] if backlog is None else [

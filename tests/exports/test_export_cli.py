@@ -181,3 +181,21 @@ def test_export_a_stored_game_from_the_database(tmp_path: Path, capsys: pytest.C
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     assert main(["export", game_id, "--database", empty, "--format", "json"]) == 2
     assert "cannot read games" in capsys.readouterr().err
+
+
+LONG_ID = "Payslips" * 20  # a logical id CloudFormation takes (up to 255 letters and digits), the native format not
+
+
+def test_play_says_in_one_line_when_the_result_cannot_hold_the_architecture(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The result holds the architecture in the native format, whose ids are at most 128 characters: play --result
+    # on such a template ended in a traceback after the game, leaving an empty result file.
+    template = tmp_path / "long.yaml"
+    template.write_text(f"Resources:\n  {LONG_ID}:\n    Type: AWS::S3::Bucket\n")
+    out = tmp_path / "r.json"
+    assert main(["play", str(template), "--players", "2", "--result", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("threatdeck play: --result: component id 'PayslipsPayslips") and len(err.splitlines()) == 1
+    assert "is not a native id (letters, digits and _ . : -, at most 128)" in err and not out.exists()
+    assert main(["play", str(template), "--players", "2"]) == 0  # without --result the game is played
+    capsys.readouterr()

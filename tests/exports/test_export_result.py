@@ -98,3 +98,22 @@ def test_bad_documents_name_the_field(change: Any, where: str) -> None:
 def test_not_an_object() -> None:
     with pytest.raises(ResultError):
         result_from_dict([1, 2], "r.json")
+
+
+LONG = "Z" * 100_000
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.update({FORMAT_KEY: LONG}),
+    lambda d: d.update({LONG: 1}),
+    lambda d: d["threats"][0].update({"component": LONG}),
+    lambda d: d.update({"phase": LONG}),
+    lambda d: d["scoreboard"][0].update({LONG: True}),
+    lambda d: d["architecture"]["components"][0]["attributes"].update({LONG: 1}),
+])
+def test_an_error_quoting_the_file_stays_one_short_line(change: Any) -> None:
+    # A result file may be 40 MB; its errors echoed a key or a value whole, into one line of stderr.
+    with pytest.raises(ResultError) as err:
+        result_from_dict(broken(change), "r.json")
+    message = str(err.value)
+    assert message.startswith("r.json: ") and "ZZZZ" in message and len(message) <= 1_010 and "\n" not in message

@@ -160,3 +160,90 @@ def test_a_bad_size_setting_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys:
     assert main(["scan", str(path)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "THREATDECK_MAX_FLOWS" in err and "Traceback" not in err
+
+
+def test_a_game_on_a_threat_dragon_model_with_long_texts_reads_back(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # Threat Dragon has no limit on texts; the result carries the architecture in the native format, which has.
+    drawn = tmp_path / "long.json"
+    drawn.write_text(json.dumps({"version": "2.3.0", "summary": {"title": "T" * 300, "description": "d" * 3000},
+                                 "detail": {"diagrams": [{"cells": [
+                                     {"id": "a", "data": {"type": "tm.Actor", "name": "N" * 300, "description": "d" * 3000}},
+                                     {"id": "p", "data": {"type": "tm.Process", "name": "Lambda " + "L" * 300}},
+                                     {"id": "f", "data": {"type": "tm.Flow", "name": "F" * 300},
+                                      "source": {"cell": "a"}, "target": {"cell": "p"}}]}]}}))
+    saved = tmp_path / "long.threatdeck.json"
+    assert main(["play", str(drawn), "--players", "2", "--result", str(saved)]) == 0
+    for args in (["export", str(saved), "-f", "markdown"], ["diff", str(saved), str(drawn)]):
+        assert main(args) == 0, capsys.readouterr().err  # was: components[0].name: Length must be between 1 and 200
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("variable", "what"), [("THREATDECK_MAX_COMPONENTS", "3 components"),
+                                                 ("THREATDECK_MAX_FLOWS", "3 data flows")])
+def test_play_takes_no_larger_game_than_the_size_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch, variable: str,
+                                                          what: str) -> None:
+    # The read limit is room for what threatdeck writes about games of up to that size; play took any size the
+    # importers take (10,000 components), and wrote results the other commands then refused as too large.
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps({"threatdeck": 1, "name": "m", "components": [
+        {"id": c, "type": "lambda"} for c in "abc"], "flows": [{"source": "a", "target": t} for t in "abc"]}))
+    monkeypatch.setenv(variable, "2")
+    assert main(["play", str(model), "--players", "2", "--result", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and f"has {what}; a game takes at most 2 ({variable} raises it)" in err
+    assert not (tmp_path / "r.json").exists()
+    monkeypatch.setenv(variable, "3")
+    assert main(["play", str(model), "--players", "2"]) == 0
+    capsys.readouterr()
+
+
+def test_each_command_parses_a_json_file_once_and_walks_its_strings_only_for_an_escape(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Files may be 40 MB: the format was told by parsing the JSON, which the importer then parsed again (diff a
+    # third time), and every string of each parse was walked for half UTF-16 pairs, which only an escape makes.
+    # A 42 MB file of numbers took scan 65 s; the walks alone are slower than the parses.
+    from game.importers import documents
+
+    parses, walks = [], []
+    loads, check_strings = json.loads, documents.check_strings
+    monkeypatch.setattr(documents.json, "loads", lambda text, *a, **k: parses.append(1) or loads(text, *a, **k))
+    monkeypatch.setattr(documents, "check_strings", lambda doc, source: walks.append(1) or check_strings(doc, source))
+    result = game(3, 2, 1)
+    saved, drawn = tmp_path / "s.threatdeck.json", tmp_path / "s.threat-dragon.json"
+    saved.write_text(render("json", result), encoding="utf-8")
+    drawn.write_text(render("threat-dragon", result), encoding="utf-8")
+    for args, files in ((["scan", str(drawn)], 1), (["diff", str(saved), str(drawn)], 3),
+                        (["export", str(saved), "-f", "markdown"], 1)):
+        parses.clear()
+        assert main(args) == 0, capsys.readouterr().err
+        assert len(parses) == files, args  # diff: the result once, the model once to see it is no result, once more
+    assert walks == []
+    drawn.write_text(render("threat-dragon", result).replace("N" * 200, "N\\ud83d\\ude00" + "N" * 198, 1))
+    parses.clear()
+    assert main(["scan", str(drawn)]) == 0 and len(parses) == len(walks) == 1  # a pair is fine, and was looked at
+    capsys.readouterr()
+
+
+def test_diff_holds_one_parse_of_a_model_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # diff parses a JSON file to tell a result from a model, and the importer parses a model again: the first
+    # parse was still held meanwhile (a 42 MB model took 2,009 MB instead of 1,078).
+    import tracemalloc
+
+    from game.importers import load_architecture
+    from server.cli import files
+
+    data = ('{"threatdeck": 1, "name": "m", "components": [{"id": "a", "type": "lambda"}], "pad": ['
+            + "{}, " * 200_000 + "{}]}").encode()
+    monkeypatch.setattr(files, "read_bounded", lambda path, limit: data)  # not the read's own buffer
+    peaks = []
+    for read in (lambda: load_architecture(data, "padded.json"), lambda: architecture_of("padded.json")):
+        tracemalloc.start()
+        try:
+            with pytest.raises(Exception, match="pad: unknown field"):
+                read()
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < peaks[0] * 1.5, peaks

@@ -195,3 +195,33 @@ def test_summary_and_counts() -> None:
     assert data["detail"]["threatTop"] == len(result.threats)
     assert [c["name"] for c in data["detail"]["contributors"]] == list(result.settings.seats)
     assert data["detail"]["diagrams"][0]["diagramType"] == "STRIDE"
+
+
+def test_ids_come_back_only_when_a_result_can_hold_them() -> None:
+    """A result holds the architecture in the native format. The flow ids a native model gets between two ids of
+    128 characters (258 and more) were not kept, and the flow got a slug of 262 characters; a recorded component id
+    the native format refuses was kept: either way the game's JSON export could not be written."""
+    from game.exports import render
+    from game.exports.native import native_document
+    from game.importers.threat_dragon import from_document
+
+    a, b = "A" * 128, "B" * 128
+    arch = load_architecture(f"threatdeck: 1\nname: m\ncomponents: [{{id: {a}, type: lambda}}, {{id: {b}, type: s3}}]\n"
+                             f"flows: [{{source: {a}, target: {b}}}, {{source: {a}, target: {b}}}, {{source: {b}, target: {a}}}]\n",
+                             "long.yaml")
+    back = load_architecture(render("threat-dragon", hand_result(arch, [])), "long.threat-dragon.json")
+    assert [f.id for f in back.flows] == [f.id for f in arch.flows] == [f"{a}->{b}", f"{a}->{b}#2", f"{b}->{a}"]
+    assert native_document(back) == native_document(arch)
+
+    def cell(cell_id: str, td_type: str, name: str, recorded: str | None = None, **ends: str) -> dict[str, Any]:
+        data = {"type": td_type, "name": name, **({"threatdeck": {"id": recorded}} if recorded else {})}
+        return {"id": cell_id, "data": data, **{side: {"cell": c} for side, c in ends.items()}}
+
+    drawn = from_document({"version": "2.3.0", "summary": {"title": "odd"}, "detail": {"diagrams": [{"cells": [
+        cell("c1", "tm.Process", "Api", "a>b#c"), cell("c2", "tm.Store", "Db", "D" * 129),
+        cell("c3", "tm.Store", "Db", "E" * 128), cell("f1", "tm.Flow", "", "x->y#1234567", source="c1", target="c2"),
+        cell("f2", "tm.Flow", "", source="c3", target="c3"), cell("f3", "tm.Flow", "", source="c3", target="c3"),
+    ]}]}}, "odd.json")
+    assert [c.id for c in drawn.components] == ["api", "db", "E" * 128]
+    assert [f.id for f in drawn.flows] == ["api-to-db", "E" * 58 + "-to-" + "E" * 58, "E" * 58 + "-to-" + "E" * 58 + "-2"]
+    native_document(drawn)  # every id is one the native format holds

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,6 +93,27 @@ def test_yaml_alias_bomb_is_refused_quickly() -> None:
         load_architecture("\n".join(lines).encode(), "bomb.yaml")
 
 
+@pytest.mark.parametrize("tail", ["name: &x [*x]", "name: &x {a: *x}", "name: &x [[{a: [1, *x]}]]",
+                                  "name: &x [&y [*y]]"])
+def test_a_document_that_holds_itself_is_refused(tail: str) -> None:
+    """The safe loader builds ``&x [*x]`` as a list that holds itself; the check for half surrogate pairs then
+    walked it for ever (``threatdeck scan`` hung on a four-line file)."""
+    from game.importers.documents import check_yaml
+
+    text = f"threatdeck: 1\ncomponents: [{{id: A, type: s3}}]\n{tail}\n"
+    with pytest.raises(ModelError, match=r"the alias \*[xy] is inside the node it repeats"):
+        check_yaml(text, "self.yaml")  # before anything is built
+    with pytest.raises(ModelError, match="line 3: the alias"):
+        load_architecture(text.encode(), "self.yaml")
+
+
+def test_an_alias_after_the_node_it_repeats_is_not_refused() -> None:
+    arch = load_architecture(b"threatdeck: 1\nname: &n shop\ndescription: *n\n"
+                             b"components:\n  - &a {id: A, type: s3, attributes: &at {versioning: true}}\n"
+                             b"  - {id: B, type: s3, attributes: *at}\n", "aliases.yaml")
+    assert arch.description == "shop" and arch.component("B").attr("versioning") is True
+
+
 def test_python_object_tag_is_refused() -> None:
     text = "threatdeck: 1\nname: !!python/object/apply:os.system ['echo pwned']\ncomponents: []\n"
     with pytest.raises(ModelError, match="unsupported YAML tag"):
@@ -176,9 +199,69 @@ CFN = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n"
     ('{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "\\udfff"}}}}',
      "unpaired UTF-16 surrogate"),
     (CFN + "      Timeout: 99999999999999999999\n", "at most 9,007,199,254,740,991"),
+    # text handed over as str, not decoded from bytes, can hold half a pair itself (was a UnicodeEncodeError)
+    (NATIVE + "    name: \ud800\n", "contains an unpaired UTF-16 surrogate (character 71)"),
+    (CFN + "      FunctionName: \udfff\n", "contains an unpaired UTF-16 surrogate"),
+    ('{"threatdeck": 1, "name": "\ud800", "components": []}', "contains an unpaired UTF-16 surrogate"),
 ])
 def test_numbers_and_text_no_store_can_take_are_refused_with_a_reason(text: str, expected: str) -> None:
     """Integers past what JSON stores and browsers carry, and half surrogate pairs, used to pass the importers
     and fail later (a 500 when the game was stored or exported)."""
     with pytest.raises(ModelError, match=re.escape(expected)):
         load_architecture(text, "odd")
+
+
+LONG = "Z" * 100_000
+TD_ACTOR = {"id": "a", "data": {"type": "tm.Actor"}}
+
+
+def _td(*cells: Any, version: str = "2.3.0") -> str:
+    return json.dumps({"version": version, "summary": {"title": "t"}, "detail": {"diagrams": [{"cells": list(cells)}]}})
+
+
+def _native(component: dict[str, Any], **more: Any) -> str:
+    return json.dumps({"threatdeck": 1, "name": "m", "components": [{"id": "a", "type": "lambda", **component}], **more})
+
+
+@pytest.mark.parametrize("text", [
+    _native({"attributes": {LONG: 1}}),
+    _native({}, flows=[{"source": "a", "target": "a", "attributes": {LONG: 1}}]),
+    _native({}, **{LONG: 1}),
+    _native({}, boundaries=[{"id": "b", "name": "B", LONG: 1}]),
+    "threatdeck: 1\ncomponents: [{id: A, type: s3}]\nname: &" + LONG + " [*" + LONG + "]\n",
+    _td({"id": LONG, "data": {"type": "tm.Actor"}}, {"id": LONG, "data": {"type": "tm.Actor"}}),
+    _td({"id": "a", "data": {"type": LONG}}),
+    _td(TD_ACTOR, {"id": "f", "data": {"type": "tm.Flow"}, "source": {"cell": "a"}, "target": {"cell": LONG}}),
+    _td(TD_ACTOR, version="9" + LONG),
+    _td({"id": "a", "data": {"type": "tm.Actor", "threatdeck": {"type": LONG}}}),
+    _td({"id": "a", "data": {"type": "tm.Actor", "threatdeck": {"attributes": {LONG: 1}}}}),
+    json.dumps({"Resources": {LONG: {"Type": "AWS::S3::Bucket"}}}),
+    json.dumps({"Resources": {"A": {"Type": "AWS::S3::Bucket", "Metadata": {"threatdeck": {LONG: 1}}}}}),
+])
+def test_an_error_quoting_the_file_stays_one_short_line(text: str) -> None:
+    """Errors echoed an id, a type or a key of the file whole: a 40 MB line on stderr, or in the server's answer."""
+    with pytest.raises(ModelError) as err:
+        load_architecture(text, "f.json")
+    message = str(err.value)
+    assert message.startswith("f.json: ") and "ZZZZ" in message and len(message) <= 1_010 and "\n" not in message
+    assert len(err.value.path) <= 500 and len(err.value.message) <= 500
+
+
+def test_lines_are_read_without_building_the_document_again() -> None:
+    """The lines of components and flows came from composing the whole document a third time (after the bomb
+    check and the load), which held every node: 52 MB for 20,000 components, and longer than the load."""
+    import tracemalloc
+
+    from game.importers.documents import yaml_lines
+
+    text = "threatdeck: 1\nname: m\ncomponents:\n" + "".join(
+        f"  - {{id: c{i}, type: lambda, name: n{i}}}\n" for i in range(20_000)) + "flows:\n  -\n    source: c0\n"
+    tracemalloc.start()
+    try:
+        lines = yaml_lines(text, ("components", "flows"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(lines) == 20_001 and lines["components[0]"] == 4 and lines["components[19999]"] == 20_003
+    assert lines["flows[0]"] == 20_006  # where the item itself starts, as before, not its dash
+    assert peak < 10_000_000

@@ -412,3 +412,100 @@ def test_a_flow_out_of_a_queue_topic_or_event_bus_is_an_event_not_a_read() -> No
     assert flows == [(queue.id, "event")]
     # A bucket keeps its read, and writes into any store stay writes.
     assert load(V2).flow("read-receipt").kind == "read"
+
+
+def _notes(n: int) -> list[dict[str, Any]]:
+    return [{"id": f"note-{i}", "data": {"type": "tm.Text", "name": "a note"}} for i in range(n)]
+
+
+ACTOR = {"id": "a", "data": {"type": "tm.Actor", "name": "Employee"}}
+
+
+@pytest.mark.parametrize(("limit", "value", "model", "expected"), [
+    ("MAX_DIAGRAMS", 3, {"detail": {"diagrams": [{"cells": [ACTOR]}, {}, {}, 5]}},
+     "has 4 diagrams; the limit is 3"),
+    ("MAX_CELLS", 5, {"detail": {"diagrams": [{"cells": [ACTOR, *_notes(3)]}, {"cells": [*_notes(1), 3]}]}},
+     "has 6 cells (elements and notes); the limit is 5"),
+    ("MAX_CELLS", 5, {"version": "1.6.0", "detail": {"diagrams": [
+        {"diagramJson": {"cells": [{"id": "a", "type": "tm.Actor"}, *[{"id": f"n{i}", "type": "tm.Text"} for i in range(4)], 3]}}]}},
+     "has 6 cells (elements and notes); the limit is 5"),
+    ("MAX_THREATS", 4, {"detail": {"diagrams": [{"cells": [
+        {**ACTOR, "data": {**ACTOR["data"], "threats": [{"title": "t"}] * 2}, "threats": [{"title": "t"}] * 2},
+        {"id": "b", "data": {"type": "tm.Actor", "threats": [{"title": "t"}, 3]}}]}]}},
+     "has 6 threats; the limit is 4"),
+    ("MAX_THREATS", 2, {"version": "1.6.0", "detail": {"diagrams": [{"diagramJson": {"cells": [
+        {"id": "a", "type": "tm.Actor", "threats": [{"title": "t"}, {"title": "t"}, 3]}]}}]}},
+     "has 3 threats; the limit is 2"),
+])
+def test_diagrams_cells_and_threats_are_counted_before_they_are_checked(
+        monkeypatch: pytest.MonkeyPatch, limit: str, value: int, model: dict[str, Any], expected: str) -> None:
+    """Free-text notes and threats had no limit, and every one went through the schemas: a file as large as
+    threatdeck scan reads (42 MB) of notes took 130 s and 1 GB, of threats 185 s and 3 GB. Each model's last item
+    is one the schemas refuse, so the count is what answers."""
+    from game.importers import threat_dragon
+
+    monkeypatch.setattr(threat_dragon, limit, value)
+    with pytest.raises(ModelError) as caught:
+        from_document({"version": "2.3.0", "summary": {"title": "t"}, **model}, "m.json")
+    assert (caught.value.path, caught.value.message) == ("detail.diagrams", expected)
+
+
+def test_the_count_limits_leave_room_for_every_element_an_architecture_may_have() -> None:
+    from game.importers.documents import MAX_BOUNDARIES, MAX_COMPONENTS, MAX_FLOWS
+    from game.importers.threat_dragon import MAX_CELLS
+
+    assert MAX_CELLS >= MAX_COMPONENTS + MAX_FLOWS + MAX_BOUNDARIES
+
+
+def test_shapes_the_schemas_refuse_are_not_counted_but_reported() -> None:
+    for detail, expected in [
+        ({"diagrams": [{"diagramJson": [1]}]}, "detail.diagrams[0].diagramJson: expected an object"),
+        ({"diagrams": [{"cells": {"a": 1}}]}, "detail.diagrams[0].cells: expected a list of cells"),
+        ({"diagrams": [{"cells": [{"id": "a", "data": {"type": "tm.Actor", "threats": {}}}]}]},
+         "detail.diagrams[0].cells[0].data.threats: expected a list of threats"),
+    ]:
+        version = "1.6.0" if "diagramJson" in detail["diagrams"][0] else "2.3.0"
+        assert error_of({"version": version, "summary": {}, "detail": detail}) == f"m.json: {expected}"
+
+
+def test_a_model_of_more_threats_than_the_limit_is_refused_at_the_real_limit() -> None:
+    from game.importers.threat_dragon import MAX_THREATS
+
+    threats = [{"title": "t"}] * MAX_THREATS + [3]  # the last one is not even a threat: only the count is read
+    model = {"version": "2.3.0", "summary": {"title": "t"},
+             "detail": {"diagrams": [{"cells": [{**ACTOR, "data": {**ACTOR["data"], "threats": threats}}]}]}}
+    assert error_of(model) == f"m.json: detail.diagrams: has {MAX_THREATS + 1:,} threats; the limit is {MAX_THREATS:,}"
+
+
+def test_names_and_descriptions_are_cut_to_what_the_native_format_holds() -> None:
+    """Threat Dragon has no limit on texts; the native format, in which every result file carries its
+    architecture, has. A game on a model with one 300-character name wrote a result that threatdeck export, diff
+    and play --previous refused ("components[0].name: Length must be between 1 and 200")."""
+    from game.exports.native import native_document
+    from game.importers import native
+
+    long_name, long_text = "Payslip " * 40, "Holds payslips. " * 200
+    box = {"id": "b", "shape": "trust-boundary-box", "position": {"x": 0, "y": 0}, "size": {"width": 500, "height": 500},
+           "data": {"type": "tm.BoundaryBox", "name": long_name, "description": long_text}}
+    cells = [
+        box,
+        {"id": "s", "data": {"type": "tm.Store", "name": long_name, "description": long_text}},
+        {"id": "p", "data": {"type": "tm.Process", "name": "Lambda " + long_name, "description": long_text,
+                             "outOfScope": True, "reasonOutOfScope": "not ours " * 200}},
+        {"id": "q", "data": {"type": "tm.Process", "name": "x", "description": long_text, "outOfScope": True}},
+        {"id": "f", "data": {"type": "tm.Flow", "name": long_name}, "source": {"cell": "p"}, "target": {"cell": "s"}},
+    ]
+    arch = from_document({"version": "2.3.0", "summary": {"title": long_name, "description": long_text},
+                          "detail": {"diagrams": [{"cells": cells}]}}, "m.json")
+    names = [arch.name, *(c.name for c in arch.components if c.id != "x"), *(b.name for b in arch.boundaries),
+             *(f.label for f in arch.flows)]
+    texts = [arch.description, *(c.description for c in arch.components), *(b.description for b in arch.boundaries)]
+    assert [len(n) for n in names] == [200] * 5 and all(n.endswith("…") for n in names)
+    assert [len(t) for t in texts] == [2_000] * 5
+    store, process, plain = (arch.component(i) for i in ("payslip-payslip-payslip-payslip-payslip-payslip",
+                                                           "lambda-payslip-payslip-payslip-payslip-payslip", "x"))
+    assert store.name == long_name[:199] + "…" and process.type is ComponentType.LAMBDA
+    assert process.description.startswith("Holds payslips.") and "\n\nOut of scope in Threat Dragon: not ours" in process.description
+    assert process.description.endswith("…") and plain.description.endswith("\n\nOut of scope in Threat Dragon.")
+    back = native.from_document(native_document(arch), "again.json")  # as a result file reads it
+    assert [(c.name, c.description) for c in back.components] == [(c.name, c.description) for c in arch.components]

@@ -280,3 +280,38 @@ def test_a_name_of_only_spaces_is_refused_as_the_name(client: Any) -> None:
     game = client.post("/api/games", json={"architecture": up, "name": "Kim"}).json["game_id"]
     r = client.post(f"/api/games/{game}/seats", json={"name": " \u3000 "})
     assert r.status_code == 400 and error(r)["field"] == "name"
+
+
+@pytest.mark.parametrize("padding", [0, 200_000])
+def test_an_export_too_large_to_upload_back_is_refused_with_what_to_do(padding: int) -> None:
+    """A game's Threat Dragon export draws every element and is several times its model: uploaded back, it was
+    refused as "the model is larger than 1,048,576 bytes", or past the body limit with Werkzeug's "The data value
+    transmitted exceeds the capacity limit", neither saying what to do."""
+    played = make_app()
+    c = played.test_client()
+    game = new_game(c)["game_id"]
+    drawn = c.get(f"/api/games/{game}/export?format=threat-dragon").get_data(as_text=True)
+    played.extensions["threatdeck"].stop()
+    limit = len(drawn) // 2
+    application = make_app(MAX_UPLOAD_BYTES=limit)
+    r = application.test_client().post("/api/architectures", data=drawn + " " * padding,
+                                       content_type="application/octet-stream")
+    e = error(r)
+    assert r.status_code == 413 and e["code"] == ("payload_too_large" if not padding else "request_entity_too_large")
+    assert e["message"].startswith(f"the {'model' if not padding else 'request'} is larger than {limit:,} bytes")
+    assert "THREATDECK_MAX_UPLOAD_BYTES" in e["message"] and "upload the model itself" in e["message"]
+    assert "threatdeck play, which reads 42,229,760 bytes" in e["message"]
+    application.extensions["threatdeck"].stop()
+
+
+def test_a_game_the_json_export_cannot_hold_is_refused_with_the_reason(client: Any) -> None:
+    """A logical id of 160 letters is a CloudFormation id but no native one: the JSON export, which holds the
+    architecture in the native format, answered 500 (internal error)."""
+    r = client.post("/api/architectures", data=f"Resources:\n  {'Payslips' * 20}:\n    Type: AWS::S3::Bucket\n",
+                    content_type="application/yaml")
+    game = client.post("/api/games", json={"architecture": r.json["id"], "name": "Kim", "seats": 2}).json["game_id"]
+    r = client.get(f"/api/games/{game}/export?format=json")
+    e = error(r)
+    assert r.status_code == 422 and e["code"] == "not_exportable" and e["field"] == "format"
+    assert e["message"].startswith("this game cannot be written as threatdeck JSON: component id 'PayslipsPayslips")
+    assert client.get(f"/api/games/{game}/export?format=markdown").status_code == 200
