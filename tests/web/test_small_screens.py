@@ -246,3 +246,28 @@ def test_on_a_phone_a_verdict_shown_while_writing_a_note_is_readable(web_server:
     assert sam.evaluate(NO_OVERFLOW)
     sam.locator("#verdict .verdict-actions button", has_text="OK").tap()
     assert sam.locator("#verdict").is_hidden() and sam.locator("#composer").is_visible()
+
+
+def test_on_a_phone_the_dock_says_a_vote_waits_and_takes_you_to_it(web_server: Any, new_page: Any) -> None:
+    """The vote panel sits under the diagram on a phone, out of sight: with no vote time limit the game would
+    wait on a player who never saw it."""
+    from test_focus import add_note
+
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])
+    kim, sam = new_page(1280, 800), new_page(1280, 800)
+    doug = new_page(390, 844, is_mobile=True, has_touch=True)
+    for page, link in zip((kim, doug, sam), game["links"]):
+        open_seat(page, link)
+    start(kim, [kim, doug, sam])
+    assert doug.locator("button.vote-cue").count() == 0
+    add_note(sam, "Anyone on the office wifi can read the payroll export.")
+    doug.wait_for_selector("button.vote-cue:visible")
+    assert doug.inner_text("button.vote-cue") == "Vote (1)"
+    assert kim.locator("button.vote-cue").is_hidden()  # the desktop's vote panel is in view already
+    doug.click("button.vote-cue")
+    wait_until(lambda: doug.evaluate("document.activeElement && document.activeElement.closest('#votes') !== null"),
+               what="the focus in the vote panel")
+    top = doug.evaluate("document.querySelector('#votes').getBoundingClientRect().top")
+    assert 0 <= top < 844
+    doug.click("#votes .vote-prompt button.yes")
+    wait_until(lambda: doug.locator("button.vote-cue").count() == 0, what="the cue gone once voted")

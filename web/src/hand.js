@@ -78,6 +78,10 @@ export function renderHand(el, view, ui, head) {
       h("h2", null, view.phase === "setup" ? "Your hand" : `Your hand (${hand.length})`),
       // Displayed on a phone only (styles.css), where the status line may be scrolled out of view.
       legal.on_turn && view.phase === "play" ? h("span", { class: "turn-cue" }, "Your turn") : null,
+      // A phone's vote panel sits under the diagram, out of sight: the dock says a vote waits for you.
+      view.phase === "play" && legal.votable && legal.votable.length && ui.onVoteCue
+        ? h("button", { type: "button", class: "vote-cue", onclick: () => ui.onVoteCue() }, `Vote (${legal.votable.length})`)
+        : null,
       view.must_lead ? h("span", { class: "note-line" }, `You open the game: lead ${view.must_lead}.`) : null,
       shared ? h("span", { class: "note-line why-all", id: "hand-why" }, `Dimmed: ${shared}`) : null,
     ),

@@ -740,6 +740,11 @@ export class Table {
       onSelect: (card, blocked) => this.selectCard(card, blocked),
       onLearn: (card) => openPrimer(card),
       onHint: (card) => this.hint(card),
+      onVoteCue: () => {
+        this.el.votes.scrollIntoView({ block: "start" });
+        const first = this.el.votes.querySelector(".vote-buttons button") || this.el.votes.querySelector(".vote-prompt");
+        if (first) first.focus({ preventScroll: true });
+      },
     }, this.el.handHead);
   }
 
