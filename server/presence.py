@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from server.games import at
 from server.repository import GameRepository, PresenceRecord
 
 STALE_BEATS = 3
@@ -58,9 +59,6 @@ class Presence:
         """Seats whose count could not be written (the database was busy or down): the next beat writes them."""
         self._lock = threading.Lock()
 
-    def _at(self, seconds: float) -> dt.datetime:
-        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
-
     def _count(self, game_id: str, seat: int, sid: str, here: bool) -> bool:
         """Count a socket of a seat in or out in this process; True when the seat came or went here."""
         with self._lock:
@@ -81,7 +79,7 @@ class Presence:
         game_id, seat = key
         try:
             self.repo.hold(PresenceRecord(game_id=game_id, seat=seat, holder=self.holder,
-                                          connections=len(self._sockets.get(key, ())), seen_at=self._at(self.clock())))
+                                          connections=len(self._sockets.get(key, ())), seen_at=at(self.clock())))
         except Exception:
             self._unsaved.add(key)
             raise
@@ -105,12 +103,12 @@ class Presence:
         with self._lock:
             for key in sorted(self._unsaved):
                 self._write(key)
-        self.repo.beat(self.holder, self._at(self.clock()))
+        self.repo.beat(self.holder, at(self.clock()))
 
     def seats(self, game_id: str, seats: int, since: dt.datetime) -> list[SeatPresence]:
         """Every seat of a game; a seat never seen counts as away since ``since`` (when the game was made)."""
         now = self.clock()
-        fresh = self._at(now - STALE_BEATS * self.heartbeat_seconds)
+        fresh = at(now - STALE_BEATS * self.heartbeat_seconds)
         connected: set[int] = set()
         seen: dict[int, dt.datetime] = {}
         for r in self.repo.presence(game_id):
