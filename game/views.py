@@ -24,6 +24,13 @@ from game.threats import JudgedBy, Threat, ThreatStatus
 from game.trick import Trick
 from game.voting import electorate
 
+OWN_KEYS = ("you", "hand", "must_lead", "legal", "mine")
+"""View keys only that seat sees: its seat number, hand, opening card, legal moves, votes and ratings
+(a spectator's are null)."""
+PUBLIC_KEYS = ("version", "phase", "facilitator", "architecture", "deck", "start_suit", "seats", "clock", "turn",
+               "trick", "tricks", "threats", "end_reason", "final")
+"""View keys every seat sees alike."""
+
 
 def card_view(card: Card) -> dict[str, Any]:
     """A card face up: everything printed on it."""
@@ -55,7 +62,7 @@ def _trick_view(state: GameState, trick: Trick) -> dict[str, Any]:
 
 
 def threat_public(state: GameState, t: Threat) -> dict[str, Any]:
-    """A threat as every seat sees it; :func:`threat_view` adds the seat's own vote and rating."""
+    """A threat as every seat sees it (each seat's own vote and rating are in its ``mine``: :func:`mine_view`)."""
     card = None if t.card_id is None else state.card(t.card_id)
     view: dict[str, Any] = {
         "id": t.id,
@@ -81,38 +88,43 @@ def threat_public(state: GameState, t: Threat) -> dict[str, Any]:
             "deadline": t.vote_deadline,
             "electorate": list(voters),
             "cast": sum(1 for v in t.votes if v.seat in voters),
-            "yours": None,
         }
     elif t.judged_by is JudgedBy.VOTE:
         counted = t.settled_tally()
-        view["vote"] = {"yes": list(counted.yes), "no": list(counted.no), "yours": None}
+        view["vote"] = {"yes": list(counted.yes), "no": list(counted.no)}
     if t.status is ThreatStatus.ACCEPTED and state.phase is not Phase.SETUP:
-        view["ratings"] = {"count": len(t.ratings), "yours": None}
+        view["ratings"] = {"count": len(t.ratings)}
     return view
 
 
-def threat_view(public: dict[str, Any], t: Threat, seat: int | None) -> dict[str, Any]:
-    """``public`` (from :func:`threat_public`) with ``seat``'s own vote and rating filled in.
+def own_vote(t: Threat, seat: int) -> bool | None:
+    """How ``seat`` voted on ``t`` (None: it did not, or the threat was never put to a vote)."""
+    if t.status is not ThreatStatus.VOTING and t.judged_by is not JudgedBy.VOTE:
+        return None
+    return next((v.accept for v in t.votes if v.seat == seat), None)
 
-    Returns ``public`` itself when the seat has neither (spectators, and seats
-    that have not voted or rated), so views of many seats share it.
-    """
-    if seat is None:
-        return public
-    mine = None
-    if "vote" in public:
-        mine = next((v.accept for v in t.votes if v.seat == seat), None)
-    own = None
-    if "ratings" in public:
-        own = next((r for r in t.ratings if r.seat == seat), None)
-    if mine is None and own is None:
-        return public
-    view = dict(public)
-    if mine is not None:
-        view["vote"] = dict(public["vote"], yours=mine)
-    if own is not None:
-        view["ratings"] = dict(public["ratings"], yours={"likelihood": own.likelihood, "impact": own.impact})
-    return view
+
+def own_rating(state: GameState, t: Threat, seat: int) -> dict[str, int] | None:
+    """``seat``'s rating of ``t`` (None: not rated, or not a threat to rate)."""
+    if t.status is not ThreatStatus.ACCEPTED or state.phase is Phase.SETUP:
+        return None
+    own = next((r for r in t.ratings if r.seat == seat), None)
+    return None if own is None else {"likelihood": own.likelihood, "impact": own.impact}
+
+
+def mine_view(state: GameState, seat: int) -> dict[str, dict[str, Any]]:
+    """The seat's own votes and ratings, by threat id: kept apart from the threats, which every seat sees alike,
+    so what every seat sees can be sent once to all of them."""
+    votes: dict[str, Any] = {}
+    ratings: dict[str, Any] = {}
+    for t in state.threats:
+        vote = own_vote(t, seat)
+        if vote is not None:
+            votes[t.id] = vote
+        rating = own_rating(state, t, seat)
+        if rating is not None:
+            ratings[t.id] = rating
+    return {"votes": votes, "ratings": ratings}
 
 
 def legal_view(state: GameState, moves: LegalMoves, targets: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -161,11 +173,12 @@ def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
         "turn": state.turn,
         "trick": None if state.trick is None else _trick_view(state, state.trick),
         "tricks": [_trick_view(state, t) for t in state.tricks],
-        "threats": [threat_view(threat_public(state, t), t, seat) for t in state.threats],
+        "threats": [threat_public(state, t) for t in state.threats],
         "end_reason": state.end_reason,
         "hand": None,
         "must_lead": None,
         "legal": None,
+        "mine": None,
         "final": None,
     }
     if seat is not None:
@@ -174,6 +187,7 @@ def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
         # Which card opens the game is the holder's secret until it is played.
         view["must_lead"] = state.must_lead if state.must_lead in hand else None
         view["legal"] = legal_view(state, legal_moves(state, seat))
+        view["mine"] = mine_view(state, seat)
     if state.phase is Phase.ENDED:
         view["final"] = {
             "scoreboard": [line.to_dict() for line in scoreboard(state)],

@@ -117,8 +117,10 @@ class Live:
     client_ids: dict[str, int]
     """Client ids already in the log, with the version each produced."""
     writer: codec.SnapshotWriter = dataclasses.field(default_factory=codec.SnapshotWriter)
-    last_views: dict[int | None, tuple[int, dict[str, Any]]] = dataclasses.field(default_factory=dict)
-    """The last view broadcast to each seat (None: spectators), for patches."""
+    last_public: tuple[int, dict[str, Any]] | None = None
+    """The version and public view last broadcast to the game (None: the next broadcast sends whole views)."""
+    last_own: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    """The own parts last sent to each seat, for patches."""
     views: ViewBuilder = dataclasses.field(default_factory=ViewBuilder)
     """Builds this game's views, reusing what did not change."""
     snapshot_version: int = 0
@@ -129,6 +131,11 @@ class Live:
     """A commit of this copy failed: it is out of the cache, and what waits on it stops waiting."""
     on_way: deque[OnItsWay] = dataclasses.field(default_factory=deque)
     """The changes after ``state``, in version order, until they are broadcast."""
+
+    def forget_views(self) -> None:
+        """Let go of what was broadcast: the next broadcast sends whole views."""
+        self.last_public = None
+        self.last_own = {}
 
     @property
     def id(self) -> str:
@@ -450,12 +457,13 @@ class Games:
         try:
             self.publish(live, events)
         except Exception:
-            live.last_views.clear()  # clients will be sent whole views next time
+            live.forget_views()  # clients will be sent whole views next time
             log.exception("game %s: broadcast of version %s failed", live.id, live.version)
         if live.state.phase is Phase.ENDED:
             # Nothing follows the end: the views held for patches would only weigh on memory and on every
             # full garbage collection (a server's cache is mostly ended games). A later view is built afresh.
-            live.views, live.last_views = ViewBuilder(), {}
+            live.views = ViewBuilder()
+            live.forget_views()
 
     def submit(
         self,

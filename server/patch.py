@@ -37,9 +37,13 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any], keys: Sequence[str],
 
 def _diff(old: Any, new: Any, path: Path, sets: list[list[Any]], sizes: list[list[Any]]) -> None:
     if type(old) is dict and type(new) is dict:
-        # Another thing with an id (a card, a threat) is replaced whole, not edited field by field.
-        if old.keys() == new.keys() and old.get("id") == new.get("id"):
+        # Another thing with an id (a card, a threat) is replaced whole, not edited field by field; so is an
+        # object that lost a key (a patch only sets). Keys added are set: a seat's votes grow a key a vote.
+        if old.get("id") == new.get("id") and old.keys() <= new.keys():
             for key, value in new.items():
+                if key not in old:
+                    sets.append([[*path, key], value])
+                    continue
                 before = old[key]
                 if before is not value:
                     _diff(before, value, [*path, key], sets, sizes)

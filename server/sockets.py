@@ -7,9 +7,10 @@ a take-over only once the facilitator is away) → :meth:`server.games.Games.sub
 seats → commit → publish) → acknowledgement. A refused event is answered with
 ``{"ok": false, "error": {...}}`` and changes nothing. See docs/protocol.md.
 
-Rooms: ``game:<id>:seat:<n>`` (that seat's connections: its private view),
-``game:<id>:watch`` (spectators: the public view) and ``game:<id>`` (everyone,
-for ``presence`` and the ``expired`` notice).
+Rooms: ``game:<id>`` (everyone in the game, seats and spectators: the public
+view's ``update``, ``presence`` and the ``expired`` notice),
+``game:<id>:seat:<n>`` (that seat's connections: its ``own`` parts) and
+``game:<id>:watch`` (spectators).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from game.cards import Suit
 from game.errors import NotFacilitator
 from game.events import Event
 from game.state import GameState, Phase
+from game.views import OWN_KEYS, PUBLIC_KEYS
 from server import codec, errors, patch
 from server.app import socketio
 from server.errors import FacilitatorHere, Forbidden, NotJoined, RateLimited
@@ -49,27 +51,43 @@ def watch_room(game_id: str) -> str:
 
 
 def game_room(game_id: str) -> str:
-    """Everyone in a game (only for notices that carry no state)."""
+    """Everyone in a game, seats and spectators: the public ``update``, ``presence`` and ``expired``."""
     return f"game:{game_id}"
 
 
 # --------------------------------------------------------------------------- broadcasting
 
 
-OWN_KEYS = ("you", "hand", "must_lead", "legal", "threats")
-"""View keys whose values differ between seats (threats: each seat's own vote and rating)."""
-PUBLIC_KEYS = ("version", "phase", "facilitator", "architecture", "deck", "start_suit", "seats", "clock", "turn",
-               "trick", "tricks", "end_reason", "final")
-"""View keys every seat sees alike."""
+def own_message(game_id: str, version: int, old: dict[str, Any] | None, own: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``own`` message that turns a seat's own parts ``old`` (None: unknown to it) into ``own``; None if equal."""
+    sets: list[list[Any]] = []
+    sizes: list[list[Any]] = []
+    if old is None:
+        sets = [[[key], own[key]] for key in OWN_KEYS]
+    else:
+        patch.diff(old, own, OWN_KEYS, sets, sizes)
+        if not sets and not sizes:
+            return None
+    return {"game_id": game_id, "version": version, "set": sets, "sizes": sizes}
 
 
 class Broadcaster:
-    """Sends each seat its own view and spectators the public one, after a commit.
+    """After a commit, sends the game's room what changed in the public view, and each seat what changed in
+    its own parts.
 
-    An ``update`` carries the events and, with ``base`` null, the whole view
-    under ``view``; otherwise a patch (:mod:`server.patch`: ``sizes`` and
-    ``set``) on the view at the ``base`` version this process last sent to that
-    room. A client whose version is not ``base`` asks for the whole view with ``sync``.
+    What every seat sees alike is sent once, to the game's room (seats and
+    spectators), as one ``update``: encoded once, the same bytes for every
+    member. With ``base`` null it carries the whole public view under
+    ``view``; otherwise a patch (:mod:`server.patch`: ``sizes`` and ``set``)
+    on the public view at the ``base`` version this process last sent. A
+    client whose version is not ``base`` asks for the whole view with ``sync``.
+
+    A seat whose own parts (``OWN_KEYS``) changed is sent an ``own`` message
+    of the same version first, to its own room only: a patch on its own parts
+    as last sent (all of them when the public update is whole). A client holds
+    it until the ``update`` of that version and applies both together. In the
+    rating and voting phases, most of a game's moves, only the mover's own
+    parts change, so a move costs one ``update`` for everyone and one ``own``.
     """
 
     def __init__(self, socketio: Any, shared: bool = False) -> None:
@@ -86,32 +104,38 @@ class Broadcaster:
 
     def publish(self, live: Live, events: Sequence[Event]) -> None:
         state = live.state
-        events_data = codec.events_data(events)
-        recipients: list[tuple[int | None, str]] = [(s.id, seat_room(live.id, s.id)) for s in state.seats if not s.bot]
-        recipients.append((None, watch_room(live.id)))
-        # What changed in the parts every seat sees is the same for every seat at the same base version:
-        # worked out once per base, then each seat's own parts.
-        shared: dict[int, tuple[list[list[Any]], list[list[Any]]]] = {}
-        for seat, room in recipients:
-            if self._empty(room):
-                live.last_views.pop(seat, None)  # whoever joins later gets a whole view, then patches
+        if self._empty(game_room(live.id)):
+            live.forget_views()  # whoever joins later gets a whole view, then patches
+            return
+        builder = live.views
+        previous = live.last_public
+        if previous is None:
+            live.last_own = {}
+        last_own = live.last_own
+        for s in state.seats:
+            if s.bot:
                 continue
-            view = live.views.view_for(state, seat)
-            previous = live.last_views.get(seat)
-            message: dict[str, Any] = {"game_id": live.id, "version": live.version, "base": None, "events": events_data}
-            if previous is None:
-                message["view"] = view
-            else:
-                base, old = previous
-                common = shared.get(base)
-                if common is None:
-                    common = shared[base] = ([], [])
-                    patch.diff(old, view, PUBLIC_KEYS, common[0], common[1])
-                sets, sizes = list(common[0]), list(common[1])
-                patch.diff(old, view, OWN_KEYS, sets, sizes)
-                message.update(base=base, set=sets, sizes=sizes)
-            live.last_views[seat] = (live.version, view)
-            self.socketio.emit("update", message, to=room)
+            room = seat_room(live.id, s.id)
+            if self._empty(room):
+                last_own.pop(s.id, None)  # its next connection gets a whole view, then patches
+                continue
+            own = builder.own(state, s.id)
+            message = own_message(live.id, live.version, last_own.get(s.id), own)
+            last_own[s.id] = own
+            if message is not None:
+                self.socketio.emit("own", message, to=room)
+        public = builder.public(state)
+        update: dict[str, Any] = {"game_id": live.id, "version": live.version, "base": None,
+                                  "events": codec.events_data(events)}
+        if previous is None:
+            update["view"] = public
+        else:
+            sets: list[list[Any]] = []
+            sizes: list[list[Any]] = []
+            patch.diff(previous[1], public, PUBLIC_KEYS, sets, sizes)
+            update.update(base=previous[0], set=sets, sizes=sizes)
+        live.last_public = (live.version, public)
+        self.socketio.emit("update", update, to=game_room(live.id))
 
 
 # --------------------------------------------------------------------------- helpers

@@ -7,13 +7,17 @@ that was most of the server's time. States are immutable and the engine shares
 unchanged parts between versions (a finished trick, an untouched threat, a
 hand nobody played from are the same objects), so this builder:
 
-- renders the public parts (seats, clock, tricks, the final list) once per
-  state, for every seat;
-- reuses, by object identity, what did not change since the view it last built
-  for that seat (threat items, cards, the hand, the legal moves when they are
-  equal), holding the objects so ids are not reused;
+- renders the public view (seats, clock, tricks, threats, the final list)
+  once per state (:meth:`ViewBuilder.public`); it is what spectators get, and
+  what the broadcast sends once to everyone in the game;
+- renders each seat's own parts apart (:meth:`ViewBuilder.own`: hand, legal
+  moves, its votes and ratings), so a seat is sent something of its own only
+  when they changed;
+- reuses, by object identity, what did not change since the last state (threat
+  items, cards, the hand, the legal moves when they are equal, the votes and
+  ratings), holding the objects so ids are not reused;
 - so consecutive views share every unchanged value as the same object, which
-  makes :func:`server.sockets.patch` cheap (identity first).
+  makes :func:`server.patch.diff` cheap (identity first).
 
 The result is always equal to ``game.views.view_for`` (checked for every seat
 at every version of whole games, and through patches, in
@@ -39,13 +43,12 @@ _VOTING = ThreatStatus.VOTING
 class _SeatMemo:
     """What was last built for one seat (or the spectators), to reuse in its next view."""
 
-    __slots__ = ("threats", "threat_views", "setup", "present", "hand", "hand_view", "moves", "legal", "targets_hand")
+    __slots__ = ("threats", "mine", "setup", "hand", "hand_view", "moves", "legal", "targets_hand")
 
     def __init__(self) -> None:
         self.threats: tuple[Threat, ...] = ()
-        self.threat_views: list[dict[str, Any]] = []
+        self.mine: dict[str, dict[str, Any]] | None = None
         self.setup: bool | None = None
-        self.present: tuple[int, ...] = ()
         self.hand: object = None
         self.hand_view: list[dict[str, Any]] | None = None
         self.moves: object = None
@@ -64,7 +67,9 @@ class ViewBuilder:
         self._public: dict[str, Any] = {}
         self._present: tuple[int, ...] = ()
         self._views: dict[int | None, dict[str, Any]] = {}
-        self._seats: dict[int | None, _SeatMemo] = {}
+        self._owns: dict[int, dict[str, Any]] = {}
+        self._seats: dict[int, _SeatMemo] = {}
+        self._threat_memo: tuple[tuple[Threat, ...], list[dict[str, Any]], bool, tuple[int, ...]] | None = None
         self._seats_src: tuple[object, object, list[dict[str, Any]]] | None = None
         self._clock: tuple[tuple[Any, ...], dict[str, Any]] | None = None
         self._final: tuple[object, dict[str, Any]] | None = None
@@ -81,6 +86,7 @@ class ViewBuilder:
             self._board = (board, probe["architecture"], probe["deck"])
             self._cards = {}
             self._seats.clear()
+            self._threat_memo = None
         return self._board[1], self._board[2]
 
     def _card(self, state: GameState, card_id: str) -> dict[str, Any]:
@@ -157,89 +163,151 @@ class ViewBuilder:
             "hand": None,
             "must_lead": None,
             "legal": None,
+            "mine": None,
             "final": final,
         }
         self._present = tuple(state.present())
         # Every seat's unrated threats in one pass over the ratings, not one pass a seat.
         self._unrated = unrated_by_seat(state) if state.phase is Phase.RATING else None
         self._views = {}
+        self._owns = {}
         self._public_threats = {}
         self._state = state
 
     def _threat_public(self, state: GameState, index: int) -> dict[str, Any]:
-        """The public part of a threat's view in the current state (once per state, for every seat)."""
+        """The view of a threat in the current state (once per state, for every seat)."""
         view = self._public_threats.get(index)
         if view is None:
             view = self._public_threats[index] = engine_views.threat_public(state, state.threats[index])
         return view
 
-    def _threats(self, state: GameState, seat: int | None, memo: _SeatMemo) -> list[dict[str, Any]]:
-        """The threat items for ``seat``, rebuilding only those whose threat or context changed."""
+    def _changed(self, old: tuple[Threat, ...], threats: tuple[Threat, ...]) -> list[int]:
+        """Indexes of the threats that differ between two versions' tuples (found once per pair, for every seat)."""
+        diff = self._threat_diff
+        if diff is None or diff[0] is not old or diff[1] is not threats:
+            changed = [i for i, t in enumerate(threats) if i >= len(old) or old[i] is not t]
+            diff = self._threat_diff = (old, threats, changed)
+        return diff[2]
+
+    def _threats(self, state: GameState) -> list[dict[str, Any]]:
+        """The threat items, rebuilding only those whose threat or context changed since the last state."""
         threats = state.threats
         setup = state.phase is Phase.SETUP
         present = self._present
-        if threats is memo.threats and setup == memo.setup and present == memo.present:
-            return memo.threat_views
-        old, old_views = memo.threats, memo.threat_views
-        same_context = setup == memo.setup
-        same_present = present == memo.present
+        memo = self._threat_memo
+        if memo is not None and threats is memo[0] and setup == memo[2] and present == memo[3]:
+            return memo[1]
         out: list[dict[str, Any]]
-        if same_context and same_present and len(old) <= len(threats):
-            # The usual step: a command touched a threat or two; find them once per state, for every seat.
-            diff = self._threat_diff
-            if diff is None or diff[0] is not old or diff[1] is not threats:
-                changed = [i for i, t in enumerate(threats) if i >= len(old) or old[i] is not t]
-                diff = self._threat_diff = (old, threats, changed)
-            out = old_views[:]
-            for i in diff[2]:
-                view = engine_views.threat_view(self._threat_public(state, i), threats[i], seat)
-                if i < len(out):
-                    out[i] = view
-                else:
-                    out.append(view)
+        if memo is not None and setup == memo[2] and len(memo[0]) <= len(threats):
+            old, old_views = memo[0], memo[1]
+            if present == memo[3]:
+                # The usual step: a command touched a threat or two.
+                out = old_views[:]
+                for i in self._changed(old, threats):
+                    view = self._threat_public(state, i)
+                    if i < len(out):
+                        out[i] = view
+                    else:
+                        out.append(view)
+            else:  # a seat came or went: the electorate of every open vote changes
+                out = [old_views[i] if i < len(old) and old[i] is t and t.status is not _VOTING
+                       else self._threat_public(state, i) for i, t in enumerate(threats)]
         else:
-            out = []
-            for i, t in enumerate(threats):
-                if (i < len(old) and old[i] is t and same_context
-                        and (same_present or t.status is not _VOTING)):
-                    out.append(old_views[i])
-                else:
-                    out.append(engine_views.threat_view(self._threat_public(state, i), t, seat))
-        memo.threats, memo.threat_views, memo.setup, memo.present = threats, out, setup, present
+            out = [self._threat_public(state, i) for i in range(len(threats))]
+        self._threat_memo = (threats, out, setup, present)
         return out
+
+    def _mine(self, state: GameState, seat: int, memo: _SeatMemo) -> dict[str, dict[str, Any]]:
+        """The seat's own votes and ratings, looking only at the threats that changed since its last view."""
+        threats = state.threats
+        setup = state.phase is Phase.SETUP
+        mine = memo.mine
+        if mine is not None and threats is memo.threats and setup == memo.setup:
+            return mine
+        if mine is None or setup != memo.setup or len(memo.threats) > len(threats):
+            mine = engine_views.mine_view(state, seat)
+        else:
+            votes, ratings = mine["votes"], mine["ratings"]
+            new_votes = new_ratings = None
+            for i in self._changed(memo.threats, threats):
+                t = threats[i]
+                vote = engine_views.own_vote(t, seat)
+                if votes.get(t.id) != vote:
+                    if new_votes is None:
+                        new_votes = dict(votes)
+                    if vote is None:
+                        del new_votes[t.id]
+                    else:
+                        new_votes[t.id] = vote
+                rating = engine_views.own_rating(state, t, seat)
+                if ratings.get(t.id) != rating:
+                    if new_ratings is None:
+                        new_ratings = dict(ratings)
+                    if rating is None:
+                        del new_ratings[t.id]
+                    else:
+                        new_ratings[t.id] = rating
+            if new_votes is not None or new_ratings is not None:
+                # Unchanged parts stay the same objects: cheap to compare and to patch.
+                mine = {"votes": votes if new_votes is None else new_votes,
+                        "ratings": ratings if new_ratings is None else new_ratings}
+        memo.threats, memo.mine, memo.setup = threats, mine, setup
+        return mine
 
     # ------------------------------------------------------------------ views
 
-    def view_for(self, state: GameState, seat: int | None) -> dict[str, Any]:
-        """The same dict as ``game.views.view_for(state, seat)``.
+    def public(self, state: GameState) -> dict[str, Any]:
+        """The view every seat shares and spectators get: ``game.views.view_for(state, None)``.
 
-        Views of the current state are cached; do not mutate what is returned.
+        Cached per state; do not mutate what is returned.
         """
-        if seat is not None and (isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(state.seats)):
+        if state is not self._state:
+            self._advance(state)
+        view = self._views.get(None)
+        if view is None:
+            view = self._views[None] = dict(self._public, threats=self._threats(state))
+        return view
+
+    def own(self, state: GameState, seat: int) -> dict[str, Any]:
+        """What only ``seat`` sees (the view's ``OWN_KEYS``): its seat number, hand, opening card, moves, votes
+        and ratings. Cached per state; do not mutate what is returned."""
+        if isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(state.seats):
             raise UnknownSeat(f"there is no seat {seat}")
         if state is not self._state:
             self._advance(state)
-        cached = self._views.get(seat)
-        if cached is not None:
-            return cached
+        own = self._owns.get(seat)
+        if own is not None:
+            return own
         memo = self._seats.get(seat)
         if memo is None:
             memo = self._seats[seat] = _SeatMemo()
-        view = dict(self._public)
-        view["you"] = seat
-        view["threats"] = self._threats(state, seat, memo)
-        if seat is not None:
-            hand = state.hands[seat]
-            if hand is not memo.hand or memo.hand_view is None:
-                memo.hand, memo.hand_view = hand, [self._card(state, i) for i in hand]
-            view["hand"] = memo.hand_view
-            view["must_lead"] = state.must_lead if state.must_lead in hand else None
-            moves = legal_moves(state, seat, self._unrated)
-            if memo.legal is None or moves != memo.moves:
-                # The targets follow from the hand alone: the same hand keeps the same object (cheap to patch).
-                targets = memo.legal["targets"] if memo.legal is not None and memo.targets_hand is hand else None
-                memo.moves, memo.legal = moves, engine_views.legal_view(state, moves, targets)
-                memo.targets_hand = hand
-            view["legal"] = memo.legal
-        self._views[seat] = view
+        hand = state.hands[seat]
+        if hand is not memo.hand or memo.hand_view is None:
+            memo.hand, memo.hand_view = hand, [self._card(state, i) for i in hand]
+        moves = legal_moves(state, seat, self._unrated)
+        if memo.legal is None or moves != memo.moves:
+            # The targets follow from the hand alone: the same hand keeps the same object (cheap to patch).
+            targets = memo.legal["targets"] if memo.legal is not None and memo.targets_hand is hand else None
+            memo.moves, memo.legal = moves, engine_views.legal_view(state, moves, targets)
+            memo.targets_hand = hand
+        own = self._owns[seat] = {
+            "you": seat,
+            "hand": memo.hand_view,
+            "must_lead": state.must_lead if state.must_lead in hand else None,
+            "legal": memo.legal,
+            "mine": self._mine(state, seat, memo),
+        }
+        return own
+
+    def view_for(self, state: GameState, seat: int | None) -> dict[str, Any]:
+        """The same dict as ``game.views.view_for(state, seat)``: :meth:`public` with :meth:`own` over it.
+
+        Views of the current state are cached; do not mutate what is returned.
+        """
+        if seat is None:
+            return self.public(state)
+        own = self.own(state, seat)
+        view = self._views.get(seat)
+        if view is None:
+            view = self._views[seat] = {**self.public(state), **own}
         return view

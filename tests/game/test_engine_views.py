@@ -84,14 +84,16 @@ def test_ballots_are_secret_until_the_vote_closes(arch: Architecture, deck: Deck
     s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)])
     s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"))
     s, _ = apply(s, CastVote(seat=0, threat_id="T1", accept=False))
-    mine = view_for(s, 0)["threats"][0]["vote"]
-    theirs = view_for(s, 2)["threats"][0]["vote"]
-    assert mine == {"deadline": 120.0, "electorate": [0, 2, 3], "cast": 1, "yours": False}
-    assert theirs["yours"] is None and "no" not in theirs and "yes" not in theirs
+    mine, theirs = view_for(s, 0), view_for(s, 2)
+    assert mine["threats"][0]["vote"] == {"deadline": 120.0, "electorate": [0, 2, 3], "cast": 1}
+    assert mine["mine"]["votes"] == {"T1": False}  # her own ballot, apart from what everyone sees
+    assert theirs["threats"] == mine["threats"] and theirs["mine"]["votes"] == {}
+    assert view_for(s, None)["mine"] is None
     s, _ = apply(s, CastVote(seat=2, threat_id="T1", accept=True))
     s, _ = apply(s, CastVote(seat=3, threat_id="T1", accept=True))
     closed = view_for(s, None)["threats"][0]
-    assert closed["status"] == "accepted" and closed["vote"] == {"yes": [2, 3], "no": [0], "yours": None}
+    assert closed["status"] == "accepted" and closed["vote"] == {"yes": [2, 3], "no": [0]}
+    assert view_for(s, 0)["mine"]["votes"] == {"T1": False}
 
 
 def test_ratings_are_secret_until_the_end(arch: Architecture, deck: Deck) -> None:
@@ -99,8 +101,9 @@ def test_ratings_are_secret_until_the_end(arch: Architecture, deck: Deck) -> Non
     s, _ = apply(s, PlayCard(seat=0, card_id="TA2", target="Fn"))
     s, _ = apply(s, EndPlay(seat=0))
     s, _ = apply(s, RateThreat(seat=1, threat_id="T1", likelihood=5, impact=2))
-    assert view_for(s, 1)["threats"][0]["ratings"] == {"count": 1, "yours": {"likelihood": 5, "impact": 2}}
-    assert view_for(s, 0)["threats"][0]["ratings"] == {"count": 1, "yours": None}
+    assert view_for(s, 1)["threats"][0]["ratings"] == {"count": 1}
+    assert view_for(s, 1)["mine"]["ratings"] == {"T1": {"likelihood": 5, "impact": 2}}
+    assert view_for(s, 0)["threats"] == view_for(s, 1)["threats"] and view_for(s, 0)["mine"]["ratings"] == {}
     assert view_for(s, 0)["final"] is None
     s, _ = apply(s, RateThreat(seat=0, threat_id="T1", likelihood=3, impact=3))
     final = view_for(s, None)["final"]

@@ -140,8 +140,8 @@ def test_the_final_list_shows_the_tally_that_settled_the_vote(arch: Architecture
     s, _ = apply(s, EndGame(seat=0))
     (entry,) = final_list(s)
     assert entry.reason.startswith(f"accepted by vote, {len(accepted.yes)} to {len(accepted.no)}: ")
-    assert view_for(s, None)["threats"][0]["vote"] == {"yes": [0, 3, 4], "no": [], "yours": None}
-    assert view_for(s, 2)["threats"][0]["vote"]["yours"] is False  # Cat still sees her own ballot
+    assert view_for(s, None)["threats"][0]["vote"] == {"yes": [0, 3, 4], "no": []}
+    assert view_for(s, 2)["mine"]["votes"] == {"T1": False}  # Cat still sees her own ballot
     assert s.threats[0].tally == voting.Tally(yes=accepted.yes, no=accepted.no)
 
 
@@ -161,5 +161,5 @@ def test_a_rejection_keeps_its_tally(arch: Architecture, deck: Deck) -> None:
     s, events = apply(s, CastVote(seat=2, threat_id="T1", accept=False))
     rejected = events[-1]
     assert isinstance(rejected, ThreatRejected) and rejected.reason == "the vote went 0 yes to 1 no"
-    assert view_for(s, None)["threats"][0]["vote"] == {"yes": [], "no": [2], "yours": None}
+    assert view_for(s, None)["threats"][0]["vote"] == {"yes": [], "no": [2]}
     assert s.threats[0].tally == voting.Tally(yes=(), no=(2,))

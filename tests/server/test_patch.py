@@ -49,6 +49,8 @@ def _mutate(rng: random.Random, value: Any) -> Any:
         out = dict(value)
         key = rng.choice(sorted(out))
         out[key] = _mutate(rng, out[key])
+        if rng.random() < 0.3:  # a key added (a seat's votes grow one a vote); "id" added is another thing
+            out[rng.choice(["id", "w", "x", "T4"])] = _value(rng)
         return out
     if isinstance(value, list) and value and rng.random() < 0.7:
         items = list(value)
@@ -118,14 +120,18 @@ def test_the_browser_applies_patches_as_the_server_means_them(tmp_path: Path) ->
 
 def test_only_what_changed_is_sent_and_things_with_another_id_go_whole() -> None:
     card = {"id": "T3", "suit": "T", "rank": 3, "text": "long" * 50}
-    old = {"threats": [{"id": "T1", "ratings": {"count": 1, "yours": None}}], "trick": {"plays": [card]},
-           "hand": [card, {"id": "S2"}]}
-    new = {"threats": [{"id": "T1", "ratings": {"count": 2, "yours": None}}],
-           "trick": {"plays": [card, {"id": "S2"}]}, "hand": [{"id": "S2"}]}
+    old = {"threats": [{"id": "T1", "ratings": {"count": 1}}], "trick": {"plays": [card]},
+           "hand": [card, {"id": "S2"}], "mine": {"votes": {"T1": True}, "ratings": {"T2": {"likelihood": 1}}}}
+    new = {"threats": [{"id": "T1", "ratings": {"count": 2}}],
+           "trick": {"plays": [card, {"id": "S2"}]}, "hand": [{"id": "S2"}],
+           "mine": {"votes": {"T1": True, "T5": False}, "ratings": {"T3": {"likelihood": 2}}}}
     ops = _ops(old, new)
     assert ops["set"] == [[["threats", 0, "ratings", "count"], 2], [["trick", "plays", 1], {"id": "S2"}],
-                          [["hand", 0], {"id": "S2"}]]
+                          [["hand", 0], {"id": "S2"}],
+                          # a key added is set alone; an object that lost one goes whole
+                          [["mine", "votes", "T5"], False], [["mine", "ratings"], {"T3": {"likelihood": 2}}]]
     assert ops["sizes"] == [[["trick", "plays"], 2], [["hand"], 1]]
+    assert patch.apply(old, ops["sizes"], ops["set"]) == new
 
 
 @pytest.mark.parametrize("ops", [

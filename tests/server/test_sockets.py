@@ -7,7 +7,7 @@ from typing import Any
 from serverkit import FakeClock, make_app, new_game
 
 from server import socketio
-from server.client import apply_patch, leaked_cards, next_move
+from server.client import leaked_cards, next_move, take_update
 
 
 class Seat:
@@ -36,7 +36,11 @@ class Seat:
 
     def pump(self) -> list[dict[str, Any]]:
         updates = []
+        own = None
         for m in self.c.get_received():
+            if m["name"] == "own":
+                own = m["args"][0]  # taken with the update of its version, which comes next
+                continue
             if m["name"] == "joined" and m["args"][0].get("ok"):
                 ack = m["args"][0]
                 self.view, self.version = ack["view"], ack["version"]
@@ -45,12 +49,14 @@ class Seat:
                 continue
             u = m["args"][0]
             updates.append(u)
-            if u["base"] is None:
-                self.view, self.version = u["view"], u["version"]
-            else:
+            if u["base"] is not None:
                 assert u["base"] == self.version, (u["base"], self.version)
-                self.view, self.version = apply_patch(self.view, u), u["version"]  # type: ignore[arg-type]
+            mine = own if own is not None and own["version"] == u["version"] else None
+            own = None
+            self.view, self.version = take_update(self.view, u, mine), u["version"]
             self.seen.append((u, self.view))
+            if mine is not None:
+                self.seen.append((mine, self.view))
         return updates
 
 
@@ -382,3 +388,29 @@ def test_the_export_keeps_every_seats_ratings_secret_until_the_game_ends(
     assert seats[0].command("end_game")["ok"]
     row = next(t for t in client.get(url + "?format=json").json["threats"] if t["threat_id"] == tid)
     assert row["votes"] == [{"seat": 1, "name": "Doug", "likelihood": 5, "impact": 1}]
+
+
+def test_a_rating_sends_one_public_update_to_everyone_and_its_own_parts_to_the_rater_alone(
+        app: Any, game: dict[str, Any]) -> None:
+    seats = seats_of(app, game)
+    watcher = Seat(app)
+    assert watcher.emit("spectate", {"game_id": game["game_id"]})["ok"]
+    assert seats[0].command("start")["ok"]
+    for _ in range(3000):  # play until the rating phase
+        for s in seats + [watcher]:
+            s.pump()
+        if seats[0].view["phase"] == "rating":  # type: ignore[index]
+            break
+        move = next((s, m) for s in seats if (m := next_move(s.view)) is not None)  # type: ignore[arg-type]
+        assert move[0].command(move[1][0], **move[1][1])["ok"]
+    rater = next(s for s in seats if s.view["legal"]["unrated"])  # type: ignore[index]
+    threat = rater.view["legal"]["unrated"][0]  # type: ignore[index]
+    assert rater.command("rate", threat=threat, likelihood=4, impact=5)["ok"]
+    received = {id(s): s.c.get_received() for s in seats + [watcher]}
+    updates = [[m["args"][0] for m in got if m["name"] == "update"] for got in received.values()]
+    assert all(len(u) == 1 for u in updates) and all(u == updates[0] for u in updates)  # one message, for all
+    assert all(path[0] != "mine" for path, _ in updates[0][0]["set"])
+    owns = {who: [m["args"][0] for m in got if m["name"] == "own"] for who, got in received.items()}
+    assert [who for who, o in owns.items() if o] == [id(rater)]
+    (own,) = owns[id(rater)]
+    assert [["mine", "ratings", threat], {"likelihood": 4, "impact": 5}] in own["set"]

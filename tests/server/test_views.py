@@ -58,51 +58,86 @@ class _FakeSocketIO:
     def __init__(self) -> None:
         self.rooms = _Rooms()
         self.server = type("S", (), {"manager": type("M", (), {"rooms": {"/": self.rooms}})()})()
-        self.sent: list[tuple[str, dict[str, object]]] = []
+        self.sent: list[tuple[str, str, dict[str, object]]] = []
 
     def emit(self, event: str, data: dict[str, object], to: str) -> None:
         import orjson
 
-        assert event == "update"
-        self.sent.append((to, orjson.loads(orjson.dumps(data))))
+        self.sent.append((event, to, orjson.loads(orjson.dumps(data))))
+
+
+class _Live:
+    """What the broadcaster reads and keeps of a game (server.games.Live without the database)."""
+
+    def __init__(self, state: Any) -> None:
+        self.id, self.state, self.version, self.views = "g1", state, state.version, ViewBuilder()
+        self.last_public: Any = None
+        self.last_own: dict[int, Any] = {}
+
+    def forget_views(self) -> None:
+        self.last_public, self.last_own = None, {}
 
 
 @pytest.mark.parametrize("seats,seed", [(4, 5), (6, 6)])
 def test_patches_rebuild_every_seats_view_at_every_version(seats: int, seed: int) -> None:
-    """What a client holds after applying each update (whole or patch) is exactly ``view_for``."""
-    from types import SimpleNamespace
-
+    """What each client holds after every ``own`` and ``update`` message (whole or patch) is exactly ``view_for``;
+    the public update goes once to the game's room, a seat's own parts only to its own room."""
     from game.commands import RemoveSeat
-    from server.client import apply_patch, next_move
-    from server.sockets import ACTIONS, Broadcaster, seat_room, watch_room
+    from game.views import OWN_KEYS, PUBLIC_KEYS
+    from server.client import next_move, take_update
+    from server.sockets import ACTIONS, Broadcaster, game_room, seat_room
 
     arch = load_architecture(HR, "hr.yaml")
     settings = Settings(seats=tuple(SeatSpec(f"P{i}") for i in range(seats)),
                         turn_seconds=None, vote_seconds=None, play_seconds=None, rating_seconds=None)
     state = new_game(settings, arch, load_deck(), seed)
     sio = _FakeSocketIO()
-    live = SimpleNamespace(id="g1", state=state, version=state.version, views=ViewBuilder(), last_views={})
+    live = _Live(state)
     broadcaster = Broadcaster(sio)
-    held: dict[int | None, dict[str, object]] = {}
-    patched = whole = 0
+    held: dict[int | None, Any] = {}
+    whole_public = whole_own = patched = own_patches = 0
     steps = 0
+    previous = state
+
+    def away(seat: int | None) -> bool:
+        return seat == 1 and 40 <= steps < 60
+
     while True:
-        # Seat 1 is away (its room empty) for a while: it must come back to a whole view, then patches.
-        sio.rooms.empty = {seat_room("g1", 1)} if 40 <= steps < 60 else set()
+        # Seat 1 is away (its room empty) for a while; it comes back through a join (a whole view), then patches.
+        sio.rooms.empty = {seat_room("g1", 1)} if away(1) else set()
+        if steps == 60:
+            held[1] = view_for(previous, 1)  # the join's acknowledgement, before the next broadcast
         live.state, live.version = state, state.version
         sio.sent.clear()
         broadcaster.publish(live, ())  # type: ignore[arg-type]
-        for room, data in sio.sent:
-            seat = None if room == watch_room("g1") else int(room.rsplit(":", 1)[1])
+        pending: dict[int, dict[str, Any]] = {}
+        assert [event for event, _, _ in sio.sent][-1:] == ["update"] and sum(e == "update" for e, _, _ in sio.sent) == 1
+        for event, room, data in sio.sent:
+            if event == "own":
+                seat = int(room.rsplit(":", 1)[1])
+                assert room == seat_room("g1", seat) and not away(seat) and data["version"] == state.version
+                assert {path[0] for path, _ in data["set"]} | {path[0] for path, _ in data["sizes"]} <= set(OWN_KEYS)
+                if [path for path, _ in data["set"]] == [[key] for key in OWN_KEYS]:
+                    whole_own += 1
+                else:
+                    own_patches += 1
+                pending[seat] = data
+                continue
+            assert event == "update" and room == game_room("g1")
             if data["base"] is None:
-                held[seat] = dict(data["view"])  # type: ignore[arg-type]
-                whole += 1
+                whole_public += 1
             else:
-                assert held[seat]["version"] == data["base"], (room, data["base"])
-                held[seat] = apply_patch(held[seat], data)
+                assert {path[0] for path, _ in data["set"]} | {path[0] for path, _ in data["sizes"]} <= set(PUBLIC_KEYS)
                 patched += 1
+            for seat in [*range(seats), None]:
+                if away(seat):
+                    continue
+                view = held.get(seat)
+                assert data["base"] is None or view["version"] == data["base"], (room, data["base"])
+                held[seat] = take_update(view, data, None if seat is None else pending.pop(seat, None))
+        assert not pending
         for seat in [*range(seats), None]:
-            if seat == 1 and 40 <= steps < 60:
+            if away(seat):
                 continue
             assert held[seat] == view_for(state, seat), (state.version, seat)
         # The players act as the load benchmark's seats do, through the socket layer's command builders.
@@ -112,12 +147,15 @@ def test_patches_rebuild_every_seats_view_at_every_version(seats: int, seed: int
             break
         (event, fields), seat = move
         data = {"expected_version": None, "card": None, "target": None, "text": None, "suit": None, **fields}
+        previous = state
         state, _ = apply(state, ACTIONS[event].build(data, seat, float(steps)))
         steps += 1
         if steps == 25:
             state, _ = apply(state, RemoveSeat(seat=0, target_seat=seats - 1, now=float(steps)))
     assert state.phase.value == "ended"
-    assert whole == seats + 1 + 1 and patched > 50 * seats
+    assert whole_public == 1 and whole_own == seats + 1 and patched == steps
+    # Most moves change one seat's own parts, not every seat's.
+    assert steps < own_patches < 2 * steps
 
 
 def test_an_ended_game_lets_go_of_its_views_and_still_shows_them() -> None:
@@ -129,9 +167,10 @@ def test_an_ended_game_lets_go_of_its_views_and_still_shows_them() -> None:
 
     published: list[int] = []
 
-    def publish(live: Any, events: Any) -> None:  # as the broadcaster does: keep what seat 0 was sent
+    def publish(live: Any, events: Any) -> None:  # as the broadcaster does: keep what was sent
         published.append(live.version)
-        live.last_views[0] = (live.version, live.views.view_for(live.state, 0))
+        live.last_public = (live.version, live.views.public(live.state))
+        live.last_own[0] = live.views.own(live.state, 0)
 
     games = Games(InMemoryGameRepository(), ttl=3600, upload_ttl=3600, max_components=100, publish=publish)
     arch = load_architecture(HR, "hr.yaml")
@@ -145,13 +184,13 @@ def test_an_ended_game_lets_go_of_its_views_and_still_shows_them() -> None:
         if state.phase.value == "ended":
             break
         views = {seat: games.view(live.id, seat)[2] for seat in range(3)}
-        assert games.live(live.id).last_views[0][0] == state.version  # held for the next patch while it goes on
+        assert games.live(live.id).last_public[0] == state.version  # held for the next patch while it goes on
         event, fields, seat = next((*m, seat) for seat in range(3) if (m := next_move(views[seat])) is not None)
         data = {"expected_version": None, "card": None, "target": None, "text": None, "suit": None, **fields}
         games.submit(live.id, lambda _s, now, d=data, e=event, s=seat: ACTIONS[e].build(d, s, now),
                      client_id=f"c{n}", actor=f"seat {seat}", seat=seat)
     ended = games.live(live.id)
     assert ended.state.phase.value == "ended" and published[-1] == ended.version
-    assert ended.last_views == {} and ended.views._state is None  # let go after the final broadcast
+    assert ended.last_public is None and ended.last_own == {} and ended.views._state is None  # let go at the end
     for seat in (0, 1, 2, None):
         assert games.view(live.id, seat)[2] == view_for(ended.state, seat)

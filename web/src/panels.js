@@ -168,6 +168,12 @@ export function renderFeed(el, view, cardById, teach) {
   );
 }
 
+/** The seat's own vote or rating of a threat (`view.mine`), or null. */
+export function ownOf(view, kind, threatId) {
+  const mine = view.mine && view.mine[kind];
+  return mine && Object.hasOwn(mine, threatId) ? mine[threatId] : null;
+}
+
 /** Vote prompts: one per threat this seat may vote on. */
 export function renderVotes(el, view, onVote, busy) {
   const votable = view.legal ? view.legal.votable : [];
@@ -184,6 +190,7 @@ export function renderVotes(el, view, onVote, busy) {
     open.map((t) => {
       const mayVote = votable.includes(t.id) && !busy.has(t.id);
       const v = t.vote || {};
+      const yours = ownOf(view, "votes", t.id);
       return h(
         "div",
         // tabindex -1: the focus can rest on the prompt once its buttons are gone (the vote is cast).
@@ -198,7 +205,7 @@ export function renderVotes(el, view, onVote, busy) {
               h("button", { type: "button", class: "yes", dataset: { focus: `vote:${t.id}:yes` }, onclick: () => onVote(t.id, true) }, "✓ Real threat"),
               h("button", { type: "button", class: "no", dataset: { focus: `vote:${t.id}:no` }, onclick: () => onVote(t.id, false) }, "✗ Not a threat"),
             )
-          : h("p", { class: "small" }, v.yours === true ? "You voted yes." : v.yours === false ? "You voted no." : t.found_by === view.you ? "Your threat: the others decide." : "Waiting for the votes."),
+          : h("p", { class: "small" }, yours === true ? "You voted yes." : yours === false ? "You voted no." : t.found_by === view.you ? "Your threat: the others decide." : "Waiting for the votes."),
         v.electorate ? h("p", { class: "small muted" }, `${v.cast} of ${v.electorate.length} votes cast`) : null,
       );
     }),

@@ -2,7 +2,7 @@
 // impact (1–5). A rating is sent as soon as both are chosen; changing it
 // sends it again (the server keeps the latest).
 import { h, fill, reconcile } from "./dom.js";
-import { suitChip, seatName, targetName } from "./panels.js";
+import { ownOf, suitChip, seatName, targetName } from "./panels.js";
 
 const LIKELIHOOD = ["rare", "unlikely", "possible", "likely", "almost certain"];
 const IMPACT = ["negligible", "minor", "moderate", "major", "severe"];
@@ -32,7 +32,7 @@ export function renderRating(el, view, drafts, onRate, onFinish) {
   const legal = view.legal;
   const mine = legal ? legal.can_finish_rating || legal.unrated.length > 0 : false;
   const done = view.you !== null && view.seats[view.you] && view.seats[view.you].finished_rating;
-  const rated = accepted.filter((t) => t.ratings && t.ratings.yours).length;
+  const rated = accepted.filter((t) => ownOf(view, "ratings", t.id)).length;
   if (!el.querySelector(".rating-list")) {
     fill(el, h("div", { class: "rating-head" }), h("p", { class: "muted empty" }, "No valid threats were found in this game."), h("ol", { class: "rating-list" }));
   }
@@ -57,11 +57,11 @@ export function renderRating(el, view, drafts, onRate, onFinish) {
     accepted,
     (t) => t.id,
     (t) => {
-      const yours = (t.ratings && t.ratings.yours) || null;
+      const yours = ownOf(view, "ratings", t.id);
       return JSON.stringify([yours, mine, mine || yours ? null : t.ratings && t.ratings.count]);
     },
     (t) => {
-      const yours = t.ratings && t.ratings.yours;
+      const yours = ownOf(view, "ratings", t.id);
       const draft = drafts.get(t.id) || (yours ? { ...yours } : {});
       const change = (key) => (n) => {
         const next = { ...(drafts.get(t.id) || (yours ? { ...yours } : {})), [key]: n };
