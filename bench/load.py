@@ -52,7 +52,7 @@ import requests  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from server.client import next_move, take_update  # noqa: E402
+from server.client import apply_patch, next_move  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "leejames-hr" / "before.yaml"
 FIXTURE = EXAMPLE if EXAMPLE.is_file() else ROOT / "tests" / "server" / "fixtures" / "hr.yaml"
@@ -277,10 +277,8 @@ class Seat:
         self.refused = 0
         self.updates = 0
         self.early: dict[int, tuple[dict[str, Any], float]] = {}
-        self.own: dict[int, dict[str, Any]] = {}
         self.sio = Wire()
         self.sio.on("update", self.on_update)
-        self.sio.on("own", self.on_own)
 
     def connect(self, url: str) -> None:
         self.sio.connect(url)
@@ -293,7 +291,7 @@ class Seat:
         if data["version"] <= self.version:
             return
         if data["base"] is not None and data["base"] != self.version:
-            # Not on the version held: hold it until the updates before it come (or fetch the whole view).
+            # Handlers run in their own greenlets, so updates can be handled out of order: hold it.
             self.early[data["base"]] = (data, now)
             if len(self.early) > 50:  # something was lost: fetch the whole view
                 self.early.clear()
@@ -305,14 +303,8 @@ class Seat:
             self.take(*self.early.pop(self.version))
         self.act()
 
-    def on_own(self, data: dict[str, Any]) -> None:
-        if data["version"] > self.version:
-            self.own[data["version"]] = data  # taken with the update of its version, which follows it
-
     def take(self, data: dict[str, Any], at: float) -> None:
-        self.view = take_update(self.view, data, self.own.pop(data["version"], None))
-        if self.own:
-            self.own = {v: m for v, m in self.own.items() if v > data["version"]}
+        self.view = data["view"] if data["base"] is None else apply_patch(self.view or {}, data)
         # One update can carry several versions (changes committed together are broadcast together).
         self.updates += 1
         for version in range(self.version + 1, data["version"] + 1):

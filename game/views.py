@@ -127,6 +127,11 @@ def mine_view(state: GameState, seat: int) -> dict[str, dict[str, Any]]:
     return {"votes": votes, "ratings": ratings}
 
 
+NOT_YOUR_TURN = "it is not your turn"
+"""The reason a card waits for the seat's turn, without naming whose turn it is (``turn`` says): so a seat's legal
+moves stay the same while the turn passes between the others, and it is sent nothing of its own meanwhile."""
+
+
 def legal_view(state: GameState, moves: LegalMoves, targets: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """A seat's legal moves as data, with the targets each card in its hand fits (``targets``: already worked
     out for this hand)."""
@@ -138,7 +143,8 @@ def legal_view(state: GameState, moves: LegalMoves, targets: dict[str, list[str]
     return {
         "on_turn": moves.on_turn,
         "playable": list(moves.playable),
-        "blocked": [{"card": b.card_id, "code": b.code, "message": b.message} for b in moves.blocked],
+        "blocked": [{"card": b.card_id, "code": b.code,
+                     "message": NOT_YOUR_TURN if b.code == "not_your_turn" else b.message} for b in moves.blocked],
         "targets": targets,
         "can_pass": moves.can_pass,
         "can_add_threat": moves.can_add_threat,

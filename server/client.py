@@ -5,8 +5,7 @@ lines, everything a client must do (docs/protocol.md):
 
 * join with the seat token (also in ``auth``, so a reconnect rejoins by itself),
 * keep the view with the highest version, applying ``update`` patches whose
-  ``base`` is the version held (with the seat's ``own`` message of the same
-  version, which comes just before it), and ``sync`` when it is not,
+  ``base`` is the version held, and ``sync`` when it is not,
 * send commands with a fresh ``client_id`` each, and retry with the same one.
 
 Needs python-socketio's client (the ``test`` extra).
@@ -21,7 +20,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from game.views import OWN_KEYS
 from server import patch
 
 _counter = itertools.count()
@@ -63,20 +61,7 @@ class SeatClient:
         """The last ``presence`` message: who is connected."""
         self.changed = threading.Condition()
         self.on_update = on_update
-        # Messages in the order they arrived: python-engineio hands each to a new thread, and an ``own`` message
-        # must be held before the ``update`` that follows it is taken.
-        trigger = self.sio.eio._trigger_event
-
-        def in_order(event: str, *args: Any, **kwargs: Any) -> Any:
-            if event == "message":
-                kwargs.pop("run_async", None)
-            return trigger(event, *args, **kwargs)
-
-        self.sio.eio._trigger_event = in_order
-        self.own: dict[int, dict[str, Any]] = {}
-        """``own`` messages held until the ``update`` of their version."""
         self.sio.on("update", self._update)
-        self.sio.on("own", self._own)
         self.sio.on("joined", self._joined)
         self.sio.on("presence", self._presence)
         self.sio.on("expired", lambda data: self.received.append(("expired", data)))
@@ -121,8 +106,6 @@ class SeatClient:
             self.seat, self.role, self.game_id = ack.get("seat"), ack.get("role"), ack.get("game_id")
             if ack["version"] >= self.version:
                 self.view, self.version = ack["view"], ack["version"]
-                for version in [v for v in self.own if v <= self.version]:
-                    del self.own[version]
             self.seen.append((ack, ack["view"]))
             self.changed.notify_all()
 
@@ -149,22 +132,10 @@ class SeatClient:
         if self.on_update is not None:
             self.on_update(self, data)
 
-    def _own(self, data: dict[str, Any]) -> None:
-        self.received.append(("own", data))
-        with self.changed:
-            if data["version"] > self.version and len(self.own) < 50:
-                self.own[data["version"]] = data
-
     def _take(self, data: dict[str, Any]) -> None:
-        own = self.own.pop(data["version"], None)
-        view = take_update(self.view, data, own)
-        for version in [v for v in self.own if v <= data["version"]]:
-            del self.own[version]
-        self.view = view
+        self.view = dict(data["view"]) if data["base"] is None else apply_patch(self.view or {}, data)
         self.version = data["version"]
         self.seen.append((data, self.view))
-        if own is not None:
-            self.seen.append((own, self.view))
 
     # ---------------------------------------------------------------- requests
 
@@ -242,22 +213,8 @@ class SeatClient:
 
 
 def apply_patch(view: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """The view after an ``update`` (or ``own``) patch (docs/protocol.md); raises ``PatchError``."""
+    """The view after an ``update`` whose ``base`` is the view's version (docs/protocol.md); raises ``PatchError``."""
     return patch.apply(view, update.get("sizes"), update.get("set"))
-
-
-def take_update(view: dict[str, Any] | None, update: dict[str, Any], own: dict[str, Any] | None) -> dict[str, Any]:
-    """The view after an ``update`` whose ``base`` is the view's version (or null), with the seat's ``own``
-    message of the same version, if one came; raises ``PatchError``."""
-    if update["base"] is None:
-        new = dict(update["view"])
-        if view is not None:  # a whole public view: the seat's own parts stay until its own message
-            for key in OWN_KEYS:
-                if key in view:
-                    new[key] = view[key]
-    else:
-        new = apply_patch(view or {}, update)
-    return new if own is None else apply_patch(new, own)
 
 
 def next_move(view: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:

@@ -44,11 +44,8 @@ class RecoveringRedisManager(socketio.RedisManager):  # type: ignore[misc]
 
 
 def resync(server: Any, rt: Any) -> None:
-    """Send every seat and spectator connected to this process the whole view of its game now (a seat's whole
-    ``own`` parts, then an ``update`` with ``base`` null), only to its own socket and not through the queue."""
-    from game.views import OWN_KEYS
-    from server.sockets import own_message
-
+    """Send every seat and spectator connected to this process the whole view of its game now (an ``update``
+    with ``base`` null, which every client takes), only to its own socket and not through the queue."""
     for conn in list(rt.connections.values()):
         game_id = conn.member.game_id if conn.member is not None else conn.watching
         if game_id is None:
@@ -59,9 +56,5 @@ def resync(server: Any, rt: Any) -> None:
         except Exception:  # noqa: BLE001 - a game gone meanwhile: its socket was told, or will be
             log.debug("no view to resend for game %s", game_id, exc_info=True)
             continue
-        if seat is not None:
-            own = {key: view[key] for key in OWN_KEYS}
-            server.emit("own", own_message(game_id, state.version, None, own), to=conn.sid, namespace="/",
-                        ignore_queue=True)
         message = {"game_id": game_id, "version": state.version, "base": None, "events": [], "view": view}
         server.emit("update", message, to=conn.sid, namespace="/", ignore_queue=True)

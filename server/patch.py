@@ -49,6 +49,13 @@ def _diff(old: Any, new: Any, path: Path, sets: list[list[Any]], sizes: list[lis
                     _diff(before, value, [*path, key], sets, sizes)
             return
     elif type(old) is list and type(new) is list and new:
+        first = new[0]
+        if type(first) is not dict and type(first) is not list:
+            # Plain values (threat ids to rate, seats that voted): one taken from the front would move every
+            # other one, so the list goes whole.
+            if old != new:
+                sets.append([path, new])
+            return
         n = len(old)
         if len(new) != n:
             sizes.append([path, len(new)])

@@ -7,10 +7,11 @@ a take-over only once the facilitator is away) → :meth:`server.games.Games.sub
 seats → commit → publish) → acknowledgement. A refused event is answered with
 ``{"ok": false, "error": {...}}`` and changes nothing. See docs/protocol.md.
 
-Rooms: ``game:<id>`` (everyone in the game, seats and spectators: the public
-view's ``update``, ``presence`` and the ``expired`` notice),
-``game:<id>:seat:<n>`` (that seat's connections: its ``own`` parts) and
-``game:<id>:watch`` (spectators).
+Rooms: ``game:<id>`` (everyone in the game, seats and spectators: the
+``update`` of what every seat sees alike, ``presence`` and the ``expired``
+notice), ``game:<id>:seat:<n>`` (that seat's connections: its whole view, and
+its ``update`` when its own parts changed) and ``game:<id>:watch``
+(spectators: the whole public view).
 """
 
 from __future__ import annotations
@@ -51,43 +52,30 @@ def watch_room(game_id: str) -> str:
 
 
 def game_room(game_id: str) -> str:
-    """Everyone in a game, seats and spectators: the public ``update``, ``presence`` and ``expired``."""
+    """Everyone in a game, seats and spectators."""
     return f"game:{game_id}"
 
 
 # --------------------------------------------------------------------------- broadcasting
 
 
-def own_message(game_id: str, version: int, old: dict[str, Any] | None, own: dict[str, Any]) -> dict[str, Any] | None:
-    """The ``own`` message that turns a seat's own parts ``old`` (None: unknown to it) into ``own``; None if equal."""
-    sets: list[list[Any]] = []
-    sizes: list[list[Any]] = []
-    if old is None:
-        sets = [[[key], own[key]] for key in OWN_KEYS]
-    else:
-        patch.diff(old, own, OWN_KEYS, sets, sizes)
-        if not sets and not sizes:
-            return None
-    return {"game_id": game_id, "version": version, "set": sets, "sizes": sizes}
-
-
 class Broadcaster:
-    """After a commit, sends the game's room what changed in the public view, and each seat what changed in
-    its own parts.
+    """Sends, after a commit, each seat its own view and spectators the public one, as patches on what was sent.
 
-    What every seat sees alike is sent once, to the game's room (seats and
-    spectators), as one ``update``: encoded once, the same bytes for every
-    member. With ``base`` null it carries the whole public view under
-    ``view``; otherwise a patch (:mod:`server.patch`: ``sizes`` and ``set``)
-    on the public view at the ``base`` version this process last sent. A
-    client whose version is not ``base`` asks for the whole view with ``sync``.
+    An ``update`` carries the events and, with ``base`` null, the whole view
+    under ``view``; otherwise a patch (:mod:`server.patch`: ``sizes`` and
+    ``set``) on the view at the ``base`` version this process last sent to that
+    room. A client whose version is not ``base`` asks for the whole view with ``sync``.
 
-    A seat whose own parts (``OWN_KEYS``) changed is sent an ``own`` message
-    of the same version first, to its own room only: a patch on its own parts
-    as last sent (all of them when the public update is whole). A client holds
-    it until the ``update`` of that version and applies both together. In the
-    rating and voting phases, most of a game's moves, only the mover's own
-    parts change, so a move costs one ``update`` for everyone and one ``own``.
+    The view is kept in two parts (``game.views.PUBLIC_KEYS`` and ``OWN_KEYS``):
+    what every seat sees alike, diffed once, and each seat's own parts (hand,
+    legal moves, its votes and ratings). Most moves change the own parts of
+    one or two seats only (a rating: the rater's; a play: the player's and the
+    next one's). So the update of the public part is encoded once and sent to
+    everyone in the game's room but those seats, and those seats each get it
+    with their own changes added, as one message: every connection still gets
+    one message a change. With several processes (a message queue) the rooms'
+    members are not all known here, so each seat's room gets its own message.
     """
 
     def __init__(self, socketio: Any, shared: bool = False) -> None:
@@ -95,12 +83,13 @@ class Broadcaster:
         self.shared = shared
         """Rooms are shared with other processes (a message queue): their members are not all known here."""
 
+    def _members(self, room: str) -> Any:
+        """The room's connections in this process (a mapping of session ids), or None when it has none."""
+        return self.socketio.server.manager.rooms.get("/", {}).get(room)
+
     def _empty(self, room: str) -> bool:
         """Whether nobody is in the room (only known when this process holds every connection)."""
-        if self.shared:
-            return False
-        rooms = self.socketio.server.manager.rooms.get("/", {})
-        return not rooms.get(room)
+        return not self.shared and not self._members(room)
 
     def publish(self, live: Live, events: Sequence[Event]) -> None:
         state = live.state
@@ -109,9 +98,25 @@ class Broadcaster:
             return
         builder = live.views
         previous = live.last_public
-        if previous is None:
+        base = {"game_id": live.id, "version": live.version, "base": None, "events": codec.events_data(events)}
+        if previous is None:  # whole views: each seat its own, spectators the public one
             live.last_own = {}
+            for s in state.seats:
+                if not s.bot and not self._empty(seat_room(live.id, s.id)):
+                    live.last_own[s.id] = builder.own(state, s.id)
+                    self._emit(dict(base, view=builder.view_for(state, s.id)), seat_room(live.id, s.id))
+            public = builder.public(state)
+            live.last_public = (live.version, public)
+            self._emit(dict(base, view=public), watch_room(live.id))
+            return
+        public = builder.public(state)
+        sets: list[list[Any]] = []
+        sizes: list[list[Any]] = []
+        patch.diff(previous[1], public, PUBLIC_KEYS, sets, sizes)
+        live.last_public = (live.version, public)
+        shared = dict(base, base=previous[0], set=sets, sizes=sizes)
         last_own = live.last_own
+        own_rooms: list[tuple[str, dict[str, Any]]] = []
         for s in state.seats:
             if s.bot:
                 continue
@@ -120,22 +125,28 @@ class Broadcaster:
                 last_own.pop(s.id, None)  # its next connection gets a whole view, then patches
                 continue
             own = builder.own(state, s.id)
-            message = own_message(live.id, live.version, last_own.get(s.id), own)
+            old = last_own.get(s.id)
             last_own[s.id] = own
-            if message is not None:
-                self.socketio.emit("own", message, to=room)
-        public = builder.public(state)
-        update: dict[str, Any] = {"game_id": live.id, "version": live.version, "base": None,
-                                  "events": codec.events_data(events)}
-        if previous is None:
-            update["view"] = public
+            own_sets: list[list[Any]] = []
+            own_sizes: list[list[Any]] = []
+            if old is None:  # a seat that was away: its client joined with a whole view of the version before
+                own_sets = [[[key], own[key]] for key in OWN_KEYS]
+            elif old is not own:
+                patch.diff(old, own, OWN_KEYS, own_sets, own_sizes)
+            if own_sets or own_sizes or self.shared:
+                own_rooms.append((room, dict(shared, set=sets + own_sets, sizes=sizes + own_sizes)))
+        if self.shared:
+            self._emit(shared, watch_room(live.id))
         else:
-            sets: list[list[Any]] = []
-            sizes: list[list[Any]] = []
-            patch.diff(previous[1], public, PUBLIC_KEYS, sets, sizes)
-            update.update(base=previous[0], set=sets, sizes=sizes)
-        live.last_public = (live.version, public)
-        self.socketio.emit("update", update, to=game_room(live.id))
+            skip = [sid for room, _ in own_rooms for sid in self._members(room) or ()]
+            if len(skip) < len(self._members(game_room(live.id)) or ()):
+                self._emit(shared, game_room(live.id), skip)
+        for room, message in own_rooms:
+            self._emit(message, room)
+
+    def _emit(self, data: dict[str, Any], room: str, skip: list[str] | None = None) -> None:
+        # python-socketio's own emit: Flask-SocketIO's wrapper adds nothing a broadcast needs.
+        self.socketio.server.emit("update", data, to=room, skip_sid=skip, namespace="/")
 
 
 # --------------------------------------------------------------------------- helpers

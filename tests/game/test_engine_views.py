@@ -138,3 +138,15 @@ def test_tiny_ids_are_distinctive() -> None:
 
     for cid in TINY_IDS:
         assert TINY_MODEL.count(cid) == 0 and TINY_DECK.count(cid) == 1
+
+
+def test_a_seat_waiting_for_its_turn_sees_the_same_moves_while_the_turn_passes_between_others(
+        arch: Architecture, deck: Deck) -> None:
+    # The reason names nobody (the view's turn does), so Cat's moves do not change as Ann and Bob play.
+    s = table(arch, deck, [("TA2", "SP2"), ("TA3", "SP3"), ("TA4", "IN2")])
+    before = view_for(s, 2)["legal"]
+    s, _ = apply(s, PlayCard(seat=0, card_id="TA2", target="Fn"))
+    after = view_for(s, 2)
+    assert after["turn"] == 1 and after["legal"] == before
+    assert {b["code"] for b in before["blocked"]} == {"not_your_turn"}
+    assert {b["message"] for b in before["blocked"]} == {"it is not your turn"}

@@ -7,7 +7,7 @@ from typing import Any
 from serverkit import FakeClock, make_app, new_game
 
 from server import socketio
-from server.client import leaked_cards, next_move, take_update
+from server.client import apply_patch, leaked_cards, next_move
 
 
 class Seat:
@@ -36,11 +36,7 @@ class Seat:
 
     def pump(self) -> list[dict[str, Any]]:
         updates = []
-        own = None
         for m in self.c.get_received():
-            if m["name"] == "own":
-                own = m["args"][0]  # taken with the update of its version, which comes next
-                continue
             if m["name"] == "joined" and m["args"][0].get("ok"):
                 ack = m["args"][0]
                 self.view, self.version = ack["view"], ack["version"]
@@ -49,14 +45,12 @@ class Seat:
                 continue
             u = m["args"][0]
             updates.append(u)
-            if u["base"] is not None:
+            if u["base"] is None:
+                self.view, self.version = u["view"], u["version"]
+            else:
                 assert u["base"] == self.version, (u["base"], self.version)
-            mine = own if own is not None and own["version"] == u["version"] else None
-            own = None
-            self.view, self.version = take_update(self.view, u, mine), u["version"]
+                self.view, self.version = apply_patch(self.view, u), u["version"]  # type: ignore[arg-type]
             self.seen.append((u, self.view))
-            if mine is not None:
-                self.seen.append((mine, self.view))
         return updates
 
 
@@ -390,7 +384,7 @@ def test_the_export_keeps_every_seats_ratings_secret_until_the_game_ends(
     assert row["votes"] == [{"seat": 1, "name": "Doug", "likelihood": 5, "impact": 1}]
 
 
-def test_a_rating_sends_one_public_update_to_everyone_and_its_own_parts_to_the_rater_alone(
+def test_a_rating_sends_everyone_the_same_update_and_the_rater_its_own_changes_with_it(
         app: Any, game: dict[str, Any]) -> None:
     seats = seats_of(app, game)
     watcher = Seat(app)
@@ -406,11 +400,14 @@ def test_a_rating_sends_one_public_update_to_everyone_and_its_own_parts_to_the_r
     rater = next(s for s in seats if s.view["legal"]["unrated"])  # type: ignore[index]
     threat = rater.view["legal"]["unrated"][0]  # type: ignore[index]
     assert rater.command("rate", threat=threat, likelihood=4, impact=5)["ok"]
-    received = {id(s): s.c.get_received() for s in seats + [watcher]}
-    updates = [[m["args"][0] for m in got if m["name"] == "update"] for got in received.values()]
-    assert all(len(u) == 1 for u in updates) and all(u == updates[0] for u in updates)  # one message, for all
-    assert all(path[0] != "mine" for path, _ in updates[0][0]["set"])
-    owns = {who: [m["args"][0] for m in got if m["name"] == "own"] for who, got in received.items()}
-    assert [who for who, o in owns.items() if o] == [id(rater)]
-    (own,) = owns[id(rater)]
-    assert [["mine", "ratings", threat], {"likelihood": 4, "impact": 5}] in own["set"]
+    got = {id(s): s.pump() for s in seats + [watcher]}
+    assert all(len(u) == 1 for u in got.values())  # one message a connection
+    (mine,) = got.pop(id(rater))
+    others = [u for (u,) in got.values()]
+    assert all(u == others[0] for u in others)  # the same message for every other seat and the spectator
+    assert all(path[0] not in ("mine", "legal", "hand") for path, _ in others[0]["set"])
+    assert [["mine", "ratings", threat], {"likelihood": 4, "impact": 5}] in mine["set"]
+    assert [op for op in mine["set"] if op[0][0] not in ("mine", "legal")] == others[0]["set"]
+    assert rater.view["mine"]["ratings"][threat] == {"likelihood": 4, "impact": 5}  # type: ignore[index]
+    assert all(s.view == {**rater.view, **{k: s.view[k] for k in ("you", "hand", "legal", "mine", "must_lead")}}
+               for s in seats + [watcher])  # type: ignore[index]

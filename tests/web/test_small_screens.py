@@ -129,7 +129,10 @@ def test_on_a_phone_the_dock_leaves_the_table_in_view(web_server: Any, new_page:
     while on_turn_page(pages) is kim:  # she won the trick: she leads the next one
         play_turn(kim)
         vote_everywhere(pages)
-    # Doug's turn: the facilitator's controls are one closed menu button…
+    # Doug's turn: her cards say whose turn it is (the server sends the reason without a name)…
+    wait_until(lambda: "it is Doug's turn" in (kim.locator("#hand-why").text_content() or ""),
+               what="the hand to say whose turn it is")
+    # …and the facilitator's controls are one closed menu button…
     menu = kim.locator("#facilitator-menu")
     panel = kim.locator("#facilitator-tools")
     assert menu.get_attribute("aria-expanded") == "false" and panel.is_hidden()

@@ -1,14 +1,11 @@
 // The real-time connection (docs/protocol.md): one Socket.IO socket that joins
 // a seat with its token (or spectates), keeps the view up to date from
-// `update` patches (and the seat's `own` patch of the same version, which comes
-// just before), sends commands with a client id, and reconnects with backoff
-// after a drop, joining the same seat again.
+// `update` patches, sends commands with a client id, and reconnects with
+// backoff after a drop, joining the same seat again.
 import { io } from "socket.io-client";
 import { newClientId } from "./session.js";
 
 const COMMAND_TIMEOUT_MS = 10000;
-/** The keys of a view only its seat sees: `own` messages carry them, `update` messages never change them. */
-export const OWN_KEYS = ["you", "hand", "must_lead", "legal", "mine"];
 
 export class Connection {
   /**
@@ -25,7 +22,6 @@ export class Connection {
     this.opts = opts;
     this.view = null;
     this.version = -1;
-    this.own = null; // the `own` message waiting for the `update` of its version
     this.pending = new Map(); // client id → {event, payload, resolve, …} of commands not yet acknowledged
     this.clockOffset = 0; // server seconds − local seconds
     this.joined = false;
@@ -50,9 +46,6 @@ export class Connection {
     this.socket.io.on("reconnect_attempt", (n) => this.opts.onStatus("reconnecting", `attempt ${n}`));
     this.socket.on("connect_error", (err) => this.opts.onStatus("reconnecting", err && err.message));
     this.socket.on("update", (msg) => this.onUpdate(msg));
-    this.socket.on("own", (msg) => {
-      if (msg && msg.game_id === this.opts.gameId && msg.version > this.version) this.own = msg;
-    });
     this.socket.on("presence", (msg) => {
       if (msg && msg.game_id === this.opts.gameId && this.opts.onPresence) this.opts.onPresence(msg);
     });
@@ -75,7 +68,6 @@ export class Connection {
       return;
     }
     this.joined = true;
-    if (this.own && this.own.version <= ack.version) this.own = null;
     this.setView(ack.view, ack.version, [], true);
     this.opts.onStatus("online");
     this.opts.onJoined(ack);
@@ -88,27 +80,20 @@ export class Connection {
   onUpdate(msg) {
     if (!msg || msg.game_id !== this.opts.gameId) return;
     if (msg.version <= this.version) return; // already have it
-    const own = this.own && this.own.version === msg.version ? this.own : null;
-    if (this.own && this.own.version <= msg.version) this.own = null;
-    let next = null;
     if (msg.base === null || msg.base === undefined) {
-      next = { ...msg.view };
-      // A whole public view: the seat's own parts stay until its own message says otherwise.
-      if (this.view) for (const key of OWN_KEYS) if (key in this.view) next[key] = this.view[key];
+      this.setView(msg.view, msg.version, msg.events || [], true);
     } else if (msg.base === this.version && this.view) {
-      next = applyPatch(this.view, msg.sizes || [], msg.set || []);
+      const next = applyPatch(this.view, msg.sizes || [], msg.set || []);
+      if (next) this.setView(next, msg.version, msg.events || [], false);
+      else this.sync();
+    } else {
+      this.sync(); // missed an update: ask for the whole view
     }
-    if (next && own) next = applyPatch(next, own.sizes || [], own.set || []);
-    if (next) this.setView(next, msg.version, msg.events || [], msg.base === null || msg.base === undefined);
-    else this.sync(); // missed an update, or a patch that does not fit: ask for the whole view
   }
 
   async sync() {
     const ack = await this.emit("sync", {});
-    if (ack.ok && ack.version > this.version) {
-      if (this.own && this.own.version <= ack.version) this.own = null;
-      this.setView(ack.view, ack.version, [], true);
-    }
+    if (ack.ok && ack.version > this.version) this.setView(ack.view, ack.version, [], true);
   }
 
   setView(view, version, events, full) {

@@ -5,6 +5,17 @@ import { h, fill } from "./dom.js";
 import { suit, suitSymbol, rankLabel } from "./suits.js";
 
 /**
+ * Why a card cannot be played, as the seat should read it. "Not your turn" comes
+ * without a name (the view's turn says whose it is), so a seat's moves do not
+ * change every time the turn passes between two other seats.
+ */
+export function blockedReason(view, b) {
+  if (b.code !== "not_your_turn") return b.message;
+  const seat = view.turn === null || view.turn === undefined ? null : view.seats[view.turn];
+  return seat ? `it is ${seat.name}'s turn` : "it is nobody's turn";
+}
+
+/**
  * @param {HTMLElement} el  the hand's container
  * @param {object} view     the seat's view
  * @param {{selected: string|null, onSelect: Function, onLearn: Function, onHint: Function, hinted: string|null}} ui
@@ -12,10 +23,10 @@ import { suit, suitSymbol, rankLabel } from "./suits.js";
 export function renderHand(el, view, ui, head) {
   const hand = view.hand || [];
   const legal = view.legal || { playable: [], blocked: [], on_turn: false };
-  const blocked = new Map(legal.blocked.map((b) => [b.card, b]));
+  const blocked = new Map(legal.blocked.map((b) => [b.card, { ...b, message: blockedReason(view, b) }]));
   const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement : null;
   const focusKey = focused ? [focused.dataset.card, focused.dataset.role] : null;
-  const shared = !legal.on_turn && legal.blocked.length ? legal.blocked[0].message : null;
+  const shared = !legal.on_turn && legal.blocked.length ? blockedReason(view, legal.blocked[0]) : null;
   const list = h(
     "ul",
     { class: "hand-cards", "aria-label": `Your hand: ${hand.length} cards` },
