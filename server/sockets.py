@@ -139,7 +139,8 @@ class Broadcaster:
             self._emit(shared, watch_room(live.id))
         else:
             skip = [sid for room, _ in own_rooms for sid in self._members(room) or ()]
-            if len(skip) < len(self._members(game_room(live.id)) or ()):
+            skipped = set(skip)
+            if any(sid not in skipped for sid in self._members(game_room(live.id)) or ()):
                 self._emit(shared, game_room(live.id), skip)
         for room, message in own_rooms:
             self._emit(message, room)

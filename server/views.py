@@ -38,6 +38,7 @@ from game.threats import Threat, ThreatStatus
 from game.trick import Trick
 
 _VOTING = ThreatStatus.VOTING
+_ACCEPTED = ThreatStatus.ACCEPTED
 
 
 class _SeatMemo:
@@ -76,6 +77,7 @@ class ViewBuilder:
         self._public_threats: dict[int, dict[str, Any]] = {}
         self._threat_diff: tuple[tuple[Threat, ...], tuple[Threat, ...], list[int]] | None = None
         self._unrated: dict[int, tuple[str, ...]] | None = None
+        self._unrated_of: tuple[Threat, ...] | None = None
 
     # ------------------------------------------------------------------ parts
 
@@ -167,12 +169,35 @@ class ViewBuilder:
             "final": final,
         }
         self._present = tuple(state.present())
-        # Every seat's unrated threats in one pass over the ratings, not one pass a seat.
-        self._unrated = unrated_by_seat(state) if state.phase is Phase.RATING else None
+        self._unrated = self._unrated_by_seat(state) if state.phase is Phase.RATING else None
         self._views = {}
         self._owns = {}
         self._public_threats = {}
         self._state = state
+
+    def _unrated_by_seat(self, state: GameState) -> dict[int, tuple[str, ...]]:
+        """Every seat's unrated threats: from the last state's, when only ratings were added since (a rating
+        takes one id out of one seat's list); else in one pass over the ratings, not one pass a seat."""
+        threats, old, before = state.threats, self._unrated, self._unrated_of
+        self._unrated_of = threats
+        if old is None or before is None or len(before) != len(threats) or len(old) != len(state.seats):
+            return unrated_by_seat(state)
+        if before is threats:
+            return old
+        unrated = dict(old)
+        for i in self._changed(before, threats):
+            was, now = before[i], threats[i]
+            if was.status is not now.status or was.id != now.id:
+                return unrated_by_seat(state)
+            if now.status is not _ACCEPTED:
+                continue
+            raters = {r.seat for r in was.ratings}
+            added = {r.seat for r in now.ratings}
+            if not raters <= added:  # a rating taken away (never, today): count again
+                return unrated_by_seat(state)
+            for seat in added - raters:
+                unrated[seat] = tuple(tid for tid in unrated[seat] if tid != now.id)
+        return unrated
 
     def _threat_public(self, state: GameState, index: int) -> dict[str, Any]:
         """The view of a threat in the current state (once per state, for every seat)."""
