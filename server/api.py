@@ -93,6 +93,19 @@ def health() -> Response | tuple[Response, int]:
     return jsonify({"ok": True, "service": "threatdeck"})
 
 
+@bp.get("/limits")
+def limits() -> Response:
+    """What this server takes: the lobby checks a file's size before sending it, and says what the limit is."""
+    settings = runtime().settings
+    return jsonify({
+        "max_upload_bytes": int(settings["MAX_UPLOAD_BYTES"]),
+        "max_threat_text": int(settings["MAX_THREAT_TEXT"]),
+        "max_name": int(settings["MAX_NAME"]),
+        "max_components": int(settings["MAX_ARCHITECTURE_COMPONENTS"]),
+        "max_flows": int(settings["MAX_ARCHITECTURE_FLOWS"]),
+    })
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3 document of this API."""

@@ -47,13 +47,16 @@ def document() -> dict[str, Any]:
     s = schemas
     for name, schema in (
         ("Error", s.ErrorSchema), ("Upload", s.UploadSchema), ("Architecture", s.ArchitectureSchema),
-        ("Example", s.ExampleSchema), ("Deck", s.DeckSchema), ("Card", s.CardSchema),
+        ("Limits", s.LimitsSchema), ("Example", s.ExampleSchema), ("Deck", s.DeckSchema), ("Card", s.CardSchema),
         ("CreateGame", s.create_game_schema(40)), ("Join", s.join_schema(40)), ("SeatLink", s.SeatLinkSchema),
         ("CreatedGame", s.CreatedGameSchema), ("Game", s.GameSchema), ("AuditLine", s.AuditLineSchema),
     ):
         spec.components.schema(name, schema=schema)
     spec.path(path="/api/health", operations={"get": {
         "summary": "Liveness", "responses": {"200": {"description": "the server is up"}}}})
+    spec.path(path="/api/limits", operations={"get": {
+        "summary": "What this server takes (upload size, text and name lengths, architecture size)",
+        "responses": {"200": _json("Limits", "the limits")}}})
     spec.path(path="/api/openapi.json", operations={"get": {
         "summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document"}}}})
     spec.path(path="/api/architectures", operations={"post": {

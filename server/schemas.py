@@ -93,6 +93,16 @@ class ArchitectureSchema(Strict):
     expires_at = fields.DateTime(required=True)
 
 
+class LimitsSchema(Strict):
+    """What this server takes (its settings): clients check before sending, and say so."""
+
+    max_upload_bytes = fields.Integer(required=True, metadata={"description": "largest architecture or result file"})
+    max_threat_text = fields.Integer(required=True, metadata={"description": "longest threat text, in characters"})
+    max_name = fields.Integer(required=True, metadata={"description": "longest player name, in characters"})
+    max_components = fields.Integer(required=True, metadata={"description": "most components in an architecture"})
+    max_flows = fields.Integer(required=True, metadata={"description": "most flows in an architecture"})
+
+
 class ExampleSchema(Strict):
     """A built-in example architecture."""
 

@@ -70,7 +70,7 @@ def safe_json(obj: Any) -> bool:
 
 def http_request(rng: random.Random, game_id: str, token: str) -> tuple[str, str, dict[str, Any]]:
     """(method, path, requests-style kwargs) for a hostile HTTP request."""
-    paths = ["/api/health", "/api/openapi.json", "/api/architectures", "/api/examples", "/api/examples/x/y",
+    paths = ["/api/health", "/api/limits", "/api/openapi.json", "/api/architectures", "/api/examples", "/api/examples/x/y",
              "/api/decks", "/api/decks/serverless-stride", f"/api/games/{game_id}", f"/api/games/{game_id}/seats",
              f"/api/games/{game_id}/export", f"/api/games/{game_id}/audit", "/api/games", "/api/games/%00",
              "/api/../../etc/passwd", f"/play/{game_id}", "/", "/api/decks/" + "a" * 5000]

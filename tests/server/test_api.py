@@ -315,3 +315,10 @@ def test_a_game_the_json_export_cannot_hold_is_refused_with_the_reason(client: A
     assert r.status_code == 422 and e["code"] == "not_exportable" and e["field"] == "format"
     assert e["message"].startswith("this game cannot be written as threatdeck JSON: component id 'PayslipsPayslips")
     assert client.get(f"/api/games/{game}/export?format=markdown").status_code == 200
+
+
+def test_the_limits_are_the_servers_settings(client: Any) -> None:
+    assert client.get("/api/limits").json == {"max_upload_bytes": 1024 * 1024, "max_threat_text": 500,
+                                              "max_name": 40, "max_components": 500, "max_flows": 2000}
+    bigger = make_app(MAX_UPLOAD_BYTES=3 * 1024 * 1024, MAX_THREAT_TEXT=800).test_client().get("/api/limits").json
+    assert bigger["max_upload_bytes"] == 3 * 1024 * 1024 and bigger["max_threat_text"] == 800

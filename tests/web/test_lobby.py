@@ -20,3 +20,20 @@ def test_each_copy_button_says_copied_for_a_moment_only(web_server: Any, new_pag
     wait_until(lambda: watch.inner_text() == "Copied ✓", timeout=5, what="Copied")
     assert kim.evaluate("navigator.clipboard.readText()") == links["watch"]
     wait_until(lambda: invite.inner_text() == "Copy", timeout=5, what="the invite link's button to say Copy again")
+
+
+def test_the_upload_limit_the_lobby_states_and_checks_is_the_servers(start_web_server: Any, new_page: Any,
+                                                                      tmp_path: Any) -> None:
+    server = start_web_server(THREATDECK_MAX_UPLOAD_BYTES=str(3 * 1024))
+    page = new_page(1280, 800)
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-ready=lobby]")
+    page.check("input[name=arch-source][value=file]")
+    assert "up to 3 KB" in page.locator("fieldset.source").first.inner_text()
+    big = tmp_path / "big.yaml"
+    big.write_text("name: Big\n" + "# padding\n" * 400)  # 4 KB: more than this server takes
+    page.set_input_files("#arch-file", str(big))
+    page.fill("#host-name", "Kim")
+    page.click("#create-game")
+    wait_until(lambda: page.locator("p.error[role=alert]").first.is_visible(), what="the error")
+    assert "larger than 3 KB, the most this server takes" in page.locator("p.error[role=alert]").first.inner_text()

@@ -37,6 +37,7 @@ async function request(method, path, body) {
 }
 
 export const api = {
+  limits: () => request("GET", "/api/limits"),
   examples: () => request("GET", "/api/examples"),
   decks: () => request("GET", "/api/decks"),
   deck: (name) => request("GET", `/api/decks/${encodeURIComponent(name)}`),

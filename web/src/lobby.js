@@ -8,7 +8,15 @@ import { openPrimer } from "./primer.js";
 import { SUIT_ORDER, SUITS, suitSymbol } from "./suits.js";
 
 const PRACTICE_EXAMPLE = "leejames-hr/before";
-const MAX_UPLOAD = 1024 * 1024;
+/** What the server takes when it cannot be asked (its default). */
+const DEFAULT_MAX_UPLOAD = 1024 * 1024;
+
+/** A size in bytes as people read it: "1 MB", "512 KB", "2.5 MB". */
+export function sizeLabel(bytes) {
+  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+  if (bytes >= 1024) return `${Math.floor(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
 
 function field(label, control, help) {
   return h("label", { class: "field" }, h("span", { class: "field-label" }, label), control, help ? h("span", { class: "help" }, help) : null);
@@ -19,7 +27,7 @@ function minutes(value) {
 }
 
 /** An architecture source picker: example | file | paste. Returns {el, read(): Promise<{example}|{architecture}>}. */
-function sourcePicker(prefix, examples, legend) {
+function sourcePicker(prefix, examples, legend, maxUpload) {
   let mode = "example";
   const exampleSelect = h(
     "select",
@@ -35,7 +43,7 @@ function sourcePicker(prefix, examples, legend) {
   });
   const panes = {
     example: h("div", { class: "source-pane" }, field("Built-in example", exampleSelect)),
-    file: h("div", { class: "source-pane", hidden: true }, field("Architecture file", fileInput, "threatdeck YAML, CloudFormation/SAM template or OWASP Threat Dragon JSON, up to 1 MB")),
+    file: h("div", { class: "source-pane", hidden: true }, field("Architecture file", fileInput, `threatdeck YAML, CloudFormation/SAM template or OWASP Threat Dragon JSON, up to ${sizeLabel(maxUpload)}`)),
     paste: h("div", { class: "source-pane", hidden: true }, field("Template or model", paste)),
   };
   const tabs = ["example", "file", "paste"].map((m) =>
@@ -63,7 +71,7 @@ function sourcePicker(prefix, examples, legend) {
     if (mode === "file") {
       const file = fileInput.files && fileInput.files[0];
       if (!file) throw new ApiError(400, "no_file", "Choose a file to upload.", `${prefix}-file`);
-      if (file.size > MAX_UPLOAD) throw new ApiError(413, "too_large", "That file is larger than 1 MB.");
+      if (file.size > maxUpload) throw new ApiError(413, "too_large", `That file is larger than ${sizeLabel(maxUpload)}, the most this server takes.`, `${prefix}-file`);
       text = await file.text();
       filename = file.name;
     } else {
@@ -80,9 +88,12 @@ function sourcePicker(prefix, examples, legend) {
 export async function showLobby(root) {
   let examples = [];
   let decks = [];
+  let maxUpload = DEFAULT_MAX_UPLOAD;
   const problems = [];
   try {
-    [examples, decks] = await Promise.all([api.examples(), api.decks()]);
+    let limits;
+    [examples, decks, limits] = await Promise.all([api.examples(), api.decks(), api.limits().catch(() => null)]);
+    if (limits && Number.isInteger(limits.max_upload_bytes) && limits.max_upload_bytes > 0) maxUpload = limits.max_upload_bytes;
   } catch (err) {
     problems.push(err.message);
   }
@@ -91,8 +102,8 @@ export async function showLobby(root) {
 
   const result = h("section", { id: "created", class: "panel created", hidden: true, "aria-live": "polite" });
   const error = h("p", { class: "error", role: "alert", hidden: true });
-  const source = sourcePicker("arch", examples, "Architecture");
-  const baseline = sourcePicker("base", examples, "Previous version (the baseline)");
+  const source = sourcePicker("arch", examples, "Architecture", maxUpload);
+  const baseline = sourcePicker("base", examples, "Previous version (the baseline)", maxUpload);
   baseline.el.hidden = true;
   const delta = h("input", {
     type: "checkbox",
@@ -120,7 +131,7 @@ export async function showLobby(root) {
   async function readPrevious() {
     const file = previous.files && previous.files[0];
     if (!file) return null;
-    if (file.size > MAX_UPLOAD) throw new ApiError(413, "too_large", "The earlier session's file is larger than 1 MB.", "previous");
+    if (file.size > maxUpload) throw new ApiError(413, "too_large", `The earlier session's file is larger than ${sizeLabel(maxUpload)}, the most this server takes.`, "previous");
     try {
       return JSON.parse(await file.text());
     } catch {
