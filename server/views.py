@@ -42,7 +42,7 @@ _ACCEPTED = ThreatStatus.ACCEPTED
 
 
 class _SeatMemo:
-    """What was last built for one seat (or the spectators), to reuse in its next view."""
+    """What was last built of one seat's own parts, to reuse in its next view."""
 
     __slots__ = ("threats", "mine", "setup", "hand", "hand_view", "moves", "legal", "targets_hand")
 
