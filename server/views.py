@@ -41,6 +41,19 @@ _VOTING = ThreatStatus.VOTING
 _ACCEPTED = ThreatStatus.ACCEPTED
 
 
+def _entry(old: dict[str, Any], new: dict[str, Any] | None, key: str, value: Any) -> dict[str, Any] | None:
+    """``new`` (``old`` copied at its first change, None until then) with ``key`` set to ``value`` (None: gone)."""
+    if old.get(key) == value:
+        return new
+    if new is None:
+        new = dict(old)
+    if value is None:
+        del new[key]
+    else:
+        new[key] = value
+    return new
+
+
 class _SeatMemo:
     """What was last built of one seat's own parts, to reuse in its next view."""
 
@@ -256,22 +269,8 @@ class ViewBuilder:
             new_votes = new_ratings = None
             for i in self._changed(memo.threats, threats):
                 t = threats[i]
-                vote = engine_views.own_vote(t, seat)
-                if votes.get(t.id) != vote:
-                    if new_votes is None:
-                        new_votes = dict(votes)
-                    if vote is None:
-                        del new_votes[t.id]
-                    else:
-                        new_votes[t.id] = vote
-                rating = engine_views.own_rating(state, t, seat)
-                if ratings.get(t.id) != rating:
-                    if new_ratings is None:
-                        new_ratings = dict(ratings)
-                    if rating is None:
-                        del new_ratings[t.id]
-                    else:
-                        new_ratings[t.id] = rating
+                new_votes = _entry(votes, new_votes, t.id, engine_views.own_vote(t, seat))
+                new_ratings = _entry(ratings, new_ratings, t.id, engine_views.own_rating(state, t, seat))
             if new_votes is not None or new_ratings is not None:
                 # Unchanged parts stay the same objects: cheap to compare and to patch.
                 mine = {"votes": votes if new_votes is None else new_votes,
