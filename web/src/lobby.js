@@ -11,9 +11,9 @@ const PRACTICE_EXAMPLE = "leejames-hr/before";
 /** What the server takes when it cannot be asked (its default). */
 const DEFAULT_MAX_UPLOAD = 1024 * 1024;
 
-/** A size in bytes as people read it: "1 MB", "512 KB", "2.5 MB". */
+/** A size in bytes as people read it: "1 MB", "512 KB", "2.5 MB" (rounded down: never more than the limit). */
 export function sizeLabel(bytes) {
-  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+  if (bytes >= 1024 * 1024) return `${Math.floor((bytes * 10) / (1024 * 1024)) / 10} MB`;
   if (bytes >= 1024) return `${Math.floor(bytes / 1024)} KB`;
   return `${bytes} bytes`;
 }
