@@ -104,6 +104,15 @@ class RemoveSeat(SeatCommand):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class CloseVote(SeatCommand):
+    """Facilitator: settle an open vote now on the ballots cast, as its time limit would (a voter is away and
+    the game has no vote time limit)."""
+
+    threat_id: str
+    """e.g. ``T4``."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class EndPlay(SeatCommand):
     """Facilitator: stop playing cards and move on to prioritising."""
 
@@ -145,6 +154,7 @@ COMMANDS: dict[str, type[Command]] = {
         PassTurn,
         AddThreat,
         CastVote,
+        CloseVote,
         Tick,
         SkipSeat,
         RemoveSeat,

@@ -32,6 +32,7 @@ from game.cards import Card, Suit
 from game.commands import (
     AddThreat,
     CastVote,
+    CloseVote,
     Command,
     EndGame,
     EndPlay,
@@ -87,6 +88,7 @@ from game.events import (
     RatingFinished,
     SeatRemoved as SeatRemovedEvent,
     SeatSkipped,
+    VoteCalled,
     ThreatAccepted,
     ThreatJudged,
     ThreatRated,
@@ -441,6 +443,14 @@ def _check_vote(state: GameState, c: CastVote) -> None:
         raise AlreadyVoted(f"you have already voted on {t.id}")
 
 
+def _check_close_vote(state: GameState, c: CloseVote) -> None:
+    _facilitator(state, c.seat)
+    _phase(state, _PLAY)
+    t = _find_threat(state, c.threat_id)
+    if t.status is not _VOTING:
+        raise VoteClosed(f"{t.id} is not open for a vote ({t.status.value})")
+
+
 def _check_tick(state: GameState, c: Tick) -> None:
     """A tick is always allowed (except after the end); it only lets time pass."""
 
@@ -503,6 +513,7 @@ _CHECKS: dict[type[Command], Callable[[GameState, Any], None]] = {
     PassTurn: _check_pass,
     AddThreat: _check_note,
     CastVote: _check_vote,
+    CloseVote: _check_close_vote,
     Tick: _check_tick,
     SkipSeat: _check_skip,
     RemoveSeat: _check_remove,
@@ -778,6 +789,14 @@ def _vote(state: GameState, c: CastVote, now: float, ev: list[Event]) -> GameSta
     return state
 
 
+def _close_vote(state: GameState, c: CloseVote, now: float, ev: list[Event]) -> GameState:
+    t = state.threat(c.threat_id)
+    assert t is not None
+    ev.append(VoteCalled(threat_id=t.id, by=c.seat))
+    # As when its time is up: the ballots cast decide (voting.close), whoever has not voted.
+    return _settle(state, t, voting.close(t.votes, voting.electorate(state.present(), t.found_by)), ev)
+
+
 def _tick(state: GameState, c: Tick, now: float, ev: list[Event]) -> GameState:
     return state
 
@@ -914,6 +933,7 @@ _HANDLERS: dict[type[Command], Callable[[GameState, Any, float, list[Event]], Ga
     PassTurn: _pass_turn,
     AddThreat: _note_threat,
     CastVote: _vote,
+    CloseVote: _close_vote,
     Tick: _tick,
     SkipSeat: _skip,
     RemoveSeat: _remove,
@@ -1038,7 +1058,7 @@ def legal_moves(state: GameState, seat: int, unrated: Mapping[int, tuple[str, ..
     unrated_ = (_unrated(state, seat) if unrated is None else unrated.get(seat, ())) if rating else ()
     facilitator: list[str] = []
     if seat == state.settings.facilitator:
-        # What _check allows of StartGame, EndPlay, EndGame and SkipSeat(the seat on turn):
+        # What _check allows of StartGame, EndPlay, EndGame, SkipSeat(the seat on turn) and CloseVote(an open vote):
         # the facilitator present, and the right phase.
         if me.present:
             if phase is _SETUP:
@@ -1049,6 +1069,8 @@ def legal_moves(state: GameState, seat: int, unrated: Mapping[int, tuple[str, ..
                 facilitator.append("EndGame")
             if phase is _PLAY and state.turn is not None and state.seats[state.turn].present:
                 facilitator.append("SkipSeat")
+            if phase is _PLAY and state.open_votes:
+                facilitator.append("CloseVote")  # any open vote (see votable for which)
         if phase is not _ENDED and any(s.present and s.id != seat for s in state.seats):
             facilitator.append("RemoveSeat")
     return LegalMoves(

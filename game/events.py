@@ -187,6 +187,15 @@ class TurnPassed(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class VoteCalled(Event):
+    """The facilitator settled an open vote before every voter had voted; its verdict event follows."""
+
+    threat_id: str
+    by: int
+    """The facilitator."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SeatSkipped(Event):
     """The facilitator skipped the seat on turn."""
 
@@ -273,6 +282,7 @@ EVENTS: dict[str, type[Event]] = {
         TrickPassed,
         TurnPassed,
         SeatSkipped,
+        VoteCalled,
         SeatRemoved,
         FacilitatorChanged,
         PlayEnded,

@@ -330,6 +330,12 @@ class VoteEventSchema(CommandEventSchema):
     accept = StrictBoolean(required=True)
 
 
+class CloseVoteEventSchema(CommandEventSchema):
+    """``close_vote``: the facilitator settles an open vote on the ballots cast."""
+
+    threat = fields.String(required=True, validate=THREAT_ID)
+
+
 class RateEventSchema(CommandEventSchema):
     """``rate``: likelihood and impact of an accepted threat, 1 to 5."""
 
@@ -368,6 +374,7 @@ def build(max_text: int, max_name: int) -> Schemas:
         "add_threat": add_threat_schema(max_text)(),
         "pass": command(),
         "vote": VoteEventSchema(),
+        "close_vote": CloseVoteEventSchema(),
         "rate": RateEventSchema(),
         "finish_rating": command(),
         "skip_seat": TargetSeatEventSchema(),

@@ -410,6 +410,8 @@ ACTIONS: dict[str, Action] = {
     "pass": Action(lambda d, seat, now: gc.PassTurn(seat=seat, now=now, expected_version=d["expected_version"])),
     "vote": Action(lambda d, seat, now: gc.CastVote(
         seat=seat, threat_id=d["threat"], accept=d["accept"], now=now, expected_version=d["expected_version"])),
+    "close_vote": Action(lambda d, seat, now: gc.CloseVote(
+        seat=seat, threat_id=d["threat"], now=now, expected_version=d["expected_version"])),
     "rate": Action(lambda d, seat, now: gc.RateThreat(
         seat=seat, threat_id=d["threat"], likelihood=d["likelihood"], impact=d["impact"], now=now,
         expected_version=d["expected_version"])),

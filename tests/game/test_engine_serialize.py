@@ -12,8 +12,8 @@ from gamekit import leejames, practice_deck, settings, table
 from game.architecture import Architecture
 from game.bots import autoplay
 from game.cards import Suit
-from game.commands import (COMMANDS, AddThreat, CastVote, Command, EndGame, PassTurn, PlayCard, RateThreat, RemoveSeat,
-                           SkipSeat, TakeOver, Tick)
+from game.commands import (COMMANDS, AddThreat, CastVote, CloseVote, Command, EndGame, PassTurn, PlayCard, RateThreat,
+                           RemoveSeat, SkipSeat, TakeOver, Tick)
 from game.deck import Deck
 from game.engine import apply, new_game
 from game.errors import InvalidCommand, InvalidSnapshot
@@ -82,6 +82,7 @@ def test_every_command_type_round_trips() -> None:
         PlayCard(seat=1, card_id="T3", target="Api", text="words", now=3.5, expected_version=7),
         AddThreat(seat=0, target="user-api", suit=Suit.INFORMATION_DISCLOSURE, text="leak"),
         CastVote(seat=2, threat_id="T4", accept=False),
+        CloseVote(seat=0, threat_id="T4"),
         RateThreat(seat=1, threat_id="T2", likelihood=4, impact=5),
         Tick(now=12.0),
     ]
@@ -98,9 +99,10 @@ def test_every_command_type_round_trips() -> None:
 
 def test_every_event_type_round_trips(arch: Architecture, deck: Deck) -> None:
     _, _, events = recorded_game(arch, deck)
-    # Bots never pass, skip, remove or take over: a short literal game does.
+    # Bots never pass, skip, call a vote, remove or take over: a short literal game does.
     s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",)])
-    for c in (PassTurn(seat=0), SkipSeat(seat=0, target_seat=1), RemoveSeat(seat=0, target_seat=2), TakeOver(seat=1)):
+    for c in (AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"), CloseVote(seat=0, threat_id="T1"),
+              PassTurn(seat=0), SkipSeat(seat=0, target_seat=1), RemoveSeat(seat=0, target_seat=2), TakeOver(seat=1)):
         s, more = apply(s, c)
         events += more
     assert {type(e).__name__ for e in events} == set(EVENTS)

@@ -8,9 +8,10 @@ from gamekit import table
 from game import voting
 from game.architecture import Architecture
 from game.cards import Suit
-from game.commands import AddThreat, CastVote, EndGame, EndPlay, PlayCard, RemoveSeat, Tick
+from game.commands import AddThreat, CastVote, CloseVote, EndGame, EndPlay, PlayCard, RemoveSeat, Tick
 from game.deck import Deck
 from game.engine import apply, legal_moves
+from game.errors import NotFacilitator, VoteClosed
 from game.events import ThreatAccepted, ThreatRejected, VoteCast
 from game.exports import FORMATS, render
 from game.priority import final_list
@@ -163,3 +164,26 @@ def test_a_rejection_keeps_its_tally(arch: Architecture, deck: Deck) -> None:
     assert isinstance(rejected, ThreatRejected) and rejected.reason == "the vote went 0 yes to 1 no"
     assert view_for(s, None)["threats"][0]["vote"] == {"yes": [], "no": [2]}
     assert s.threats[0].tally == voting.Tally(yes=(), no=(2,))
+
+
+def test_the_facilitator_settles_an_open_vote_on_the_ballots_cast(arch: Architecture, deck: Deck) -> None:
+    # Dan's laptop slept and the game has no vote time limit: Ann calls the vote on the two ballots cast.
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)], vote_seconds=None)
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"))
+    s, _ = apply(s, CastVote(seat=2, threat_id="T1", accept=True))
+    assert "CloseVote" in legal_moves(s, 0).facilitator and "CloseVote" not in legal_moves(s, 2).facilitator
+    with pytest.raises(NotFacilitator):
+        apply(s, CloseVote(seat=2, threat_id="T1"))
+    s, events = apply(s, CloseVote(seat=0, threat_id="T1"))
+    assert [type(e).__name__ for e in events] == ["VoteCalled", "ThreatAccepted"]
+    assert s.threats[0].status is ThreatStatus.ACCEPTED and s.threats[0].tally == voting.Tally(yes=(2,), no=())
+    assert "CloseVote" not in legal_moves(s, 0).facilitator
+    with pytest.raises(VoteClosed):
+        apply(s, CloseVote(seat=0, threat_id="T1"))
+
+
+def test_a_called_vote_with_no_ballots_rejects_as_a_tie(arch: Architecture, deck: Deck) -> None:
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",)], vote_seconds=None)
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"))
+    s, events = apply(s, CloseVote(seat=0, threat_id="T1"))
+    assert s.threats[0].status is ThreatStatus.REJECTED and events[-1].reason == "the vote went 0 yes to 0 no"

@@ -19,7 +19,18 @@ from cards import load_deck
 from game import engine
 from game.architecture import Architecture
 from game.bots import next_bot_command
-from game.commands import CastVote, Command, EndGame, EndPlay, PassTurn, PlayCard, RemoveSeat, SkipSeat, StartGame
+from game.commands import (
+    CastVote,
+    CloseVote,
+    Command,
+    EndGame,
+    EndPlay,
+    PassTurn,
+    PlayCard,
+    RemoveSeat,
+    SkipSeat,
+    StartGame,
+)
 from game.deck import Deck
 from game.engine import Blocked, LegalMoves, apply, legal_moves, new_game, unrated_by_seat
 from game.errors import UnknownSeat
@@ -64,6 +75,8 @@ def reference_legal_moves(state: GameState, seat: int) -> LegalMoves:
         facilitator = [type(p).__name__ for p in probes if engine._allowed(state, p) is None]
         if state.turn is not None and engine._allowed(state, SkipSeat(seat=seat, target_seat=state.turn, now=now)) is None:
             facilitator.append("SkipSeat")
+        if any(engine._allowed(state, CloseVote(seat=seat, threat_id=t.id, now=now)) is None for t in state.threats):
+            facilitator.append("CloseVote")
         if state.phase is not Phase.ENDED and any(s.present and s.id != seat for s in state.seats):
             facilitator.append("RemoveSeat")
     return LegalMoves(

@@ -411,3 +411,24 @@ def test_a_rating_sends_everyone_the_same_update_and_the_rater_its_own_changes_w
     assert rater.view["mine"]["ratings"][threat] == {"likelihood": 4, "impact": 5}  # type: ignore[index]
     assert all(s.view == {**rater.view, **{k: s.view[k] for k in ("you", "hand", "legal", "mine", "must_lead")}}
                for s in seats + [watcher])  # type: ignore[index]
+
+
+def test_the_facilitator_calls_a_vote_a_sleeping_voter_holds_up(app: Any, client: Any) -> None:
+    g = new_game(client, timing={"play_seconds": None, "rating_seconds": None, "turn_seconds": None,
+                                 "vote_seconds": None})
+    kim, doug, sam, _hannah = seats_of(app, g)
+    assert kim.command("start")["ok"]
+    target = doug.view["architecture"]["components"][0]["id"]  # type: ignore[index]
+    assert doug.command("add_threat", target=target, suit="S", text="a forged token is accepted")["ok"]
+    assert sam.command("vote", threat="T1", accept=True)["ok"]
+    for s in (kim, doug, sam):
+        s.pump()
+    assert "CloseVote" in kim.view["legal"]["facilitator"]  # type: ignore[index]
+    refused = sam.command("close_vote", threat="T1")
+    assert refused["error"]["code"] == "forbidden"
+    assert kim.command("close_vote", threat="T1")["ok"]
+    update = kim.pump()[-1]
+    assert [e["type"] for e in update["events"]] == ["VoteCalled", "ThreatAccepted"]
+    assert kim.view["threats"][0]["status"] == "accepted"  # type: ignore[index]
+    assert kim.view["threats"][0]["vote"] == {"yes": [2], "no": []}  # type: ignore[index]
+    assert kim.command("close_vote", threat="T1")["error"]["code"] == "vote_closed"

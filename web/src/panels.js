@@ -174,9 +174,10 @@ export function ownOf(view, kind, threatId) {
   return mine && Object.hasOwn(mine, threatId) ? mine[threatId] : null;
 }
 
-/** Vote prompts: one per threat this seat may vote on. */
-export function renderVotes(el, view, onVote, busy) {
+/** Vote prompts: one per open vote; the facilitator may close one on the votes cast (`onClose`). */
+export function renderVotes(el, view, onVote, busy, onClose) {
   const votable = view.legal ? view.legal.votable : [];
+  const canClose = Boolean(onClose && view.legal && view.legal.facilitator.includes("CloseVote"));
   const open = view.threats.filter((t) => t.status === "voting");
   if (!open.length) {
     el.hidden = true;
@@ -207,6 +208,9 @@ export function renderVotes(el, view, onVote, busy) {
             )
           : h("p", { class: "small" }, yours === true ? "You voted yes." : yours === false ? "You voted no." : t.found_by === view.you ? "Your threat: the others decide." : "Waiting for the votes."),
         v.electorate ? h("p", { class: "small muted" }, `${v.cast} of ${v.electorate.length} votes cast`) : null,
+        canClose && !busy.has(t.id)
+          ? h("button", { type: "button", class: "ghost small close-vote", dataset: { focus: `vote:${t.id}:close` }, title: "For a vote someone cannot answer now (away, asleep): the votes cast decide, a tie rejects.", onclick: () => onClose(t.id) }, "Close the vote now")
+          : null,
       );
     }),
   );

@@ -463,6 +463,7 @@ export class Table {
       }
       announce(`${seatName(view, e.seat)} took over facilitating from ${seatName(view, e.previous)}.`);
     }
+    else if (e.type === "VoteCalled" && e.by !== view.you) announce(`${seatName(view, e.by)} closed the vote on ${e.threat_id}: the votes cast decide it.`);
     else if (e.type === "GameEnded") announce("The game is over. The prioritised threat list is ready.");
     else if (e.type === "VoteOpened" && view.legal && view.legal.votable.includes(e.threat_id)) announce(`A vote is open on ${e.threat_id}.`);
   }
@@ -478,7 +479,7 @@ export class Table {
     this.renderStatus();
     this.renderDiagram();
     this.renderSetup();
-    renderVotes(E.votes, view, (id, accept) => this.vote(id, accept), this.voting);
+    this.showVotes(view);
     renderScoreboard(E.scoreboard, view, this.presence);
     this.renderHostAway();
     renderTrick(E.trick, view);
@@ -878,13 +879,27 @@ export class Table {
     this.reportError(await this.connection.command("pass", {}));
   }
 
+  showVotes(view = this.view) {
+    renderVotes(this.el.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id));
+  }
+
   async vote(threatId, accept) {
     this.voting.add(threatId);
-    renderVotes(this.el.votes, this.view, (id, a) => this.vote(id, a), this.voting);
+    this.showVotes();
     const ack = await this.connection.command("vote", { threat: threatId, accept });
     this.voting.delete(threatId);
     if (!this.reportError(ack)) announce(`You voted ${accept ? "yes" : "no"} on ${threatId}.`);
-    renderVotes(this.el.votes, this.view, (id, a) => this.vote(id, a), this.voting);
+    this.showVotes();
+  }
+
+  /** Facilitator: settle a vote on the ballots cast (someone's laptop sleeps and there is no vote time limit). */
+  async closeVote(threatId) {
+    this.voting.add(threatId);
+    this.showVotes();
+    const ack = await this.connection.command("close_vote", { threat: threatId });
+    this.voting.delete(threatId);
+    if (!this.reportError(ack)) announce(`You closed the vote on ${threatId}: the votes cast decide it.`);
+    this.showVotes();
   }
 
   async rate(threatId, likelihood, impact) {

@@ -1,0 +1,35 @@
+"""A vote someone cannot answer (a laptop asleep, no vote time limit): the facilitator closes it on the votes cast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ui_steps import on_turn, open_seat, play_turn, rest_game, start, vote_everywhere, wait_until
+
+
+def test_the_facilitator_closes_a_vote_that_waits_for_a_sleeping_voter(web_server: Any, new_page: Any) -> None:
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])  # no time limits; Sam never opens his link
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    pages = [kim, doug]
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, pages)
+    close = kim.locator("#votes .vote-prompt button.close-vote")
+    skip = kim.locator("[data-focus=skip-seat]")
+    for _ in range(20):  # play until a threat goes to a vote (Sam's ballot never comes)
+        wait_until(lambda: any(on_turn(p) for p in pages) or skip.count() > 0, what="a seat on turn, or Sam's")
+        if not any(on_turn(p) for p in pages):
+            skip.click()  # Sam's turn: the facilitator skips it
+            continue
+        play_turn(next(p for p in pages if on_turn(p)), "A forged token is accepted by the API.")
+        vote_everywhere(pages)
+        if close.count():
+            break
+    assert close.count(), "no vote was left open"
+    assert doug.locator("#votes button.close-vote").count() == 0  # the facilitator's alone
+    threat = kim.locator("#votes .vote-prompt").first.get_attribute("data-threat")
+    close.first.click()
+    wait_until(lambda: kim.locator(f"#votes .vote-prompt[data-threat='{threat}']").count() == 0,
+               what="the vote to close")
+    wait_until(lambda: doug.locator(f"#votes .vote-prompt[data-threat='{threat}']").count() == 0,
+               what="the vote to close for Doug too")
