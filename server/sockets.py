@@ -114,7 +114,7 @@ class Broadcaster:
         sizes: list[list[Any]] = []
         patch.diff(previous[1], public, PUBLIC_KEYS, sets, sizes)
         live.last_public = (live.version, public)
-        shared = dict(base, base=previous[0], set=sets, sizes=sizes)
+        common = dict(base, base=previous[0], set=sets, sizes=sizes)
         last_own = live.last_own
         own_rooms: list[tuple[str, dict[str, Any]]] = []
         for s in state.seats:
@@ -134,14 +134,14 @@ class Broadcaster:
             elif old is not own:
                 patch.diff(old, own, OWN_KEYS, own_sets, own_sizes)
             if own_sets or own_sizes or self.shared:
-                own_rooms.append((room, dict(shared, set=sets + own_sets, sizes=sizes + own_sizes)))
+                own_rooms.append((room, dict(common, set=sets + own_sets, sizes=sizes + own_sizes)))
         if self.shared:
-            self._emit(shared, watch_room(live.id))
+            self._emit(common, watch_room(live.id))
         else:
             skip = [sid for room, _ in own_rooms for sid in self._members(room) or ()]
             skipped = set(skip)
             if any(sid not in skipped for sid in self._members(game_room(live.id)) or ()):
-                self._emit(shared, game_room(live.id), skip)
+                self._emit(common, game_room(live.id), skip)
         for room, message in own_rooms:
             self._emit(message, room)
 

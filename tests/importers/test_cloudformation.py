@@ -487,14 +487,19 @@ def test_malformed_yaml() -> None:
     assert "not valid YAML" in str(err) and "line 5" in str(err)
 
 
-def test_alias_bomb_is_refused_in_bounded_memory() -> None:
-    text = (FIXTURES / "alias_bomb.yaml").read_text()
+def error_and_peak_memory(text: str, name: str) -> tuple[ModelError, int]:
+    """The importer's refusal of ``text`` and the most memory Python held while it was made."""
     tracemalloc.start()
     try:
-        err = error_of(text, "alias_bomb.yaml")
+        err = error_of(text, name)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return err, peak
+
+
+def test_alias_bomb_is_refused_in_bounded_memory() -> None:
+    err, peak = error_and_peak_memory((FIXTURES / "alias_bomb.yaml").read_text(), "alias_bomb.yaml")
     assert "alias bomb" in str(err)
     assert peak < 20_000_000
 
@@ -505,12 +510,7 @@ def test_a_json_template_is_held_to_the_node_limit_of_a_yaml_one() -> None:
     from game.importers.documents import MAX_NODES
 
     text = '{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Metadata": {"pad": [' + "{}, " * MAX_NODES + "{}]}}}}"
-    tracemalloc.start()
-    try:
-        err = error_of(text, "many.json")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    err, peak = error_and_peak_memory(text, "many.json")
     assert str(err) == "many.json: has more than 500,000 nodes (values and keys)"
     assert peak < 100_000_000
     assert parse(text.replace("{}, " * MAX_NODES, "{}, " * 1_000), "fewer.json").components
@@ -528,12 +528,7 @@ def test_fifty_megabyte_template_is_refused_up_front() -> None:
     padding = "#" + "x" * 1022 + "\n"
     text = "Resources:\n  B: {Type: AWS::S3::Bucket}\n" + padding * (50 * 1024)
     assert len(text) > 50_000_000
-    tracemalloc.start()
-    try:
-        err = error_of(text, "huge.yaml")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    err, peak = error_and_peak_memory(text, "huge.yaml")
     assert "limit" in str(err)
     assert peak < 60_000_000  # one encoded copy to measure it, nothing parsed
 
