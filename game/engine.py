@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from game import hand as hands_
@@ -1010,7 +1010,8 @@ def playable(state: GameState, seat: int) -> tuple[str, ...]:
     return hands_.playable(hand, None if trick is None else trick.led, state.board.cards)
 
 
-def legal_moves(state: GameState, seat: int, unrated: Mapping[int, tuple[str, ...]] | None = None) -> LegalMoves:
+def legal_moves(state: GameState, seat: int, unrated: Mapping[int, tuple[str, ...]] | None = None,
+                voting: Sequence[Threat] | None = None) -> LegalMoves:
     """What ``seat`` may do now; cards it cannot play come with the reason.
 
     Raises :class:`~game.errors.UnknownSeat` for a seat that does not exist.
@@ -1019,7 +1020,8 @@ def legal_moves(state: GameState, seat: int, unrated: Mapping[int, tuple[str, ..
     command the seat could send would give (``tests/game/test_legal_moves_fast.py``
     keeps that probing version and holds the two equal), worked out directly
     because the server asks it for every seat after every move. ``unrated`` is
-    :func:`unrated_by_seat` of this state, when the caller asks for several seats.
+    :func:`unrated_by_seat` of this state, and ``voting`` :func:`voting_threats`, when the caller asks
+    for several seats (each would otherwise walk every threat again).
     """
     if isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(state.seats):
         raise UnknownSeat(f"there is no seat {seat}")
@@ -1048,7 +1050,7 @@ def legal_moves(state: GameState, seat: int, unrated: Mapping[int, tuple[str, ..
     votable = (
         tuple(
             t.id
-            for t in state.threats
+            for t in (state.threats if voting is None else voting)
             if t.status is _VOTING and t.found_by != seat and all(v.seat != seat for v in t.votes)
         )
         if in_play and state.open_votes
@@ -1114,6 +1116,11 @@ def _card_moves(state: GameState, seat: int, hand: tuple[str, ...]) -> tuple[tup
         else:
             blocked.append(Blocked(card_id, err.code, err.message))
     return tuple(ok), tuple(blocked)
+
+
+def voting_threats(state: GameState) -> tuple[Threat, ...]:
+    """The threats open for a vote, in order (for every seat's moves at once)."""
+    return tuple(t for t in state.threats if t.status is _VOTING) if state.open_votes else ()
 
 
 def unrated_by_seat(state: GameState) -> dict[int, tuple[str, ...]]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from game import views as engine_views
-from game.engine import legal_moves, unrated_by_seat
+from game.engine import legal_moves, unrated_by_seat, voting_threats
 from game.errors import UnknownSeat
 from game.priority import final_list
 from game.scoring import scoreboard
@@ -91,6 +91,7 @@ class ViewBuilder:
         self._threat_diff: tuple[tuple[Threat, ...], tuple[Threat, ...], list[int]] | None = None
         self._unrated: dict[int, tuple[str, ...]] | None = None
         self._unrated_of: tuple[Threat, ...] | None = None
+        self._voting: tuple[Threat, ...] = ()
 
     # ------------------------------------------------------------------ parts
 
@@ -183,6 +184,7 @@ class ViewBuilder:
         }
         self._present = tuple(state.present())
         self._unrated = self._unrated_by_seat(state) if state.phase is Phase.RATING else None
+        self._voting = voting_threats(state)
         self._views = {}
         self._owns = {}
         self._public_threats = {}
@@ -308,7 +310,7 @@ class ViewBuilder:
         hand = state.hands[seat]
         if hand is not memo.hand or memo.hand_view is None:
             memo.hand, memo.hand_view = hand, [self._card(state, i) for i in hand]
-        moves = legal_moves(state, seat, self._unrated)
+        moves = legal_moves(state, seat, self._unrated, self._voting)
         if memo.legal is None or moves != memo.moves:
             # The targets follow from the hand alone: the same hand keeps the same object (cheap to patch).
             targets = memo.legal["targets"] if memo.legal is not None and memo.targets_hand is hand else None

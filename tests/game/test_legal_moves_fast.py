@@ -32,7 +32,7 @@ from game.commands import (
     StartGame,
 )
 from game.deck import Deck
-from game.engine import Blocked, LegalMoves, apply, legal_moves, new_game, unrated_by_seat
+from game.engine import Blocked, LegalMoves, apply, legal_moves, new_game, unrated_by_seat, voting_threats
 from game.errors import UnknownSeat
 from game.state import GameState, Phase, SeatSpec, Settings, evolve
 from game.threats import ThreatStatus
@@ -99,7 +99,7 @@ def assert_agree(state: GameState) -> list[LegalMoves]:
     every_seat = unrated_by_seat(state)  # as the server's views ask: every seat's unrated threats at once
     for seat in range(len(state.seats)):
         fast, slow = legal_moves(state, seat), reference_legal_moves(state, seat)
-        assert fast == slow == legal_moves(state, seat, every_seat), (state.version, seat)
+        assert fast == slow == legal_moves(state, seat, every_seat, voting_threats(state)), (state.version, seat)
         moves.append(fast)
     return moves
 
