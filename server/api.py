@@ -24,6 +24,7 @@ from game.exports.result import ResultError, result_from_dict
 from game.priority import final_list
 from game.views import card_view, public_state
 from server import errors, fastjson, tokens
+from server.config import BODY_ROOM, max_result_bytes
 from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited, too_large
 from server.games import NewGame
 from server.runtime import Runtime
@@ -52,10 +53,21 @@ def seat_link(game_id: str, token: str) -> str:
     return f"{base_url()}/play/{game_id}#token={token}"
 
 
-def _json_body() -> Any:
+RESULT_BYTES_PER_VALUE = 32
+"""Fewest bytes of a new game's body per value it may hold. threatdeck's JSON export spends over 50 on each
+(key, string, number, list or object); a body of tiny values ("[[],[],…]", 3 bytes each) takes over 30 times
+its size once parsed, which at an earlier result's size limit (tens of MB) would be gigabytes."""
+
+
+def _json_body(most_values: int | None = None) -> Any:
     raw = request.get_data(cache=True)
     if not raw:
         return {}
+    # What could start a value, counted before parsing: an over-count (strings may hold these too), and quick.
+    if most_values is not None and len(raw) > most_values and sum(map(raw.count, b"[{,:")) > most_values:
+        raise PayloadTooLarge(f"the body holds more than {most_values:,} values (counting brackets, commas and "
+                              "colons), more than threatdeck's JSON export of a game this server plays",
+                              field="previous")
     try:
         # Strict, as everything stored and sent is: no lone surrogates, NaN or integers past 64 bits.
         return fastjson.loads(raw)
@@ -99,6 +111,7 @@ def limits() -> Response:
     settings = runtime().settings
     return jsonify({
         "max_upload_bytes": int(settings["MAX_UPLOAD_BYTES"]),
+        "max_result_bytes": max_result_bytes(settings),
         "max_threat_text": int(settings["MAX_THREAT_TEXT"]),
         "max_name": int(settings["MAX_NAME"]),
         "max_components": int(settings["MAX_ARCHITECTURE_COMPONENTS"]),
@@ -204,7 +217,10 @@ def _links(game_id: str) -> dict[str, str]:
 def create_game() -> tuple[Response, int]:
     """A new game on an upload or an example; the caller is the facilitator (seat 0)."""
     rt = runtime()
-    body = rt.schemas.create_game.load(_json_body())
+    # The body may carry an earlier session's result, which is larger than any upload (see max_result_bytes).
+    limit = max_result_bytes(rt.settings)
+    request.max_content_length = limit + BODY_ROOM
+    body = rt.schemas.create_game.load(_json_body(most_values=limit // RESULT_BYTES_PER_VALUE))
     if "architecture" in body:
         arch, document = rt.games.architecture_of_upload(body["architecture"])
     else:

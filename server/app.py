@@ -79,8 +79,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = config_module.load(config)
     app = Flask("server", static_folder=None)
     app.config.from_mapping(settings)
-    # Room for multipart overhead around the largest accepted upload.
-    app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) + 64 * 1024
+    # Room for multipart overhead around the largest accepted upload (a new game's body has its own limit).
+    app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) + config_module.BODY_ROOM
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if settings["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

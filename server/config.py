@@ -98,6 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
+BODY_ROOM = 64 * 1024
+"""Bytes a request body may have beyond the file it carries: multipart framing, or a new game's other fields."""
+
 _OLD_ENV = {"GAME_TTL": "GAME_TTL"}
 """Environment variables read before the setting had its THREATDECK_ name (still read when that one is unset)."""
 
@@ -191,6 +194,19 @@ def game_size(environ: Mapping[str, str] | None = None) -> tuple[int, int]:
             raise ConfigError(f"{s.env}: must be positive, got {value!r}")
         sizes.append(int(value))
     return sizes[0], sizes[1]
+
+
+def max_result_bytes(config: Mapping[str, Any]) -> int:
+    """Largest earlier session's result a new game takes (``previous`` of ``POST /api/games``).
+
+    A game's JSON export lists every finding and holds the whole model, so it is several times the model's size
+    (past MAX_UPLOAD_BYTES at about 120 components): the limit follows the game size settings, as the command
+    line's read limit does, so the export of any game this server plays comes back in.
+    """
+    from game.importers import max_file_bytes
+
+    sizes = int(config["MAX_ARCHITECTURE_COMPONENTS"]), int(config["MAX_ARCHITECTURE_FLOWS"])
+    return max(int(config["MAX_UPLOAD_BYTES"]), max_file_bytes(*sizes))
 
 
 def uses_data_dir(config: Mapping[str, Any]) -> bool:

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from game import errors as game_errors
 from game.importers import ModelError, max_file_bytes
+from server.config import max_result_bytes
 
 log = logging.getLogger("threatdeck.errors")
 
@@ -139,6 +140,13 @@ def too_large(what: str, settings: Mapping[str, Any]) -> str:
             f"export holds it as 'architecture'), or play the file with threatdeck play, which reads {cli:,} bytes")
 
 
+def result_too_large(settings: Mapping[str, Any]) -> str:
+    """Why a new game's body is refused for its size: the earlier session's result it carries is too large."""
+    limit = max_result_bytes(settings)
+    return (f"the earlier session's result is larger than {limit:,} bytes, the most this server takes for a game "
+            "as large as it plays (it grows with THREATDECK_MAX_COMPONENTS and THREATDECK_MAX_FLOWS)")
+
+
 _GAME_STATUS: dict[type[game_errors.GameError], int] = {
     game_errors.InvalidSetup: 422,
     game_errors.InvalidCommand: 422,
@@ -238,5 +246,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> tuple[Response, int]:
         # Werkzeug's own words say nothing of the setting or of what to send instead.
-        exc.description = too_large("the request", app.config)
+        if request.endpoint == "api.create_game":
+            exc.description = result_too_large(app.config)
+        else:
+            exc.description = too_large("the request", app.config)
         return http_response(exc)

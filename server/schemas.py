@@ -96,7 +96,10 @@ class ArchitectureSchema(Strict):
 class LimitsSchema(Strict):
     """What this server takes (its settings): clients check before sending, and say so."""
 
-    max_upload_bytes = fields.Integer(required=True, metadata={"description": "largest architecture or result file"})
+    max_upload_bytes = fields.Integer(required=True, metadata={"description": "largest architecture upload"})
+    max_result_bytes = fields.Integer(required=True, metadata={
+        "description": "largest earlier session's result (previous of POST /api/games): follows max_components and "
+        "max_flows, as a game's JSON export is several times its model"})
     max_threat_text = fields.Integer(required=True, metadata={"description": "longest threat text, in characters"})
     max_name = fields.Integer(required=True, metadata={"description": "longest player name, in characters"})
     max_components = fields.Integer(required=True, metadata={"description": "most components in an architecture"})

@@ -318,7 +318,62 @@ def test_a_game_the_json_export_cannot_hold_is_refused_with_the_reason(client: A
 
 
 def test_the_limits_are_the_servers_settings(client: Any) -> None:
-    assert client.get("/api/limits").json == {"max_upload_bytes": 1024 * 1024, "max_threat_text": 500,
-                                              "max_name": 40, "max_components": 500, "max_flows": 2000}
+    assert client.get("/api/limits").json == {"max_upload_bytes": 1024 * 1024, "max_result_bytes": 42_229_760,
+                                              "max_threat_text": 500, "max_name": 40, "max_components": 500,
+                                              "max_flows": 2000}
     bigger = make_app(MAX_UPLOAD_BYTES=3 * 1024 * 1024, MAX_THREAT_TEXT=800).test_client().get("/api/limits").json
     assert bigger["max_upload_bytes"] == 3 * 1024 * 1024 and bigger["max_threat_text"] == 800
+
+
+def many_functions(n: int) -> dict[str, Any]:
+    """A model of ``n`` badly set up functions with long texts: its JSON export lists hundreds of findings."""
+    bad = {"public": True, "policy_any_principal": True, "cross_account": True, "kms": "none", "data_class": "secret",
+           "runtime": "python2.7", "env_secrets": True, "code_secrets": True, "validates_input": False,
+           "implements_auth": True, "authz_from_token": False, "logs_payload": True, "verbose_errors": True,
+           "on_failure": False, "tracing": False, "function_url": True, "function_url_auth": "none",
+           "source_arn_condition": False, "code_signing": False, "cross_account_layers": True,
+           "runtime_deprecated": True}
+    return {"threatdeck": 1, "name": "Many functions", "description": "d" * 2000,
+            "components": [{"id": f"Fn{i:03d}", "type": "lambda", "name": f"Function {i} " + "N" * 180,
+                            "description": "d" * 2000, "attributes": bad} for i in range(n)],
+            "flows": [{"source": f"Fn{i:03d}", "target": f"Fn{(i + 1) % n:03d}", "label": "L" * 200,
+                       "data_class": "pii"} for i in range(n)]}
+
+
+def test_the_json_export_of_a_large_game_starts_the_next_session() -> None:
+    """At about 120 components a game's JSON export passed 1 MiB, the upload limit, and the lobby's Earlier
+    session could no longer take it: the earlier result's limit follows the game size settings, as the command
+    line's does."""
+    from game.importers import max_file_bytes
+
+    application = make_app()
+    c = application.test_client()
+    model = json.dumps(many_functions(150))
+    assert len(model) < application.config["MAX_UPLOAD_BYTES"]
+    up = c.post("/api/architectures", data=model, content_type="text/plain").json["id"]
+    first = c.post("/api/games", json={"architecture": up, "name": "Kim", "seats": 2}).json["game_id"]
+    previous = c.get(f"/api/games/{first}/export?format=json").get_data()
+    assert len(previous) > application.config["MAX_UPLOAD_BYTES"] + 64 * 1024  # past the body limit too
+    body = b'{"architecture": "%s", "name": "Kim", "previous": %s}' % (up.encode(), previous)
+    r = c.post("/api/games", data=body, content_type="application/json")
+    assert r.status_code == 201, r.json
+    earlier = c.get(f"/api/games/{r.json['game_id']}/export?format=json").json["earlier"]
+    assert earlier == [] or all(t["status"] in ("open", "still-open") for t in earlier)
+    limit = max_file_bytes(500, 2000)
+    assert c.get("/api/limits").json["max_result_bytes"] == limit
+    # Still bounded: past the earlier result's limit (and room for the rest of the body) the request is refused.
+    r = c.post("/api/games", data=b'{"name": "Kim", "previous": {"x": "%s"}}' % (b"p" * (limit + 64 * 1024)),
+               content_type="application/json")
+    e = error(r)
+    assert r.status_code == 413 and f"the earlier session's result is larger than {limit:,} bytes" in e["message"]
+    # Nor may it be a body of tiny values, which take some 30 times their size once parsed.
+    r = c.post("/api/games", data=b'{"name": "Kim", "previous": {"x": [%s[]]}}' % (b"[]," * 2_000_000),
+               content_type="application/json")
+    assert r.status_code == 413 and "more than 1,319,680 values" in error(r)["message"]
+    # An architecture upload keeps its own limit.
+    r = c.post("/api/architectures", data=b"a" * (application.config["MAX_UPLOAD_BYTES"] + 1), content_type="text/plain")
+    assert r.status_code == 413
+    application.extensions["threatdeck"].stop()
+    smaller = make_app(MAX_ARCHITECTURE_COMPONENTS=150, MAX_ARCHITECTURE_FLOWS=150)
+    assert smaller.test_client().get("/api/limits").json["max_result_bytes"] == max_file_bytes(150, 150)
+    smaller.extensions["threatdeck"].stop()

@@ -37,3 +37,24 @@ def test_the_upload_limit_the_lobby_states_and_checks_is_the_servers(start_web_s
     page.click("#create-game")
     wait_until(lambda: page.locator("p.error[role=alert]").first.is_visible(), what="the error")
     assert "larger than 3 KB, the most this server takes" in page.locator("p.error[role=alert]").first.inner_text()
+
+
+def test_an_earlier_session_larger_than_an_upload_is_taken(start_web_server: Any, new_page: Any, tmp_path: Any) -> None:
+    # A game's JSON export is several times its model: the lobby held it to the upload limit (1 MiB by default,
+    # passed at about 120 components). Its own limit follows the game size settings, and the lobby says it.
+    from pathlib import Path
+
+    from server.cli import main as cli
+
+    first = tmp_path / "session1.threatdeck.json"
+    before = Path(__file__).resolve().parents[2] / "examples" / "leejames-hr" / "before.yaml"
+    assert cli(["play", str(before), "--players", "3", "--seed", "4", "--result", str(first)]) == 0
+    assert first.stat().st_size > 3 * 1024
+    server = start_web_server(THREATDECK_MAX_UPLOAD_BYTES=str(3 * 1024))
+    page = new_page(1280, 900)
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-ready=lobby]")
+    assert "up to 40.2 MB" in page.locator("label.field", has=page.locator("#previous-result")).inner_text()
+    page.set_input_files("#previous-result", str(first))
+    links = create_game(page, server.url, "Kim", example="leejames-hr/after", reload=False)
+    assert links["game_id"]

@@ -8,8 +8,10 @@ import { openPrimer } from "./primer.js";
 import { SUIT_ORDER, SUITS, suitSymbol } from "./suits.js";
 
 const PRACTICE_EXAMPLE = "leejames-hr/before";
-/** What the server takes when it cannot be asked (its default). */
+/** What the server takes when it cannot be asked (its defaults). */
 const DEFAULT_MAX_UPLOAD = 1024 * 1024;
+/** An earlier session's result: its limit follows the game size settings (a JSON export is several times its model). */
+const DEFAULT_MAX_RESULT = 42229760;
 
 /** A size in bytes as people read it: "1 MB", "512 KB", "2.5 MB" (rounded down: never more than the limit). */
 export function sizeLabel(bytes) {
@@ -89,11 +91,13 @@ export async function showLobby(root) {
   let examples = [];
   let decks = [];
   let maxUpload = DEFAULT_MAX_UPLOAD;
+  let maxResult = DEFAULT_MAX_RESULT;
   const problems = [];
   try {
     let limits;
     [examples, decks, limits] = await Promise.all([api.examples(), api.decks(), api.limits().catch(() => null)]);
     if (limits && Number.isInteger(limits.max_upload_bytes) && limits.max_upload_bytes > 0) maxUpload = limits.max_upload_bytes;
+    if (limits && Number.isInteger(limits.max_result_bytes) && limits.max_result_bytes > 0) maxResult = limits.max_result_bytes;
   } catch (err) {
     problems.push(err.message);
   }
@@ -131,7 +135,7 @@ export async function showLobby(root) {
   async function readPrevious() {
     const file = previous.files && previous.files[0];
     if (!file) return null;
-    if (file.size > maxUpload) throw new ApiError(413, "too_large", `The earlier session's file is larger than ${sizeLabel(maxUpload)}, the most this server takes.`, "previous");
+    if (file.size > maxResult) throw new ApiError(413, "too_large", `The earlier session's file is larger than ${sizeLabel(maxResult)}, the most this server takes.`, "previous");
     try {
       return JSON.parse(await file.text());
     } catch {
@@ -202,7 +206,7 @@ export async function showLobby(root) {
     field(
       "Earlier session (optional)",
       previous,
-      "A previous game's threatdeck JSON export: its threats are re-checked against this architecture and listed as open or mitigated in this game's exports.",
+      `A previous game's threatdeck JSON export, up to ${sizeLabel(maxResult)}: its threats are re-checked against this architecture and listed as open or mitigated in this game's exports.`,
     ),
     field("Deck", deck),
     h("div", { class: "row" }, field("Human seats", seats, "2–8, yours included"), field("Bots", bots, "0–4 computer players")),
