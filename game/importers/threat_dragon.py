@@ -592,6 +592,13 @@ importer gives (from two ids of 128 characters: 258 and more). Any other id woul
 holds the architecture in the native format, cannot be written."""
 
 
+_ID_LENGTH = 128
+"""Longest native id (``ID_PATTERN``): what a game's JSON export, which holds the architecture natively, can write."""
+_NOT_IN_IDS = re.compile(r"-?[^A-Za-z0-9_.:-]+")  # "A->B#2" -> "A-B-2"
+_REVERSE = "-reverse"
+"""How the way back of a two-way flow is named: ``<id>-reverse``."""
+
+
 def _recorded_id(props: Mapping[str, Any], kind: str) -> str | None:
     """The id threatdeck's export recorded on an element, when it is one threatdeck could have written."""
     block = props.get("threatdeck") or {}
@@ -759,6 +766,25 @@ class _Reader:
             n += 1
             candidate = f"{base}-{n}"
         self.last[base] = n
+        self.taken.add(candidate)
+        return candidate
+
+    def reverse_id(self, forward: str) -> str:
+        """``<forward>-reverse``, unique (``-reverse-2``…), as a native id: a recorded ``Source->Target`` id's
+        other characters become hyphens, and a long id is cut to make room for the suffix.
+
+        Not a slug: slugs stop at 48 characters, which cut the ``-reverse`` off ids of 41 and more.
+        """
+        base = _NOT_IN_IDS.sub("-", forward)
+        key = f"reverse:{base[:_ID_LENGTH - len(_REVERSE)]}"
+        n = self.last.get(key, 1)  # as in claim: many flows of one id would otherwise cost quadratic time
+        while True:
+            suffix = _REVERSE if n == 1 else f"{_REVERSE}-{n}"
+            candidate = base[:_ID_LENGTH - len(suffix)] + suffix
+            if candidate not in self.taken:
+                break
+            n += 1
+        self.last[key] = n
         self.taken.add(candidate)
         return candidate
 
@@ -1001,7 +1027,7 @@ class _Reader:
                        location=location)
         if e.props.get("isBidirectional") is not True:
             return [forward]
-        back_id = self.claim(f"{e.id}-reverse", f"{e.id}-reverse")
+        back_id = self.reverse_id(e.id)
         cells[back_id] = e.cell
         # threatdeck never writes a two-way flow: the way back was ticked in Threat Dragon, where arrows show
         # where data goes, and a recorded kind is only the drawn direction's (a write's way back is a read)

@@ -225,3 +225,36 @@ def test_ids_come_back_only_when_a_result_can_hold_them() -> None:
     assert [c.id for c in drawn.components] == ["api", "db", "E" * 128]
     assert [f.id for f in drawn.flows] == ["api-to-db", "E" * 58 + "-to-" + "E" * 58, "E" * 58 + "-to-" + "E" * 58 + "-2"]
     native_document(drawn)  # every id is one the native format holds
+
+
+@pytest.mark.parametrize(("forward", "recorded"), [
+    ("f" * 40, False), ("f" * 41, False),  # ids from the flow's name: slugs, cut at 48 characters
+    ("flow-" * 9 + "fun", False),  # 48, the longest slug, cut at a word end
+    ("F" * 41, True), ("F" * 128, True),  # recorded by threatdeck's export: up to a native id's 128 characters
+    ("Api->Db", True),  # the id a native model gives a flow without one
+])
+def test_the_way_back_of_a_two_way_flow_keeps_its_id_through_the_round_trip(forward: str, recorded: bool) -> None:
+    """The way back was named by slugging "<id>-reverse", and a slug is cut at 48 characters: from a flow id of 41
+    characters on, "-reverse" was cut off and the way back became "<id>-2" (or a cut of a recorded id's slug)."""
+    from game.exports import render
+    from game.exports.native import native_document
+    from game.importers.threat_dragon import from_document
+
+    flow_data: dict[str, Any] = {"type": "tm.Flow", "name": forward if not recorded else "Sync",
+                                 "isBidirectional": True}
+    if recorded:
+        flow_data["threatdeck"] = {"id": forward}
+    drawn = from_document({"version": "2.3.0", "summary": {"title": "two-way"}, "detail": {"diagrams": [{"cells": [
+        {"id": "c1", "data": {"type": "tm.Process", "name": "Api", "threatdeck": {"id": "Api"}}},
+        {"id": "c2", "data": {"type": "tm.Store", "name": "Db", "threatdeck": {"id": "Db"}}},
+        {"id": "f1", "data": flow_data, "source": {"cell": "c1"}, "target": {"cell": "c2"}},
+        {"id": "f2", "data": {"type": "tm.Flow", "name": "Other"}, "source": {"cell": "c2"}, "target": {"cell": "c1"}},
+    ]}]}}, "two-way.json")
+    back_id = f"{forward.replace('->', '-')[:120]}-reverse"
+    assert [(f.id, f.source, f.target) for f in drawn.flows] == [
+        (forward, "Api", "Db"), (back_id, "Db", "Api"), ("other", "Db", "Api")]
+    assert len(back_id) <= 128
+    native_document(drawn)  # the game's JSON export can hold both ids
+    again = load_architecture(render("threat-dragon", hand_result(drawn, [])), "again.threat-dragon.json")
+    assert [(f.id, f.source, f.target, f.kind) for f in again.flows] == [
+        (f.id, f.source, f.target, f.kind) for f in drawn.flows]
