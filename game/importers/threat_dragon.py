@@ -31,7 +31,8 @@ Decisions, in short (docs/formats/threat-dragon.md has the whole mapping):
   descriptions longer than its 2,000, are cut (with an ellipsis): Threat Dragon
   has no limit, and what threatdeck writes about a game must read back in.
 * A flow's kind follows its arrow, as in any data-flow diagram: into a store a
-  write, out of one a read, anything else unknown. A flow threatdeck exported
+  write (a read when its name or protocol says it reads, "query", "GetItem",
+  and nothing of writing), out of one a read, anything else unknown. A flow threatdeck exported
   keeps the kind it recorded, or none: threatdeck's arrows point at what is
   acted on, reads included.
 * A flow with a loose end (drawn but not attached) is left out; its threats are
@@ -1023,7 +1024,7 @@ class _Reader:
         attributes.update(recorded)  # what threatdeck recorded wins over the flags
         location = SourceLocation(self.source, path=e.path)
         forward = Flow(id=e.id, source=source.id, target=target.id, label=e.name, data_class=data_class,
-                       is_async=is_async, kind=kind if by_threatdeck else _kind(source, target, types), attributes=attributes,
+                       is_async=is_async, kind=kind if by_threatdeck else _kind(e, source, target, types), attributes=attributes,
                        location=location)
         if e.props.get("isBidirectional") is not True:
             return [forward]
@@ -1032,7 +1033,7 @@ class _Reader:
         # threatdeck never writes a two-way flow: the way back was ticked in Threat Dragon, where arrows show
         # where data goes, and a recorded kind is only the drawn direction's (a write's way back is a read)
         return [forward, Flow(id=back_id, source=target.id, target=source.id, label=e.name, data_class=data_class,
-                              is_async=is_async, kind=_kind(target, source, types), attributes=attributes,
+                              is_async=is_async, kind=_kind(e, target, source, types), attributes=attributes,
                               location=location)]
 
     def threat(self, e: _Element, path: str, threat: Mapping[str, Any]) -> ImportedThreat:
@@ -1057,10 +1058,36 @@ _DELIVERS = frozenset({CT.SQS, CT.SNS, CT.EVENTBRIDGE})
 """Stores whose way out is a delivery to a consumer, not a read by it: a queue, a topic, an event bus."""
 
 
-def _kind(source: _Element, target: _Element, types: Mapping[str, ComponentType]) -> str | None:
+_READS = frozenset({"read", "query", "get", "fetch", "list", "load", "lookup", "look", "scan", "select", "search",
+                    "retrieve", "download", "check"})
+_WRITES = frozenset({"write", "put", "store", "save", "update", "delete", "insert", "upsert", "upload", "append",
+                     "add", "create", "remove", "modify", "patch", "post", "set", "record", "log", "send", "publish",
+                     "push", "enqueue", "archive"})
+"""Verbs of a flow's label or protocol that say whether a request into a store reads or writes it. A write word
+only ever keeps the arrow's write ("Download recorded" into an audit trail), so that list errs long."""
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+"""Words, an AWS action's too: ``GetItem`` is get and item, ``SQL SELECT`` sql and select."""
+
+
+def _verbs(*texts: str) -> set[str]:
+    """The words of ``texts``, lower-cased, each also without an ending (``queries`` query, ``saving`` save)."""
+    words = {w.lower() for text in texts for w in _WORD.findall(text)}
+    stems = set(words)
+    for w in words:
+        for ending, then in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e")):
+            if w.endswith(ending) and len(w) > len(ending) + 2:
+                stems.add(w[:-len(ending)] + then)
+    return stems
+
+
+def _kind(flow: _Element, source: _Element, target: _Element, types: Mapping[str, ComponentType]) -> str | None:
     """In a data-flow diagram an arrow shows where data goes: into a store is a write, out of one a read
     (out of a queue, topic or event bus, an event: the service invokes its consumer, which the rules on
     event-source permissions look for).
+
+    But requests are often drawn towards the store whatever they do: an arrow into a store whose label or
+    protocol says it reads ("query", "GetItem", "SELECT") and nothing of writing is a read. Out of a store
+    the arrow keeps its direction's kind, whatever its label: a write has the store at its target.
 
     Between two stores, or with no store at either end, the direction tells no kind, so it stays unknown
     (the rules then answer "unknown" rather than judge on a guess).
@@ -1068,7 +1095,9 @@ def _kind(source: _Element, target: _Element, types: Mapping[str, ComponentType]
     if (source.td_type == STORE) == (target.td_type == STORE):
         return None
     if target.td_type == STORE:
-        return "write"
+        protocol = flow.props.get("protocol")
+        verbs = _verbs(flow.name, protocol if isinstance(protocol, str) else "")
+        return "read" if verbs & _READS and not verbs & _WRITES else "write"
     return "event" if types.get(source.id) in _DELIVERS else "read"
 
 

@@ -227,7 +227,7 @@ def test_v1_flows_and_line_boundaries() -> None:
     arch = load(V1)
     assert [(f.id, f.source, f.target, f.label, f.kind) for f in arch.flows] == [
         ("sign-in", "employee", "login-handler", "Sign in", None),
-        ("check-password", "login-handler", "user-table", "Check password", "write"),
+        ("check-password", "login-handler", "user-table", "Check password", "read"),  # said by its label
         ("payslip-pdf", "payslip-files", "payslip-lambda", "Payslip PDF", "read"),
         ("download-recorded", "payslip-lambda", "audit-trail", "Download recorded", "write"),
     ]

@@ -123,3 +123,43 @@ def test_the_reverse_of_a_bidirectional_flow_is_never_a_write_out_of_a_store() -
         ("Api", "AdminFunction"): "invoke",
         ("AdminFunction", "Api"): None,  # a reply is no invocation, and two processes tell nothing more
     }
+
+
+@pytest.mark.parametrize(("label", "protocol", "kind"), [
+    ("query claims", "", "read"), ("GetItem", "", "read"), ("look up password hash", "", "read"),
+    ("Fetch / list receipts", "", "read"), ("load config", "", "read"), ("", "SQL SELECT", "read"),
+    ("save claim", "", "write"), ("PutObject", "", "write"), ("update or delete", "", "write"),
+    ("", "", "write"),  # nothing said: an arrow into a store is still a write
+    ("get then update", "", "write"),  # both said: the arrow decides
+    ("claims", "HTTPS", "write"), ("Download recorded", "", "write"),
+])
+def test_an_arrow_into_a_store_is_a_read_when_its_label_says_so(label: str, protocol: str, kind: str) -> None:
+    """Requests are often drawn towards the store whatever they do ("query", "GetItem"): every arrow into a store
+    was taken for a write, so a function that only reads a table was judged as writing it."""
+    doc = model(node("c1", "tm.Process", "Claims function", 0), node("c2", "tm.Store", "Claims table", 300),
+                flow("f1", "c1", "c2", label))
+    doc["detail"]["diagrams"][0]["cells"][2]["data"]["protocol"] = protocol
+    (f,) = from_document(doc, "drawn.json").flows
+    assert (f.source, f.target, f.kind) == ("claims-function", "claims-table", kind)
+
+
+def test_an_arrow_out_of_a_store_keeps_its_direction_whatever_its_label() -> None:
+    # Data leaving a store is read by what it reaches (or delivered to it, from a queue): a write-sounding label
+    # does not turn the arrow round. Both directions of a two-way "query" are reads.
+    doc = model(node("c1", "tm.Process", "Claims function", 0), node("c2", "tm.Store", "Claims table", 300),
+                node("c3", "tm.Store", "Claims SQS queue", 600),
+                flow("f1", "c2", "c1", "save claim"), flow("f2", "c3", "c1", "read message"),
+                flow("f3", "c1", "c2", "query"))
+    doc["detail"]["diagrams"][0]["cells"][5]["data"]["isBidirectional"] = True
+    kinds = [(f.source, f.target, f.kind) for f in from_document(doc, "drawn.json").flows]
+    assert kinds == [("claims-table", "claims-function", "read"), ("claims-sqs-queue", "claims-function", "event"),
+                     ("claims-function", "claims-table", "read"), ("claims-table", "claims-function", "read")]
+
+
+@pytest.mark.parametrize("recorded", ["write", None])
+def test_a_recorded_kind_wins_over_the_label(recorded: str | None) -> None:
+    doc = model(node("c1", "tm.Process", "Auth", 0, {"id": "AuthFunction", "type": "lambda"}),
+                node("c2", "tm.Store", "Employees", 300, {"id": "EmployeesTable", "type": "dynamodb"}),
+                flow("f1", "c1", "c2", "query", {"id": "AuthFunction->EmployeesTable", "kind": recorded}))
+    (f,) = from_document(doc, "exported.json").flows
+    assert f.kind == recorded
