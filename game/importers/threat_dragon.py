@@ -45,7 +45,10 @@ Decisions, in short (docs/formats/threat-dragon.md has the whole mapping):
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import heapq
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -824,8 +827,8 @@ class _Reader:
                 ))
             boxes = [e for e in fences if e.td_type == BOUNDARY_BOX]
             by_cell = {e.cell_id: e for e in elements}
-            for e in nodes:
-                components.append(self.component(e, _innermost(e, boxes)))
+            for e, box in zip(nodes, _innermost_boxes(nodes, boxes)):
+                components.append(self.component(e, box))
             types = {c.id: c.type for c in components}
             for e in elements:
                 if e.td_type not in _FLOWS:
@@ -1099,6 +1102,55 @@ def _kind(flow: _Element, source: _Element, target: _Element, types: Mapping[str
         verbs = _verbs(flow.name, protocol if isinstance(protocol, str) else "")
         return "read" if verbs & _READS and not verbs & _WRITES else "write"
     return "event" if types.get(source.id) in _DELIVERS else "read"
+
+
+def _innermost_boxes(nodes: Sequence[_Element], boxes: Sequence[_Element]) -> list[_Element | None]:
+    """:func:`_innermost` of every node, found in one sweep instead of trying every box for every node (10,000
+    nodes and 1,000 boxes took 15 s). The sweep goes along x or y, whichever fewer boxes span (columns of boxes
+    or rows of them); boxes join it at their near edge and leave it past their far edge, so a node tries only the
+    boxes across its line, a few in a usual diagram.
+
+    The test of a box is :func:`_innermost`'s own; a box with a number that is not finite (a ``NaN`` or
+    ``Infinity`` the standard JSON parser takes) sends every node through :func:`_innermost`, whose comparisons
+    decide such cases as they always did.
+    """
+    shapes = [(box.box, order, box) for order, box in enumerate(boxes) if box.box is not None]
+    if not all(math.isfinite(v) for geometry, _, _ in shapes for v in geometry):
+        return [_innermost(e, boxes) for e in nodes]
+    centres = [(x + w / 2, y + h / 2, i) for i, (x, y, w, h) in
+               ((i, e.box) for i, e in enumerate(nodes) if e.box is not None)]
+    axis = min((0, 1), key=lambda a: _nodes_spanned(centres, shapes, a))
+    # A centre that is NaN on the sweep's axis is inside no finite box, and would not sort.
+    line = sorted((c[axis], c[2]) for c in centres if c[axis] == c[axis])
+    shapes.sort(key=lambda s: s[0][axis])  # by near edge
+    found: list[_Element | None] = [None] * len(nodes)
+    across: dict[int, tuple[float, float, float, float, _Element]] = {}  # boxes across the sweep, by drawing order
+    far: list[tuple[float, int]] = []  # (far edge, order): a heap, to drop the boxes the sweep has passed
+    joined = 0
+    for at, i in line:
+        while joined < len(shapes) and shapes[joined][0][axis] <= at:
+            (bx, by, bw, bh), order, box = shapes[joined]
+            across[order] = (bx, by, bw, bh, box)
+            heapq.heappush(far, ((bx, by)[axis] + (bw, bh)[axis], order))
+            joined += 1
+        while far and far[0][0] < at:
+            across.pop(heapq.heappop(far)[1], None)
+        x, y, w, h = nodes[i].box  # type: ignore[misc]
+        cx, cy = x + w / 2, y + h / 2
+        best: tuple[float, int, _Element] | None = None
+        for order, (bx, by, bw, bh, box) in across.items():
+            if bx <= cx <= bx + bw and by <= cy <= by + bh and (best is None or (bw * bh, order) < best[:2]):
+                best = (bw * bh, order, box)
+        found[i] = best[2] if best is not None else None
+    return found
+
+
+def _nodes_spanned(centres: Sequence[tuple[float, float, int]],
+                   shapes: Sequence[tuple[tuple[float, float, float, float], int, _Element]], axis: int) -> int:
+    """How many (node, box) pairs a sweep along ``axis`` tries: for each box, the centres between its edges."""
+    line = sorted(c[axis] for c in centres if c[axis] == c[axis])
+    return sum(bisect.bisect_right(line, g[axis] + g[axis + 2]) - bisect.bisect_left(line, g[axis])
+               for g, _, _ in shapes)
 
 
 def _innermost(e: _Element, boxes: Sequence[_Element]) -> _Element | None:
