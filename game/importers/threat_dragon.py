@@ -592,8 +592,10 @@ _RECORDED_IDS: Mapping[str, re.Pattern[str]] = MappingProxyType({
     "flow": re.compile(f"^{ID_PATTERN}(?:->{ID_PATTERN}(?:#[0-9]{{1,6}})?)?$"),
 })
 """Ids kept from ``data.threatdeck.id``, by kind: native ids, and for flows the ``Source->Target#2`` ids the native
-importer gives (from two ids of 128 characters: 258 and more). Any other id would make a game whose result, which
-holds the architecture in the native format, cannot be written."""
+importer gives (from two ids of 128 characters: 258 and more), where it would give them (``_Reader.generated``). Any
+other id would make a game whose result, which holds the architecture in the native format, cannot be written."""
+NATIVE_FLOW_ID = _RECORDED_IDS["component"]
+"""A flow id written as it is (any other kept flow id is one the native importer generates)."""
 
 
 _ID_LENGTH = 128
@@ -672,6 +674,8 @@ class _Reader:
         self.source = source
         self.taken: set[str] = set()
         self.last: dict[str, int] = {}
+        self.generated_ids: dict[str, int] = {}
+        """Recorded ``Source->Target`` flow ids kept so far, by that base: the next one kept is ``#n+1``."""
         self.version = 2
 
     def fail(self, path: str, message: str) -> ModelError:
@@ -773,6 +777,16 @@ class _Reader:
         self.taken.add(candidate)
         return candidate
 
+    def generated(self, recorded: str, source: str, target: str) -> str | None:
+        """``recorded`` when it is the id a native model gives this flow (``Source->Target``, then ``#2``… in the
+        order of the flows): a result leaves such ids out and cannot write any other of that form."""
+        base = f"{source}->{target}"
+        n = self.generated_ids.get(base, 0) + 1
+        if recorded != (base if n == 1 else f"{base}#{n}"):
+            return None
+        self.generated_ids[base] = n
+        return recorded
+
     def reverse_id(self, forward: str) -> str:
         """``<forward>-reverse``, unique (``-reverse-2``…), as a native id: a recorded ``Source->Target`` id's
         other characters become hyphens, and a long id is cut to make room for the suffix.
@@ -837,8 +851,11 @@ class _Reader:
                 source, target = ends
                 if source is None or target is None:
                     continue  # drawn but not attached at both ends: there is nothing to connect
+                recorded = e.recorded
+                if recorded is not None and not NATIVE_FLOW_ID.match(recorded):
+                    recorded = self.generated(recorded, source.id, target.id)
                 # ends cut, so that two recorded ids of 128 characters and a number still make a native id
-                e.id = e.recorded or self.claim(e.name, f"{source.id[:58]}-to-{target.id[:58]}")
+                e.id = recorded or self.claim(e.name, f"{source.id[:58]}-to-{target.id[:58]}")
                 cells.setdefault(e.id, e.cell)  # a recorded flow id may equal a component's
                 flows.extend(self.flows(e, source, target, cells, types))
         if not components:

@@ -258,3 +258,34 @@ def test_the_way_back_of_a_two_way_flow_keeps_its_id_through_the_round_trip(forw
     again = load_architecture(render("threat-dragon", hand_result(drawn, [])), "again.threat-dragon.json")
     assert [(f.id, f.source, f.target, f.kind) for f in again.flows] == [
         (f.id, f.source, f.target, f.kind) for f in drawn.flows]
+
+
+@pytest.mark.parametrize(("recorded", "kept"), [
+    (["Api->Db", "Api->Db#2"], [True, True]),  # as threatdeck's export writes them: both come back
+    (["x->y", None], [False, False]),  # the ends are not this flow's
+    (["Api->Db#2", None], [False, False]),  # the first flow between two ids is Api->Db, not #2
+    (["Api->Db#2", "Api->Db"], [False, True]),  # #2 before the first
+    ([None, "Api->Db"], [False, True]),  # the first flow got a slug: the second is now the first generated
+])
+def test_a_recorded_flow_id_of_the_generated_form_is_kept_only_where_a_result_regenerates_it(
+        recorded: list[str | None], kept: list[bool]) -> None:
+    """A result leaves out a flow id the native format generates (Source->Target, then #2…) and cannot write any
+    other id of that form: an id recorded in the file but naming other ends, or out of order, was kept, and the
+    game's JSON export then failed ("neither a native id nor the id the importer would give it")."""
+    from game.exports.native import native_document
+    from game.importers.threat_dragon import from_document
+
+    def flow(cell_id: str, name: str, wanted: str | None) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": "tm.Flow", "name": name}
+        if wanted is not None:
+            data["threatdeck"] = {"id": wanted}
+        return {"id": cell_id, "data": data, "source": {"cell": "c1"}, "target": {"cell": "c2"}}
+
+    drawn = from_document({"version": "2.3.0", "summary": {"title": "ids"}, "detail": {"diagrams": [{"cells": [
+        {"id": "c1", "data": {"type": "tm.Process", "name": "Api", "threatdeck": {"id": "Api"}}},
+        {"id": "c2", "data": {"type": "tm.Store", "name": "Db", "threatdeck": {"id": "Db"}}},
+        flow("f1", "Read", recorded[0]), flow("f2", "Write", recorded[1]),
+    ]}]}}, "ids.json")
+    assert [f.id == r for f, r in zip(drawn.flows, recorded)] == kept
+    assert len({f.id for f in drawn.flows}) == 2
+    native_document(drawn)  # the game's JSON export can hold every id
