@@ -107,7 +107,12 @@ class SeatClient:
             if ack["version"] >= self.version:
                 self.view, self.version = ack["view"], ack["version"]
             self.seen.append((ack, ack["view"]))
+            # The server joins the rooms before it reads the view it answers with: an update sent in between
+            # may have come first, held as a patch on this version.
+            fits = self._take_held()
             self.changed.notify_all()
+        if not fits:
+            self._sync_soon()
 
     def _update(self, data: dict[str, Any]) -> None:
         self.received.append(("update", data))
@@ -117,9 +122,7 @@ class SeatClient:
             if data["version"] <= self.version:
                 pass  # old or repeated: keep what we have
             elif data["base"] is None or (data["base"] == self.version and self.view is not None):
-                self._take(data)
-                while self.version in self.early:  # updates handled out of order, now in order
-                    self._take(self.early.pop(self.version))
+                need_sync = not (self._take(data) and self._take_held())
             elif data["base"] > self.version and len(self.early) < 20:
                 self.early[data["base"]] = data  # an earlier update is still on its way
             else:
@@ -127,15 +130,35 @@ class SeatClient:
                 need_sync = True
             self.changed.notify_all()
         if need_sync:
-            self.syncs += 1
-            self.sio.start_background_task(self.sync)
+            self._sync_soon()
         if self.on_update is not None:
             self.on_update(self, data)
 
-    def _take(self, data: dict[str, Any]) -> None:
-        self.view = dict(data["view"]) if data["base"] is None else apply_patch(self.view or {}, data)
-        self.version = data["version"]
+    def _take_held(self) -> bool:
+        """Apply the updates held for the version now held (they came before the one they patch), in order;
+        False when one does not fit."""
+        while self.version in self.early:
+            if not self._take(self.early.pop(self.version)):
+                return False
+        for base in [b for b in self.early if b < self.version]:  # patches on versions passed by: never needed
+            del self.early[base]
+        return True
+
+    def _take(self, data: dict[str, Any]) -> bool:
+        """Take an update whose base is the version held; False when its patch does not fit that view."""
+        try:
+            view = dict(data["view"]) if data["base"] is None else apply_patch(self.view or {}, data)
+        except patch.PatchError:  # as the browser does: the whole view is fetched instead
+            self.early.clear()
+            return False
+        self.view, self.version = view, data["version"]
         self.seen.append((data, self.view))
+        return True
+
+    def _sync_soon(self) -> None:
+        """Fetch the whole view, from another thread (this one is the socket's)."""
+        self.syncs += 1
+        self.sio.start_background_task(self.sync)
 
     # ---------------------------------------------------------------- requests
 
