@@ -1,7 +1,8 @@
 """Patches between views: applying ``diff(old, new)`` to ``old`` gives ``new``, and never changes ``old``.
 
 Checked on seeded random pairs of views, by the Python client's ``apply`` and by
-the browser's ``applyPatch`` (web/src/connection.js, run in Node).
+the browser's ``applyPatch`` (web/src/connection.js, run in Node); and the browser's
+connection keeps the newest view whatever order an update and its join's answer come in.
 """
 
 from __future__ import annotations
@@ -89,12 +90,18 @@ def test_a_patch_turns_the_old_view_into_the_new_one() -> None:
         assert old == before
 
 
-def test_the_browser_applies_patches_as_the_server_means_them(tmp_path: Path) -> None:
+def _node() -> str:
+    """Node, to run the browser's code (skips the test where it is missing)."""
     node = shutil.which("node")
     if node is None or not (WEB / "node_modules").is_dir():
         if os.environ.get("CI"):
             pytest.fail("node and web/node_modules are needed (scripts/setup installs them)")
         pytest.skip("node or web/node_modules missing (run scripts/setup)")
+    return node
+
+
+def test_the_browser_applies_patches_as_the_server_means_them(tmp_path: Path) -> None:
+    node = _node()
     cases: list[Any] = []
     expected: list[Any] = []
     for old, new in view_pairs():
@@ -116,6 +123,51 @@ def test_the_browser_applies_patches_as_the_server_means_them(tmp_path: Path) ->
     for i, ((got, untouched), want) in enumerate(zip(results, expected)):
         assert got == want, (i, cases[i])
         assert untouched, i
+
+
+JOIN_SCRIPT = """
+globalThis.location = new URL("http://localhost/");  // where the page would be: the socket is never opened
+const { Connection } = await import("CONNECTION");
+const shown = [];
+const conn = new Connection({ gameId: "g", token: "t", onView: (view) => shown.push(view.version),
+  onStatus() {}, onJoined() {}, onFatal() {} });
+const answers = {};  // event → how to answer it
+conn.emit = (event) => new Promise((resolve) => (answers[event] = resolve));
+const ack = (version, turn) => ({ ok: true, game_id: "g", seat: 0, role: "player", version,
+  view: { version, turn }, presence: null });
+const update = (version, base, turn) => ({ game_id: "g", version, base, events: [], sizes: [],
+  set: [[["version"], version], [["turn"], turn]] });
+const out = [];
+// A tab at version 5 reconnects; version 6 goes out after the server read the answer's view, and comes first.
+conn.view = { version: 5, turn: 1 };
+conn.version = 5;
+let entering = conn.enter();
+conn.onUpdate(update(6, 5, 2));
+answers.join(ack(5, 1));
+await entering;
+out.push([conn.version, conn.view]);
+// At an equal version the answer is taken (the update may have carried only what every seat shares).
+entering = conn.enter();
+conn.onUpdate(update(7, 6, 3));
+answers.join(ack(7, 4));
+await entering;
+out.push([conn.version, conn.view, shown]);
+conn.close();
+console.log(JSON.stringify(out));
+"""
+
+
+def test_the_browser_keeps_an_update_newer_than_its_join_answer(tmp_path: Path) -> None:
+    """The server joins a connection to the game's rooms before it reads the view it answers ``join`` with, so a
+    change broadcast in between can come before the answer; the tab must not go back to the older view (it would
+    show a turn that has passed until the next change)."""
+    node = _node()
+    script = tmp_path / "join.mjs"
+    script.write_text(JOIN_SCRIPT.replace("CONNECTION", (WEB / "src" / "connection.js").as_uri()))
+    run = subprocess.run([node, str(script)], cwd=WEB, check=True, timeout=60, capture_output=True, text=True)
+    first, second = json.loads(run.stdout)
+    assert first == [6, {"version": 6, "turn": 2}]
+    assert second == [7, {"version": 7, "turn": 4}, [6, 7, 7]]
 
 
 def test_only_what_changed_is_sent_and_things_with_another_id_go_whole() -> None:

@@ -68,7 +68,10 @@ export class Connection {
       return;
     }
     this.joined = true;
-    this.setView(ack.view, ack.version, [], true);
+    // The server joins the game's rooms before it reads this view: an update sent in between may have come first
+    // and be newer. At an equal version the answer is taken: a seat that joined while that change went out may
+    // have been sent only the part every seat shares.
+    if (ack.version >= this.version) this.setView(ack.view, ack.version, [], true);
     this.opts.onStatus("online");
     this.opts.onJoined(ack);
     if (ack.presence && this.opts.onPresence) this.opts.onPresence(ack.presence);
