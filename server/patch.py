@@ -69,6 +69,14 @@ def _diff(old: Any, new: Any, path: Path, sets: list[list[Any]], sizes: list[lis
         sets.append([path, new])
 
 
+def _has(node: Any, key: Any) -> bool:
+    """Whether ``key`` names an item of ``node`` as the browser's ``applyPatch`` reads it: a key an object has, or
+    an index counted from the front of a list (not a bool)."""
+    if isinstance(node, dict):
+        return type(key) is str and key in node
+    return type(key) is int and 0 <= key < len(node)
+
+
 def apply(view: Mapping[str, Any], sizes: Any, sets: Any) -> dict[str, Any]:
     """``view`` with a patch applied; ``view`` itself is not changed (only the containers on a path are copied).
 
@@ -77,13 +85,14 @@ def apply(view: Mapping[str, Any], sizes: Any, sets: Any) -> dict[str, Any]:
     out = dict(view)
     fresh = {id(out)}  # containers copied by this patch, which may be changed in place
 
-    def container(path: Sequence[Any]) -> Any:
+    def container(path: Any) -> Any:
+        if not isinstance(path, list):
+            raise PatchError(f"bad path {path!r}")
         node: Any = out
         for key in path:
-            try:
-                child = node[key]
-            except (KeyError, IndexError, TypeError):
-                raise PatchError(f"no {key!r} in the view at {list(path)}") from None
+            if not _has(node, key):
+                raise PatchError(f"no {key!r} in the view at {path}")
+            child = node[key]
             if id(child) not in fresh:
                 if isinstance(child, dict):
                     child = dict(child)
@@ -99,7 +108,7 @@ def apply(view: Mapping[str, Any], sizes: Any, sets: Any) -> dict[str, Any]:
     try:
         for path, n in sizes or ():
             items = container(path)
-            if not isinstance(items, list) or not isinstance(n, int) or n < 0:
+            if not isinstance(items, list) or type(n) is not int or n < 0:
                 raise PatchError(f"cannot resize {path} to {n!r}")
             del items[n:]
             items.extend([None] * (n - len(items)))
@@ -108,9 +117,9 @@ def apply(view: Mapping[str, Any], sizes: Any, sets: Any) -> dict[str, Any]:
                 raise PatchError(f"bad path {path!r}")
             parent = container(path[:-1])
             key = path[-1]
-            if isinstance(parent, list) and not (isinstance(key, int) and 0 <= key < len(parent)):
+            if isinstance(parent, list) and not _has(parent, key):
                 raise PatchError(f"no item {key!r} in the list at {path[:-1]}")
-            if isinstance(parent, dict) and not isinstance(key, str):
+            if isinstance(parent, dict) and type(key) is not str:
                 raise PatchError(f"bad key {key!r} at {path[:-1]}")
             parent[key] = value
     except (TypeError, ValueError) as exc:

@@ -188,7 +188,7 @@ export function applyPatch(view, sizes, sets) {
   const container = (path) => {
     let node = next;
     for (const key of path) {
-      if (node === null || typeof node !== "object" || !(key in node)) return null;
+      if (!has(node, key)) return null;
       let child = node[key];
       if (child === null || typeof child !== "object") return null;
       if (!fresh.has(child)) {
@@ -201,22 +201,35 @@ export function applyPatch(view, sizes, sets) {
     return node;
   };
   for (const op of sizes) {
-    if (!Array.isArray(op) || !Array.isArray(op[0]) || !Number.isInteger(op[1]) || op[1] < 0) return null;
+    if (!isOp(op) || !Number.isInteger(op[1]) || op[1] < 0) return null;
     const list = container(op[0]);
     if (!Array.isArray(list)) return null;
     list.length = Math.min(list.length, op[1]);
     while (list.length < op[1]) list.push(null);
   }
   for (const op of sets) {
-    if (!Array.isArray(op) || !Array.isArray(op[0]) || op[0].length === 0) return null;
+    if (!isOp(op) || op[0].length === 0) return null;
     const path = op[0];
     const parent = container(path.slice(0, -1));
     const key = path[path.length - 1];
     if (parent === null) return null;
-    if (Array.isArray(parent) ? !(Number.isInteger(key) && key >= 0 && key < parent.length) : typeof key !== "string") {
-      return null;
-    }
+    if (Array.isArray(parent) ? !has(parent, key) : typeof key !== "string") return null;
     parent[key] = op[1];
   }
   return next;
+}
+
+/** An operation of a patch: [path, value]. */
+function isOp(op) {
+  return Array.isArray(op) && op.length === 2 && Array.isArray(op[0]);
+}
+
+/**
+ * Whether `key` names an item of `node`: a key the object has itself (not one it inherits, like "constructor"),
+ * or an index of the list counted from the front; the same as server/patch.py's `_has`.
+ */
+function has(node, key) {
+  if (node === null || typeof node !== "object") return false;
+  if (Array.isArray(node)) return Number.isInteger(key) && key >= 0 && key < node.length;
+  return typeof key === "string" && Object.prototype.hasOwnProperty.call(node, key);
 }
