@@ -5,7 +5,8 @@ step, and nothing sent to a tab carries another seat's own parts.
 Seeded and deterministic: Socket.IO's test clients run every handler synchronously. Each step does one thing a
 table does: a seat opens a tab (with ``join``, or its token in the connect ``auth``) or a second one, a tab closes,
 reconnects, turns to watching or to another seat, asks for ``sync``; someone spectates; a player joins before the
-start; the clock runs out a turn or a vote; a broadcast fails half-way; a seat moves (cards, passes, notes, votes
+start; the clock runs out a turn or a vote; a broadcast fails half-way; the server lets go of its copy of the
+game; a seat moves (cards, passes, notes, votes
 yes and no, ratings, the facilitator's skips, removals, closed votes, a take-over while the facilitator is away).
 """
 
@@ -274,7 +275,7 @@ def play(seed: int, bots: int, shared: bool) -> dict[str, int]:
             if rng.random() < 0.4:
                 open_tab(tab.seat)
                 count("reconnected")
-        elif roll < 0.12:  # the facilitator steps out: all its tabs close
+        elif roll < 0.125:  # the facilitator steps out: all its tabs close
             for tab in [t for t in tabs if t.seat == facilitator]:
                 close(tab)
         elif roll < 0.15 and tabs:  # a tab turns to watching (the shared screen), or to another seat's link
@@ -293,9 +294,12 @@ def play(seed: int, bots: int, shared: bool) -> dict[str, int]:
             count("ticks", bool(outcome and outcome.applied))
         elif roll < 0.20:  # the next broadcast fails after a few of its messages
             table.fail_in = rng.randrange(4)
-        elif roll < 0.24 and phase == "setup" and len(table.tokens) < len(NAMES):
+        elif roll < 0.21:  # the process lets go of its copy of the game (its cache is full): the next is loaded
+            table.rt.games.forget(table.game_id)
+            count("reloaded")
+        elif roll < 0.25 and phase == "setup" and len(table.tokens) < len(NAMES):
             table.join_seat()
-        elif roll < 0.27 and phase == "play" and not any(t.seat == facilitator for t in tabs):
+        elif roll < 0.31 and phase == "play" and not any(t.seat == facilitator for t in tabs):
             # Someone takes over once the facilitator has been away for long enough.
             takers = [t for t in tabs if t.seat is not None and t.seat != facilitator and state.seats[t.seat].present]
             if takers:
@@ -345,6 +349,6 @@ def test_every_tab_holds_its_seats_true_view_through_tabs_coming_and_going(monke
         for what, n in counts.items():
             total[what] = total.get(what, 0) + n
     # Between them, the games went through what the test is about.
-    for what in ("switched", "reconnected", "failures", "ticks", "take_over", "remove_seat", "close_vote",
+    for what in ("switched", "reconnected", "failures", "reloaded", "ticks", "take_over", "remove_seat", "close_vote",
                  "skip_seat", "pass", "play_card", "vote", "rate", "finish_rating", "end_play", "end_game"):
         assert total.get(what), (what, total)
