@@ -193,7 +193,8 @@ class Tab:
         self.c.disconnect()
 
 
-def choose_move(rng: random.Random, state: GameState, view: dict[str, Any], steps: int) -> tuple[str, dict[str, Any]] | None:
+def choose_move(rng: random.Random, state: GameState, view: dict[str, Any],
+                steps: int) -> tuple[str, dict[str, Any]] | None:
     """A move the seat whose view this is may make now, picked at random (None: it has none)."""
     legal, seat = view["legal"], view["you"]
     options: list[tuple[float, str, dict[str, Any]]] = []
