@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from ui_steps import (RESULTS, hand_size, on_turn, on_turn_page, open_seat, phase, play_turn, rating_game, rest_game, start,
-                      started_pair, vote_everywhere, wait_until)
+from ui_steps import (NO_LIMITS, RESULTS, hand_size, on_turn, on_turn_page, open_seat, phase, play_turn, rating_game,
+                      rest_game, start, started_pair, vote_everywhere, wait_until)
 
 LONG = "Maximiliana-Wolfeschlegelsteinhausenberg"  # 40 characters, the longest name a seat may have
 NO_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
@@ -274,3 +274,22 @@ def test_on_a_phone_the_dock_says_a_vote_waits_and_takes_you_to_it(web_server: A
     assert 0 <= top < 844
     doug.click("#votes .vote-prompt button.yes")
     wait_until(lambda: doug.locator("button.vote-cue").count() == 0, what="the cue gone once voted")
+
+
+@pytest.mark.parametrize(("width", "height"), PHONES)
+def test_on_a_phone_the_clocks_do_not_push_the_top_bar_off_the_screen(web_server: Any, new_page: Any,
+                                                                       width: int, height: int) -> None:
+    """A game with a turn limit and a time box shows two clocks in the top bar: on a phone the page scrolled
+    sideways and the STRIDE primer button was off the screen."""
+    game = rest_game(web_server.url, ["Kim", "Doug"], timing={**NO_LIMITS, "turn_seconds": 600, "play_seconds": 3600})
+    kim, doug = new_page(1280, 800), new_page(width, height, is_mobile=True, has_touch=True)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, [kim, doug])
+    doug.wait_for_selector("#turn-clock:not([hidden])")
+    doug.wait_for_selector("#box-clock:not([hidden])")
+    assert doug.evaluate(NO_OVERFLOW), doug.evaluate("document.scrollingElement.scrollWidth")
+    primer = doug.locator(".topbar button", has_text="STRIDE primer").bounding_box()
+    assert primer and primer["x"] >= 0 and primer["x"] + primer["width"] <= width, primer
+    for clock in ("#turn-clock", "#box-clock"):
+        assert doug.locator(clock).evaluate(LINES) == 1, f"{clock} broken over lines"
