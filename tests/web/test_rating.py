@@ -40,3 +40,25 @@ def test_finishing_rating_from_the_keyboard_keeps_the_focus_on_the_rating_screen
     # The button is gone with what it did: the focus is on what says so, not dropped to the page.
     wait_until(lambda: doug.evaluate("!!document.activeElement.closest('#rating')"), timeout=3, what="the focus on the rating screen")
     assert "You're done" in doug.evaluate("document.activeElement.textContent")
+
+
+def test_once_done_rating_a_player_sees_the_ratings_kept_and_cannot_change_them(web_server: Any, new_page: Any) -> None:
+    """The scales stayed live after "I'm done": a click was refused by the server, yet its radio stayed chosen,
+    beside the risk of the rating the server kept."""
+    game = rating_game(web_server.url, ["Kim", "Doug", "Sam"], accepted=2)
+    doug = new_page(1440, 900)
+    open_seat(doug, game["links"][1])
+    item = doug.locator("#rating .rating-item").first
+    item.locator(".scale").nth(0).locator("label").nth(2).click()  # likelihood 3
+    item.locator(".scale").nth(1).locator("label").nth(3).click()  # impact 4
+    wait_until(lambda: "risk 12" in doug.locator("#rating .rating-item").first.inner_text(), what="the rating recorded")
+    doug.click("#finish-rating")
+    doug.wait_for_selector("#rating >> text=You're done. Waiting for the others")
+    item = doug.locator("#rating .rating-item").first
+    item.locator(".scale").nth(0).locator("label").nth(4).click(force=True)  # likelihood 5, as a late change of mind
+    doug.wait_for_timeout(500)
+    checked = doug.evaluate("[...document.querySelectorAll('#rating .rating-item:first-child input:checked')].map((i) => i.value)")
+    assert checked == ["3", "4"], checked
+    assert "risk 12" in item.inner_text()
+    assert doug.locator("#verdict").is_hidden(), doug.locator("#verdict").inner_text()  # no refusal to read
+    assert item.locator("input[type=radio]:enabled").count() == 0

@@ -7,10 +7,10 @@ import { ownOf, suitChip, seatName, targetName } from "./panels.js";
 const LIKELIHOOD = ["rare", "unlikely", "possible", "likely", "almost certain"];
 const IMPACT = ["negligible", "minor", "moderate", "major", "severe"];
 
-function scale(name, legend, words, value, onChange) {
+function scale(name, legend, words, value, onChange, disabled) {
   return h(
     "fieldset",
-    { class: "scale" },
+    { class: "scale", disabled },
     h("legend", null, legend),
     [1, 2, 3, 4, 5].map((n) =>
       h(
@@ -82,8 +82,10 @@ export function renderRating(el, view, drafts, onRate, onFinish) {
           ? h(
               "div",
               { class: "rating-scales" },
-              scale(`l-${t.id}`, "Likelihood", LIKELIHOOD, draft.likelihood, change("likelihood")),
-              scale(`i-${t.id}`, "Impact", IMPACT, draft.impact, change("impact")),
+              // Done rating: the seat's ratings are shown, not changed (the server refuses a change, and the
+              // radio chosen stayed on screen beside the risk of the rating kept).
+              scale(`l-${t.id}`, "Likelihood", LIKELIHOOD, draft.likelihood, change("likelihood"), !mine),
+              scale(`i-${t.id}`, "Impact", IMPACT, draft.impact, change("impact"), !mine),
               h("span", { class: "rated-mark" }, yours ? `✓ risk ${yours.likelihood * yours.impact}` : ""),
             )
           : h("p", { class: "small muted" }, `${t.ratings ? t.ratings.count : 0} ratings so far`),
