@@ -293,3 +293,24 @@ def test_on_a_phone_the_clocks_do_not_push_the_top_bar_off_the_screen(web_server
     assert primer and primer["x"] >= 0 and primer["x"] + primer["width"] <= width, primer
     for clock in ("#turn-clock", "#box-clock"):
         assert doug.locator(clock).evaluate(LINES) == 1, f"{clock} broken over lines"
+
+
+# Each element in the composer's list, as drawn: its name's width and whether the whole name is shown.
+TARGET_NAMES = """[...document.querySelectorAll('#composer .target-option')].map((o) => {
+    const n = o.querySelector('.target-name');
+    return {text: o.textContent, share: n.clientWidth / o.clientWidth, whole: n.scrollWidth <= n.clientWidth + 1};
+})"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 800), (360, 640)])
+def test_the_composers_list_names_every_flow(web_server: Any, new_page: Any, width: int, height: int) -> None:
+    """A flow's label (its request, say) took the row: "Internal support staff → HR API" was squeezed to a few
+    pixels, and flows with the same label ("whole request logged") could not be told apart."""
+    kim, doug = new_page(1280, 800), new_page(width, height)
+    started_pair(web_server.url, kim, doug)
+    doug.click("#add-note")  # the same list as playing a card, at any time
+    doug.wait_for_selector("#composer .target-option[data-kind=flow]")
+    rows = doug.evaluate(TARGET_NAMES)
+    assert len(rows) > 20
+    for row in rows:
+        assert row["whole"] and row["share"] >= 0.4, row
