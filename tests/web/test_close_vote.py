@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from test_focus import add_note
 from ui_steps import on_turn, open_seat, play_turn, rest_game, start, vote_everywhere, wait_until
 
 
@@ -33,3 +34,22 @@ def test_the_facilitator_closes_a_vote_that_waits_for_a_sleeping_voter(web_serve
                what="the vote to close")
     wait_until(lambda: doug.locator(f"#votes .vote-prompt[data-threat='{threat}']").count() == 0,
                what="the vote to close for Doug too")
+
+
+def test_closing_a_vote_from_the_keyboard_leaves_the_focus_in_the_hand(web_server: Any, new_page: Any) -> None:
+    """The prompt, the panel and the button went with the vote: the focus fell to the page, and the next Tab
+    started again from the top."""
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])  # Sam never opens his link: the vote waits on him
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, [kim, doug])
+    add_note(doug, "Anyone on the office wifi can read the payroll export.")
+    close = kim.locator("#votes .vote-prompt button.close-vote")
+    close.wait_for()
+    close.focus()
+    kim.keyboard.press("Enter")
+    kim.wait_for_selector("#votes", state="hidden")
+    kim.wait_for_timeout(300)
+    assert kim.evaluate("!!document.activeElement.closest('#hand button.card-face')"), kim.evaluate(
+        "document.activeElement.outerHTML.slice(0, 120)")

@@ -149,3 +149,16 @@ def test_a_verdict_read_from_the_keyboard_gives_the_focus_back(web_server: Any, 
     mover.keyboard.press("Enter")
     assert mover.locator("#verdict").is_hidden()
     assert mover.evaluate(ACTIVE) == came_from != "body"
+
+
+def test_the_last_ballot_from_the_keyboard_leaves_the_focus_in_the_hand(web_server: Any, new_page: Any) -> None:
+    """The vote is decided by this ballot: its prompt and the panel go, and the focus with them, to the page."""
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    started_pair(web_server.url, kim, doug)
+    add_note(doug, "Anyone on the office wifi can read the payroll export.")
+    kim.wait_for_selector("#votes .vote-prompt button.yes")
+    kim.focus("#votes .vote-prompt button.yes")
+    kim.keyboard.press("Enter")  # Kim is the whole electorate: the vote closes at once
+    kim.wait_for_selector("#votes", state="hidden")
+    kim.wait_for_timeout(300)
+    assert kim.evaluate("!!document.activeElement.closest('#hand button.card-face')"), kim.evaluate(ACTIVE)

@@ -880,7 +880,16 @@ export class Table {
   }
 
   showVotes(view = this.view) {
-    renderVotes(this.el.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id));
+    const E = this.el;
+    const inside = E.votes.contains(document.activeElement);
+    renderVotes(E.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id));
+    // The last open vote closed (the last ballot, or the facilitator's "Close the vote now") and the panel hid
+    // with the keyboard in it: the focus goes to the hand, where play goes on, not dropped to the page.
+    if (inside && E.votes.hidden) {
+      const shown = (el) => el && el.isConnected && el.offsetParent !== null && !el.disabled;
+      const next = [E.hand.querySelector("button.card-face"), byId("add-note"), ...E.page.querySelectorAll(".side button")].find(shown);
+      if (next) next.focus({ preventScroll: true });
+    }
   }
 
   async vote(threatId, accept) {
