@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_steps import create_game, wait_until
+from ui_steps import ROOT, create_game, wait_until
 
 
 def test_each_copy_button_says_copied_for_a_moment_only(web_server: Any, new_page: Any) -> None:
@@ -58,3 +58,25 @@ def test_an_earlier_session_larger_than_an_upload_is_taken(start_web_server: Any
     page.set_input_files("#previous-result", str(first))
     links = create_game(page, server.url, "Kim", example="leejames-hr/after", reload=False)
     assert links["game_id"]
+
+
+def test_a_file_under_the_upload_limit_is_taken_whatever_it_holds(start_web_server: Any, new_page: Any,
+                                                                   tmp_path: Any) -> None:
+    """The lobby sent the file as a JSON string: its quotes and line breaks, escaped, made a file under the
+    limit it states ("up to 200 KB") a request over what the server reads, refused as larger than the limit."""
+    server = start_web_server(THREATDECK_MAX_UPLOAD_BYTES=str(200 * 1024))
+    model = (ROOT / "examples" / "leejames-hr" / "before.yaml").read_text(encoding="utf-8")
+    padding = '# "a" "b" "c" "d" "e" "f" "g" "h"\n'  # a comment: half of it escaped in JSON
+    big = tmp_path / "commented.yaml"
+    big.write_text(model + padding * ((195 * 1024 - len(model.encode())) // len(padding)), encoding="utf-8")
+    assert 190 * 1024 < big.stat().st_size <= 200 * 1024
+    page = new_page(1280, 800)
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-ready=lobby]")
+    page.check("input[name=arch-source][value=file]")
+    assert "up to 200 KB" in page.locator("fieldset.source").first.inner_text()
+    page.set_input_files("#arch-file", str(big))
+    page.fill("#host-name", "Kim")
+    page.click("#create-game")
+    page.wait_for_selector("#created:not([hidden]), p.error[role=alert]:visible")
+    assert page.locator("#created").is_visible(), page.locator("p.error[role=alert]").first.inner_text()

@@ -10,11 +10,12 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+/** `raw`: send `body` (a string) as it is, not as JSON. */
+async function request(method, path, body, raw = false) {
   const init = { method, headers: { Accept: "application/json" } };
   if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+    init.headers["Content-Type"] = raw ? "application/octet-stream" : "application/json";
+    init.body = raw ? body : JSON.stringify(body);
   }
   let response;
   try {
@@ -41,7 +42,9 @@ export const api = {
   examples: () => request("GET", "/api/examples"),
   decks: () => request("GET", "/api/decks"),
   deck: (name) => request("GET", `/api/decks/${encodeURIComponent(name)}`),
-  upload: (document, filename) => request("POST", "/api/architectures", { document, filename }),
+  // The file as it is (the raw body): as a JSON string its quotes and line breaks were escaped, and a file under
+  // the server's limit (the lobby's "up to 1 MB") made a request over it, refused as too large.
+  upload: (document, filename) => request("POST", `/api/architectures?filename=${encodeURIComponent(filename)}`, document, true),
   createGame: (body) => request("POST", "/api/games", body),
   game: (gameId) => request("GET", `/api/games/${encodeURIComponent(gameId)}`),
   join: (gameId, name) => request("POST", `/api/games/${encodeURIComponent(gameId)}/seats`, { name }),
