@@ -174,8 +174,11 @@ export function ownOf(view, kind, threatId) {
   return mine && Object.hasOwn(mine, threatId) ? mine[threatId] : null;
 }
 
-/** Vote prompts: one per open vote; the facilitator may close one on the votes cast (`onClose`). */
-export function renderVotes(el, view, onVote, busy, onClose) {
+/**
+ * Vote prompts: one per open vote; the facilitator may close one on the votes cast (`onClose`) when it waits
+ * for a voter who is away (`away`: the seats without a connection) and has no time limit to close it.
+ */
+export function renderVotes(el, view, onVote, busy, onClose, away = new Set()) {
   const votable = view.legal ? view.legal.votable : [];
   const canClose = Boolean(onClose && view.legal && view.legal.facilitator.includes("CloseVote"));
   const open = view.threats.filter((t) => t.status === "voting");
@@ -192,6 +195,8 @@ export function renderVotes(el, view, onVote, busy, onClose) {
       const mayVote = votable.includes(t.id) && !busy.has(t.id);
       const v = t.vote || {};
       const yours = ownOf(view, "votes", t.id);
+      // Not on every vote: one click at "0 of 3 votes cast" rejected a threat the table was about to vote on.
+      const waitsForAway = v.electorate && v.deadline == null && v.cast < v.electorate.length && v.electorate.some((s) => away.has(s));
       return h(
         "div",
         // tabindex -1: the focus can rest on the prompt once its buttons are gone (the vote is cast).
@@ -208,7 +213,7 @@ export function renderVotes(el, view, onVote, busy, onClose) {
             )
           : h("p", { class: "small" }, yours === true ? "You voted yes." : yours === false ? "You voted no." : t.found_by === view.you ? "Your threat: the others decide." : "Waiting for the votes."),
         v.electorate ? h("p", { class: "small muted" }, `${v.cast} of ${v.electorate.length} votes cast`) : null,
-        canClose && !busy.has(t.id)
+        canClose && waitsForAway && !busy.has(t.id)
           ? h("button", { type: "button", class: "ghost small close-vote", dataset: { focus: `vote:${t.id}:close` }, title: "For a vote someone cannot answer now (away, asleep): the votes cast decide, a tie rejects.", onclick: () => onClose(t.id) }, "Close the vote now")
           : null,
       );

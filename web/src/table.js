@@ -209,6 +209,7 @@ export class Table {
     if (!this.view) return;
     renderScoreboard(this.el.scoreboard, this.view, this.presence);
     this.renderHostAway();
+    this.showVotes(); // "Close the vote now" is offered while a vote waits for someone away
   }
 
   /**
@@ -882,7 +883,9 @@ export class Table {
   showVotes(view = this.view) {
     const E = this.el;
     const inside = E.votes.contains(document.activeElement);
-    renderVotes(E.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id));
+    // Seats without a connection (a laptop asleep), from the last `presence` message; bots are never connected.
+    const away = new Set(((this.presence && this.presence.seats) || []).filter((p) => !p.connected && !(view.seats.find((x) => x.seat === p.seat) || {}).bot).map((p) => p.seat));
+    renderVotes(E.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id), away);
     // The last open vote closed (the last ballot, or the facilitator's "Close the vote now") and the panel hid
     // with the keyboard in it: the focus goes to the hand, where play goes on, not dropped to the page.
     if (inside && E.votes.hidden) {
