@@ -110,3 +110,18 @@ def test_showing_the_diagram_at_the_end_keeps_the_keyboard_focus_on_its_button(w
     kim.keyboard.press("Enter")
     kim.wait_for_selector("#final h1:visible")
     assert kim.evaluate("document.activeElement.textContent") == "Show the diagram with its sticky notes"
+
+
+def test_a_tie_is_not_won_by_the_first_seat_alone(web_server: Any, new_page: Any) -> None:
+    """The final screen named the first of the scoreboard the winner: "Kim wins with 0 points." over a
+    scoreboard where Doug has as many (seat order breaks ties on the list, not the game)."""
+    kim, doug = new_page(1280, 800), new_page(390, 844)
+    started_pair(web_server.url, kim, doug)
+    kim.click("#end-game")  # at once: nobody has a point
+    for page in (kim, doug):
+        page.wait_for_selector("body[data-ready=final]")
+        lead = page.locator("#final .final-head .lead").inner_text()
+        assert "wins" not in lead and "Kim" not in lead, lead
+        ranks = page.locator("#final .score-table tbody tr td:first-child").all_inner_texts()
+        assert ranks == ["1", "1"], ranks
+        assert page.locator("#final .score-table tr.leader").count() == 0

@@ -68,7 +68,13 @@ export function strideChart(threats) {
 
 export function renderFinal(el, view, gameId) {
   const final = view.final || { scoreboard: [], threats: [] };
-  const winner = final.scoreboard[0];
+  // Everyone with the most points wins (the scoreboard lists a tie in seat order: the first was named the winner
+  // alone); nobody does with none.
+  const best = final.scoreboard.length ? final.scoreboard[0].points : 0;
+  const winners = best > 0 ? final.scoreboard.filter((line) => line.points === best) : [];
+  const points = `${best} ${best === 1 ? "point" : "points"}`;
+  const names = winners.map((line) => line.name);
+  const won = winners.length === 1 ? ` ${names[0]} wins with ${points}.` : winners.length ? ` ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} share the win with ${points}.` : "";
   fill(
     el,
     h(
@@ -79,7 +85,7 @@ export function renderFinal(el, view, gameId) {
         "p",
         { class: "lead" },
         `${view.architecture.name}: ${final.threats.length} valid ${final.threats.length === 1 ? "threat" : "threats"}, prioritised by the team.`,
-        winner ? ` ${winner.name} wins with ${winner.points} points.` : "",
+        won,
       ),
     ),
     h(
@@ -97,7 +103,8 @@ export function renderFinal(el, view, gameId) {
             "tbody",
             null,
             final.scoreboard.map((line, i) =>
-              h("tr", { class: i === 0 ? "leader" : "" }, h("td", null, String(i + 1)), h("td", null, line.name, line.bot ? " (bot)" : ""), h("td", null, h("strong", null, String(line.points))), h("td", null, String(line.tricks)), h("td", null, String(line.threats))),
+              // A tie shares its place (1, 1, 3).
+              h("tr", { class: best > 0 && line.points === best ? "leader" : "" }, h("td", null, String(final.scoreboard.findIndex((x) => x.points === line.points) + 1)), h("td", null, line.name, line.bot ? " (bot)" : ""), h("td", null, h("strong", null, String(line.points))), h("td", null, String(line.tricks)), h("td", null, String(line.threats))),
             ),
           ),
         ),
