@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_steps import hand_ids, on_turn_page, open_seat, rest_game, start, wait_until
+from ui_steps import hand_ids, on_turn_page, open_seat, rest_game, start, started_pair, wait_until
 
 ACTIVE = "(() => { const e = document.activeElement; return e ? [e.tagName, e.className, e.dataset.card || '', e.getAttribute('role') || ''].join('|') : ''; })()"
 
@@ -74,3 +74,25 @@ def test_starting_the_game_from_the_keyboard_puts_the_focus_in_the_hand(web_serv
     must_lead = kim.locator("#hand .card.must-lead")
     if must_lead.count():
         assert card == must_lead.get_attribute("data-card")
+
+
+def test_a_sticky_note_from_the_keyboard_gives_the_focus_back_to_its_button(web_server: Any, new_page: Any) -> None:
+    """Added (Ctrl+Enter) or cancelled (Escape), the note's composer went and the focus fell to the page."""
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    started_pair(web_server.url, kim, doug)
+    doug.focus("#add-note")
+    doug.keyboard.press("Enter")
+    doug.wait_for_selector("#composer:not([hidden])")
+    doug.keyboard.press("ArrowDown")  # an element
+    doug.keyboard.press("Tab")
+    doug.keyboard.press("Space")  # the first STRIDE category
+    doug.fill("#composer .threat-input", "Anyone on the office wifi can read the payroll export.")
+    doug.focus("#composer .threat-input")
+    doug.keyboard.press("Control+Enter")
+    doug.wait_for_selector("#composer", state="hidden")
+    wait_until(lambda: doug.evaluate("document.activeElement.id") == "add-note", timeout=3, what="the focus on + Sticky note")
+    doug.keyboard.press("Enter")
+    doug.wait_for_selector("#composer:not([hidden])")
+    doug.keyboard.press("Escape")
+    doug.wait_for_selector("#composer", state="hidden")
+    assert doug.evaluate("document.activeElement.id") == "add-note"

@@ -778,7 +778,13 @@ export class Table {
     if (wasSelected && refocus) {
       const face = this.el.hand.querySelector(`button.card-face[data-card="${CSS.escape(wasSelected)}"]`);
       if (face) face.focus();
-    }
+    } else if (refocus) this.focusNoteButton();
+  }
+
+  /** A sticky note's composer closed (added, cancelled) with the focus in it: back to its button, not the page. */
+  focusNoteButton() {
+    const add = byId("add-note");
+    if (add && !add.disabled && (document.activeElement === document.body || !document.activeElement)) add.focus({ preventScroll: true });
   }
 
   hint(card) {
@@ -851,6 +857,7 @@ export class Table {
     if (playedWithoutThreat) announce("Card played without a threat.");
     const first = this.el.hand.querySelector("button.card-face");
     if (first && what.mode === "play") first.focus({ preventScroll: true });
+    else if (what.mode === "note") this.focusNoteButton();
   }
 
   async start() {
