@@ -75,3 +75,23 @@ def test_close_the_vote_now_is_offered_only_while_the_vote_waits_for_someone_awa
     kim.locator("#votes .vote-prompt button.close-vote").click()
     kim.wait_for_selector("#votes", state="hidden")
     wait_until(lambda: "valid (vote)" in kim.locator("#feed .feed-item").first.inner_text(), what="the verdict")
+
+
+def test_close_the_vote_now_is_offered_once_someone_voted_with_everyone_connected(web_server: Any,
+                                                                                    new_page: Any) -> None:
+    """Sam is at the table but not answering (no vote time limit): after the first ballot Kim may close the vote."""
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])
+    kim, doug, sam = new_page(1280, 800), new_page(1280, 800), new_page(1280, 800)
+    for page, link in zip((kim, doug, sam), game["links"]):
+        open_seat(page, link)
+    start(kim, [kim, doug, sam])
+    add_note(doug, "Anyone on the office wifi can read the payroll export.")
+    kim.wait_for_selector("#votes .vote-prompt")
+    kim.wait_for_timeout(300)
+    assert kim.locator("#votes button.close-vote").count() == 0, "nobody has voted yet"
+    kim.locator("#votes .vote-prompt button.yes").click()  # 1 of 2: the vote waits for Sam, who is connected
+    kim.wait_for_selector("#votes .vote-prompt button.close-vote")
+    kim.locator("#votes .vote-prompt button.close-vote").click()
+    kim.wait_for_selector("#votes", state="hidden")
+    wait_until(lambda: "valid (vote)" in kim.locator("#feed .feed-item").first.inner_text(), what="the verdict")
+    sam.wait_for_selector("#votes", state="hidden")
