@@ -55,11 +55,10 @@ def test_closing_a_vote_from_the_keyboard_leaves_the_focus_in_the_hand(web_serve
         "document.activeElement.outerHTML.slice(0, 120)")
 
 
-def test_close_the_vote_now_is_offered_only_while_the_vote_waits_for_someone_away(web_server: Any,
-                                                                                  new_page: Any) -> None:
-    """It was on every vote, everyone there: one click at "0 of 2 votes cast" rejected a threat the table was
-    about to vote on (docs/web.md: for a vote that waits for a player who is away)."""
-    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])  # no vote time limit
+def vote_opened(url: str, new_page: Any) -> tuple[Any, Any, Any]:
+    """Kim, Doug and Sam at a game without a vote time limit; Doug's sticky note is put to the vote, and Kim (the
+    facilitator), with everyone connected and nobody voted yet, is not offered to close it."""
+    game = rest_game(url, ["Kim", "Doug", "Sam"])
     kim, doug, sam = new_page(1280, 800), new_page(1280, 800), new_page(1280, 800)
     for page, link in zip((kim, doug, sam), game["links"]):
         open_seat(page, link)
@@ -67,31 +66,33 @@ def test_close_the_vote_now_is_offered_only_while_the_vote_waits_for_someone_awa
     add_note(doug, "Anyone on the office wifi can read the payroll export.")
     kim.wait_for_selector("#votes .vote-prompt")
     kim.wait_for_timeout(300)
-    assert kim.locator("#votes button.close-vote").count() == 0, "everyone is here to vote"
+    assert kim.locator("#votes button.close-vote").count() == 0, "everyone is here and nobody has voted"
+    return kim, doug, sam
+
+
+def close_the_vote(kim: Any) -> None:
+    kim.locator("#votes .vote-prompt button.close-vote").click()
+    kim.wait_for_selector("#votes", state="hidden")
+    wait_until(lambda: "valid (vote)" in kim.locator("#feed .feed-item").first.inner_text(), what="the verdict")
+
+
+def test_close_the_vote_now_is_offered_only_while_the_vote_waits_for_someone_away(web_server: Any,
+                                                                                  new_page: Any) -> None:
+    """It was on every vote, everyone there: one click at "0 of 2 votes cast" rejected a threat the table was
+    about to vote on (docs/web.md: for a vote that waits for a player who is away)."""
+    kim, _doug, sam = vote_opened(web_server.url, new_page)
     sam.context.close()  # Sam's laptop sleeps before he votes
     kim.wait_for_selector("#votes .vote-prompt button.close-vote")
     kim.locator("#votes .vote-prompt button.yes").click()  # Kim votes: 1 of 2, the vote still waits for Sam
     kim.wait_for_selector("#votes .vote-prompt >> text=You voted yes.")
-    kim.locator("#votes .vote-prompt button.close-vote").click()
-    kim.wait_for_selector("#votes", state="hidden")
-    wait_until(lambda: "valid (vote)" in kim.locator("#feed .feed-item").first.inner_text(), what="the verdict")
+    close_the_vote(kim)
 
 
 def test_close_the_vote_now_is_offered_once_someone_voted_with_everyone_connected(web_server: Any,
                                                                                     new_page: Any) -> None:
     """Sam is at the table but not answering (no vote time limit): after the first ballot Kim may close the vote."""
-    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])
-    kim, doug, sam = new_page(1280, 800), new_page(1280, 800), new_page(1280, 800)
-    for page, link in zip((kim, doug, sam), game["links"]):
-        open_seat(page, link)
-    start(kim, [kim, doug, sam])
-    add_note(doug, "Anyone on the office wifi can read the payroll export.")
-    kim.wait_for_selector("#votes .vote-prompt")
-    kim.wait_for_timeout(300)
-    assert kim.locator("#votes button.close-vote").count() == 0, "nobody has voted yet"
+    kim, _doug, sam = vote_opened(web_server.url, new_page)
     kim.locator("#votes .vote-prompt button.yes").click()  # 1 of 2: the vote waits for Sam, who is connected
     kim.wait_for_selector("#votes .vote-prompt button.close-vote")
-    kim.locator("#votes .vote-prompt button.close-vote").click()
-    kim.wait_for_selector("#votes", state="hidden")
-    wait_until(lambda: "valid (vote)" in kim.locator("#feed .feed-item").first.inner_text(), what="the verdict")
+    close_the_vote(kim)
     sam.wait_for_selector("#votes", state="hidden")
