@@ -25,7 +25,7 @@ socketio = SocketIO()
 """The Socket.IO server; bound to an app (and its async mode) by :func:`create_app`."""
 
 
-class TextPacket(Packet):
+class TextPacket(Packet):  # type: ignore[misc]  # python-socketio has no types: Packet is Any
     """Socket.IO packets without binary attachments.
 
     The protocol is JSON only; the default packet walks every nested value of

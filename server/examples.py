@@ -71,7 +71,7 @@ class Examples:
     def _files(self) -> list[Path]:
         if self.folder is None:
             return []
-        out = []
+        out: list[Path] = []
         for root, dirs, files in os.walk(self.folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             out.extend(Path(root) / f for f in sorted(files) if f.endswith(SUFFIXES) and not f.startswith("."))

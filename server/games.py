@@ -219,6 +219,11 @@ def next_deadline(state: GameState) -> float | None:
     return soonest
 
 
+def _always(command: Command) -> Callable[[GameState, float], Command]:
+    """A command builder that gives ``command`` whatever the state and time (a bot's move, decided already)."""
+    return lambda _state, _now: command
+
+
 class Games:
     """Every game: a repository, a per-process cache, and the one path commands take."""
 
@@ -337,7 +342,7 @@ class Games:
 
     @staticmethod
     def _settings(humans: Sequence[str], game: NewGame | Mapping[str, Any]) -> Settings:
-        meta = game if isinstance(game, Mapping) else {
+        meta: Mapping[str, Any] = game if isinstance(game, Mapping) else {
             "bots": game.bots, "start_suit": game.start_suit, "timing": dict(game.timing),
         }
         seats = [SeatSpec(n) for n in humans] + [SeatSpec(f"Bot {k + 1}", bot=True) for k in range(int(meta["bots"]))]
@@ -657,7 +662,7 @@ class Games:
             seat = getattr(command, "seat", None)
             name = latest.seats[seat].name if seat is not None else "bot"
             try:
-                self._submit(game_id, lambda _s, _n, c=command: c, client_id=f"bot:{latest.version}",
+                self._submit(game_id, _always(command), client_id=f"bot:{latest.version}",
                              actor=f"seat {seat} ({name}) bot", seat=seat, detail=None)
             except GameError as exc:
                 log.warning("game %s: bot command refused (%s); bots stop", game_id, exc.code)

@@ -400,14 +400,23 @@ class InMemoryGameRepository:
 
 # --------------------------------------------------------------------------- SQL
 
-_G = models.Game.__table__
-_C = models.Command.__table__
-_S = models.Seat.__table__
-_A = models.Audit.__table__
-_U = models.Upload.__table__
-_B = models.Board.__table__
-_P = models.Snapshot.__table__
-_H = models.Presence.__table__
+
+def _table(model: type[models.Base]) -> sa.Table:
+    """A mapped class's table (SQLAlchemy types ``__table__`` as any FROM clause; ours are all tables)."""
+    table = model.__table__
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+_G = _table(models.Game)
+_C = _table(models.Command)
+_S = _table(models.Seat)
+_A = _table(models.Audit)
+_U = _table(models.Upload)
+_B = _table(models.Board)
+_P = _table(models.Snapshot)
+_H = _table(models.Presence)
 
 
 def _game(row: Any) -> GameRecord:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
@@ -292,8 +292,22 @@ def _join(rt: Runtime, conn: Connection, token: object) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- connection events
 
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
 
-@socketio.on("connect")
+
+def on(event: str) -> Callable[[_Handler], _Handler]:
+    """``@socketio.on(event)``, typed (Flask-SocketIO has no types): it registers the handler and returns it as is."""
+    register: Callable[[_Handler], _Handler] = socketio.on(event)
+    return register
+
+
+def on_error_default(handler: Callable[[Exception], dict[str, Any]]) -> Callable[[Exception], dict[str, Any]]:
+    """``@socketio.on_error_default``, typed: the handler of any error a handler lets out, returned as is."""
+    socketio.on_error_default(handler)
+    return handler
+
+
+@on("connect")
 def on_connect(auth: Any = None) -> bool | None:
     """Accept a socket (refused past the per-IP limit); ``auth: {"token"}`` joins the seat at once."""
     rt = runtime()
@@ -305,7 +319,7 @@ def on_connect(auth: Any = None) -> bool | None:
     return None
 
 
-@socketio.on("disconnect")
+@on("disconnect")
 def on_disconnect(*_: Any) -> None:
     rt = runtime()
     # Forgotten first: a join still on its way then sees the socket gone and leaves the seat itself.
@@ -314,7 +328,7 @@ def on_disconnect(*_: Any) -> None:
         _leave_seat(rt, conn.member, conn.sid)
 
 
-@socketio.on("join")
+@on("join")
 @guarded
 def on_join(payload: Any = None) -> dict[str, Any]:
     """Take your seat with its token (first visit and every reconnect)."""
@@ -323,7 +337,7 @@ def on_join(payload: Any = None) -> dict[str, Any]:
     return _join(rt, rt.connection(_sid()), data["token"])
 
 
-@socketio.on("spectate")
+@on("spectate")
 @guarded
 def on_spectate(payload: Any = None) -> dict[str, Any]:
     """Watch a game: the public view, now and after every change."""
@@ -341,7 +355,7 @@ def on_spectate(payload: Any = None) -> dict[str, Any]:
             "presence": presence_data(rt, live)}
 
 
-@socketio.on("sync")
+@on("sync")
 @guarded
 def on_sync(payload: Any = None) -> dict[str, Any]:
     """The whole current view again (after a missed update)."""
@@ -363,7 +377,7 @@ class UnknownEvent(errors.ServerError):
     code = "unknown_event"
 
 
-@socketio.on("*")
+@on("*")
 def on_unknown(event: Any, *_: Any) -> dict[str, Any]:
     """Any other event name: refused."""
 
@@ -373,7 +387,7 @@ def on_unknown(event: Any, *_: Any) -> dict[str, Any]:
     return guarded(refuse)()
 
 
-@socketio.on_error_default
+@on_error_default
 def on_error(exc: Exception) -> dict[str, Any]:
     """Last resort (the handlers map their own errors): log, answer with a generic error."""
     return errors.socket_error(exc)
