@@ -8,7 +8,8 @@ import { h, fill } from "./dom.js";
 import { suit, suitSymbol, SUIT_ORDER, SUITS, rankLabel } from "./suits.js";
 import { typeIcon, typeLabel } from "./icons.js";
 
-const MAX_TEXT = 500;
+// The server's default; the table sets the limit the server reports (GET /api/limits), which is configurable.
+const DEFAULT_MAX_TEXT = 500;
 
 /** Every component and flow of a view's architecture, as the list shows them (grouped by boundary). */
 export function targetsOf(view) {
@@ -33,6 +34,10 @@ export function targetsOf(view) {
 
 let serial = 0;
 
+function limitText(n) {
+  return `Up to ${n} characters.`;
+}
+
 export class Composer {
   /**
    * @param {HTMLElement} el
@@ -50,6 +55,15 @@ export class Composer {
     this.el.hidden = true;
     this.id = `composer-${++serial}`;
     this.session = 0; // one more each time the composer opens (an answer to an earlier opening is not this one's)
+    this.maxText = DEFAULT_MAX_TEXT;
+  }
+
+  /** The longest threat text the server takes (its /api/limits): a longer one was typed, then refused. */
+  setMaxText(n) {
+    this.maxText = n;
+    if (!this.open) return;
+    this.text.maxLength = n;
+    this.limitHint.textContent = limitText(n);
   }
 
   get open() {
@@ -198,8 +212,9 @@ export class Composer {
     this.text = h("textarea", {
       class: "threat-input",
       rows: 3,
-      maxlength: MAX_TEXT,
+      maxlength: this.maxText,
       "aria-label": "The threat, in your words",
+      "aria-describedby": `${this.id}-limit`,
       placeholder: this.mode === "note" ? "What could go wrong here?" : "",
       onkeydown: (e) => {
         if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -265,6 +280,7 @@ export class Composer {
       extra,
       notice ? h("p", { class: "notice" }, notice) : null,
       h("label", { class: "block" }, this.mode === "note" ? "Threat" : "Threat (edit it to say what you mean)", this.text),
+      this.limitHint = h("p", { class: "small muted", id: `${this.id}-limit` }, limitText(this.maxText)),
       h(
         "div",
         { class: "composer-actions" },

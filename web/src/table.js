@@ -12,6 +12,7 @@ import { openPrimer } from "./primer.js";
 import { suit, rankLabel } from "./suits.js";
 import { saveSeat, loadSeat, forgetSeat, facilitatorLinks } from "./session.js";
 import { qrSvg } from "./qr.js";
+import { api } from "./api.js";
 
 const ERROR_HELP = {
   not_your_turn: "Wait for your turn — you can still add a sticky note.",
@@ -49,6 +50,7 @@ export class Table {
     this.focusHandPending = false; // the game was started from its button: the focus goes to the hand once dealt
     this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
     this.build();
+    this.loadLimits();
     this.connection = new Connection({
       gameId: this.gameId,
       token: this.token,
@@ -155,6 +157,12 @@ export class Table {
     } catch (err) {
       fill(this.el.diagram, h("p", { class: "error" }, "The diagram could not be loaded: ", String(err && err.message)));
     }
+  }
+
+  /** The server's limit on a threat's text (fetched once; the composer keeps its default if this fails). */
+  async loadLimits() {
+    const limits = await api.limits().catch(() => null);
+    if (limits && Number.isInteger(limits.max_threat_text) && limits.max_threat_text > 0) this.composer.setMaxText(limits.max_threat_text);
   }
 
   async calibrateClock() {
