@@ -2,7 +2,7 @@
 // diagram or in the list that mirrors it — edit the threat text, play.
 //
 // Keyboard: the list is a listbox; ↑/↓ (and Home/End) move through the
-// components and flows, Enter plays, Tab reaches the text and the buttons,
+// components and flows, Enter plays (or adds the note), Tab reaches the text and the buttons,
 // Escape cancels.
 import { h, fill } from "./dom.js";
 import { suit, suitSymbol, SUIT_ORDER, SUITS, rankLabel } from "./suits.js";
@@ -168,6 +168,7 @@ export class Composer {
   render(notice = null) {
     const card = this.card;
     const info = card ? suit(card.suit) : null;
+    this.el.setAttribute("aria-label", this.mode === "note" ? "Add a sticky note" : "Play a card");
     const opts = this.targets.map((t, i) =>
       h(
         "div",
@@ -201,7 +202,8 @@ export class Composer {
         role: "listbox",
         tabindex: "0",
         class: "target-list",
-        "aria-label": "Component or flow to play on (↑ ↓ to choose, Enter to play)",
+        // Enter plays the card, or adds the note: a screen reader says which.
+        "aria-label": this.mode === "note" ? "Component or flow to put the note on (↑ ↓ to choose, Enter to add the note)" : "Component or flow to play on (↑ ↓ to choose, Enter to play)",
         onkeydown: (e) => this.onListKey(e),
         onfocus: () => {
           if (this.index < 0) this.setIndex(this.firstFit());
@@ -274,7 +276,7 @@ export class Composer {
           : h("h2", null, "Play ", h("span", { class: "suit-chip", style: { "--suit": info.colour, "--suit-ink": info.ink } }, suitSymbol(card.suit, 12), `${rankLabel(card.rank)} ${card.suit}`), " ", card.title),
         h("button", { type: "button", class: "close", "aria-label": "Cancel", onclick: () => this.cancel() }, "×"),
       ),
-      h("p", { class: "small muted" }, "Click a component or arrow on the diagram, or choose below (↑ ↓, Enter plays). ", this.fits.size ? "Elements this card fits are marked." : ""),
+      h("p", { class: "small muted" }, `Click a component or arrow on the diagram, or choose below (↑ ↓, Enter ${this.mode === "note" ? "adds the note" : "plays"}). `, this.fits.size ? "Elements this card fits are marked." : ""),
       this.listbox,
       this.pickedLabel,
       extra,
