@@ -96,3 +96,41 @@ def test_close_the_vote_now_is_offered_once_someone_voted_with_everyone_connecte
     kim.wait_for_selector("#votes .vote-prompt button.close-vote")
     close_the_vote(kim)
     sam.wait_for_selector("#votes", state="hidden")
+
+
+def test_on_a_phone_the_facilitator_who_voted_reaches_close_the_vote_now(web_server: Any, new_page: Any) -> None:
+    """The dock's "Vote (1)" went once Kim had voted, and the prompt with "Close the vote now" stayed under the
+    diagram, out of sight: on a phone Kim could not find the button to close a vote that waits for Sam."""
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])  # no vote time limit
+    kim = new_page(390, 844, is_mobile=True, has_touch=True)
+    doug, sam = new_page(1280, 800), new_page(1280, 800)
+    for page, link in zip((kim, doug, sam), game["links"]):
+        open_seat(page, link)
+    start(kim, [kim, doug, sam])
+    add_note(doug, "Anyone on the office wifi can read the payroll export.")
+    kim.wait_for_selector("button.vote-cue:visible")
+    kim.click("button.vote-cue")
+    kim.click("#votes .vote-prompt button.yes")  # 1 of 2: the vote waits for Sam
+    kim.wait_for_selector("#votes .vote-prompt >> text=You voted yes.")
+    sam.context.close()  # Sam's laptop sleeps before he votes
+    kim.evaluate("window.scrollTo(0, 0)")  # back to the diagram and the hand
+    close = kim.locator("#votes .vote-prompt button.close-vote")
+    close.wait_for(state="attached")
+    assert not kim.evaluate(IN_VIEW, close.element_handle()), "the prompt starts out of sight (the defect's premise)"
+    cue = kim.locator("button.vote-cue")
+    cue.wait_for()
+    assert cue.inner_text() == "Vote waits (1)"
+    cue.tap()
+    wait_until(lambda: kim.evaluate(IN_VIEW, close.element_handle()), what="'Close the vote now' in view")
+    assert kim.evaluate("document.activeElement.classList.contains('close-vote')")
+    close.tap()
+    kim.wait_for_selector("#votes", state="hidden")
+    wait_until(lambda: "valid (vote)" in kim.locator("#feed .feed-item").first.inner_text(), what="the verdict")
+    assert kim.locator("button.vote-cue").count() == 0
+
+
+IN_VIEW = """(el) => { const r = el.getBoundingClientRect();
+    if (!(r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth)) return false;
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return top !== null && el.contains(top); }"""
+"""Whether an element is on the screen, not under the dock."""

@@ -18,7 +18,8 @@ export function blockedReason(view, b) {
 /**
  * @param {HTMLElement} el  the hand's container
  * @param {object} view     the seat's view
- * @param {{selected: string|null, onSelect: Function, onLearn: Function, onHint: Function, hinted: string|null}} ui
+ * @param {{selected: string|null, onSelect: Function, onLearn: Function, onHint: Function, hinted: string|null,
+ *          onVoteCue: Function, closable: string[]}} ui  `closable`: the votes the facilitator may close now
  */
 export function renderHand(el, view, ui, head) {
   const hand = view.hand || [];
@@ -27,6 +28,7 @@ export function renderHand(el, view, ui, head) {
   const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement : null;
   const focusKey = focused ? [focused.dataset.card, focused.dataset.role] : null;
   const shared = !legal.on_turn && legal.blocked.length ? blockedReason(view, legal.blocked[0]) : null;
+  const cueFocused = document.activeElement && document.activeElement.classList.contains("vote-cue") && head.contains(document.activeElement);
   const list = h(
     "ul",
     { class: "hand-cards", "aria-label": `Your hand: ${hand.length} cards` },
@@ -89,10 +91,13 @@ export function renderHand(el, view, ui, head) {
       h("h2", null, view.phase === "setup" ? "Your hand" : `Your hand (${hand.length})`),
       // Displayed on a phone only (styles.css), where the status line may be scrolled out of view.
       legal.on_turn && view.phase === "play" ? h("span", { class: "turn-cue" }, "Your turn") : null,
-      // A phone's vote panel sits under the diagram, out of sight: the dock says a vote waits for you.
+      // A phone's vote panel sits under the diagram, out of sight: the dock says a vote waits for you, or, to
+      // the facilitator who has voted, that one waits for someone else ("Close the vote now" is in the panel).
       view.phase === "play" && legal.votable && legal.votable.length && ui.onVoteCue
         ? h("button", { type: "button", class: "vote-cue", onclick: () => ui.onVoteCue() }, `Vote (${legal.votable.length})`)
-        : null,
+        : view.phase === "play" && ui.closable && ui.closable.length && ui.onVoteCue
+          ? h("button", { type: "button", class: "vote-cue", title: "A vote waits for someone: you may close it on the votes cast", onclick: () => ui.onVoteCue() }, `${ui.closable.length > 1 ? "Votes wait" : "Vote waits"} (${ui.closable.length})`)
+          : null,
       view.must_lead ? h("span", { class: "note-line" }, `You open the game: lead ${view.must_lead}.`) : null,
       shared ? h("span", { class: "note-line why-all", id: "hand-why" }, `Dimmed: ${shared}`) : null,
     ),
@@ -101,6 +106,11 @@ export function renderHand(el, view, ui, head) {
     el,
     hand.length ? list : h("p", { class: "muted" }, view.phase === "setup" ? "Cards are dealt when the facilitator starts the game." : "No cards left."),
   );
+  // The cue is drawn again (a vote cast, someone away): the focus stays on it, or goes to the hand once it is gone.
+  if (cueFocused) {
+    const again = head.querySelector("button.vote-cue") || el.querySelector("button.card-face");
+    if (again) again.focus({ preventScroll: true });
+  }
   if (focusKey) {
     const again = el.querySelector(`button[data-card="${CSS.escape(focusKey[0] || "")}"][data-role="${focusKey[1]}"]`);
     if (again) again.focus({ preventScroll: true });

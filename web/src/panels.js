@@ -175,13 +175,29 @@ export function ownOf(view, kind, threatId) {
 }
 
 /**
+ * The ids of the open votes the facilitator may close on the votes cast now ("Close the vote now"): those with
+ * no time limit to close them that wait for a voter (see renderVotes).
+ */
+export function closableVotes(view, away = new Set()) {
+  if (!view.legal || !view.legal.facilitator.includes("CloseVote")) return [];
+  // Not on every vote: one click at "0 of 3 votes cast" rejected a threat the table was about to vote on. Once
+  // someone has voted, it is offered with everyone connected too: a player at the table may not be answering.
+  return view.threats
+    .filter((t) => {
+      const v = t.vote || {};
+      return t.status === "voting" && v.electorate && v.deadline == null && v.cast < v.electorate.length && (v.cast > 0 || v.electorate.some((s) => away.has(s)));
+    })
+    .map((t) => t.id);
+}
+
+/**
  * Vote prompts: one per open vote; the facilitator may close one on the votes cast (`onClose`) when it has no
  * time limit to close it and waits for a voter: once someone has voted, or while a voter is away (`away`: the
  * seats without a connection).
  */
 export function renderVotes(el, view, onVote, busy, onClose, away = new Set()) {
   const votable = view.legal ? view.legal.votable : [];
-  const canClose = Boolean(onClose && view.legal && view.legal.facilitator.includes("CloseVote"));
+  const closable = onClose ? closableVotes(view, away) : [];
   const open = view.threats.filter((t) => t.status === "voting");
   if (!open.length) {
     el.hidden = true;
@@ -196,9 +212,6 @@ export function renderVotes(el, view, onVote, busy, onClose, away = new Set()) {
       const mayVote = votable.includes(t.id) && !busy.has(t.id);
       const v = t.vote || {};
       const yours = ownOf(view, "votes", t.id);
-      // Not on every vote: one click at "0 of 3 votes cast" rejected a threat the table was about to vote on. Once
-      // someone has voted, it is offered with everyone connected too: a player at the table may not be answering.
-      const waits = v.electorate && v.deadline == null && v.cast < v.electorate.length && (v.cast > 0 || v.electorate.some((s) => away.has(s)));
       return h(
         "div",
         // tabindex -1: the focus can rest on the prompt once its buttons are gone (the vote is cast).
@@ -215,7 +228,7 @@ export function renderVotes(el, view, onVote, busy, onClose, away = new Set()) {
             )
           : h("p", { class: "small" }, yours === true ? "You voted yes." : yours === false ? "You voted no." : t.found_by === view.you ? "Your threat: the others decide." : "Waiting for the votes."),
         v.electorate ? h("p", { class: "small muted" }, `${v.cast} of ${v.electorate.length} votes cast`) : null,
-        canClose && waits && !busy.has(t.id)
+        closable.includes(t.id) && !busy.has(t.id)
           ? h("button", { type: "button", class: "ghost small close-vote", dataset: { focus: `vote:${t.id}:close` }, title: "For a vote someone cannot answer now (away, asleep): the votes cast decide, a tie rejects.", onclick: () => onClose(t.id) }, "Close the vote now")
           : null,
       );

@@ -5,7 +5,7 @@ import { h, fill, refill, byId, announce } from "./dom.js";
 import { Connection } from "./connection.js";
 import { renderHand } from "./hand.js";
 import { Composer } from "./composer.js";
-import { renderScoreboard, renderTrick, renderFeed, renderVotes, seatName, targetName, suitChip, mmss } from "./panels.js";
+import { renderScoreboard, renderTrick, renderFeed, renderVotes, closableVotes, seatName, targetName, suitChip, mmss } from "./panels.js";
 import { renderRating } from "./rating.js";
 import { renderFinal } from "./final.js";
 import { openPrimer } from "./primer.js";
@@ -218,6 +218,7 @@ export class Table {
     renderScoreboard(this.el.scoreboard, this.view, this.presence);
     this.renderHostAway();
     this.showVotes(); // "Close the vote now" is offered while a vote waits for someone away
+    if (!this.spectator && this.view.phase === "play") this.renderHand(); // and a phone's dock says so
   }
 
   /**
@@ -750,10 +751,14 @@ export class Table {
       onSelect: (card, blocked) => this.selectCard(card, blocked),
       onLearn: (card) => openPrimer(card),
       onHint: (card) => this.hint(card),
+      closable: closableVotes(this.view, this.awaySeats()),
       onVoteCue: () => {
         this.el.votes.scrollIntoView({ block: "start" });
-        const first = this.el.votes.querySelector(".vote-buttons button") || this.el.votes.querySelector(".vote-prompt");
-        if (first) first.focus({ preventScroll: true });
+        const first = this.el.votes.querySelector(".vote-buttons button") || this.el.votes.querySelector("button.close-vote") || this.el.votes.querySelector(".vote-prompt");
+        if (first) {
+          first.focus({ preventScroll: true });
+          first.scrollIntoView({ block: "nearest" }); // "Close the vote now" ends a prompt that may be taller than the screen
+        }
       },
     }, this.el.handHead);
   }
@@ -895,12 +900,15 @@ export class Table {
     this.reportError(await this.connection.command("pass", {}));
   }
 
+  /** Seats without a connection (a laptop asleep), from the last `presence` message; bots are never connected. */
+  awaySeats(view = this.view) {
+    return new Set(((this.presence && this.presence.seats) || []).filter((p) => !p.connected && !(view.seats.find((x) => x.seat === p.seat) || {}).bot).map((p) => p.seat));
+  }
+
   showVotes(view = this.view) {
     const E = this.el;
     const inside = E.votes.contains(document.activeElement);
-    // Seats without a connection (a laptop asleep), from the last `presence` message; bots are never connected.
-    const away = new Set(((this.presence && this.presence.seats) || []).filter((p) => !p.connected && !(view.seats.find((x) => x.seat === p.seat) || {}).bot).map((p) => p.seat));
-    renderVotes(E.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id), away);
+    renderVotes(E.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id), this.awaySeats(view));
     // The last open vote closed (the last ballot, or the facilitator's "Close the vote now") and the panel hid
     // with the keyboard in it: the focus goes to the hand, where play goes on, not dropped to the page.
     if (inside && E.votes.hidden) {
