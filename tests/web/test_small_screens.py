@@ -295,6 +295,24 @@ def test_on_a_phone_the_clocks_do_not_push_the_top_bar_off_the_screen(web_server
         assert doug.locator(clock).evaluate(LINES) == 1, f"{clock} broken over lines"
 
 
+@pytest.mark.parametrize(("width", "height"), PHONES)
+def test_on_a_phone_the_game_title_is_not_squeezed_to_a_sliver(web_server: Any, new_page: Any,
+                                                                width: int, height: int) -> None:
+    """Without clocks (a game with no time limits, as retros often are) the brand, the connection and the primer
+    button took the row and the game's title showed as a letter."""
+    game = rest_game(web_server.url, ["Kim", "Doug"])
+    kim, doug = new_page(1280, 800), new_page(width, height, is_mobile=True, has_touch=True)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, [kim, doug])
+    title = doug.locator(".topbar .game-title")
+    wait_until(lambda: "Loading" not in title.inner_text(), what="the game's title")
+    assert title.evaluate("(t) => t.clientWidth") >= 100, title.evaluate("(t) => [t.clientWidth, t.textContent]")
+    assert doug.evaluate(NO_OVERFLOW), doug.evaluate("document.scrollingElement.scrollWidth")
+    primer = doug.locator(".topbar button", has_text="STRIDE primer").bounding_box()
+    assert primer and primer["x"] >= 0 and primer["x"] + primer["width"] <= width, primer
+
+
 # Each element in the composer's list, as drawn: its name's width and whether the whole name is shown.
 TARGET_NAMES = """[...document.querySelectorAll('#composer .target-option')].map((o) => {
     const n = o.querySelector('.target-name');
