@@ -20,6 +20,12 @@ all) one byte at a time in Python: about 0.1 µs a byte, so a client sending
 messages at the size limit could make the server spend milliseconds on each.
 Here the payload and the repeated key are XORed as two integers, in C.
 
+Every frame the server sends goes through gevent's ``sendall``, which first asks
+the kernel for the socket's send buffer size (a system call a frame) to size its
+chunks. A frame of an update fits the buffer nearly always, so it is handed to
+``send`` once, and only a remainder goes through ``sendall``: about half the
+cost of a write (2.3 µs against 4.3 µs for 900 bytes, measured with ``timeit``).
+
 The limit is ``MAX_EVENT_BYTES`` bytes of UTF-8 under gevent and eventlet
 (eventlet's Engine.IO driver sets it as its frame limit); Engine.IO's own check
 counts characters, so it never refuses what passes here. In threading mode (for
@@ -58,6 +64,17 @@ def unmask(header: Any, payload: bytes | bytearray) -> bytearray:
     return bytearray((int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big"))
 
 
+def frame_writer(sock: Any) -> Callable[[bytes], None]:
+    """Writes a whole frame to a gevent socket: ``sendall`` without its buffer-size query when one send does."""
+
+    def write(data: bytes) -> None:
+        sent = sock.send(data)  # cooperative: waits for room in the buffer, then sends what fits
+        if sent < len(data):
+            sock.sendall(memoryview(data)[sent:])
+
+    return write
+
+
 def gevent_handler(limit: int) -> type:
     """A gevent-websocket handler whose connections read at most ``limit`` bytes per message."""
     # Imported here: under eventlet, gevent must not be imported at all.
@@ -92,6 +109,7 @@ def gevent_handler(limit: int) -> type:
         ws.__class__ = BoundedWebSocket
         ws.utf8validator = size
         ws.raw_read = bounded_read
+        ws.raw_write = frame_writer(ws.handler.socket)
 
     class BoundedWebSocketHandler(WebSocketHandler):  # type: ignore[misc]
         def run_websocket(self) -> None:

@@ -1,4 +1,4 @@
-"""Client frames are unmasked by XORing integers (server.websocket.unmask), as RFC 6455 defines it."""
+"""Frames on the wire: client frames unmasked by XORing integers (RFC 6455), and server frames written whole."""
 
 from __future__ import annotations
 
@@ -42,3 +42,33 @@ def test_a_served_connection_unmasks_with_it() -> None:
     header = Header.decode_header(stream)
     assert header.unmask_payload(stream.read(header.length)) == bytearray(b"hello")
     assert Header.unmask_payload is unmask
+
+
+def test_frames_larger_than_the_send_buffer_arrive_whole_and_in_order() -> None:
+    """One ``send`` takes what fits in the buffer; the rest must follow (the frame writer's fallback)."""
+    pytest.importorskip("gevent")
+    import gevent
+    from gevent import socket as gsocket
+
+    from server.websocket import frame_writer
+
+    a, b = gsocket.socketpair()
+    a.setsockopt(gsocket.SOL_SOCKET, gsocket.SO_SNDBUF, 4096)
+    b.setsockopt(gsocket.SOL_SOCKET, gsocket.SO_RCVBUF, 4096)
+    frames = [random.Random(n).randbytes(n) for n in (1, 900, 300_000, 5, 1_000_000)]
+    received = bytearray()
+    expected = sum(len(f) for f in frames)
+
+    def drain() -> None:
+        while len(received) < expected:
+            received.extend(b.recv(65_536))
+            gevent.sleep(0)  # let the writer find the buffer full more than once
+
+    reader = gevent.spawn(drain)
+    write = frame_writer(a)
+    for frame in frames:
+        write(frame)
+    reader.join(timeout=10)
+    assert bytes(received) == b"".join(frames)
+    a.close()
+    b.close()
