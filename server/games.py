@@ -73,6 +73,8 @@ SHOW_WAIT = 10.0
 """Seconds a committed change waits for the game's previous one to be broadcast before it goes anyway."""
 CACHE_SIZE = 500
 """Games kept in memory per process (each with its views: a few hundred KB late in a game)."""
+RESEND_WAIT_MAX = 60.0
+"""Longest wait, in seconds, between attempts to send a game's views again while they keep failing."""
 
 
 def epoch(value: dt.datetime) -> float:
@@ -250,6 +252,8 @@ class Games:
         self._cache: OrderedDict[str, Live] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._locks = [threading.RLock() for _ in range(256)]
+        self._unsent: dict[str, tuple[int, float]] = {}
+        """Games whose last broadcast failed: (failed attempts to send them again, when to try next)."""
 
     # ------------------------------------------------------------------ plumbing
 
@@ -457,18 +461,26 @@ class Games:
 
     # ------------------------------------------------------------------ the one path
 
-    def _publish(self, live: Live, events: Sequence[Event]) -> None:
-        """Broadcast a committed change; a failure here must not undo (or fail) what is committed."""
+    def _publish(self, live: Live, events: Sequence[Event]) -> bool:
+        """Broadcast a committed change; a failure here must not undo (or fail) what is committed.
+
+        False when it failed: some rooms may have been sent it and others not, and nothing would tell them
+        before the game's next change, so the clock sends every room whole views on its next pass
+        (:meth:`resend`).
+        """
         try:
             self.publish(live, events)
         except Exception:
-            live.forget_views()  # clients will be sent whole views next time
+            live.forget_views()  # the next broadcast, the clock's or the next change's, sends whole views
+            self._unsent[live.id] = (0, self.clock())
             log.exception("game %s: broadcast of version %s failed", live.id, live.version)
+            return False
         if live.state.phase is Phase.ENDED:
             # Nothing follows the end: the views held for patches would only weigh on memory and on every
             # full garbage collection (a server's cache is mostly ended games). A later view is built afresh.
             live.views = ViewBuilder()
             live.forget_views()
+        return True
 
     def submit(
         self,
@@ -682,6 +694,34 @@ class Games:
             return outcome
         except NotFound:
             return None
+
+    def resends_due(self) -> list[str]:
+        """Games whose broadcast failed and whose views are to be sent again now (the clock asks every pass)."""
+        if not self._unsent:
+            return []
+        now = self.clock()
+        return [game_id for game_id, (_, when) in list(self._unsent.items()) if when <= now]
+
+    def resend(self, game_id: str) -> None:
+        """After a failed broadcast, send every seat and spectator of the game the whole view of what is committed
+        now, unless a broadcast went out since. Clients keep what they hold at that version: only the rooms the
+        failure missed take it. Tried again later, each time waiting longer, while it keeps failing."""
+        entry = self._unsent.get(game_id)
+        if entry is None:
+            return
+        try:
+            live = self.live(game_id, fresh=True)
+        except NotFound:  # gone: nobody is left to tell
+            self._unsent.pop(game_id, None)
+            return
+        with live.shown:  # in version order with the game's other broadcasts, and only what readers may see
+            # A broadcast that went out since sent whole views (the failure forgot what was sent): nothing to do.
+            # (Views are also let go at the end of a game; sending the final ones again costs little.)
+            if live.last_public is None and not self._publish(live, ()):
+                attempts = entry[0] + 1
+                self._unsent[game_id] = (attempts, self.clock() + min(RESEND_WAIT_MAX, 2.0 ** attempts))
+                return
+            self._unsent.pop(game_id, None)
 
     def view(self, game_id: str, seat: int | None, *, fresh: bool = False) -> tuple[Live, GameState, dict[str, Any]]:
         """A seat's view (None: the public view) of the game now, with the state it shows.

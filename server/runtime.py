@@ -1,7 +1,8 @@
 """Everything one app holds at run time: settings, the repository, the games, limits, connections.
 
 Built by :func:`server.create_app` and kept in ``app.extensions["threatdeck"]``.
-Also runs the background clock (turn deadlines) and the expiry sweeper.
+Also runs the background clock (turn deadlines, and sending views again after a failed broadcast) and the
+expiry sweeper.
 """
 
 from __future__ import annotations
@@ -175,6 +176,13 @@ class Runtime:
         interval = float(self.settings["TICK_INTERVAL"])
         while not self._stop.is_set():
             socketio.sleep(interval)
+            # First the views of broadcasts that failed: a game nobody moves in would otherwise show some of its
+            # tabs the version before for as long as it stays quiet.
+            for game_id in self.games.resends_due():
+                try:
+                    self.games.resend(game_id)
+                except Exception:
+                    log.exception("clock: sending the views of game %s again failed", game_id)
             try:
                 due = self.games.due()
             except Exception:
