@@ -50,6 +50,8 @@ class Table:
         """Versions broadcast again (whole views, after a failure): tabs that have them keep what they hold."""
         self.fail_in: int | None = None
         """Fail the broadcast's emit after this many more (None: do not)."""
+        self.down = False
+        """Fail every emit (the message queue is gone for a while)."""
         self.failures = 0
         self.sent = 0
         """Commands sent: each gets a fresh client id, whichever tab of its seat sends it."""
@@ -58,6 +60,10 @@ class Table:
         emit, publish = broadcaster._emit, self.rt.games.publish
 
         def failing_emit(data: dict[str, Any], room: str, skip: list[str] | None = None) -> None:
+            if self.down:
+                self.failures += 1
+                self.behind = True
+                raise RuntimeError("the message queue is down")
             if self.fail_in is not None:
                 if self.fail_in == 0:
                     self.fail_in = None
@@ -393,3 +399,73 @@ def test_every_tab_holds_its_seats_true_view_through_tabs_coming_and_going(monke
                  "close_vote", "skip_seat", "pass", "play_card", "vote", "rate", "finish_rating", "end_play", "end_game"):
         assert total.get(what), (what, total)
 
+
+def test_a_broadcast_that_failed_part_way_reaches_every_tab_with_no_move_after_it(caplog: Any) -> None:
+    """A quiet moment (everyone waits for one seat): the rooms a failed broadcast missed are sent the game's views by
+    the server's clock, at once, then less and less often while sending keeps failing; also for the last broadcast
+    of a game, and when the process has let go of its copy of the game meanwhile."""
+    caplog.set_level(logging.CRITICAL, logger="threatdeck.games")
+    table = Table(bots=0, shared=False)
+    table.join_seat()
+    table.join_seat()
+    tabs = [Tab(table, 0), Tab(table, 1), Tab(table, 2), Tab(table, None)]
+    tabs[0].command("start", {})
+
+    def held() -> set[int]:
+        for tab in tabs:
+            tab.pump()
+        return {tab.version for tab in tabs}
+
+    def every_tab_current() -> None:
+        assert held() == {table.state.version}
+        for tab in tabs:
+            assert tab.view == table.truth(tab.version, tab.seat), tab.seat
+
+    def move() -> None:  # the seat on turn plays its first playable card
+        seat = table.state.turn
+        assert seat is not None
+        card = table.truth(table.state.version, seat)["legal"]["playable"][0]
+        assert tabs[seat].command("play_card", {"card": card, "target": None, "text": None})["ok"]
+
+    every_tab_current()
+    # The part every seat sees alike reaches the game's room, then the player's own room fails.
+    table.fail_in = 1
+    move()
+    version = table.state.version
+    assert table.failures == 1 and held() == {version - 1, version}
+    table.clock_pass()
+    every_tab_current()
+    assert version in table.repeated  # the tabs that had it were sent it again, and kept theirs
+
+    # The queue is down: the broadcast fails, and so does the clock's first try at once; then it waits 2 s, 4 s...
+    table.down = True
+    move()
+    assert table.failures == 2
+    table.clock_pass()
+    assert table.failures == 3
+    table.clock_pass()
+    assert table.failures == 3  # (not tried again within the 2 s)
+    table.clock.advance(2)
+    table.clock_pass()
+    assert table.failures == 4
+    table.down = False
+    table.clock.advance(3)
+    table.clock_pass()
+    assert held() == {table.state.version - 1}
+    table.clock.advance(1)
+    table.clock_pass()
+    every_tab_current()
+    table.clock_pass()
+    assert table.failures == 4 and not table.rt.games.resends_due()
+
+    # The game's last broadcast fails, and the process lets go of its copy before the clock comes round.
+    table.fail_in = 0
+    assert tabs[0].command("end_game", {})["ok"]
+    table.rt.games.forget(table.game_id)
+    assert table.failures == 5 and table.state.phase.value == "ended"
+    assert held() == {table.state.version - 1}
+    table.clock_pass()
+    every_tab_current()
+    for tab in tabs:
+        assert leaked_cards(tab) == [], tab.seat  # type: ignore[arg-type]
+    table.rt.stop()
