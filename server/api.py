@@ -27,6 +27,7 @@ from server import errors, fastjson, tokens
 from server.config import BODY_ROOM, max_result_bytes
 from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited, too_large
 from server.games import NewGame
+from server.parse_threads import SMALL_INPUT
 from server.runtime import Runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -63,6 +64,14 @@ def _json_body(most_values: int | None = None) -> Any:
     raw = request.get_data(cache=True)
     if not raw:
         return {}
+    # A body of megabytes (a new game's earlier result) takes a tenth of a second and more to count and parse:
+    # not in the loop's thread.
+    if len(raw) > SMALL_INPUT:
+        return runtime().parsing.run(len(raw), _parsed_body, raw, most_values)
+    return _parsed_body(raw, most_values)
+
+
+def _parsed_body(raw: bytes, most_values: int | None) -> Any:
     # What could start a value, counted before parsing: an over-count (strings may hold these too), and quick.
     if most_values is not None and len(raw) > most_values and sum(map(raw.count, b"[{,:")) > most_values:
         raise PayloadTooLarge(f"the body holds more than {most_values:,} values (counting brackets, commas and "
@@ -230,7 +239,10 @@ def create_game() -> tuple[Response, int]:
         baseline, _ = rt.games.architecture_of_upload(body["baseline"])
     elif "baseline_example" in body:
         baseline, _ = rt.games.architecture_of_example(rt.examples, body["baseline_example"])
-    backlog = _backlog(body["previous"], arch, body["deck"]) if "previous" in body else None
+    backlog = None
+    if "previous" in body:
+        # Reading back and re-checking some thousands of findings takes seconds: not in the loop's thread.
+        backlog = rt.parsing.run(len(request.get_data(cache=True)), _backlog, body["previous"], arch, body["deck"])
     live, seat, token = rt.games.create(NewGame(
         architecture=arch, document=document, deck=body["deck"], facilitator=body["name"].strip(),
         max_seats=body["seats"], bots=body["bots"], start_suit=body["start_suit"],
@@ -247,7 +259,8 @@ def create_game() -> tuple[Response, int]:
 
 
 def _backlog(previous: Any, architecture: Architecture, deck_name: str) -> Backlog:
-    """The earlier session's threats, re-checked against the new architecture."""
+    """The earlier session's threats, re-checked against the new architecture (in a parse thread: touches no
+    database, no request)."""
     try:
         result = result_from_dict(previous, "previous")
         deck = load_deck(deck_name)

@@ -82,6 +82,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_CREATE_PER_MINUTE", 30.0, "THREATDECK_RATE_CREATE", float,
             "uploads and new games refilled per minute, per IP"),
     Setting("RATE_CREATE_BURST", 30, "THREATDECK_RATE_CREATE_BURST", int, "uploads and new games an IP may make at once"),
+    Setting("MAX_PARSES", 2, "THREATDECK_MAX_PARSES", int,
+            "large files (over 64 KiB: uploads, an earlier session's result) parsed at once, each in a thread; "
+            "more wait their turn"),
+    Setting("PARSE_QUEUE", 8, "THREATDECK_PARSE_QUEUE", int,
+            "large files that may wait for their turn; one more is refused at once (503 server_busy)"),
+    Setting("PARSE_WAIT", 30.0, "THREATDECK_PARSE_WAIT", float,
+            "seconds a large file waits for its turn at most (then 503 server_busy)"),
     Setting("MAX_CONNECTIONS_PER_IP", 200, "THREATDECK_MAX_CONNECTIONS_PER_IP", int, "open sockets per IP"),
     # time
     Setting("GAME_TTL", 7 * 24 * 3600, "THREATDECK_GAME_TTL", int, "seconds without a move after which a game is deleted"),
@@ -109,7 +116,7 @@ POSITIVE = ("MAX_UPLOAD_BYTES", "MAX_EVENT_BYTES", "MAX_THREAT_TEXT", "MAX_NAME"
             "MAX_ARCHITECTURE_FLOWS", "MAX_CONNECTIONS_PER_IP", "RATE_EVENTS_PER_SECOND", "RATE_EVENTS_BURST",
             "RATE_HTTP_PER_SECOND", "RATE_HTTP_BURST", "RATE_CREATE_PER_MINUTE", "RATE_CREATE_BURST", "GAME_TTL",
             "UPLOAD_TTL", "EXPIRY_INTERVAL", "TICK_INTERVAL", "PING_INTERVAL", "PING_TIMEOUT", "SNAPSHOT_EVERY",
-            "PRESENCE_HEARTBEAT")
+            "PRESENCE_HEARTBEAT", "MAX_PARSES", "PARSE_WAIT")
 """Settings that make no sense at zero or below (a zero interval would spin the idle server)."""
 
 
@@ -164,6 +171,8 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
     for name in POSITIVE:
         if out[name] <= 0:
             raise ConfigError(f"{name}: must be positive, got {out[name]!r}")
+    if out["PARSE_QUEUE"] < 0:  # zero is allowed: refuse at once what cannot be parsed now
+        raise ConfigError(f"PARSE_QUEUE: must be zero or more, got {out['PARSE_QUEUE']!r}")
     if out["FACILITATOR_AWAY_SECONDS"] < 0:  # zero is allowed: take over as soon as the facilitator is gone
         raise ConfigError(f"FACILITATOR_AWAY_SECONDS: must be zero or more, got {out['FACILITATOR_AWAY_SECONDS']!r}")
     if out.get("REDIS_URL") and not str(out["REDIS_URL"]).startswith(REDIS_SCHEMES):

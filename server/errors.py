@@ -112,6 +112,18 @@ class RateLimited(ServerError):
         self.retry_after = retry_after
 
 
+class ServerBusy(ServerError):
+    """As many large files are being parsed as the server parses at once, and as many wait: try again after
+    ``retry_after`` seconds (server/parse_threads.py)."""
+
+    code = "server_busy"
+    status = 503
+
+    def __init__(self, message: str, retry_after: float = 5.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotExportable(ServerError):
     """The game cannot be written in the format asked for (an id the native format cannot hold)."""
 
@@ -129,9 +141,10 @@ class PayloadTooLarge(ServerError):
 def too_large(what: str, settings: Mapping[str, Any]) -> str:
     """Why an upload is refused for its size, and what to do instead.
 
-    The limit stays small on purpose: a file is parsed while the process's other games wait, and a game on the
-    largest architecture the server plays fits in far less than its exports (which draw every element, or list
-    every finding, and are several times the model's size).
+    The limit stays small on purpose: a file's parse takes a second of a core per megabyte and up to tens of times
+    its size in memory (server/parse_threads.py), and a game on the largest architecture the server plays fits
+    in far less than its exports (which draw every element, or list every finding, and are several times the
+    model's size).
     """
     limit = int(settings["MAX_UPLOAD_BYTES"])
     cli = max_file_bytes(int(settings["MAX_ARCHITECTURE_COMPONENTS"]), int(settings["MAX_ARCHITECTURE_FLOWS"]))
@@ -220,7 +233,7 @@ def socket_error(exc: BaseException) -> dict[str, Any]:
     if not expected(exc):
         log.error("unhandled error in socket event", exc_info=exc)
     body: dict[str, Any] = {"ok": False, "error": error_dict(exc)}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, (RateLimited, ServerBusy)):
         body["error"]["retry_after"] = round(exc.retry_after, 3)
     return body
 
@@ -228,10 +241,10 @@ def socket_error(exc: BaseException) -> dict[str, Any]:
 def http_response(exc: BaseException) -> tuple[Response, int]:
     """The JSON response for an error raised while serving a request."""
     status = status_of(exc)
-    if status >= 500 and not isinstance(exc, HTTPException):
+    if status >= 500 and not isinstance(exc, (HTTPException, ServerBusy)):
         log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
     response = jsonify({"error": error_dict(exc)})
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, (RateLimited, ServerBusy)):
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
     return response, status
 

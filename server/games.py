@@ -30,7 +30,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from cards import InvalidCardData, load_deck
 from game import engine
@@ -196,6 +196,20 @@ class NewGame:
 
 Publisher = Callable[[Live, Sequence[Event]], None]
 
+T = TypeVar("T")
+
+
+class Parse(Protocol):
+    """How a file of ``size`` bytes is parsed: ``work(*args)``, where it does not hold up the process's other
+    games (server/parse_threads.py)."""
+
+    def __call__(self, size: int, work: Callable[..., T], *args: Any) -> T: ...
+
+
+def in_place(size: int, work: Callable[..., T], *args: Any) -> T:
+    """Parse in the caller's thread (a Games of its own, in tests and tools)."""
+    return work(*args)
+
 
 def static_parts(record: GameRecord) -> GameRecord:
     """The row without the snapshot and board it was stored or loaded with: those are in the state now, and
@@ -240,6 +254,7 @@ class Games:
         snapshot_every: int = 20,
         publish: Publisher | None = None,
         clock: Callable[[], float] = time.time,
+        parse: Parse = in_place,
     ) -> None:
         self.repo = repo
         self.ttl = ttl
@@ -249,6 +264,7 @@ class Games:
         self.snapshot_every = max(1, snapshot_every)
         self.publish: Publisher = publish or (lambda live, events: None)
         self.clock = clock
+        self.parse = parse
         self._cache: OrderedDict[str, Live] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._locks = [threading.RLock() for _ in range(256)]
@@ -314,8 +330,7 @@ class Games:
 
     def upload(self, data: bytes | str, filename: str) -> tuple[UploadRecord, Architecture]:
         """Check an architecture file and keep it for a new game."""
-        arch = load_architecture(data, filename)
-        self._check_size(arch, filename)
+        arch = self.parse(len(data), self._read, data, filename)
         text = data if isinstance(data, str) else data.decode("utf-8-sig")
         now = at(self.clock())
         record = UploadRecord(
@@ -324,6 +339,12 @@ class Games:
         )
         self.repo.add_upload(record)
         return record, arch
+
+    def _read(self, data: bytes | str, filename: str) -> Architecture:
+        """An uploaded file's architecture, if a game takes one that large (in a parse thread: touches no database)."""
+        arch = load_architecture(data, filename)
+        self._check_size(arch, filename)
+        return arch
 
     def _check_size(self, arch: Architecture, source: str) -> None:
         if len(arch.components) > self.max_components:
@@ -334,13 +355,12 @@ class Games:
     def architecture_of_upload(self, upload_id: str) -> tuple[Architecture, str]:
         """An upload's architecture and document."""
         up = self.repo.get_upload(upload_id, at(self.clock()))
-        return load_architecture(up.document, f"upload {upload_id}"), up.document
+        return self.parse(len(up.document), load_architecture, up.document, f"upload {upload_id}"), up.document
 
-    @staticmethod
-    def architecture_of_example(examples: Examples, example_id: str) -> tuple[Architecture, str]:
+    def architecture_of_example(self, examples: Examples, example_id: str) -> tuple[Architecture, str]:
         """A built-in example's architecture and document."""
         ex = examples.get(example_id)
-        return load_architecture(ex.document, f"examples/{ex.id}"), ex.document
+        return self.parse(len(ex.document), load_architecture, ex.document, f"examples/{ex.id}"), ex.document
 
     # ------------------------------------------------------------------ creating and seating
 

@@ -18,6 +18,8 @@ ERRORS = {
     "413": "body too large",
     "422": "the model, template or diagram cannot be read",
     "429": "too many requests (see Retry-After)",
+    "503": "server_busy: as many large files are being parsed, and waiting, as the server takes; try again after "
+           "Retry-After seconds",
 }
 
 
@@ -70,7 +72,8 @@ def document() -> dict[str, Any]:
             "application/yaml": {"schema": {"type": "string"}},
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         }},
-        "responses": {"201": _json("Architecture", "the upload, checked"), **_errors("400", "413", "422", "429")},
+        "responses": {"201": _json("Architecture", "the upload, checked"),
+                      **_errors("400", "413", "422", "429", "503")},
     }})
     spec.path(path="/api/examples", operations={"get": {
         "summary": "Built-in example architectures",
@@ -99,7 +102,7 @@ def document() -> dict[str, Any]:
         "summary": "Create a game; the caller facilitates (seat 0)",
         "requestBody": {"required": True, "content": {"application/json": {"schema": "CreateGame"}}},
         "responses": {"201": _json("CreatedGame", "the game, the facilitator's secret link and the links to share"),
-                      **_errors("400", "404", "422", "429")},
+                      **_errors("400", "404", "413", "422", "429", "503")},
     }})
     spec.path(path="/api/games/{game_id}", operations={"get": {
         "summary": "A game's public state (spectator view)", "parameters": [_game_param()],

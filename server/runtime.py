@@ -18,6 +18,7 @@ from server.config import ConfigError
 from server.db import MEMORY_URL, make_engine
 from server.examples import Examples, examples_dir
 from server.games import Games, Member
+from server.parse_threads import ParseThreads
 from server.presence import Presence
 from server.ratelimit import Limiter
 from server.repository import GameRepository, InMemoryGameRepository, SqlGameRepository
@@ -46,6 +47,8 @@ class Runtime:
         self.repo = repo
         self.examples = Examples(examples_dir(settings.get("EXAMPLES_DIR")))
         self.schemas = schemas.build(int(settings["MAX_THREAT_TEXT"]), int(settings["MAX_NAME"]))
+        self.parsing = ParseThreads(str(settings["ASYNC_MODE"]), most=int(settings["MAX_PARSES"]),
+                                    waiting=int(settings["PARSE_QUEUE"]), wait=float(settings["PARSE_WAIT"]))
         self.games = Games(
             repo,
             ttl=float(settings["GAME_TTL"]),
@@ -53,6 +56,7 @@ class Runtime:
             max_components=int(settings["MAX_ARCHITECTURE_COMPONENTS"]),
             max_flows=int(settings["MAX_ARCHITECTURE_FLOWS"]),
             snapshot_every=int(settings["SNAPSHOT_EVERY"]),
+            parse=self.parsing.run,
         )
         self.event_limiter = Limiter(float(settings["RATE_EVENTS_PER_SECOND"]), int(settings["RATE_EVENTS_BURST"]))
         self.http_limiter = Limiter(float(settings["RATE_HTTP_PER_SECOND"]), int(settings["RATE_HTTP_BURST"]))

@@ -1,0 +1,133 @@
+"""Files parsed in real OS threads, a few large ones at a time, so the process's games go on meanwhile.
+
+Under gevent and eventlet every game of a process is served by one thread, the
+event loop's. A CloudFormation template at the upload limit keeps cfn-lint's
+decoder busy for a second or more, an earlier session's result as large as the
+server takes (``previous`` of a new game) for some seconds more, and while
+either was parsed in the loop's thread no socket event was handled and no
+broadcast went out, in any game (bench/upload_stall.py, docs/benchmarks.md).
+
+A thread rather than a worker process: what the parsers return cannot leave the
+process as it is (an architecture read from a template keeps cfn-lint's string
+classes, made on the fly and not picklable; a result holds read-only mappings),
+so a worker would send it back in a form of our own for the loop to read again,
+and would need starting, watching and restarting under three async modes. A
+thread runs the same code on the same objects, its errors (``ModelError``)
+included. What it costs: the thread and the loop share the interpreter's lock,
+which a running thread hands over every switch interval (5 ms), so the games
+slow down while a file is parsed instead of stopping; and a parse's memory peak
+(some 40 MB for a template at the upload limit, some 240 MB for the largest
+result) is this process's, which is why only ``most`` large files are parsed at
+once. Those beyond wait for their turn, at most ``waiting`` of them and for at
+most ``wait`` seconds; past either, :class:`~server.errors.ServerBusy` (503
+``server_busy``, with ``Retry-After``). Small files (every game's usual model)
+go to a thread without a turn: they take milliseconds, and must not wait behind
+someone's megabyte.
+
+How the work reaches a thread: under gevent, the hub's thread pool; under
+eventlet, ``eventlet.tpool``; under threading every request has a thread of its
+own already, and the work runs in it.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from server.errors import ServerBusy
+
+T = TypeVar("T")
+
+SMALL_INPUT = 64 * 1024
+"""Bytes up to which a file is parsed without waiting for a turn (its parse takes milliseconds)."""
+BUSY_RETRY_AFTER = 5.0
+"""Seconds a refused client is told to wait (Retry-After): about the parse of a large file."""
+
+
+def _in_thread(async_mode: str) -> Callable[[Callable[[], Any]], Any]:
+    """How a piece of work is run in a real OS thread under the async mode, its caller waiting cooperatively."""
+    if async_mode == "gevent":
+        import gevent
+
+        def in_gevent_pool(work: Callable[[], Any]) -> Any:
+            return gevent.get_hub().threadpool.apply(work)
+
+        return in_gevent_pool
+    if async_mode == "eventlet":
+        from eventlet import tpool
+
+        def in_eventlet_pool(work: Callable[[], Any]) -> Any:
+            return tpool.execute(work)
+
+        return in_eventlet_pool
+    return lambda work: work()
+
+
+def _caught(work: Callable[[], T]) -> tuple[T | None, Exception | None]:
+    """``work()``, with its error returned rather than raised: raised in the pool's thread, the pools may print
+    it (eventlet's, unless told to be quiet); the caller raises it in its own thread, as it was."""
+    try:
+        return work(), None
+    except Exception as exc:  # noqa: BLE001 - raised again by the caller, whatever it is
+        return None, exc
+
+
+class ParseThreads:
+    """Runs parsers in OS threads; at most ``most`` of them on large files at once (see the module docstring)."""
+
+    def __init__(self, async_mode: str, *, most: int, waiting: int, wait: float) -> None:
+        self.most = most
+        self.waiting = waiting
+        self.wait = wait
+        self._hand_over = _in_thread(async_mode)
+        # Made after serve's monkey-patching: under gevent and eventlet the waiting is cooperative.
+        self._turns = threading.Condition()
+        self.running = 0
+        """Large files being parsed now."""
+        self.queued = 0
+        """Large files waiting for their turn."""
+
+    def run(self, size: int, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` in a thread; ``size``, the bytes parsed, decides whether it waits for a turn."""
+        if size <= SMALL_INPUT:
+            return self._in_thread(functools.partial(work, *args))
+        self._take_turn()
+        try:
+            return self._in_thread(functools.partial(work, *args))
+        finally:
+            with self._turns:
+                self.running -= 1
+                self._turns.notify()
+
+    def _in_thread(self, work: Callable[[], T]) -> T:
+        value, error = self._hand_over(functools.partial(_caught, work))
+        if error is not None:
+            try:
+                raise error
+            finally:
+                del error  # the traceback holds this frame: no cycle left to the collector
+        return cast(T, value)  # None only with an error
+
+    def _take_turn(self) -> None:
+        with self._turns:
+            if self.running >= self.most:
+                if self.queued >= self.waiting:
+                    raise self._busy()
+                self.queued += 1
+                try:
+                    give_up = time.monotonic() + self.wait
+                    while self.running >= self.most:
+                        left = give_up - time.monotonic()
+                        if left <= 0:
+                            raise self._busy()
+                        self._turns.wait(left)
+                finally:
+                    self.queued -= 1
+            self.running += 1
+
+    def _busy(self) -> ServerBusy:
+        return ServerBusy("the server is busy reading other large files; try again in a few seconds",
+                          retry_after=BUSY_RETRY_AFTER)
