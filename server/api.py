@@ -97,8 +97,7 @@ def _limits() -> None:
 
 @bp.after_request
 def _no_store(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Cache-Control", "no-store")  # seat links and tokens are answers of this API
     return response
 
 

@@ -73,7 +73,7 @@ def harden(server: Any) -> None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new app; ``config`` overrides the environment (see :mod:`server.config`)."""
-    from server import api, errors, sockets, web
+    from server import api, errors, headers, sockets, web
     from server.runtime import Runtime
 
     settings = config_module.load(config)
@@ -91,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     runtime = Runtime.build(app.config, socketio)
     app.extensions["threatdeck"] = runtime
     errors.register(app)
+    headers.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
 
