@@ -1,7 +1,7 @@
 // Joining by link: /join/<game> asks only for a display name.
 import { h, fill } from "./dom.js";
 import { api } from "./api.js";
-import { loadSeat, saveSeat } from "./session.js";
+import { loadSeat, saveSeat, tableHref } from "./session.js";
 
 export async function showJoin(root, gameId) {
   const kept = loadSeat(gameId);
@@ -31,7 +31,7 @@ export async function showJoin(root, gameId) {
         try {
           const seat = await api.join(gameId, name.value.trim());
           saveSeat(gameId, { token: seat.token, seat: seat.seat, name: seat.name, role: seat.role });
-          window.location.assign(`/play/${encodeURIComponent(gameId)}#token=${seat.token}`);
+          window.location.assign(tableHref(gameId, seat.token));
         } catch (err) {
           error.textContent = err.message;
           error.hidden = false;
@@ -53,7 +53,7 @@ export async function showJoin(root, gameId) {
       h("a", { class: "brand", href: "/" }, "threat", h("b", null, "deck")),
       h("h1", null, game ? `Join the threat model of ${game.architecture}` : "Join a game"),
       problem ? h("p", { class: "error", role: "alert" }, problem.status === 404 ? "There is no such game (it may have expired)." : problem.message) : null,
-      kept ? h("p", null, h("a", { class: "button", id: "continue-seat", href: `/play/${encodeURIComponent(gameId)}#token=${kept.token}` }, `Continue as ${kept.name || "your seat"}`)) : null,
+      kept ? h("p", null, h("a", { class: "button", id: "continue-seat", href: tableHref(gameId, kept.token) }, `Continue as ${kept.name || "your seat"}`)) : null,
       game && !started && game.free_seats > 0 ? form : null,
       game && !started && game.free_seats <= 0 ? h("p", null, "All seats are taken. You can still watch.") : null,
       started ? h("p", null, "This game has already started, so no seats are free. You can watch it.") : null,

@@ -3,7 +3,7 @@
 // game) the previous version; then share the links. Or practise alone.
 import { h, fill, announce } from "./dom.js";
 import { api, ApiError } from "./api.js";
-import { saveSeat, rememberFacilitatorLinks } from "./session.js";
+import { saveSeat, rememberFacilitatorLinks, tableHref } from "./session.js";
 import { openPrimer } from "./primer.js";
 import { SUIT_ORDER, SUITS, suitSymbol } from "./suits.js";
 
@@ -251,7 +251,7 @@ export async function showLobby(root) {
       });
       const seat = created.facilitator;
       saveSeat(created.game_id, { token: seat.token, seat: seat.seat, name: seat.name, role: seat.role });
-      window.location.assign(`/play/${encodeURIComponent(created.game_id)}?practice=1#token=${seat.token}`);
+      window.location.assign(tableHref(created.game_id, seat.token, "?practice=1"));
     } catch (err) {
       practiceError.textContent = err.message;
       practiceError.hidden = false;
@@ -284,7 +284,8 @@ function showCreated(el, created) {
   const seat = created.facilitator;
   saveSeat(created.game_id, { token: seat.token, seat: seat.seat, name: seat.name, role: seat.role });
   rememberFacilitatorLinks(created.game_id, { join_link: created.join_link, spectate_link: created.spectate_link });
-  const tableUrl = `/play/${encodeURIComponent(created.game_id)}#token=${seat.token}`;
+  const tableUrl = tableHref(created.game_id, seat.token);
+  const seatLink = `/play/${encodeURIComponent(created.game_id)}#token=${seat.token}`;
   const link = (label, value, id) =>
     h(
       "div",
@@ -323,7 +324,7 @@ function showCreated(el, created) {
     h("p", null, "Share the invite link with the team (each person opens it and types a name). Put the spectator link on the shared screen."),
     link("Invite link", created.join_link, "created-join-link"),
     link("Spectator link", created.spectate_link, "created-watch-link"),
-    link("Your seat link (private: it is your seat)", seat.link || new URL(tableUrl, window.location.origin).href, "created-seat-link"),
+    link("Your seat link (private: it is your seat)", seat.link || new URL(seatLink, window.location.origin).href, "created-seat-link"),
     h("div", { id: "created-qr", class: "qr-box" }),
     h("a", { class: "button primary big", id: "open-table", href: tableUrl }, "Open the table"),
   );

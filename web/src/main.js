@@ -2,7 +2,7 @@
 // ("/", "/join/<game>", "/play/<game>#token=…", "/watch/<game>").
 import "./styles.css";
 import { byId } from "./dom.js";
-import { tokenFromHash, saveSeat } from "./session.js";
+import { tokenFromHash, saveSeat, holdInTab } from "./session.js";
 import { showLobby } from "./lobby.js";
 
 const GAME_ID = /^[A-Za-z0-9_-]{12}$/;
@@ -26,7 +26,11 @@ async function route() {
       return showJoin(root, gameId);
     }
     if (fromHash) saveSeat(gameId, { token });
-    else history.replaceState(null, "", `${window.location.pathname}${window.location.search}#token=${token}`);
+    // Out of the address bar, where a shared screen, the history or a copied address would give the seat away;
+    // kept there only when this tab has no storage to hold it.
+    if (holdInTab(gameId, token) && window.location.hash) {
+      history.replaceState(null, "", `${window.location.pathname}${window.location.search}`);
+    }
     return new Table(root, { gameId, token, practice });
   }
   return showLobby(root);

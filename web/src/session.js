@@ -1,19 +1,51 @@
 // Where the client keeps who it is: the seat token from the seat link.
 //
 // A seat link is /play/<game>#token=<token>. The fragment never reaches the
-// server's logs; the token is also kept in localStorage under the game id, so
-// reloading the page, or opening /play/<game> without the fragment on the same
-// browser, takes the same seat again.
+// server's logs. Once read, the token leaves the address bar (main.js): shown
+// there it is on every shared screen, in the browser's history and in any
+// address copied to invite the team. It is kept instead in this tab's
+// sessionStorage (so a reload keeps this tab's seat, even with another seat of
+// the same game open in another tab) and in localStorage under the game id (so
+// opening /play/<game> again in the same browser takes the same seat).
 
 const PREFIX = "threatdeck.seat.";
+const TAB_PREFIX = "threatdeck.tab-seat.";
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
-function storage() {
+function storage(kind = "localStorage") {
   try {
-    return window.localStorage;
+    return window[kind];
   } catch {
     return null; // private mode or storage switched off: the URL alone keeps the seat
   }
+}
+
+/** Hold a seat's token for this tab; false when the tab cannot keep it (then the URL must). */
+export function holdInTab(gameId, token) {
+  const store = storage("sessionStorage");
+  if (!store || !TOKEN_RE.test(token || "")) return false;
+  try {
+    store.setItem(TAB_PREFIX + gameId, token);
+    return store.getItem(TAB_PREFIX + gameId) === token;
+  } catch {
+    return false; // storage full or refused
+  }
+}
+
+/** The token this tab holds for a game, or null. */
+export function tabToken(gameId) {
+  const store = storage("sessionStorage");
+  const token = store ? store.getItem(TAB_PREFIX + gameId) : null;
+  return token && TOKEN_RE.test(token) ? token : null;
+}
+
+/**
+ * The address of a seat's table: /play/<game>, with the token handed over through this tab's storage rather than
+ * the address bar; in the fragment only when the tab cannot keep it.
+ */
+export function tableHref(gameId, token, search = "") {
+  const path = `/play/${encodeURIComponent(gameId)}${search}`;
+  return holdInTab(gameId, token) ? path : `${path}#token=${token}`;
 }
 
 /** The token in the page's fragment (#token=…), if any. */
@@ -48,6 +80,8 @@ export function saveSeat(gameId, data) {
 export function forgetSeat(gameId) {
   const store = storage();
   if (store) store.removeItem(PREFIX + gameId);
+  const tab = storage("sessionStorage");
+  if (tab) tab.removeItem(TAB_PREFIX + gameId);
 }
 
 /** Remember what the practice game is, so "practice" in the lobby can return to it. */

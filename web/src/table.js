@@ -10,7 +10,7 @@ import { renderRating } from "./rating.js";
 import { renderFinal } from "./final.js";
 import { openPrimer } from "./primer.js";
 import { suit, rankLabel } from "./suits.js";
-import { saveSeat, loadSeat, forgetSeat, facilitatorLinks } from "./session.js";
+import { saveSeat, loadSeat, forgetSeat, facilitatorLinks, tabToken } from "./session.js";
 import { qrSvg } from "./qr.js";
 import { api } from "./api.js";
 
@@ -981,9 +981,11 @@ function copyField(label, value, id) {
   return h("div", { class: "copy-field" }, h("label", { for: id }, label), h("div", { class: "copy-row" }, input, button));
 }
 
-/** Which seat token to use for /play/<game>: the fragment's, else the one this browser kept. */
+/** Which seat token to use for /play/<game>: the fragment's, else this tab's, else the one this browser kept. */
 export function seatToken(gameId, fromHash) {
   if (fromHash) return fromHash;
+  const tab = tabToken(gameId);
+  if (tab) return tab;
   const kept = loadSeat(gameId);
   return kept ? kept.token : null;
 }
