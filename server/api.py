@@ -346,7 +346,8 @@ def _cell(value: Any) -> str:
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+    # As the format states it: given as ``mimetype``, Werkzeug added a second "; charset=utf-8" to text types.
+    response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

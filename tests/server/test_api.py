@@ -136,6 +136,7 @@ def test_export_in_every_format(client: Any) -> None:
         r = client.get(f"{url}?format={fmt}")
         assert r.status_code == 200 and r.data, fmt
         assert r.headers["Content-Disposition"].startswith('attachment; filename="threatdeck-'), fmt
+        assert r.headers["Content-Type"].count("charset") <= 1, r.headers["Content-Type"]
     assert client.get(url + "?format=markdown").data.startswith(b"#")
     assert client.get(url + "?format=jira-csv").data == client.get(url + "?format=jira").data
     assert error(client.get(url + "?format=pdf"))["field"] == "format"
