@@ -26,6 +26,15 @@ chunks. A frame of an update fits the buffer nearly always, so it is handed to
 ``send`` once, and only a remainder goes through ``sendall``: about half the
 cost of a write (2.3 µs against 4.3 µs for 900 bytes, measured with ``timeit``).
 
+gevent's server also waits for a request's line and headers for as long as a
+client takes: a connection that sends half a request and then nothing (or a
+byte a minute: slow-loris) held its socket and greenlet forever, and enough of
+them exhaust the process's file descriptors (the per-IP cap counts Socket.IO
+connections only, once their request has been read). Under gevent the line
+and headers of each request must arrive within ``REQUEST_HEAD_SECONDS``
+(also the longest a kept-alive connection waits idle for its next request);
+past that the connection is closed. Bodies and WebSockets are not timed here.
+
 The limit is ``MAX_EVENT_BYTES`` bytes of UTF-8 under gevent and eventlet
 (eventlet's Engine.IO driver sets it as its frame limit); Engine.IO's own check
 counts characters, so it never refuses what passes here. In threading mode (for
@@ -36,6 +45,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+REQUEST_HEAD_SECONDS = 20.0
+"""Longest a request's line and headers may take to arrive under gevent (slow-loris), or a kept-alive connection
+wait for its next request."""
 
 VALID = (True, True, 0, 0)
 """What gevent-websocket's validator answers for valid UTF-8 (the message is decoded strictly when complete)."""
@@ -75,9 +88,11 @@ def frame_writer(sock: Any) -> Callable[[bytes], None]:
     return write
 
 
-def gevent_handler(limit: int) -> type:
-    """A gevent-websocket handler whose connections read at most ``limit`` bytes per message."""
+def gevent_handler(limit: int, head_seconds: float = REQUEST_HEAD_SECONDS) -> type:
+    """A gevent-websocket handler whose connections read at most ``limit`` bytes per message, and must send
+    each request's line and headers within ``head_seconds``."""
     # Imported here: under eventlet, gevent must not be imported at all.
+    import gevent
     from geventwebsocket.exceptions import WebSocketError
     from geventwebsocket.handler import WebSocketHandler
     from geventwebsocket.websocket import Header, WebSocket
@@ -111,7 +126,39 @@ def gevent_handler(limit: int) -> type:
         ws.raw_read = bounded_read
         ws.raw_write = frame_writer(ws.handler.socket)
 
+    class RequestHeadTooSlow(OSError):
+        """The request's line and headers did not arrive in time: the connection is closed without an answer."""
+
     class BoundedWebSocketHandler(WebSocketHandler):  # type: ignore[misc]
+        head_timer: Any = None
+
+        def handle_one_request(self) -> Any:
+            try:
+                return super().handle_one_request()
+            finally:
+                self._stop_head_timer()  # when the request ended before its headers were read
+
+        def read_requestline(self) -> Any:
+            # From the first byte awaited (a kept-alive connection's idle wait too) to the last header read.
+            self.head_timer = gevent.Timeout.start_new(head_seconds, RequestHeadTooSlow("request head too slow"))
+            return super().read_requestline()  # RequestHeadTooSlow here is an OSError: gevent closes quietly
+
+        def read_request(self, raw_requestline: str) -> Any:
+            try:
+                return super().read_request(raw_requestline)
+            finally:
+                self._stop_head_timer()  # the application and a WebSocket take as long as they take
+
+        def _handle_client_error(self, ex: BaseException) -> Any:
+            if isinstance(ex, RequestHeadTooSlow):
+                return None  # close, as for a line that never came
+            return super()._handle_client_error(ex)
+
+        def _stop_head_timer(self) -> None:
+            timer, self.head_timer = self.head_timer, None
+            if timer is not None:
+                timer.close()
+
         def run_websocket(self) -> None:
             ws = getattr(self, "websocket", None)
             if ws is not None and not ws.closed:

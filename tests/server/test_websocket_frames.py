@@ -72,3 +72,60 @@ def test_frames_larger_than_the_send_buffer_arrive_whole_and_in_order() -> None:
     assert bytes(received) == b"".join(frames)
     a.close()
     b.close()
+
+
+def test_a_request_head_that_does_not_arrive_in_time_closes_the_connection() -> None:
+    """Slow-loris: half a request, or its headers a byte at a time, no longer holds a connection forever; a
+    request whose head came in time may take as long as its application does."""
+    pytest.importorskip("geventwebsocket")
+    import time
+
+    import gevent
+    from gevent import pywsgi
+    from gevent import socket as gsocket
+
+    def app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        gevent.sleep(float(str(environ.get("QUERY_STRING") or 0)))  # an application slower than the head limit
+        start_response("200 OK", [("Content-Length", "2")])  # type: ignore[operator]
+        return [b"ok"]
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, handler_class=gevent_handler(1024, head_seconds=0.5), log=None)
+    server.start()
+    address = ("127.0.0.1", server.server_port)
+
+    def closed_after(send: object) -> float:
+        """Seconds until the server closes a connection that sends only what ``send`` sends."""
+        sock = gsocket.create_connection(address)
+        started = time.monotonic()
+        writer = gevent.spawn(send, sock)  # type: ignore[arg-type]
+        sock.settimeout(5)
+        try:
+            while sock.recv(1024):
+                pass
+        except OSError:
+            pass
+        writer.kill()
+        sock.close()
+        return time.monotonic() - started
+
+    def half_a_request(sock: object) -> None:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # type: ignore[attr-defined]
+
+    def a_byte_at_a_time(sock: object) -> None:
+        for byte in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
+            sock.sendall(bytes([byte]))  # type: ignore[attr-defined]
+            gevent.sleep(0.1)
+
+    try:
+        assert closed_after(half_a_request) < 2
+        assert closed_after(a_byte_at_a_time) < 2
+        sock = gsocket.create_connection(address)
+        sock.settimeout(5)
+        sock.sendall(b"GET /?1.2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(1024):
+            answer += chunk
+        sock.close()
+        assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"ok")
+    finally:
+        server.stop()
