@@ -22,13 +22,33 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from game.backlog import CarriedThreat
-from game.exports.markdown import code, escape, risk_text, title_of
+from game.exports.markdown import code, escape as escape_markdown, risk_text, title_of
 from game.exports.priorities import level
 from game.priority import FinalThreat
 from game.result import GameResult
 
 TITLE_MAX = 256
 """Longest issue title GitHub accepts."""
+
+WORD_JOINER = "\u2060"
+"""An invisible character that keeps two characters from being read as one word."""
+
+_PINGS = re.compile(r"(?<![A-Za-z0-9_`])(@)(?=[A-Za-z0-9])|(#)(?=[0-9])")
+"""``@name``, ``@org/team``, ``#12`` and ``owner/repo#12``: what GitHub reads as a mention or an issue reference."""
+
+
+def escape(text: str) -> str:
+    r"""Inline Markdown for a text typed by a player or read from a model, which GitHub must not take as a
+    mention or a reference: ``@someone`` in a threat's text would notify that person (or a whole team) when the
+    issue is filed, and ``#12`` or ``owner/repo#12`` would put a link to it on another issue. A word joiner
+    after the ``@`` or ``#`` keeps the text as it reads; an address (``ops@example.com``) is left alone.
+
+    >>> escape("ask @security-team about #12, mail ops@example.com") == \
+    ...     "ask @\u2060security-team about #\u206012, mail ops@example.com"
+    True
+    """
+    return _PINGS.sub(lambda m: (m.group(1) or m.group(2)) + WORD_JOINER, escape_markdown(text))
+
 
 _MARKER = re.compile(r"<!-- threatdeck:threat:([A-Za-z0-9_.:%-]+) -->")
 

@@ -235,3 +235,22 @@ def test_api_url_from_the_environment(tmp_path: Path, capsys: pytest.CaptureFixt
         monkeypatch.setenv("THREATDECK_GITHUB_API_URL", hub.base)
         code = main(["export", save(bot_result("after.yaml"), tmp_path), "--format", "github", "--push", "o/r", "--dry-run"])
         assert code == 0 and hub.gets()
+
+
+def test_a_threat_text_mentions_nobody_and_references_no_issue() -> None:
+    """Filing the issues must not notify someone a player named (``@``) or link to other issues (``#``)."""
+    from exportkit import with_texts
+
+    from game.exports.github import WORD_JOINER
+
+    result = with_texts(bot_result("before.yaml"), "Ask @octocat and @acme/security about #12 and acme/app#3.",
+                        found_by="@mallory")
+    for issue in issues(result):
+        body = issue["body"]
+        for ping in ("@octocat", "@acme/security", "#12", "app#3", "@mallory"):
+            assert ping not in body, (ping, body)
+        assert f"@{WORD_JOINER}octocat" in body and f"#{WORD_JOINER}12" in body
+        assert "threatdeck:threat:" in body  # the marker is the module's own, untouched
+    # An e-mail address is no mention: left as it is.
+    mail = with_texts(bot_result("before.yaml"), "Send it to ops@example.com")
+    assert "ops@example.com" in issues(mail)[0]["body"]
