@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ui_steps import create_game, join, open_seat, open_table, play_turn, rest_game, start, wait_until
+from ui_steps import create_game, join, on_turn_page, open_seat, open_table, play_turn, rest_game, start, wait_until
 
 CSP_WATCH = """
 window.__cspViolations = [];
@@ -69,7 +69,7 @@ def test_the_client_runs_under_the_content_security_policy(web_server: Any, new_
     watcher.wait_for_selector("body[data-ready=table]")
 
     start(kim, [kim, doug])
-    mover = kim if kim.locator("body.my-turn").count() else doug
+    mover = on_turn_page([kim, doug])
     play_turn(mover, "A forged token is accepted by the API.")
     mover.locator("#hand button.learn").first.click()
     mover.wait_for_selector("dialog#primer[open]")
