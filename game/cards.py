@@ -103,6 +103,16 @@ class Card:
     """Sources: checkov ids, OWASP Serverless Top 10, AWS documentation."""
 
     @property
+    def holds_when(self) -> str | None:
+        """What must be true of a component or flow for the threat to hold: the question's "because" part.
+
+        A verdict quotes it, so a newcomer told "not valid" also learns what would have made it valid.
+        None for a question without one (the open cards).
+        """
+        _, because, condition = self.question.partition(", because ")
+        return (condition.rstrip("?").strip() or None) if because else None
+
+    @property
     def is_open(self) -> bool:
         """Whether the players, not a rule, judge threats made with this card."""
         return self.rule is None

@@ -41,6 +41,7 @@ def card_view(card: Card) -> dict[str, Any]:
         "rank": card.rank,
         "title": card.title,
         "question": card.question,
+        "holds_when": card.holds_when,
         "applies_to": sorted(card.applies_to),
         "open": card.is_open,
         "rule": card.rule_source,

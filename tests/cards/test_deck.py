@@ -160,3 +160,14 @@ def test_open_cards_are_for_the_table_to_judge(card: Card) -> None:
         verdict = judge(card, component, Graph(architecture))
         assert verdict.truth is Truth.UNKNOWN
         assert card.id in verdict.reason
+
+
+@pytest.mark.parametrize("card", RULE_CARDS, ids=lambda c: c.id)
+def test_every_rule_card_says_what_makes_its_threat_hold(card: Card) -> None:
+    """A verdict quotes the question's "because" part, so "not valid" also says what would have made it valid."""
+    assert card.holds_when, f"{card.id}: the question needs ', because …?'"
+    assert not card.holds_when.endswith("?")
+
+
+def test_an_open_card_has_no_condition() -> None:
+    assert all(card.holds_when is None for card in DECK if card.is_open)

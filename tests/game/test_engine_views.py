@@ -46,6 +46,7 @@ def test_own_hand_only(arch: Architecture, deck: Deck) -> None:
         "rank": 2,
         "title": "Trusts input",
         "question": "Could crafted input hurt?",
+        "holds_when": None,
         "applies_to": ["lambda"],
         "open": False,
         "rule": {"attr": "validates_input", "is": False},
