@@ -352,7 +352,8 @@ def _not_your_turn(state: GameState) -> NotYourTurn:
 
 def _must_lead(state: GameState, must_lead: str) -> MustLeadStartCard:
     start = state.card(must_lead)
-    return MustLeadStartCard(f"the game opens with the lowest {start.suit.category} card: lead {start.id}")
+    # By title: the card's face shows its rank, suit and title, never its id.
+    return MustLeadStartCard(f"the game opens with the lowest {start.suit.category} card: lead {start.title} ({start.id})")
 
 
 def _must_follow(led: Suit) -> MustFollowSuit:

@@ -117,8 +117,10 @@ def test_the_opening_card_must_be_led(arch: Architecture, deck: Deck) -> None:
     assert s.turn is not None and s.must_lead is not None
     other = next((c for c in s.hands[s.turn] if c != s.must_lead), None)
     if other is not None:
-        with pytest.raises(MustLeadStartCard):
+        with pytest.raises(MustLeadStartCard) as refused:
             apply(s, PlayCard(seat=s.turn, card_id=other))
+        # Named by the title printed on its face: a newcomer never sees the card's id.
+        assert deck.card(s.must_lead).title in refused.value.message
     s2, _ = apply(s, PlayCard(seat=s.turn, card_id=s.must_lead))
     assert s2.must_lead is None
 
