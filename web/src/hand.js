@@ -4,6 +4,12 @@
 import { h, fill } from "./dom.js";
 import { suit, suitSymbol, rankLabel } from "./suits.js";
 
+/** The card that opens the game as its face shows it ("5 of Tampering · Changed in transit"), not by its id. */
+export function leadName(view) {
+  const card = (view.hand || []).find((c) => c.id === view.must_lead);
+  return card ? `the ${rankLabel(card.rank)} of ${suit(card.suit).name} · ${card.title}` : view.must_lead;
+}
+
 /**
  * Why a card cannot be played, as the seat should read it. "Not your turn" comes
  * without a name (the view's turn says whose it is), so a seat's moves do not
@@ -98,7 +104,7 @@ export function renderHand(el, view, ui, head) {
         : view.phase === "play" && ui.closable && ui.closable.length && ui.onVoteCue
           ? h("button", { type: "button", class: "vote-cue", title: "A vote waits for someone: you may close it on the votes cast", onclick: () => ui.onVoteCue() }, `${ui.closable.length > 1 ? "Votes wait" : "Vote waits"} (${ui.closable.length})`)
           : null,
-      view.must_lead ? h("span", { class: "note-line" }, `You open the game: lead ${view.must_lead}.`) : null,
+      view.must_lead ? h("span", { class: "note-line" }, `You open the game: lead ${leadName(view)}.`) : null,
       shared ? h("span", { class: "note-line why-all", id: "hand-why" }, `Dimmed: ${shared}`) : null,
     ),
   );

@@ -3,7 +3,7 @@
 // and sends commands; `view.legal` only greys out what cannot be done now.
 import { h, fill, refill, byId, announce } from "./dom.js";
 import { Connection } from "./connection.js";
-import { renderHand } from "./hand.js";
+import { renderHand, leadName } from "./hand.js";
 import { Composer } from "./composer.js";
 import { renderScoreboard, renderTrick, renderFeed, renderVotes, closableVotes, seatName, targetName, suitChip, mmss } from "./panels.js";
 import { renderRating } from "./rating.js";
@@ -586,7 +586,7 @@ export class Table {
       const led = trick && trick.led ? suit(trick.led).name : null;
       if (view.turn === view.you && view.you !== null) {
         mine = true;
-        text = view.must_lead ? `Your turn: you open the game with ${view.must_lead}.` : led ? `Your turn: ${led} was led — follow suit if you can. Pick a card, then a component.` : "Your turn: lead any card. Pick a card, then a component.";
+        text = view.must_lead ? `Your turn: you open the game. Lead ${leadName(view)}, then pick a component.` : led ? `Your turn: ${led} was led — follow suit if you can. Pick a card, then a component.` : "Your turn: lead any card. Pick a card, then a component.";
       } else if (view.turn !== null) {
         text = `${seatName(view, view.turn)}'s turn${led ? ` · ${led} led` : ""}.${view.you !== null ? " You can add a sticky note any time." : ""}`;
       } else text = "Play is on.";
