@@ -24,3 +24,67 @@ def test_the_opening_card_is_named_as_its_face_shows_it(web_server: Any, new_pag
     assert not re.search(rf"\b{lead}\b", status), status
     head = leader.locator(".hand-head-slot").inner_text()
     assert card.title in head and not re.search(rf"\blead {lead}\b", head), head
+
+
+def test_a_card_played_where_it_cannot_hold_says_why_before_and_after(web_server: Any, new_page: Any) -> None:
+    kim, doug = new_page(1440, 900), new_page(1440, 900)
+    started_pair(web_server.url, kim, doug)
+    leader = on_turn_page([kim, doug])
+    lead = leader.locator("#hand .card.must-lead").get_attribute("data-card") or ""
+    card = DECK.card(lead)
+    leader.locator(f'#hand .card[data-card="{lead}"] .card-face').click()
+    leader.wait_for_selector("#composer:not([hidden])")
+    # A component the card does not fit, whose id is not the name the diagram shows (AuthFunction: Login function).
+    misfits = leader.locator('#composer .target-option[data-kind=component]:not(.fits)')
+    option = next(o for o in misfits.all()
+                  if (o.get_attribute("data-target") or "") != o.locator(".target-name").inner_text())
+    target_id = option.get_attribute("data-target") or ""
+    name = option.locator(".target-name").inner_text()
+    option.click()
+    # Before playing: the composer says the card cannot hold there, and where it can.
+    note = leader.locator("#composer .fit-note")
+    assert "fits" in note.inner_text() and name in note.inner_text(), note.inner_text()
+    leader.click("#composer button.primary")
+    verdict = leader.locator("#verdict .verdict-card[data-verdict=invalid]")
+    verdict.wait_for()
+    text = verdict.inner_text()
+    # After: the reason names the element as the diagram does, and says what would have made the threat valid.
+    assert name in text and not re.search(rf"\b{re.escape(target_id)}\b", text), text
+    assert card.holds_when and card.holds_when in text, text
+    # The feed, which stays, says the same.
+    feed = leader.locator("#feed .feed-item").first.inner_text()
+    assert name in feed and card.holds_when in feed and not re.search(rf"Why: {re.escape(target_id)}\b", feed), feed
+
+
+def test_a_vote_says_what_the_table_decides(web_server: Any, new_page: Any) -> None:
+    kim, doug = new_page(1440, 900), new_page(1440, 900)
+    started_pair(web_server.url, kim, doug)
+    # A free sticky note, Spoofing: the rules have nothing to say, so the prompt must say what to judge.
+    doug.click("#add-note")
+    doug.wait_for_selector("#composer:not([hidden])")
+    doug.locator("#composer .target-option").nth(2).click()
+    doug.locator("#composer .suit-radio").first.click()
+    doug.fill("#composer .threat-input", "Someone replays a captured session cookie.")
+    doug.click("#composer button.primary")
+    prompt = kim.locator("#votes .vote-prompt")
+    prompt.wait_for()
+    text = prompt.inner_text()
+    assert "Vote yes if this is a real Spoofing threat" in text, text
+    assert "pretend to be someone" in text, text  # the Spoofing question of the primer
+
+
+def test_the_feed_tells_threat_ids_from_card_ids(web_server: Any, new_page: Any) -> None:
+    """Threats are T1, T2…, and so are Tampering cards: "T1 · Doug · T9 …" read as two cards."""
+    game = rest_game(web_server.url, ["Kim", "Doug"])
+    kim, doug = new_page(1440, 900), new_page(1440, 900)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, [kim, doug])
+    leader = on_turn_page([kim, doug])
+    lead = leader.locator("#hand .card.must-lead").get_attribute("data-card") or ""
+    leader.locator(f'#hand .card[data-card="{lead}"] .card-face').click()
+    leader.locator("#composer .target-option").first.click()
+    leader.click("#composer button.primary")
+    wait_until(lambda: leader.locator("#feed .feed-item").count() == 1, what="the threat in the feed")
+    meta = leader.locator("#feed .feed-item .meta").inner_text()
+    assert meta.startswith("Threat T1 ·") and f"card {lead} " in meta, meta

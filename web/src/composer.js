@@ -7,6 +7,7 @@
 import { h, fill } from "./dom.js";
 import { suit, suitSymbol, SUIT_ORDER, SUITS, rankLabel } from "./suits.js";
 import { typeIcon, typeLabel } from "./icons.js";
+import { mismatch } from "./verdicts.js";
 
 // The server's default; the table sets the limit the server reports (GET /api/limits), which is configurable.
 const DEFAULT_MAX_TEXT = 500;
@@ -161,8 +162,22 @@ export class Composer {
     }
     const t = this.targets[this.index];
     this.pickedLabel.textContent = t ? `On: ${t.name}` : "Pick a component or flow";
+    this.fitNote.textContent = t ? this.fitText(t) : "";
+    this.fitNote.classList.toggle("misfit", Boolean(t && this.card && mismatch(this.view, this.card, t.kind, t.id)));
     this.submitButton.disabled = !t || this.busy;
     this.handlers.onPickChange(this.pick, fromDiagram);
+  }
+
+  /**
+   * Before playing: whether the card can hold on the element picked and what the rules will look at there, so
+   * that a newcomer learns why a card fits or not before the verdict, not only from it.
+   */
+  fitText(t) {
+    const card = this.card;
+    if (!card || card.open) return "";
+    const wrong = mismatch(this.view, card, t.kind, t.id);
+    if (wrong) return `${wrong} The rules will call it not valid: the elements marked “fits” are where it can hold.`;
+    return card.holds_when ? `Fits. The rules will check whether ${card.holds_when}.` : "";
   }
 
   render(notice = null) {
@@ -184,7 +199,7 @@ export class Composer {
         t.kind === "component" ? h("img", { src: typeIcon(t.type), alt: "", width: 20, height: 20 }) : h("span", { class: "flow-icon", "aria-hidden": "true" }, "→"),
         h("span", { class: "target-name" }, t.name),
         h("span", { class: "target-type muted" }, t.kind === "component" ? typeLabel(t.type) : t.label || "flow"),
-        this.fits.has(t.id) ? h("span", { class: "fits-tag", title: "this card fits this type of element" }, "fits") : null,
+        this.fits.has(t.id) ? h("span", { class: "fits-tag", title: "this card can hold on this type of element" }, "fits") : null,
       ),
     );
     const grouped = [];
@@ -230,6 +245,7 @@ export class Composer {
     });
     this.text.value = card ? card.question : "";
     this.pickedLabel = h("span", { class: "picked", "aria-live": "polite" }, "Pick a component or flow");
+    this.fitNote = h("p", { class: "fit-note small", "aria-live": "polite" });
     this.submitButton = h("button", { type: "button", class: "primary", disabled: true, onclick: () => this.submit() }, this.mode === "note" ? "Add sticky note" : "Play card");
     const extra = [];
     if (this.mode === "note") {
@@ -279,6 +295,7 @@ export class Composer {
       h("p", { class: "small muted" }, `Click a component or arrow on the diagram, or choose below (↑ ↓, Enter ${this.mode === "note" ? "adds the note" : "plays"}). `, this.fits.size ? "Elements this card fits are marked." : ""),
       this.listbox,
       this.pickedLabel,
+      this.fitNote,
       extra,
       notice ? h("p", { class: "notice" }, notice) : null,
       h("label", { class: "block" }, this.mode === "note" ? "Threat" : "Threat (edit it to say what you mean)", this.text),

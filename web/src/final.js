@@ -4,6 +4,7 @@ import { h, s, fill } from "./dom.js";
 import { SUITS, SUIT_ORDER, suit } from "./suits.js";
 import { suitChip, targetName } from "./panels.js";
 import { exportUrl } from "./api.js";
+import { readableReason } from "./verdicts.js";
 
 /** The export formats the server offers (GET /api/games/<id>/export?format=…). */
 export const EXPORTS = [
@@ -151,7 +152,7 @@ export function renderFinal(el, view, gameId) {
                     h("td", { class: "num", title: t.risk === null ? "nobody rated it" : `likelihood ${t.likelihood} × impact ${t.impact}, ${t.agreement} ratings` }, t.risk === null ? "–" : String(t.risk)),
                     h("td", null, suitChip(t.suit), h("span", { class: "sr-only" }, suit(t.suit).name)),
                     h("td", null, targetName(view, t.target_kind, t.component)),
-                    h("td", null, h("span", { class: "threat-text" }, t.text), h("div", { class: "small muted" }, t.card ? `${t.card} · ${t.card_title}` : "sticky note", " · ", t.reason)),
+                    h("td", null, h("span", { class: "threat-text" }, t.text), h("div", { class: "small muted" }, t.card ? `${t.card} · ${t.card_title}` : "sticky note", " · ", readableReason(view, t.reason))),
                     h("td", { class: "small" }, t.mitigation || "–"),
                     h("td", null, t.found_by),
                   ),

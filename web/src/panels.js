@@ -3,6 +3,7 @@
 // from the view (they are small); text always goes in as text.
 import { h, fill, refill, reconcile } from "./dom.js";
 import { suit, suitSymbol, rankLabel } from "./suits.js";
+import { verdictLesson } from "./verdicts.js";
 
 export function seatName(view, seat) {
   const s = view.seats.find((x) => x.seat === seat);
@@ -152,8 +153,9 @@ export function renderFeed(el, view, cardById, teach) {
         { class: "feed-item " + t.status, dataset: { threat: t.id } },
         h("div", { class: "feed-head" }, suitChip(t.suit), " ", h("strong", null, targetName(view, t.target_kind, t.target)), " ", statusBadge(t)),
         h("p", { class: "threat-text" }, t.text),
-        h("p", { class: "meta" }, `${t.id} · ${seatName(view, t.found_by)}`, t.card_title ? ` · ${t.card} ${t.card_title}` : " · sticky note"),
-        t.reason && t.status !== "voting" ? h("p", { class: "reason" }, "Why: ", t.reason) : null,
+        // "Threat T3 · card T9": threats and Tampering cards share the letter T.
+        h("p", { class: "meta" }, `Threat ${t.id} · ${seatName(view, t.found_by)}`, t.card_title ? ` · card ${t.card} ${t.card_title}` : " · sticky note"),
+        ...(t.status !== "voting" ? feedWhy(view, t, card) : []),
         teach && card && t.status !== "voting"
           ? h(
               "details",
@@ -166,6 +168,12 @@ export function renderFeed(el, view, cardById, teach) {
       );
     },
   );
+}
+
+/** The feed's "Why" line, in the diagram's names, and for a threat not valid what would have made it valid. */
+function feedWhy(view, t, card) {
+  const { why, lesson } = verdictLesson(view, t, card);
+  return [why ? h("p", { class: "reason" }, "Why: ", why) : null, lesson ? h("p", { class: "reason lesson" }, lesson) : null];
 }
 
 /** The seat's own vote or rating of a threat (`view.mine`), or null. */
@@ -195,7 +203,7 @@ export function closableVotes(view, away = new Set()) {
  * time limit to close it and waits for a voter: once someone has voted, or while a voter is away (`away`: the
  * seats without a connection).
  */
-export function renderVotes(el, view, onVote, busy, onClose, away = new Set()) {
+export function renderVotes(el, view, onVote, busy, onClose, away = new Set(), cardById = () => undefined) {
   const votable = view.legal ? view.legal.votable : [];
   const closable = onClose ? closableVotes(view, away) : [];
   const open = view.threats.filter((t) => t.status === "voting");
@@ -212,13 +220,15 @@ export function renderVotes(el, view, onVote, busy, onClose, away = new Set()) {
       const mayVote = votable.includes(t.id) && !busy.has(t.id);
       const v = t.vote || {};
       const yours = ownOf(view, "votes", t.id);
+      const { why, lesson } = verdictLesson(view, t, t.card ? cardById(t.card) : null);
       return h(
         "div",
         // tabindex -1: the focus can rest on the prompt once its buttons are gone (the vote is cast).
         { class: "vote-prompt", role: "group", "aria-label": `Vote on ${t.id}`, tabindex: "-1", dataset: { threat: t.id, focus: `vote:${t.id}` } },
         h("p", null, suitChip(t.suit), " ", h("strong", null, seatName(view, t.found_by)), " says, on ", h("strong", null, targetName(view, t.target_kind, t.target)), ":"),
         h("blockquote", { class: "threat-text" }, t.text),
-        h("p", { class: "small muted" }, t.reason || "The rules cannot decide this one: is it a real threat?"),
+        h("p", { class: "small muted" }, why || "The rules cannot decide this one: is it a real threat?"),
+        lesson ? h("p", { class: "small vote-lesson" }, lesson) : null,
         mayVote
           ? h(
               "div",

@@ -10,6 +10,7 @@ import { renderRating } from "./rating.js";
 import { renderFinal } from "./final.js";
 import { openPrimer } from "./primer.js";
 import { suit, rankLabel } from "./suits.js";
+import { verdictLesson } from "./verdicts.js";
 import { saveSeat, loadSeat, forgetSeat, facilitatorLinks, tabToken } from "./session.js";
 import { qrSvg } from "./qr.js";
 import { api } from "./api.js";
@@ -406,13 +407,15 @@ export class Table {
       head = mine ? "To the vote: the rules can't tell, the table decides" : `${seatName(view, t.found_by)}'s threat goes to the vote`;
     }
     const lines = [h("p", null, suitChip(t.suit), " ", h("strong", null, where), ": ", h("span", { class: "threat-text" }, t.text))];
-    if (t.reason) lines.push(h("p", { class: "reason" }, h("strong", null, kind === "valid" ? "Why it holds: " : kind === "invalid" ? "Why not: " : "Why: "), t.reason));
+    const { why, lesson } = verdictLesson(view, t, card);
+    if (why) lines.push(h("p", { class: "reason" }, h("strong", null, kind === "valid" ? "Why it holds: " : kind === "invalid" ? "Why not: " : "Why: "), why));
+    if (lesson) lines.push(h("p", { class: "lesson" }, lesson));
     if (this.practice && card) {
       lines.push(h("p", { class: "teach" }, h("strong", null, `${suit(card.suit).name}: `), card.explanation));
       if (kind === "valid") lines.push(h("p", { class: "teach" }, h("strong", null, "Fix: "), card.mitigation));
     }
     this.toast(kind, head, lines, { sticky: this.practice && mine, learn: card });
-    announce(`${head}. ${t.reason || ""}`);
+    announce([`${head}.`, why, lesson].filter(Boolean).join(" "));
   }
 
   toast(kind, head, body, opts = {}) {
@@ -908,7 +911,7 @@ export class Table {
   showVotes(view = this.view) {
     const E = this.el;
     const inside = E.votes.contains(document.activeElement);
-    renderVotes(E.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id), this.awaySeats(view));
+    renderVotes(E.votes, view, (id, a) => this.vote(id, a), this.voting, (id) => this.closeVote(id), this.awaySeats(view), (id) => this.cards.get(id));
     // The last open vote closed (the last ballot, or the facilitator's "Close the vote now") and the panel hid
     // with the keyboard in it: the focus goes to the hand, where play goes on, not dropped to the page.
     if (inside && E.votes.hidden) {

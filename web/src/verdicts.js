@@ -1,0 +1,75 @@
+// What a verdict teaches. The engine's reason is written for scans and exports: it names components by id
+// ("AuthFunction: validates_input is false") and cards by id ("T3 applies to s3"). A player sees names and
+// card titles, and a newcomer told "not valid" needs to hear what would have made the threat valid.
+import { typeLabel } from "./icons.js";
+import { suit } from "./suits.js";
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The reason with every component id the diagram shows under another name replaced by that name. */
+export function readableReason(view, reason) {
+  if (!reason || !view || !view.architecture) return reason;
+  const names = new Map(view.architecture.components.filter((c) => c.name && c.name !== c.id).map((c) => [c.id, c.name]));
+  let text = reason.replace(/ -> /g, " → ");
+  if (!names.size) return text;
+  // Longest ids first, so that one id that begins another is not replaced inside it; an id inside a longer word,
+  // or a segment of an attribute path (after a dot), is not an id.
+  const ids = [...names.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  const pattern = new RegExp(`(?<![\\w.-])(?:${ids.join("|")})(?![\\w-])`, "g");
+  text = text.replace(pattern, (id) => names.get(id));
+  return text;
+}
+
+/** The kinds of element a card fits, as the diagram labels them: "S3 bucket", "Lambda or Code repo", "data flows". */
+export function fitsLabel(card) {
+  const kinds = (card.applies_to || []).map((t) => (t === "flow" ? "data flows (arrows)" : typeLabel(t)));
+  if (kinds.length <= 1) return kinds.join("");
+  return `${kinds.slice(0, -1).join(", ")} or ${kinds[kinds.length - 1]}`;
+}
+
+/** The element a threat or pick is on: {kind, name, type}. */
+function element(view, kind, id) {
+  if (kind === "flow") {
+    const f = view.architecture.flows.find((x) => x.id === id);
+    const name = (cid) => (view.architecture.components.find((c) => c.id === cid) || { name: cid }).name;
+    return { kind, name: f ? `${name(f.source)} → ${name(f.target)}` : id, type: null };
+  }
+  const c = view.architecture.components.find((x) => x.id === id);
+  return { kind, name: c ? c.name : id, type: c ? c.type : null };
+}
+
+/** Why `card` cannot be judged on the element at all (a type it does not fit), as a sentence; null when it fits. */
+export function mismatch(view, card, kind, id) {
+  if (!card || card.open) return null;
+  const el = element(view, kind, id);
+  const types = card.applies_to || [];
+  if (kind === "flow") return types.includes("flow") ? null : `This card fits only ${fitsLabel(card)}, and ${el.name} is a data flow.`;
+  if (types.includes(el.type)) return null;
+  if (types.includes("flow")) return `This card is played on data flows (arrows), and ${el.name} is a component.`;
+  return `This card fits only ${fitsLabel(card)}, and ${el.name} is of type ${el.type ? typeLabel(el.type) : "unknown"}.`;
+}
+
+/**
+ * What to say about a threat's verdict: `why` (the rule's reason, readable) and `lesson` (what makes the card's
+ * threat hold, or what the vote decides), either possibly null. `card`: the card it cites, when known.
+ */
+export function verdictLesson(view, t, card) {
+  const open = card ? card.open : !t.card;
+  const wrongType = card && t.judged_by === "rule" ? mismatch(view, card, t.target_kind, t.target) : null;
+  let why = wrongType || readableReason(view, t.reason);
+  let lesson = null;
+  if (open && t.judged_by !== "vote") {
+    why = t.card ? "An open card: no rule judges it, the table does." : "A sticky note without a card: the table judges it.";
+    // What the table decides, in STRIDE's own words: the category's question.
+    const category = suit(t.suit);
+    if (t.status === "voting") lesson = `Vote yes if this is a real ${category.name} threat here. ${category.question}`;
+  } else if (card && card.holds_when && t.judged_by !== "vote") {
+    // A valid threat's text usually is the card's question, which says it already.
+    if (t.status === "voting") lesson = `The model does not say enough for the rules to decide. Vote yes if you think ${card.holds_when}.`;
+    else if (wrongType) lesson = `On those, it holds where ${card.holds_when}.`;
+    else if (t.status === "rejected") lesson = `It would hold only where ${card.holds_when}.`;
+  }
+  return { why, lesson };
+}
