@@ -73,6 +73,19 @@ def test_a_vote_says_what_the_table_decides(web_server: Any, new_page: Any) -> N
     assert "pretend to be someone" in text, text  # the Spoofing question of the primer
 
 
+def test_the_primer_states_the_rules_of_the_tricks(web_server: Any, new_page: Any) -> None:
+    kim, doug = new_page(1440, 900), new_page(1440, 900)
+    started_pair(web_server.url, kim, doug)
+    kim.get_by_role("button", name="STRIDE primer").click()
+    kim.wait_for_selector("dialog#primer[open]")
+    kim.locator("dialog#primer .primer-rules summary").click()
+    rules = kim.locator("dialog#primer .primer-rules").inner_text()
+    # README and docs/engine.md: "Elevation of Privilege is trump"; the game opens with the lowest Tampering card.
+    assert "Elevation of Privilege is trump" in rules, rules
+    assert "lowest Tampering card" in rules, rules
+    assert "suit led" in rules, rules
+
+
 def test_the_feed_tells_threat_ids_from_card_ids(web_server: Any, new_page: Any) -> None:
     """Threats are T1, T2…, and so are Tampering cards: "T1 · Doug · T9 …" read as two cards."""
     game = rest_game(web_server.url, ["Kim", "Doug"])

@@ -103,7 +103,7 @@ export function renderTrick(el, view) {
   const parts = [];
   if (current) {
     parts.push(
-      h("h2", null, `Trick ${current.number}`, current.led ? h("span", { class: "led" }, " · led: ", suitChip(current.led)) : null),
+      h("h2", null, `Trick ${current.number}`, current.led ? h("span", { class: "led", title: "The suit led: follow it if you can. Elevation of Privilege (E) is trump." }, " · led: ", suitChip(current.led)) : null),
       current.plays.length ? trickCards(view, current) : h("p", { class: "muted" }, `${seatName(view, current.leader)} leads.`),
       current.passed.length ? h("p", { class: "muted small" }, "Passed: ", current.passed.map((x) => seatName(view, x)).join(", ")) : null,
     );

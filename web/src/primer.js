@@ -81,11 +81,14 @@ export function openPrimer(card) {
       h(
         "ul",
         null,
-        h("li", null, "On your turn, play a card from your hand on a component or flow of the diagram, saying what could go wrong there in your own words."),
-        h("li", null, "The rules judge it at once against the architecture: valid (+1 point), not valid (with the reason) or, when the model cannot tell, to the vote."),
-        h("li", null, "Follow the suit that was led if you can. The highest card of the led suit wins the trick (+1 point)."),
+        h("li", null, "Each STRIDE category is a suit. Cards rank 2 to 10, then J, Q, K; the ace (A) of each suit is an open card for a threat the deck has no card for."),
+        h("li", null, "On your turn, play a card from your hand on a component or flow of the diagram, saying what could go wrong there in your own words. Hint shows where a card fits."),
+        h("li", null, "The rules judge it at once against the architecture: valid (+1 point), not valid (with the reason and what would have made it valid) or, when the model cannot tell, to the vote."),
+        h("li", null, "Only the first to find a threat scores: the same card on the same element as a valid threat, or one being voted on, is refused."),
+        h("li", null, "Tricks work as in whist. The holder of the lowest Tampering card opens the game with it. The first card of a trick sets the suit led; follow it if you can, else play any card."),
+        h("li", null, "Elevation of Privilege is trump: an E card beats every card of the suit led. The highest E card wins the trick, else the highest card of the suit led. The winner gets +1 point and leads next."),
         h("li", null, "Spotted something off-turn? Add a sticky note at any time; the table votes on it."),
-        h("li", null, "At the end everyone rates each valid threat for likelihood and impact; risk = likelihood × impact orders the backlog."),
+        h("li", null, "At the end everyone rates each valid threat for likelihood (1 rare to 5 almost certain) and impact (1 negligible to 5 severe); risk = likelihood × impact orders the backlog."),
       ),
     ),
   );
