@@ -86,6 +86,20 @@ def test_the_primer_states_the_rules_of_the_tricks(web_server: Any, new_page: An
     assert "suit led" in rules, rules
 
 
+def test_the_rating_scales_say_what_their_ends_mean(web_server: Any, new_page: Any) -> None:
+    game = rating_game(web_server.url, ["Kim", "Doug"], accepted=1)
+    doug = new_page(1440, 900)
+    open_seat(doug, game["links"][1])
+    item = doug.locator("#rating .rating-item").first
+    item.wait_for()
+    likelihood, impact = item.locator(".scale").nth(0), item.locator(".scale").nth(1)
+    # On screen, not only in a tooltip: a newcomer cannot guess whether 5 is good or bad.
+    ends = likelihood.locator(".scale-ends")
+    assert ends.is_visible() and ends.inner_text().split("\n") == ["1 rare", "5 almost certain"], ends.inner_text()
+    ends = impact.locator(".scale-ends")
+    assert ends.is_visible() and ends.inner_text().split("\n") == ["1 negligible", "5 severe"], ends.inner_text()
+
+
 def test_the_feed_tells_threat_ids_from_card_ids(web_server: Any, new_page: Any) -> None:
     """Threats are T1, T2…, and so are Tampering cards: "T1 · Doug · T9 …" read as two cards."""
     game = rest_game(web_server.url, ["Kim", "Doug"])

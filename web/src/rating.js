@@ -12,6 +12,8 @@ function scale(name, legend, words, value, onChange, disabled) {
     "fieldset",
     { class: "scale", disabled },
     h("legend", null, legend),
+    // What the ends mean, on screen (each step's word is in its title and, for screen readers, its label).
+    h("span", { class: "scale-ends", "aria-hidden": "true" }, h("span", null, `1 ${words[0]}`), h("span", null, `5 ${words[4]}`)),
     [1, 2, 3, 4, 5].map((n) =>
       h(
         "label",
