@@ -15,6 +15,29 @@ import sys
 from typing import Any
 
 MODES = ("gevent", "eventlet", "threading")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def port_number(text: str) -> int:
+    """``--port`` (and ``THREATDECK_PORT``): a TCP port, refused by the parser rather than by ``bind``."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
+    return port
+
+
+def log_level(text: str) -> str:
+    """``--log-level`` (and ``THREATDECK_LOG_LEVEL``), in any case.
+
+    argparse checks ``choices`` only on the command line, not on a default taken from the environment.
+    """
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return level
 
 
 def register(sub: Any) -> None:
@@ -25,9 +48,9 @@ def register(sub: Any) -> None:
         description="Serve threatdeck. With no options: http://127.0.0.1:8000, SQLite in ./data, gevent.",
     )
     p.add_argument("--host", default=os.environ.get("THREATDECK_HOST", "127.0.0.1"),
-                   help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=os.environ.get("THREATDECK_PORT", "8000"),  # argparse checks it
-                   help="port to listen on (default: 8000)")
+                   help="address to listen on (default: $THREATDECK_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=port_number, default=os.environ.get("THREATDECK_PORT", "8000"),  # parsed too
+                   help="port to listen on (default: $THREATDECK_PORT or 8000)")
     p.add_argument("--database", metavar="URL", default=None,
                    help="SQLAlchemy database URL (default: $DATABASE_URL, else SQLite in the data folder)")
     p.add_argument("--redis", metavar="URL", default=None,
@@ -35,10 +58,11 @@ def register(sub: Any) -> None:
     p.add_argument("--data-dir", metavar="DIR", default=None,
                    help="folder for the SQLite database and secret key (default: $THREATDECK_DATA_DIR or ./data)")
     p.add_argument("--async-mode", choices=MODES, default=os.environ.get("THREATDECK_ASYNC_MODE", "gevent"),
-                   help="concurrency model (default: gevent; eventlet is supported; threading for development)")
+                   help="concurrency model (default: $THREATDECK_ASYNC_MODE or gevent; eventlet is supported; "
+                        "threading for development)")
     p.add_argument("--access-log", action="store_true", help="log every HTTP request")
-    p.add_argument("--log-level", default=os.environ.get("THREATDECK_LOG_LEVEL", "INFO"),
-                   choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="logging level (default: INFO)")
+    p.add_argument("--log-level", type=log_level, default=os.environ.get("THREATDECK_LOG_LEVEL", "INFO"),
+                   metavar="{DEBUG,INFO,WARNING,ERROR}", help="logging level (default: $THREATDECK_LOG_LEVEL or INFO)")
     p.set_defaults(func=run)
 
 

@@ -18,6 +18,7 @@ import pytest
 import requests
 from harness import ROOT, ServerProcess, create_game, free_port
 
+from server.cli import build_parser
 from server.client import SeatClient
 
 
@@ -54,7 +55,33 @@ def test_a_bad_port_in_the_environment_is_refused_by_the_argument_parser(tmp_pat
                           cwd=ROOT, env={**os.environ, "THREATDECK_PORT": "abc"}, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "argument --port: invalid int value: 'abc'" in done.stderr
+    assert "argument --port: expected a port number from 1 to 65535, got 'abc'" in done.stderr
+
+
+@pytest.mark.parametrize(("env", "args", "expected"), [
+    ({}, ("--port", "80000"), "argument --port: expected a port number from 1 to 65535, got '80000'"),
+    ({}, ("--port", "-1"), "argument --port: expected a port number from 1 to 65535, got '-1'"),
+    ({"THREATDECK_PORT": "99999"}, (), "argument --port: expected a port number from 1 to 65535, got '99999'"),
+    ({"THREATDECK_LOG_LEVEL": "verbose"}, (),
+     "argument --log-level: expected one of DEBUG, INFO, WARNING, ERROR, got 'verbose'"),
+])
+def test_ports_and_log_levels_the_server_cannot_use_are_refused_by_the_argument_parser(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str],
+        args: tuple[str, ...], expected: str) -> None:
+    # Past the parser, a port out of range failed in bind() and a log level in the environment in logging,
+    # each with a traceback.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(["serve", *args])
+    assert stopped.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_a_log_level_may_be_given_in_lower_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build_parser().parse_args(["serve", "--log-level", "debug"]).log_level == "DEBUG"
+    monkeypatch.setenv("THREATDECK_LOG_LEVEL", "warning")
+    assert build_parser().parse_args(["serve"]).log_level == "WARNING"
 
 
 def test_a_database_migrated_by_a_newer_version_is_refused(tmp_path: Path) -> None:
