@@ -91,7 +91,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.access_log:
         for name in ("geventwebsocket.handler", "werkzeug", "eventlet.wsgi.server"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    from server import create_app, socketio
+    # Bound before the app is built: a port already taken, or an address this machine does not have, is said
+    # at once, before the database is opened and migrated, and "serving" is printed only once it is true.
+    try:
+        sock = listener(args.host, args.port)
+    except OSError as exc:
+        print(f"threatdeck: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        return run_on(sock, args)
+    finally:
+        sock.close()
+
+
+def run_on(sock: Any, args: argparse.Namespace) -> int:
+    """Build the app and serve it on the bound listener until stopped."""
+    from server import create_app
     from server.config import ConfigError
 
     config: dict[str, Any] = {"ASYNC_MODE": args.async_mode}
@@ -116,18 +131,16 @@ def run(args: argparse.Namespace) -> int:
             "eventlet with PostgreSQL: psycopg does not yield to eventlet, so every query stops the whole process "
             "while it runs; use gevent (the default) for PostgreSQL")
     tune_gc()
+    host = f"[{args.host}]" if ":" in args.host else args.host
     print(
-        f"threatdeck: serving http://{args.host}:{args.port}/ "
+        f"threatdeck: serving http://{host}:{args.port}/ "
         f"(async mode {args.async_mode}, database {runtime.describe_database()}"
         f"{', message queue ' + runtime.describe_redis() if app.config.get('REDIS_URL') else ''}; Ctrl-C stops)",
         file=sys.stderr,
         flush=True,
     )
     try:
-        serve(app, socketio, args)
-    except OSError as exc:
-        print(f"threatdeck: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        serve(app, args, sock)
     finally:
         runtime.stop()
     return 0
@@ -183,12 +196,17 @@ STOP_GRACE = 2.0
 """Seconds open connections get to finish when the server is asked to stop (clients reconnect to the next one)."""
 
 
+def stopping() -> None:
+    print("threatdeck: stopping", file=sys.stderr, flush=True)
+
+
 def _interrupt(_signum: int, _frame: Any) -> None:
+    stopping()
     raise KeyboardInterrupt
 
 
-def serve(app: Any, socketio: Any, args: argparse.Namespace) -> None:
-    """Serve until interrupted, the way Flask-SocketIO's ``run`` does, on a TCP_NODELAY listener."""
+def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
+    """Serve on the bound listener until SIGTERM or SIGINT, as Flask-SocketIO's ``run`` would."""
     if args.async_mode == "gevent":
         import gevent
         from gevent import pywsgi
@@ -196,11 +214,11 @@ def serve(app: Any, socketio: Any, args: argparse.Namespace) -> None:
         from server.websocket import gevent_handler
 
         handler = gevent_handler(int(app.config["MAX_EVENT_BYTES"]))
-        server = pywsgi.WSGIServer(listener(args.host, args.port), app, handler_class=handler,
+        server = pywsgi.WSGIServer(sock, app, handler_class=handler,
                                    log=None if not args.access_log else "default")
 
         def stop() -> None:
-            print("threatdeck: stopping", file=sys.stderr, flush=True)
+            stopping()
             gevent.spawn(server.stop, STOP_GRACE)  # stop() waits for open connections: not in the signal's greenlet
 
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -221,14 +239,18 @@ def serve(app: Any, socketio: Any, args: argparse.Namespace) -> None:
 
         def interrupt(_signum: int, _frame: Any) -> None:
             # Raised here, it would land in whichever greenlet runs (the clock, a socket) and kill only that one.
+            stopping()
             hubs.get_hub().schedule_call_global(0, main.throw, KeyboardInterrupt())
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, interrupt)
         bound_eventlet_messages()
-        eventlet.wsgi.server(listener(args.host, args.port), app, log_output=args.access_log)
+        eventlet.wsgi.server(sock, app, log_output=args.access_log)
     else:
+        from werkzeug.serving import make_server
+
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, _interrupt)
-        socketio.run(app, host=args.host, port=args.port, log_output=args.access_log,
-                     allow_unsafe_werkzeug=True, use_reloader=False)
+        # Werkzeug's server (simple-websocket upgrades its requests) on the listener already bound; its
+        # serve_forever returns on KeyboardInterrupt.
+        make_server(args.host, args.port, app, threaded=True, fd=sock.fileno()).serve_forever()

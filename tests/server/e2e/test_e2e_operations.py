@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -84,6 +85,19 @@ def test_a_log_level_may_be_given_in_lower_case(monkeypatch: pytest.MonkeyPatch)
     assert build_parser().parse_args(["serve"]).log_level == "WARNING"
 
 
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
+def test_a_port_already_taken_is_refused_before_the_database_is_opened(tmp_path: Path, mode: str) -> None:
+    # It used to say "serving" first, migrate the database, then fail (threading: Werkzeug's own lines, exit 1).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = serve(tmp_path, "--port", str(port), "--async-mode", mode)
+    one_line_refusal(done, f"threatdeck: cannot listen on 127.0.0.1:{port}: Address already in use")
+    assert "serving" not in done.stderr
+    assert not (tmp_path / "data" / "threatdeck.db").exists()
+
+
 def test_a_database_migrated_by_a_newer_version_is_refused(tmp_path: Path) -> None:
     first = ServerProcess(tmp_path).start()  # creates and migrates the database
     first.stop()
@@ -94,7 +108,7 @@ def test_a_database_migrated_by_a_newer_version_is_refused(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
-@pytest.mark.parametrize("mode", ["gevent", "eventlet"])
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
 def test_a_stopped_server_exits_cleanly_and_keeps_every_move(tmp_path: Path, mode: str, how: signal.Signals) -> None:
     server = ServerProcess(tmp_path, async_mode=mode).start()
     game = create_game(server.url, 2)
