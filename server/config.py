@@ -11,6 +11,7 @@ key, may write one file in the data folder).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -119,12 +120,26 @@ POSITIVE = ("MAX_UPLOAD_BYTES", "MAX_EVENT_BYTES", "MAX_THREAT_TEXT", "MAX_NAME"
             "PRESENCE_HEARTBEAT", "MAX_PARSES", "PARSE_WAIT")
 """Settings that make no sense at zero or below (a zero interval would spin the idle server)."""
 
+CENTURY = 100 * 365 * 24 * 3600
+DAY = 24 * 3600
+LARGEST = {
+    # Expiry times are dates: a TTL far past a century overflowed them and failed every new game.
+    "GAME_TTL": CENTURY, "UPLOAD_TTL": CENTURY,
+    # Sleeps of the background tasks and Engine.IO's heartbeat: the sleep itself, or a browser's timer (past
+    # 24.8 days it fires at once), fails long before the number does.
+    "TICK_INTERVAL": DAY, "EXPIRY_INTERVAL": DAY, "PRESENCE_HEARTBEAT": DAY, "PING_INTERVAL": DAY,
+    "PING_TIMEOUT": DAY,
+}
+"""Upper bounds, in seconds, of the settings that stop working past one."""
+
 
 class ConfigError(ValueError):
     """A setting has a value the server cannot use; the message names it."""
 
 
-def _parse(setting: Setting, raw: Any) -> Any:
+def _parse(setting: Setting, raw: Any, label: str | None = None) -> Any:
+    """The value of ``raw`` for the setting; a :class:`ConfigError` names it as ``label`` (default: its name)."""
+    name = label or setting.name
     if raw is None:
         return None
     if setting.parse is bool:
@@ -135,12 +150,20 @@ def _parse(setting: Setting, raw: Any) -> Any:
             return True
         if text in ("0", "false", "no", "off", ""):
             return False
-        raise ConfigError(f"{setting.name}: expected true or false, got {raw!r}")
-    if setting.parse in (int, float):
+        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+    if setting.parse is int:
         try:
-            return setting.parse(raw)
+            return int(raw)
         except (TypeError, ValueError):
-            raise ConfigError(f"{setting.name}: expected a number, got {raw!r}") from None
+            raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if setting.parse is float:
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
+        if not math.isfinite(value):  # nan passed every range check below; inf overflows the sleeps
+            raise ConfigError(f"{name}: expected a finite number, got {raw!r}")
+        return value
     return str(raw)
 
 
@@ -152,37 +175,65 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
     env = os.environ if environ is None else environ
     given = dict(mapping or {})
     out: dict[str, Any] = {}
+    read_from: dict[str, str] = {}
+    """The environment variable each setting was read from: a problem is named as the operator wrote it."""
     for s in SETTINGS:
         if s.name in given:
-            out[s.name] = _parse(s, given.pop(s.name))
+            raw = given.pop(s.name)
         elif s.env and env.get(s.env) not in (None, ""):
-            out[s.name] = _parse(s, env[s.env])
+            raw = env[s.env]
+            read_from[s.name] = s.env
         elif s.name in _OLD_ENV and env.get(_OLD_ENV[s.name]) not in (None, ""):
-            out[s.name] = _parse(s, env[_OLD_ENV[s.name]])
+            raw = env[_OLD_ENV[s.name]]
+            read_from[s.name] = _OLD_ENV[s.name]
         else:
             out[s.name] = s.default
+            continue
+        out[s.name] = _parse(s, raw, read_from.get(s.name))
     out.update(given)
-    if out["ASYNC_MODE"] not in ASYNC_MODES:
-        raise ConfigError(f"ASYNC_MODE: expected one of {', '.join(ASYNC_MODES)}, got {out['ASYNC_MODE']!r}")
+    try:
+        _check(out)
+    except _Problem as problem:
+        raise ConfigError(f"{read_from.get(problem.name, problem.name)}: {problem.text}") from None
     data_dir = Path(out["DATA_DIR"])
     out["DATA_DIR"] = str(data_dir)
     if not out["DATABASE_URL"]:
         out["DATABASE_URL"] = f"sqlite:///{(data_dir / 'threatdeck.db').resolve()}"
-    for name in POSITIVE:
-        if out[name] <= 0:
-            raise ConfigError(f"{name}: must be positive, got {out[name]!r}")
-    if out["PARSE_QUEUE"] < 0:  # zero is allowed: refuse at once what cannot be parsed now
-        raise ConfigError(f"PARSE_QUEUE: must be zero or more, got {out['PARSE_QUEUE']!r}")
-    if out["FACILITATOR_AWAY_SECONDS"] < 0:  # zero is allowed: take over as soon as the facilitator is gone
-        raise ConfigError(f"FACILITATOR_AWAY_SECONDS: must be zero or more, got {out['FACILITATOR_AWAY_SECONDS']!r}")
-    if out.get("REDIS_URL") and not str(out["REDIS_URL"]).startswith(REDIS_SCHEMES):
-        raise ConfigError(f"REDIS_URL: expected a redis:// or rediss:// URL, got {out['REDIS_URL']!r}")
-    if str(out["SQLITE_SYNCHRONOUS"]).upper() not in SQLITE_SYNCHRONOUS:
-        raise ConfigError(f"SQLITE_SYNCHRONOUS: expected one of {', '.join(SQLITE_SYNCHRONOUS)}, "
-                          f"got {out['SQLITE_SYNCHRONOUS']!r}")
     if not out.get("SECRET_KEY"):
         out["SECRET_KEY"] = persistent_secret(data_dir) if not out.get("TESTING") else secrets.token_hex(32)
     return out
+
+
+class _Problem(Exception):
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__(name, text)
+        self.name, self.text = name, text
+
+
+def _check(out: Mapping[str, Any]) -> None:
+    """Raise :class:`_Problem` for the first setting out of its range."""
+    if out["ASYNC_MODE"] not in ASYNC_MODES:
+        raise _Problem("ASYNC_MODE", f"expected one of {', '.join(ASYNC_MODES)}, got {out['ASYNC_MODE']!r}")
+    for name in POSITIVE:
+        if out[name] <= 0:
+            raise _Problem(name, f"must be positive, got {out[name]!r}")
+    for name, largest in LARGEST.items():
+        if out[name] > largest:
+            raise _Problem(name, f"must be at most {largest} (seconds), got {out[name]!r}")
+    if out["PARSE_QUEUE"] < 0:  # zero is allowed: refuse at once what cannot be parsed now
+        raise _Problem("PARSE_QUEUE", f"must be zero or more, got {out['PARSE_QUEUE']!r}")
+    if out["FACILITATOR_AWAY_SECONDS"] < 0:  # zero is allowed: take over as soon as the facilitator is gone
+        raise _Problem("FACILITATOR_AWAY_SECONDS", f"must be zero or more, got {out['FACILITATOR_AWAY_SECONDS']!r}")
+    if out["TRUSTED_PROXIES"] < 0:  # ProxyFix would read the wrong end of X-Forwarded-For, or past it (a 500)
+        raise _Problem("TRUSTED_PROXIES", f"must be zero or more, got {out['TRUSTED_PROXIES']!r}")
+    redis_url = str(out.get("REDIS_URL") or "")
+    if redis_url and not redis_url.startswith(REDIS_SCHEMES):
+        # Only the scheme is repeated: the rest of the URL may hold a password.
+        got = f"a {redis_url.split('://', 1)[0]}:// URL" if "://" in redis_url else "no URL scheme"
+        raise _Problem("REDIS_URL", f"expected a redis:// or rediss:// URL, got {got}")
+    if str(out["SQLITE_SYNCHRONOUS"]).upper() not in SQLITE_SYNCHRONOUS:
+        raise _Problem("SQLITE_SYNCHRONOUS", f"expected one of {', '.join(SQLITE_SYNCHRONOUS)}, "
+                                             f"got {out['SQLITE_SYNCHRONOUS']!r}")
 
 
 def game_size(environ: Mapping[str, str] | None = None) -> tuple[int, int]:

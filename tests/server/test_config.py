@@ -34,10 +34,38 @@ def test_a_mapping_beats_the_environment_which_beats_the_defaults(tmp_path: Path
     ({"PING_TIMEOUT": 0}, "PING_TIMEOUT"),
     ({"SQLITE_SYNCHRONOUS": "fast"}, "SQLITE_SYNCHRONOUS: expected one of OFF, NORMAL, FULL, EXTRA"),
     ({"REDIS_URL": "nonsense"}, "REDIS_URL: expected a redis:// or rediss:// URL"),
+    # nan passed every range check (a clock that never ticks); inf and huge values overflowed a sleep or a date
+    ({"TICK_INTERVAL": "nan"}, "TICK_INTERVAL: expected a finite number, got 'nan'"),
+    ({"FACILITATOR_AWAY_SECONDS": "nan"}, "FACILITATOR_AWAY_SECONDS: expected a finite number"),
+    ({"EXPIRY_INTERVAL": "inf"}, "EXPIRY_INTERVAL: expected a finite number"),
+    ({"GAME_TTL": 10**12}, "GAME_TTL: must be at most 3153600000"),
+    ({"UPLOAD_TTL": 10**12}, "UPLOAD_TTL: must be at most"),
+    ({"PING_INTERVAL": 10**11}, "PING_INTERVAL: must be at most 86400"),
+    ({"GAME_TTL": "1e3"}, "GAME_TTL: expected a whole number, got '1e3'"),
+    # a negative count of proxies read past the end of X-Forwarded-For: a 500 on every request
+    ({"TRUSTED_PROXIES": -1}, "TRUSTED_PROXIES: must be zero or more"),
 ])
 def test_bad_settings_name_themselves(given: dict[str, object], problem: str, tmp_path: Path) -> None:
     with pytest.raises(config.ConfigError, match=problem):
         config.load({"DATA_DIR": str(tmp_path), **given}, environ={})
+
+
+def test_a_bad_setting_from_the_environment_is_named_by_its_variable(tmp_path: Path) -> None:
+    # MAX_ARCHITECTURE_COMPONENTS was named, though the operator had set THREATDECK_MAX_COMPONENTS.
+    env = {"THREATDECK_DATA_DIR": str(tmp_path)}
+    with pytest.raises(config.ConfigError, match=r"^THREATDECK_MAX_COMPONENTS: must be positive, got 0$"):
+        config.load(environ={**env, "THREATDECK_MAX_COMPONENTS": "0"})
+    with pytest.raises(config.ConfigError, match=r"^THREATDECK_TICK_INTERVAL: expected a finite number, got 'nan'$"):
+        config.load(environ={**env, "THREATDECK_TICK_INTERVAL": "nan"})
+    with pytest.raises(config.ConfigError, match=r"^GAME_TTL: must be at most"):
+        config.load(environ={**env, "GAME_TTL": str(10**12)})
+
+
+def test_a_redis_url_it_refuses_is_not_repeated_with_its_password(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError) as refused:
+        config.load({"DATA_DIR": str(tmp_path), "REDIS_URL": "http://:hunter2@cache:6379/0"}, environ={})
+    assert "hunter2" not in str(refused.value)
+    assert str(refused.value) == "REDIS_URL: expected a redis:// or rediss:// URL, got a http:// URL"
 
 
 def test_the_game_ttl_is_read_under_its_threatdeck_name_and_its_old_one(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def one_line_refusal(done: subprocess.CompletedProcess[str], *expected: str) -> 
     (("--redis", "redis://127.0.0.1:1/0"), {}, ("REDIS_URL: the message queue at redis://127.0.0.1:1/0 cannot be reached",)),
     (("--redis", "nonsense"), {}, ("REDIS_URL: expected a redis:// or rediss:// URL",)),
     ((), {"THREATDECK_SQLITE_SYNCHRONOUS": "fast"}, ("SQLITE_SYNCHRONOUS: expected one of",)),
-    ((), {"THREATDECK_TICK_INTERVAL": "0"}, ("TICK_INTERVAL: must be positive",)),
+    ((), {"THREATDECK_TICK_INTERVAL": "0"}, ("THREATDECK_TICK_INTERVAL: must be positive",)),
 ])
 def test_a_server_that_cannot_start_says_why_in_one_line(
         tmp_path: Path, args: tuple[str, ...], env: dict[str, str], expected: tuple[str, ...]) -> None:
