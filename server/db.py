@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,14 @@ MEMORY_URL = "memory://"
 LOCK_KEY = 0x7468_6465_636B  # "thdeck": any fixed number, the same in every process
 LOCK_TIMEOUT_MS = 5000
 """PostgreSQL: how long a statement waits for a row lock before it fails."""
+CONNECT_TIMEOUT = 10
+"""PostgreSQL: seconds to wait for a connection, unless the URL's ``connect_timeout`` or ``PGCONNECT_TIMEOUT``
+says otherwise. psycopg's own default is 130 s: a server that accepts and never answers (a half-open firewall,
+a hung host) kept ``threatdeck serve`` silent for two minutes."""
+
+
+class DatabaseUnwritable(RuntimeError):
+    """The database can be read but not written (a read-only file, a standby, a role without UPDATE)."""
 
 
 def normalise_url(url: str) -> str:
@@ -42,15 +51,29 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def database_file(url: sa.URL) -> str | None:
+    """The file of an SQLite URL (None for an in-memory database), also when given as a URI filename."""
+    database = url.database
+    if database and database.startswith("file:") and url.query.get("uri") == "true":
+        database = database[len("file:"):]  # sqlite:///file:/path/db?mode=ro&uri=true, as SQLAlchemy documents
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    return database
+
+
 def make_engine(url: str, synchronous: str = "NORMAL") -> sa.Engine:
     """An engine for the URL; for SQLite, the folder is created and the pragmas set on every connection."""
     url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ValueError as exc:  # a port that is not a number: a ValueError with a traceback, not an ArgumentError
+        raise sa.exc.ArgumentError(f"invalid database URL: {exc}") from None
     if is_sqlite(url):
         sync = synchronous.upper()
         if sync not in SYNCHRONOUS:
             raise ValueError(f"SQLITE_SYNCHRONOUS: expected one of {', '.join(SYNCHRONOUS)}, got {synchronous!r}")
-        database = make_url(url).database
-        if database and database != ":memory:":
+        database = database_file(parsed)
+        if database:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                   json_serializer=fastjson.dumps, json_deserializer=fastjson.loads)
@@ -68,13 +91,33 @@ def make_engine(url: str, synchronous: str = "NORMAL") -> sa.Engine:
     # A row locked from outside (an operator's open transaction) would hold a group commit, and every game's
     # commands with it, for as long as it is held: after LOCK_TIMEOUT_MS the batch fails and each change is
     # committed alone, so only that game's commands wait.
-    connect_args = {}
+    connect_args: dict[str, Any] = {}
     if url.startswith("postgresql"):
-        given = make_url(url).query.get("options", "")  # the URL's own options (a search_path, say) are kept
+        given = parsed.query.get("options", "")  # the URL's own options (a search_path, say) are kept
         given = " ".join(given) if isinstance(given, tuple) else given
         connect_args["options"] = f"{given} -c lock_timeout={LOCK_TIMEOUT_MS}".strip()
+        if "connect_timeout" not in parsed.query and not os.environ.get("PGCONNECT_TIMEOUT"):
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT
     return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800,
                             connect_args=connect_args, json_serializer=fastjson.dumps, json_deserializer=fastjson.loads)
+
+
+def check_writable(engine: sa.Engine) -> None:
+    """Raise :class:`DatabaseUnwritable` unless a change can be written (then rolled back).
+
+    A server on a database it can only read started, then failed every upload, game and move with a
+    traceback. The probe rewrites the schema's revision with itself, which every migrated database has.
+    """
+    try:
+        with engine.connect() as conn:
+            tx = conn.begin()
+            try:
+                conn.execute(sa.text("UPDATE alembic_version SET version_num = version_num"))
+            finally:
+                tx.rollback()
+    except sa.exc.DBAPIError as exc:
+        problem = next((line for line in str(exc.orig).splitlines() if line.strip()), type(exc.orig).__name__)
+        raise DatabaseUnwritable(f"the database cannot be written: {problem}") from exc
 
 
 @contextlib.contextmanager
@@ -94,8 +137,8 @@ def migration_lock(engine: sa.Engine) -> Iterator[None]:
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
                 conn.commit()
         return
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+    database = database_file(engine.url)
+    if engine.dialect.name != "sqlite" or not database:
         yield
         return
     lock_path = Path(database + ".migrate-lock")

@@ -15,7 +15,7 @@ from typing import Any
 
 from server import migrations, schemas
 from server.config import ConfigError
-from server.db import MEMORY_URL, make_engine
+from server.db import MEMORY_URL, check_writable, make_engine
 from server.examples import Examples, examples_dir
 from server.games import Games, Member
 from server.parse_threads import ParseThreads
@@ -80,8 +80,15 @@ class Runtime:
             repo = InMemoryGameRepository()
         else:
             engine = make_engine(url, str(settings["SQLITE_SYNCHRONOUS"]))
-            if settings["AUTO_MIGRATE"]:
-                migrations.upgrade(engine)
+            try:
+                if settings["AUTO_MIGRATE"]:
+                    migrations.upgrade(engine)
+                else:
+                    migrations.check_current(engine)
+                check_writable(engine)
+            except BaseException:
+                engine.dispose()
+                raise
             repo = SqlGameRepository(engine)
         runtime = Runtime(settings, repo)
         # Refuse to start on a queue that is not there: each process would serve its own half of every room.

@@ -49,6 +49,23 @@ def check_known(engine: sa.Engine) -> None:
                               f"(its newest is {head()!r}): it was migrated by a newer version; run that one")
 
 
+class SchemaBehind(RuntimeError):
+    """The database is not at this threatdeck's newest revision, and the server was told not to migrate it."""
+
+
+def check_current(engine: sa.Engine) -> None:
+    """Raise unless the database is at the newest revision (for a server started with migrations off).
+
+    Started on an older schema, or an empty database, the server answered every request with a 500.
+    """
+    check_known(engine)
+    at, newest = current(engine), head()
+    if at != newest:
+        where = f"at revision {at!r}" if at else "not migrated"
+        raise SchemaBehind(f"the database schema is {where} and this threatdeck needs {newest!r}; "
+                           "run 'threatdeck db upgrade' (THREATDECK_AUTO_MIGRATE is off)")
+
+
 def downgrade(engine: sa.Engine, revision: str) -> None:
     """Take the schema back to ``revision``."""
     with migration_lock(engine):

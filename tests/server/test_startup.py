@@ -1,0 +1,76 @@
+"""What the app does at start with a database it cannot use.
+
+Each of these used to start a server that then failed every request with a
+traceback (or, for the timeout, sat silent for two minutes).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from serverkit import make_app
+
+from server import db, migrations
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def test_a_database_the_server_can_only_read_is_refused_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "threatdeck.db"
+    engine = db.make_engine(sqlite_url(path))
+    migrations.upgrade(engine)
+    engine.dispose()
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"  # what a file the server's user cannot write gives
+    with pytest.raises(db.DatabaseUnwritable, match="the database cannot be written: attempt to write a readonly"):
+        make_app(DATABASE_URL=read_only)
+
+
+@pytest.mark.parametrize("revision", [None, "0001"])
+def test_a_schema_behind_is_refused_when_migrations_are_off(tmp_path: Path, revision: str | None) -> None:
+    path = tmp_path / "threatdeck.db"
+    engine = db.make_engine(sqlite_url(path))
+    if revision:
+        migrations.upgrade(engine, revision)
+    else:
+        with engine.begin() as conn:  # an empty database, as a new PostgreSQL one is
+            conn.execute(sa.text("CREATE TABLE unrelated (x INTEGER)"))
+    engine.dispose()
+    where = f"at revision '{revision}'" if revision else "not migrated"
+    with pytest.raises(migrations.SchemaBehind, match=f"schema is {where} .* run 'threatdeck db upgrade'"):
+        make_app(DATABASE_URL=sqlite_url(path), AUTO_MIGRATE=False)
+    make_app(DATABASE_URL=sqlite_url(path), AUTO_MIGRATE=True).extensions["threatdeck"].stop()
+    make_app(DATABASE_URL=sqlite_url(path), AUTO_MIGRATE=False).extensions["threatdeck"].stop()  # now at head
+
+
+def test_a_port_that_is_not_a_number_is_a_bad_url_not_a_crash() -> None:
+    with pytest.raises(sa.exc.ArgumentError, match="invalid database URL: .*'five'"):
+        db.make_engine("postgresql://threatdeck:secret@db.example:five/threatdeck")
+
+
+def test_a_postgresql_server_that_never_answers_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db, "CONNECT_TIMEOUT", 2)  # psycopg waits at least 2 s
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    with socket.socket() as silent:  # accepts (the kernel does) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        engine = db.make_engine(f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/test")
+        outcome: list[BaseException] = []
+
+        def connect() -> None:
+            try:
+                engine.connect().close()
+            except BaseException as exc:  # noqa: BLE001 - handed to the test
+                outcome.append(exc)
+
+        attempt = threading.Thread(target=connect, daemon=True)
+        attempt.start()
+        attempt.join(8)  # psycopg's own default was 130 s
+        assert not attempt.is_alive(), "the connection attempt is still waiting"
+    assert outcome and isinstance(outcome[0], sa.exc.OperationalError), outcome
+    assert "timeout" in str(outcome[0]).lower()
