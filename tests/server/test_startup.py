@@ -1,4 +1,4 @@
-"""What the app does at start with a database it cannot use.
+"""What the app does at start with a database it cannot use, and with the database when it stops.
 
 Each of these used to start a server that then failed every request with a
 traceback (or, for the timeout, sat silent for two minutes).
@@ -6,13 +6,16 @@ traceback (or, for the timeout, sat silent for two minutes).
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import socket
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from serverkit import make_app
+from serverkit import make_app, new_game
 
 from server import db, migrations
 
@@ -74,3 +77,13 @@ def test_a_postgresql_server_that_never_answers_times_out(monkeypatch: pytest.Mo
         assert not attempt.is_alive(), "the connection attempt is still waiting"
     assert outcome and isinstance(outcome[0], sa.exc.OperationalError), outcome
     assert "timeout" in str(outcome[0]).lower()
+
+
+def test_stopping_folds_the_write_ahead_log_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "threatdeck.db"
+    app = make_app(DATABASE_URL=sqlite_url(path))
+    game = new_game(app.test_client())
+    app.extensions["threatdeck"].stop()
+    shutil.copyfile(path, tmp_path / "backup.db")  # a backup that copies the database file alone
+    with contextlib.closing(sqlite3.connect(tmp_path / "backup.db")) as copy:
+        assert copy.execute("SELECT count(*) FROM games WHERE id = ?", (game["game_id"],)).fetchone() == (1,)

@@ -7,7 +7,9 @@ nothing lost.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -124,6 +126,11 @@ def test_a_stopped_server_exits_cleanly_and_keeps_every_move(tmp_path: Path, mod
     finally:
         server.kill()  # a server that did not stop must not outlive the test
     assert "Traceback" not in server.log(), server.log()[-2000:]
+    # The database was closed, so its write-ahead log is folded in: a backup of threatdeck.db alone has the game.
+    backup = tmp_path / "backup.db"
+    shutil.copyfile(tmp_path / "threatdeck.db", backup)
+    with contextlib.closing(sqlite3.connect(backup)) as db:
+        assert db.execute("SELECT version FROM games WHERE id = ?", (game["game_id"],)).fetchall() == [(version,)]
     again = ServerProcess(tmp_path, async_mode=mode).start()
     try:
         public = requests.get(f"{again.url}/api/games/{game['game_id']}", timeout=10).json()
