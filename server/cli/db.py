@@ -20,7 +20,8 @@ def register(sub: Any) -> None:
                    help="upgrade to the newest schema, downgrade to --revision, or show revisions")
     p.add_argument("--database", metavar="URL", default=None,
                    help="SQLAlchemy URL (default: $DATABASE_URL, else SQLite in the data folder)")
-    p.add_argument("--data-dir", metavar="DIR", default=None, help="data folder (default: ./data)")
+    p.add_argument("--data-dir", metavar="DIR", default=None,
+                   help="folder of the SQLite database (default: $THREATDECK_DATA_DIR or ./data)")
     p.add_argument("--revision", default=None, help="target revision (default: head for upgrade)")
     p.set_defaults(func=run)
 
@@ -39,7 +40,11 @@ def run(args: argparse.Namespace) -> int:
         given["DATABASE_URL"] = args.database
     if args.data_dir:
         given["DATA_DIR"] = args.data_dir
-    settings = config_module.load(given)
+    try:
+        settings = config_module.load(given)
+    except config_module.ConfigError as exc:  # a THREATDECK_* variable the server could not use either
+        print(f"threatdeck: {exc}", file=sys.stderr)
+        return 2
     url = settings["DATABASE_URL"]
     if url == MEMORY_URL:
         print("threatdeck: the in-memory store has no schema", file=sys.stderr)

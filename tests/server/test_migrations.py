@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -42,3 +43,18 @@ def test_the_db_command_upgrades_and_reports(tmp_path: Path, capsys: object) -> 
     assert main(["db", "downgrade", "--database", url]) == 2
     out = capsys.readouterr().out  # type: ignore[attr-defined]
     assert f"database at revision {migrations.head()}" in out
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    ((), {"THREATDECK_TICK_INTERVAL": "0"}, "threatdeck: THREATDECK_TICK_INTERVAL: must be positive, got 0.0"),
+    (("--database", "postgresql://u:secret@db:five/x"), {}, "threatdeck: database error: invalid database URL"),
+])
+def test_the_db_command_says_what_is_wrong_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        args: tuple[str, ...], env: dict[str, str], expected: str) -> None:
+    # Both were tracebacks: a bad setting in the environment, a port that is not a number.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["db", "current", "--data-dir", str(tmp_path), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(expected) and err.count("\n") == 1, err
