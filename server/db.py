@@ -51,6 +51,23 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def unavailable(exc: BaseException) -> str | None:
+    """One line saying why the database could not be used, when that is what ``exc`` is (else None).
+
+    An OperationalError is the database's state, not the server's code: it refused a connection, dropped one,
+    timed out, or was locked past the busy timeout. While PostgreSQL restarted, the clock logged a traceback
+    a second and every request another; these are told in one line instead.
+    """
+    orig: BaseException
+    if isinstance(exc, sa.exc.OperationalError):
+        orig = exc.orig if exc.orig is not None else exc
+    elif any(cls.__name__ == "OperationalError" for cls in type(exc).__mro__):
+        orig = exc  # the driver's own (PEP 249 names it so in every driver), raised past SQLAlchemy's wrapping
+    else:
+        return None
+    return next((line.strip() for line in str(orig).splitlines() if line.strip()), type(orig).__name__)
+
+
 def database_file(url: sa.URL) -> str | None:
     """The file of an SQLite URL (None for an in-memory database), also when given as a URI filename."""
     database = url.database

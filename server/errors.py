@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from game import errors as game_errors
 from game.importers import ModelError, max_file_bytes
 from server.config import max_result_bytes
+from server.db import unavailable
 
 log = logging.getLogger("threatdeck.errors")
 
@@ -99,6 +100,16 @@ class Conflict(ServerError):
 
     code = "conflict"
     status = 409
+
+
+class DatabaseUnavailable(ServerError):
+    """The database could not be used just now (down, restarting, locked past the busy timeout)."""
+
+    code = "database_unavailable"
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("the database is unavailable just now; try again shortly")
 
 
 class RateLimited(ServerError):
@@ -230,7 +241,12 @@ def socket_error(exc: BaseException) -> dict[str, Any]:
 
     Unexpected exceptions are logged here with their traceback, and never sent.
     """
-    if not expected(exc):
+    problem = unavailable(exc)
+    if problem is not None:  # the database's state, not a bug: one line (the traceback at DEBUG)
+        log.warning("socket event: the database is unavailable (%s)", problem)
+        log.debug("the database error", exc_info=exc)
+        exc = DatabaseUnavailable()
+    elif not expected(exc):
         log.error("unhandled error in socket event", exc_info=exc)
     body: dict[str, Any] = {"ok": False, "error": error_dict(exc)}
     if isinstance(exc, (RateLimited, ServerBusy)):
@@ -240,8 +256,13 @@ def socket_error(exc: BaseException) -> dict[str, Any]:
 
 def http_response(exc: BaseException) -> tuple[Response, int]:
     """The JSON response for an error raised while serving a request."""
+    problem = unavailable(exc)
+    if problem is not None:  # as in socket_error
+        log.warning("%s %s: the database is unavailable (%s)", request.method, request.path, problem)
+        log.debug("the database error", exc_info=exc)
+        exc = DatabaseUnavailable()
     status = status_of(exc)
-    if status >= 500 and not isinstance(exc, (HTTPException, ServerBusy)):
+    if status >= 500 and not isinstance(exc, (HTTPException, ServerBusy, DatabaseUnavailable)):
         log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
     response = jsonify({"error": error_dict(exc)})
     if isinstance(exc, (RateLimited, ServerBusy)):

@@ -15,7 +15,7 @@ from typing import Any
 
 from server import migrations, schemas
 from server.config import ConfigError
-from server.db import MEMORY_URL, check_writable, make_engine
+from server.db import MEMORY_URL, check_writable, make_engine, unavailable
 from server.examples import Examples, examples_dir
 from server.games import Games, Member
 from server.parse_threads import ParseThreads
@@ -70,6 +70,8 @@ class Runtime:
         self.lock = threading.Lock()
         self._stop = threading.Event()
         self._queue_client: Any = None
+        self._database_lost: set[str] = set()
+        """Background tasks that have said the database cannot be reached (each says it once, and when it is back)."""
 
     @staticmethod
     def build(settings: Mapping[str, Any], socketio: Any) -> Runtime:
@@ -188,6 +190,21 @@ class Runtime:
         self._stop.set()
         self.repo.close()
 
+    def _failed(self, task: str, what: str, exc: Exception) -> None:
+        """Log a background task's failure: with its traceback, unless the database is unavailable, which is one
+        warning when it starts (and :meth:`_worked` one line when it ends), not one per tick."""
+        problem = unavailable(exc)
+        if problem is None:
+            log.error("%s", what, exc_info=exc)
+        elif task not in self._database_lost:
+            self._database_lost.add(task)
+            log.warning("%s: the database is unavailable (%s); retrying", task, problem)
+
+    def _worked(self, task: str) -> None:
+        if task in self._database_lost:
+            self._database_lost.discard(task)
+            log.warning("%s: the database is available again", task)
+
     def _clock_loop(self, socketio: Any) -> None:
         interval = float(self.settings["TICK_INTERVAL"])
         while not self._stop.is_set():
@@ -201,14 +218,15 @@ class Runtime:
                     log.exception("clock: sending the views of game %s again failed", game_id)
             try:
                 due = self.games.due()
-            except Exception:
-                log.exception("clock: reading the games due failed")
+            except Exception as exc:
+                self._failed("clock", "clock: reading the games due failed", exc)
                 continue
+            self._worked("clock")
             for game_id in due:
                 try:
                     self.games.tick(game_id)
-                except Exception:  # a bad game must not stop the clock for the others
-                    log.exception("clock tick of game %s failed", game_id)
+                except Exception as exc:  # a bad game must not stop the clock for the others
+                    self._failed("clock", f"clock tick of game {game_id} failed", exc)
 
     def _presence_loop(self, socketio: Any) -> None:
         """Beat, then tell the games this process serves about seats whose process stopped beating."""
@@ -219,15 +237,16 @@ class Runtime:
             socketio.sleep(interval)
             try:
                 self.presence.beat()
-            except Exception:
-                log.exception("presence: heartbeat failed")
+            except Exception as exc:
+                self._failed("presence", "presence: heartbeat failed", exc)
                 continue
+            self._worked("presence")
             held = self.presence.games()
             for game_id in held:
                 try:
                     announce_presence(self, game_id)
-                except Exception:
-                    log.exception("presence of game %s failed", game_id)
+                except Exception as exc:
+                    self._failed("presence", f"presence of game {game_id} failed", exc)
             # What was shown of games nobody here is in any more: with several processes another one may delete
             # the game, and this one would keep it for good (a seat arriving is announced anyway).
             for game_id in [g for g in self.presence_shown if g not in held]:
@@ -242,5 +261,7 @@ class Runtime:
                     log.info("game %s expired", game_id)
                     self.presence_shown.pop(game_id, None)
                     socketio.emit("expired", {"game_id": game_id}, to=f"game:{game_id}")
-            except Exception:
-                log.exception("expiry sweep failed")
+            except Exception as exc:
+                self._failed("expiry", "expiry sweep failed", exc)
+                continue
+            self._worked("expiry")

@@ -1,0 +1,90 @@
+"""A database that goes away while the server runs (PostgreSQL restarting, say): said in one line, not a
+traceback a second, and refused to clients as ``database_unavailable`` (503), not as a bug."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import sqlite3
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+
+def lost() -> sa.exc.OperationalError:
+    return sa.exc.OperationalError("SELECT 1", {}, Exception('connection to server at "db" failed: Connection refused'))
+
+
+class Ticks:
+    """socketio's sleep for one background loop: ends it after ``n`` rounds."""
+
+    def __init__(self, runtime: Any, n: int) -> None:
+        self.runtime, self.left = runtime, n
+
+    def sleep(self, _seconds: float) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.runtime._stop.set()
+
+
+def test_the_clock_says_once_that_the_database_went_and_once_that_it_came_back(
+        app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    rt = app.extensions["threatdeck"]
+    down = itertools.chain([True] * 5, itertools.repeat(False))
+
+    def due() -> list[str]:
+        if next(down):
+            raise lost()
+        return []
+
+    monkeypatch.setattr(rt.games, "due", due)
+    with caplog.at_level(logging.INFO, logger="threatdeck.runtime"):
+        rt._clock_loop(Ticks(rt, 8))
+    said = [(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == "threatdeck.runtime"]
+    assert said == [
+        ("WARNING", 'clock: the database is unavailable (connection to server at "db" failed: Connection refused); '
+                    "retrying", None),
+        ("WARNING", "clock: the database is available again", None),
+    ]
+
+
+def test_a_bug_in_a_background_task_still_logs_its_traceback(
+        app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    rt = app.extensions["threatdeck"]
+
+    def expire() -> list[str]:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(rt.games, "expire", expire)
+    with caplog.at_level(logging.INFO, logger="threatdeck.runtime"):
+        rt._expiry_loop(Ticks(rt, 2))
+    assert [(r.getMessage(), r.exc_info is not None) for r in caplog.records] == [("expiry sweep failed", True)] * 2
+
+
+def test_a_request_while_the_database_is_away_is_a_503_and_one_line(
+        app: Any, client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def load(*_args: Any) -> Any:
+        raise lost()
+
+    monkeypatch.setattr(app.extensions["threatdeck"].repo, "load", load)
+    with caplog.at_level(logging.DEBUG, logger="threatdeck.errors"):
+        r = client.get("/api/games/abcdefghijkl")
+    assert r.status_code == 503
+    assert r.json["error"]["code"] == "database_unavailable"
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(w.getMessage(), w.exc_info) for w in warnings] == [
+        ('GET /api/games/abcdefghijkl: the database is unavailable (connection to server at "db" failed: '
+         "Connection refused)", None)]
+
+
+@pytest.mark.parametrize("error", [lost, lambda: sqlite3.OperationalError("database is locked")])
+def test_a_socket_event_while_the_database_is_away_is_refused_as_such(
+        app: Any, game: dict[str, Any], sio: Any, monkeypatch: pytest.MonkeyPatch, error: Any) -> None:
+    # The group commit's own connections raise the driver's error, not SQLAlchemy's wrapper of it.
+    def seat_by_token(*_args: Any) -> Any:
+        raise error()
+
+    monkeypatch.setattr(app.extensions["threatdeck"].repo, "seat_by_token", seat_by_token)
+    ack = sio().emit("join", {"token": game["tokens"][1]}, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "database_unavailable", ack
