@@ -71,6 +71,18 @@ def harden(server: Any) -> None:
     server.eio.on("message", _handle_eio_message)  # engine.io holds the bound method it was given
 
 
+def library_logger(name: str) -> logging.Logger:
+    """python-socketio's or python-engineio's logger, at WARNING, logging through the app's handlers.
+
+    Given ``False`` they add a handler of their own, so each of their errors (a lost message queue: several a
+    second) was printed twice, once without a timestamp.
+    """
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+    return logger
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new app; ``config`` overrides the environment (see :mod:`server.config`)."""
     from server import api, errors, headers, sockets, web
@@ -117,8 +129,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # connection's events are handled in order, and the spawn was a tenth of the per-move cost.
         async_handlers=False,
         namespaces=["/"],
-        logger=False,
-        engineio_logger=False,
+        logger=library_logger("socketio.server"),
+        engineio_logger=library_logger("engineio.server"),
     )
     harden(socketio.server)
     if settings["ASYNC_MODE"] == "threading":

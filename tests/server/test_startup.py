@@ -1,4 +1,4 @@
-"""What the app does at start with a database it cannot use, and with the database when it stops.
+"""What the app does at start with a database it cannot use, with the database when it stops, and with logs.
 
 Each of these used to start a server that then failed every request with a
 traceback (or, for the timeout, sat silent for two minutes).
@@ -7,6 +7,7 @@ traceback (or, for the timeout, sat silent for two minutes).
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import socket
 import sqlite3
@@ -87,3 +88,12 @@ def test_stopping_folds_the_write_ahead_log_into_the_database_file(tmp_path: Pat
     shutil.copyfile(path, tmp_path / "backup.db")  # a backup that copies the database file alone
     with contextlib.closing(sqlite3.connect(tmp_path / "backup.db")) as copy:
         assert copy.execute("SELECT count(*) FROM games WHERE id = ?", (game["game_id"],)).fetchone() == (1,)
+
+
+def test_the_socket_libraries_log_once_through_the_apps_handlers(tmp_path: Path) -> None:
+    # Given logger=False they added a handler of their own: a lost message queue printed each error twice.
+    make_app().extensions["threatdeck"].stop()
+    for name in ("socketio.server", "engineio.server"):
+        logger = logging.getLogger(name)
+        assert logger.handlers == [] and logger.propagate, name
+        assert logger.getEffectiveLevel() == logging.WARNING, name
