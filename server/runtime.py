@@ -15,7 +15,7 @@ from typing import Any
 
 from server import migrations, schemas
 from server.config import ConfigError
-from server.db import MEMORY_URL, check_writable, make_engine, unavailable
+from server.db import MEMORY_URL, check_writable, database_file, make_engine, unavailable
 from server.examples import Examples, examples_dir
 from server.games import Games, Member
 from server.parse_threads import ParseThreads
@@ -82,6 +82,11 @@ class Runtime:
             repo = InMemoryGameRepository()
         else:
             engine = make_engine(url, str(settings["SQLITE_SYNCHRONOUS"]))
+            if engine.dialect.name == "sqlite" and database_file(engine.url) is None:
+                # Each pooled connection would get a database of its own (migrated in one, "no such table" in the
+                # next), and every game would go with the process.
+                raise ConfigError("DATABASE_URL: an in-memory SQLite database is neither shared by the server's "
+                                  "connections nor kept; give a file, sqlite:////path/to/threatdeck.db")
             try:
                 if settings["AUTO_MIGRATE"]:
                     migrations.upgrade(engine)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from serverkit import make_app, new_game
 
 from server import db, migrations
+from server.config import ConfigError
 
 
 def sqlite_url(path: Path) -> str:
@@ -50,6 +51,13 @@ def test_a_schema_behind_is_refused_when_migrations_are_off(tmp_path: Path, revi
         make_app(DATABASE_URL=sqlite_url(path), AUTO_MIGRATE=False)
     make_app(DATABASE_URL=sqlite_url(path), AUTO_MIGRATE=True).extensions["threatdeck"].stop()
     make_app(DATABASE_URL=sqlite_url(path), AUTO_MIGRATE=False).extensions["threatdeck"].stop()  # now at head
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_sqlite_database_is_refused(url: str) -> None:
+    # It started, migrated one connection's database and answered "no such table" from the next.
+    with pytest.raises(ConfigError, match="DATABASE_URL: an in-memory SQLite database"):
+        make_app(DATABASE_URL=url)
 
 
 def test_a_port_that_is_not_a_number_is_a_bad_url_not_a_crash() -> None:
