@@ -85,6 +85,10 @@ def make_engine(url: str, synchronous: str = "NORMAL") -> sa.Engine:
         parsed = make_url(url)
     except ValueError as exc:  # a port that is not a number: a ValueError with a traceback, not an ArgumentError
         raise sa.exc.ArgumentError(f"invalid database URL: {exc}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        # A typo in the scheme read "Can't load plugin", and mysql:// "No module named 'MySQLdb'".
+        raise sa.exc.ArgumentError(f"expected an sqlite:/// or postgresql:// database URL, "
+                                   f"got a {parsed.drivername}:// URL")
     if is_sqlite(url):
         sync = synchronous.upper()
         if sync not in SYNCHRONOUS:

@@ -42,7 +42,8 @@ def one_line_refusal(done: subprocess.CompletedProcess[str], *expected: str) -> 
 
 @pytest.mark.parametrize(("args", "env", "expected"), [
     (("--database", "not a url"), {}, ("threatdeck: cannot start:", "Could not parse SQLAlchemy URL")),
-    (("--database", "mysq://x/y"), {}, ("threatdeck: cannot start:", "mysq")),
+    (("--database", "mysq://x/y"), {}, ("threatdeck: cannot start:", "postgresql:// database URL, got a mysq:// URL")),
+    (("--database", "mysql://u:p@db/x"), {}, ("expected an sqlite:/// or postgresql:// database URL, got a mysql://",)),
     (("--redis", "redis://127.0.0.1:1/0"), {}, ("REDIS_URL: the message queue at redis://127.0.0.1:1/0 cannot be reached",)),
     (("--redis", "nonsense"), {}, ("REDIS_URL: expected a redis:// or rediss:// URL",)),
     ((), {"THREATDECK_SQLITE_SYNCHRONOUS": "fast"}, ("SQLITE_SYNCHRONOUS: expected one of",)),
@@ -51,6 +52,17 @@ def one_line_refusal(done: subprocess.CompletedProcess[str], *expected: str) -> 
 def test_a_server_that_cannot_start_says_why_in_one_line(
         tmp_path: Path, args: tuple[str, ...], env: dict[str, str], expected: tuple[str, ...]) -> None:
     one_line_refusal(serve(tmp_path, *args, env=env), *expected)
+
+
+@pytest.mark.parametrize(("args", "env"), [
+    (("--database", "sqlite://threatdeck:hunter2@/threatdeck.db"), {}),  # SQLAlchemy quotes a bad SQLite URL
+    ((), {"DATABASE_URL": "sqlite://threatdeck:hunter%32@/threatdeck.db"}),
+    (("--redis", "http://:hunter2@cache:6379/0"), {}),
+])
+def test_a_refusal_never_prints_a_password(tmp_path: Path, args: tuple[str, ...], env: dict[str, str]) -> None:
+    done = serve(tmp_path, *args, env=env)
+    one_line_refusal(done)
+    assert "hunter2" not in done.stderr and "hunter%32" not in done.stderr, done.stderr
 
 
 def test_a_bad_port_in_the_environment_is_refused_by_the_argument_parser(tmp_path: Path) -> None:
