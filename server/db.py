@@ -51,6 +51,14 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def describe(url: str) -> str:
+    """The database URL for logs: without its password, whether in the user part or in the query
+    (``?password=``, ``?sslpassword=``, which libpq reads as well)."""
+    parsed = make_url(url)
+    hidden = {key: "***" for key in parsed.query if "password" in key.lower()}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
 def unavailable(exc: BaseException) -> str | None:
     """One line saying why the database could not be used, when that is what ``exc`` is (else None).
 

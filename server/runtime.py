@@ -15,7 +15,7 @@ from typing import Any
 
 from server import migrations, schemas
 from server.config import ConfigError
-from server.db import MEMORY_URL, check_writable, database_file, make_engine, unavailable
+from server.db import MEMORY_URL, check_writable, database_file, describe, make_engine, unavailable
 from server.examples import Examples, examples_dir
 from server.games import Games, Member
 from server.parse_threads import ParseThreads
@@ -110,11 +110,7 @@ class Runtime:
     def describe_database(self) -> str:
         """The database for logs, without a password."""
         url = str(self.settings["DATABASE_URL"])
-        if url == MEMORY_URL:
-            return "in memory"
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
+        return "in memory" if url == MEMORY_URL else describe(url)
 
     def queue_problem(self) -> str | None:
         """Why the message queue cannot be reached now (None: it can, or there is none). Asked by health checks."""

@@ -105,3 +105,15 @@ def test_the_socket_libraries_log_once_through_the_apps_handlers(tmp_path: Path)
         logger = logging.getLogger(name)
         assert logger.handlers == [] and logger.propagate, name
         assert logger.getEffectiveLevel() == logging.WARNING, name
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://td:hunter2@db:5432/td", "postgresql://td:***@db:5432/td"),
+    # libpq reads a password from the query as well; it was printed at every start
+    ("postgresql://td@db/td?password=hunter2&application_name=threatdeck",
+     "postgresql://td@db/td?application_name=threatdeck&password=***"),
+    ("postgresql://td@db/td?sslpassword=hunter2", "postgresql://td@db/td?sslpassword=***"),
+    ("sqlite:////var/lib/threatdeck/threatdeck.db", "sqlite:////var/lib/threatdeck/threatdeck.db"),
+])
+def test_the_database_is_described_without_its_password(url: str, shown: str) -> None:
+    assert db.describe(url) == shown

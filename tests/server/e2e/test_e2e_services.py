@@ -65,6 +65,16 @@ def test_a_full_game_on_postgresql(start_server: Any, clients: list[SeatClient],
     assert (version, phase) == (seats[0].version, "ended") and logged == version
 
 
+def test_the_log_never_shows_the_database_password(start_server: Any, postgres_schema: str) -> None:
+    # libpq takes a password from the URL's query too; the start-up lines printed it.
+    with_password = postgres_schema.replace("postgres@", "postgres:hunter1@") + "&password=hunter2"
+    server = start_server(database=with_password)
+    server.stop()
+    log = server.log()
+    assert "serving" in log and "password=***" in log
+    assert "hunter1" not in log and "hunter2" not in log, log
+
+
 def test_two_processes_share_rooms_through_redis(start_server: Any, clients: list[SeatClient], tmp_path: Any) -> None:
     service_or_skip("Redis", redis_problem())
     database = f"sqlite:///{tmp_path / 'shared.db'}"
