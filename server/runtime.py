@@ -132,7 +132,8 @@ class Runtime:
         from urllib.parse import urlsplit
 
         parts = urlsplit(str(self.settings.get("REDIS_URL") or ""))
-        return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+        where = f"{parts.hostname}:{parts.port or 6379}" if parts.hostname else ""  # unix:///path has no host
+        return f"{parts.scheme}://{where}{parts.path}"
 
     # ------------------------------------------------------------------ connections
 

@@ -13,12 +13,14 @@ import socket
 import sqlite3
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from serverkit import make_app, new_game
 
 from server import db, migrations
+from server.runtime import Runtime
 from server.config import ConfigError
 
 
@@ -117,3 +119,11 @@ def test_the_socket_libraries_log_once_through_the_apps_handlers(tmp_path: Path)
 ])
 def test_the_database_is_described_without_its_password(url: str, shown: str) -> None:
     assert db.describe(url) == shown
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("redis://:hunter2@cache:6380/1", "redis://cache:6380/1"),
+    ("unix:///run/redis/redis.sock?db=0&password=hunter2", "unix:///run/redis/redis.sock"),  # was unix://None:6379/…
+])
+def test_the_message_queue_is_described_without_its_password(url: str, shown: str) -> None:
+    assert Runtime.describe_redis(SimpleNamespace(settings={"REDIS_URL": url})) == shown  # type: ignore[arg-type]
