@@ -195,7 +195,7 @@ def load(mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | 
         _check(out)
     except _Problem as problem:
         raise ConfigError(f"{read_from.get(problem.name, problem.name)}: {problem.text}") from None
-    data_dir = Path(out["DATA_DIR"])
+    data_dir = Path(out["DATA_DIR"]).expanduser()  # "~/threatdeck" from a unit file or --data-dir=~/…: no shell expands it
     out["DATA_DIR"] = str(data_dir)
     if not out["DATABASE_URL"]:
         out["DATABASE_URL"] = f"sqlite:///{(data_dir / 'threatdeck.db').resolve()}"

@@ -107,3 +107,12 @@ def test_importing_the_package_builds_nothing_and_imports_no_web_stack() -> None
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_data_folder_under_the_home_folder_is_not_a_folder_named_tilde(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A systemd Environment= line or --data-dir=~/… reaches the server unexpanded; it made ./~/threatdeck.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    s = config.load(environ={"THREATDECK_DATA_DIR": "~/threatdeck"})
+    assert s["DATA_DIR"] == str(tmp_path / "threatdeck")
+    assert s["DATABASE_URL"] == f"sqlite:///{tmp_path / 'threatdeck' / 'threatdeck.db'}"
