@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from game.errors import StaleState
-from server import models
+from server import db, models
 from server.errors import NotFound
 
 
@@ -1017,4 +1017,4 @@ class SqlGameRepository:
         return gone
 
     def close(self) -> None:
-        self.engine.dispose()
+        db.close(self.engine)
