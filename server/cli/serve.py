@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--host", default=os.environ.get("THREATDECK_HOST", "127.0.0.1"),
                    help="address to listen on (default: $THREATDECK_HOST or 127.0.0.1)")
-    p.add_argument("--port", type=port_number, default=os.environ.get("THREATDECK_PORT", "8000"),  # parsed too
+    p.add_argument("--port", type=port_number, default=os.environ.get("THREATDECK_PORT", "8000"),  # a string default is parsed too
                    help="port to listen on (default: $THREATDECK_PORT or 8000)")
     p.add_argument("--database", metavar="URL", default=None,
                    help="SQLAlchemy database URL (default: $DATABASE_URL, else SQLite in the data folder)")
@@ -197,6 +197,7 @@ STOP_GRACE = 2.0
 
 
 def stopping() -> None:
+    """Say on stderr that the server is stopping (SIGTERM or SIGINT), in every async mode."""
     print("threatdeck: stopping", file=sys.stderr, flush=True)
 
 
