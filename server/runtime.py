@@ -124,7 +124,10 @@ class Runtime:
         try:
             self._queue_client.ping()
         except Exception as exc:  # noqa: BLE001 - any failure means the processes no longer share their rooms
-            return f"the message queue at {self.describe_redis()} cannot be reached ({type(exc).__name__})"
+            # Redis's own words: a wrong database number or password read as a mere "ResponseError".
+            said = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+            why = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+            return f"the message queue at {self.describe_redis()} cannot be reached ({why})"
         return None
 
     def describe_redis(self) -> str:

@@ -75,6 +75,15 @@ def test_the_log_never_shows_the_database_password(start_server: Any, postgres_s
     assert "hunter1" not in log and "hunter2" not in log, log
 
 
+def test_a_redis_that_answers_no_says_why(tmp_path: Any) -> None:
+    service_or_skip("Redis", redis_problem())
+    from test_e2e_operations import one_line_refusal, serve
+
+    # It read "cannot be reached (ResponseError)", Redis's reason left out.
+    done = serve(tmp_path, "--redis", REDIS_URL.rsplit("/", 1)[0] + "/99999")
+    one_line_refusal(done, "REDIS_URL: the message queue at", "cannot be reached (ResponseError: DB index is out of range)")
+
+
 def test_two_processes_share_rooms_through_redis(start_server: Any, clients: list[SeatClient], tmp_path: Any) -> None:
     service_or_skip("Redis", redis_problem())
     database = f"sqlite:///{tmp_path / 'shared.db'}"
