@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ASYNC_MODES = ("gevent", "eventlet", "threading")
 """The async modes the server supports; gevent is the serving default (see docs/server.md)."""
@@ -226,6 +227,10 @@ def _check(out: Mapping[str, Any]) -> None:
         raise _Problem("FACILITATOR_AWAY_SECONDS", f"must be zero or more, got {out['FACILITATOR_AWAY_SECONDS']!r}")
     if out["TRUSTED_PROXIES"] < 0:  # ProxyFix would read the wrong end of X-Forwarded-For, or past it (a 500)
         raise _Problem("TRUSTED_PROXIES", f"must be zero or more, got {out['TRUSTED_PROXIES']!r}")
+    public = urlsplit(str(out.get("PUBLIC_URL") or "https://x"))
+    if public.scheme not in ("http", "https") or not public.netloc:
+        # "threatdeck.example.com" gave invite links (and their QR codes) without a scheme: not links at all.
+        raise _Problem("PUBLIC_URL", f"expected an http:// or https:// URL, got {out['PUBLIC_URL']!r}")
     redis_url = str(out.get("REDIS_URL") or "")
     if redis_url and not redis_url.startswith(REDIS_SCHEMES):
         # Only the scheme is repeated: the rest of the URL may hold a password.

@@ -44,6 +44,9 @@ def test_a_mapping_beats_the_environment_which_beats_the_defaults(tmp_path: Path
     ({"GAME_TTL": "1e3"}, "GAME_TTL: expected a whole number, got '1e3'"),
     # a negative count of proxies read past the end of X-Forwarded-For: a 500 on every request
     ({"TRUSTED_PROXIES": -1}, "TRUSTED_PROXIES: must be zero or more"),
+    # without a scheme no invite link (nor its QR code) was a link
+    ({"PUBLIC_URL": "threatdeck.example.com"}, "PUBLIC_URL: expected an http:// or https:// URL"),
+    ({"PUBLIC_URL": "https://"}, "PUBLIC_URL: expected an http:// or https:// URL"),
 ])
 def test_bad_settings_name_themselves(given: dict[str, object], problem: str, tmp_path: Path) -> None:
     with pytest.raises(config.ConfigError, match=problem):
