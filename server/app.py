@@ -71,6 +71,16 @@ def harden(server: Any) -> None:
     server.eio.on("message", _handle_eio_message)  # engine.io holds the bound method it was given
 
 
+def cors_origins(setting: str | None) -> list[str] | None:
+    """``CORS_ORIGINS`` as python-engineio takes it (None: the same origin only).
+
+    A browser's Origin has no trailing slash and engine.io compares strings, so ``https://team.example/``
+    refused every socket from there. An empty list would switch engine.io's origin check off altogether.
+    """
+    origins = [o.strip().rstrip("/") for o in (setting or "").split(",") if o.strip()]
+    return origins or None
+
+
 def library_logger(name: str) -> logging.Logger:
     """python-socketio's or python-engineio's logger, at WARNING, logging through the app's handlers.
 
@@ -123,7 +133,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         max_http_buffer_size=int(settings["MAX_EVENT_BYTES"]),
         ping_interval=int(settings["PING_INTERVAL"]),
         ping_timeout=int(settings["PING_TIMEOUT"]),
-        cors_allowed_origins=[o.strip() for o in cors.split(",")] if cors else None,
+        cors_allowed_origins=cors_origins(cors),
         always_connect=True,
         # Run each event in the reader of its connection instead of a new greenlet per event: a
         # connection's events are handled in order, and the spawn was a tenth of the per-move cost.

@@ -119,3 +119,18 @@ def test_a_data_folder_under_the_home_folder_is_not_a_folder_named_tilde(
     s = config.load(environ={"THREATDECK_DATA_DIR": "~/threatdeck"})
     assert s["DATA_DIR"] == str(tmp_path / "threatdeck")
     assert s["DATABASE_URL"] == f"sqlite:///{tmp_path / 'threatdeck' / 'threatdeck.db'}"
+
+
+@pytest.mark.parametrize(("setting", "origin", "accepted"), [
+    ("https://team.example/", "https://team.example", True),  # the trailing slash refused every socket
+    ("https://a.example, https://team.example", "https://team.example", True),
+    ("*", "https://anywhere.example", True),
+    ("https://team.example", "https://evil.example", False),
+    (" , ", "https://evil.example", False),  # no origin given is the same origin only, not every origin
+])
+def test_cors_origins_are_matched_as_browsers_send_them(setting: str, origin: str, accepted: bool) -> None:
+    from serverkit import make_app
+
+    app = make_app(CORS_ORIGINS=setting)
+    r = app.test_client().get("/socket.io/?EIO=4&transport=polling", headers={"Origin": origin})
+    assert (r.status_code == 200) is accepted, (r.status_code, r.data[:200])
