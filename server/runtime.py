@@ -189,8 +189,8 @@ class Runtime:
     def stop(self) -> None:
         """Ask the background tasks to end, and close the database.
 
-        Closing matters for SQLite: the last connection to close folds the write-ahead log into the database
-        file, so after a clean stop ``threatdeck.db`` alone holds every game (a backup may copy just that file).
+        Closing matters for SQLite: it folds the write-ahead log into the database file (``server.db.close``),
+        so after a clean stop ``threatdeck.db`` alone holds every game (a backup may copy just that file).
         """
         self._stop.set()
         self.repo.close()
