@@ -38,3 +38,23 @@ def test_the_element_list_says_what_enter_does(web_server: Any, new_page: Any) -
     page.locator("#hand .card.playable .card-face").first.click()
     page.get_by_role("listbox", name="Component or flow to play on (↑ ↓ to choose, Enter to play)").wait_for()
     assert page.get_by_role("region", name="Play a card").is_visible()
+
+
+def test_a_question_longer_than_the_servers_limit_is_a_hint_not_the_text(start_web_server: Any, new_page: Any) -> None:
+    """The composer started the threat with the card's question even when the server took less: playing it
+    unedited was refused as too long. Every shipped question is longer than 60 characters."""
+    server = start_web_server(THREATDECK_MAX_THREAT_TEXT="60")
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    started_pair(server.url, kim, doug)
+    page = on_turn_page([kim, doug])
+    page.locator("#hand .card.playable .card-face").first.click()
+    box = page.locator("#composer .threat-input")
+    box.wait_for()
+    assert box.input_value() == ""
+    question = box.get_attribute("placeholder") or ""
+    assert len(question) > 60
+    # Played as it stands: the card's own question is the threat, and the server takes it.
+    page.locator("#composer [role=listbox] [role=option]").first.click()
+    page.get_by_role("button", name="Play card").click()
+    page.wait_for_selector("#composer", state="hidden")
+    assert not page.locator("#composer .error:not([hidden])").count()

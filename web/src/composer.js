@@ -67,6 +67,11 @@ export class Composer {
     this.limitHint.textContent = limitText(n);
   }
 
+  /** The text a card starts the threat with: its question, unless the server takes less (it would be refused). */
+  starter(card) {
+    return card.question.length <= this.maxText ? card.question : "";
+  }
+
   get open() {
     return this.mode !== null;
   }
@@ -232,7 +237,8 @@ export class Composer {
       maxlength: this.maxText,
       "aria-label": "The threat, in your words",
       "aria-describedby": `${this.id}-limit`,
-      placeholder: this.mode === "note" ? "What could go wrong here?" : "",
+      // The card's question also shows as the hint when it is too long to be the text (a server's low limit).
+      placeholder: this.mode === "note" ? "What could go wrong here?" : card ? card.question : "",
       onkeydown: (e) => {
         if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
           e.preventDefault();
@@ -243,7 +249,7 @@ export class Composer {
         }
       },
     });
-    this.text.value = card ? card.question : "";
+    this.text.value = card ? this.starter(card) : "";
     this.pickedLabel = h("span", { class: "picked", "aria-live": "polite" }, "Pick a component or flow");
     this.fitNote = h("p", { class: "fit-note small", "aria-live": "polite" });
     this.submitButton = h("button", { type: "button", class: "primary", disabled: true, onclick: () => this.submit() }, this.mode === "note" ? "Add sticky note" : "Play card");
@@ -271,7 +277,7 @@ export class Composer {
               input.disabled = Boolean(chosen);
               if (chosen) input.checked = input.value === chosen.suit;
             }
-            if (chosen && !this.text.value.trim()) this.text.value = chosen.question;
+            if (chosen && !this.text.value.trim()) this.text.value = this.starter(chosen);
           },
         },
         h("option", { value: "" }, "No card: a free threat the table votes on"),
