@@ -44,6 +44,22 @@ class _NoControl(validate.Validator):
         return value
 
 
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+"""Characters that reorder or hide how the text around them is shown (embeddings, overrides, isolates, marks)."""
+
+
+class _PlainName(validate.Validator):
+    # A name is who made a move in the feed, the audit trail and the exports: "\u202emiK" shows as "Kim", so one
+    # player could pass for another (spoofing, in the game's own terms). Scripts written right to left need none
+    # of these in a name: the browser orders a name's letters by itself.
+    error = "a name cannot hold characters that change the direction text is shown in"
+
+    def __call__(self, value: str) -> str:
+        if _BIDI_CONTROLS.search(value):
+            raise ValidationError(self.error)
+        return value
+
+
 class _NotBlank(validate.Validator):
     error = "expected a name, not only spaces"
 
@@ -55,7 +71,8 @@ class _NotBlank(validate.Validator):
 
 def _name(max_len: int) -> fields.String:
     # Names are stripped when seated: one of only spaces would be an empty name.
-    return fields.String(required=True, validate=[validate.Length(min=1, max=max_len), _NoControl(), _NotBlank()])
+    return fields.String(required=True, validate=[validate.Length(min=1, max=max_len), _NoControl(), _PlainName(),
+                                                   _NotBlank()])
 
 
 class StrictBoolean(fields.Boolean):

@@ -378,3 +378,17 @@ def test_the_json_export_of_a_large_game_starts_the_next_session() -> None:
     smaller = make_app(MAX_ARCHITECTURE_COMPONENTS=150, MAX_ARCHITECTURE_FLOWS=150)
     assert smaller.test_client().get("/api/limits").json["max_result_bytes"] == max_file_bytes(150, 150)
     smaller.extensions["threatdeck"].stop()
+
+
+@pytest.mark.parametrize("name", ["\u202emiK", "Kim\u2066 (facilitator)\u2069", "Ki\u200fm", "Kim\u061c"])
+def test_a_name_cannot_reorder_how_it_is_shown(client: Any, name: str) -> None:
+    """U+202E and its kin made one player's name show as another's ("\\u202emiK" reads "Kim") in the feed, the
+    audit trail and the exports: a player could pass for the facilitator."""
+    up = client.post("/api/architectures", data=HR, content_type="application/yaml").json["id"]
+    r = client.post("/api/games", json={"architecture": up, "name": name})
+    assert r.status_code == 400 and error(r)["field"] == "name" and "direction" in error(r)["message"]
+    game = client.post("/api/games", json={"architecture": up, "name": "Kim"}).json["game_id"]
+    r = client.post(f"/api/games/{game}/seats", json={"name": name})
+    assert r.status_code == 400 and error(r)["field"] == "name"
+    # Right-to-left names themselves are names.
+    assert client.post(f"/api/games/{game}/seats", json={"name": "\u05d3\u05e0\u05d4"}).status_code == 201
