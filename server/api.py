@@ -25,7 +25,9 @@ from game.priority import final_list
 from game.views import card_view, public_state
 from server import errors, fastjson, tokens
 from server.config import BODY_ROOM, max_result_bytes
-from server.errors import Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited, too_large
+from server.errors import (
+    DatabaseUnavailable, Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited, error_dict, too_large,
+)
 from server.games import NewGame
 from server.parse_threads import SMALL_INPUT
 from server.runtime import Runtime
@@ -106,10 +108,15 @@ def _no_store(response: Response) -> Response:
 
 @bp.get("/health")
 def health() -> Response | tuple[Response, int]:
-    """Liveness: answers when the app is up; 503 while the message queue shared with other processes is down."""
-    problem = runtime().queue_problem()
+    """Liveness: answers when the app is up; 503 while the message queue shared with other processes is down,
+    or the database does not answer (``database_unavailable``)."""
+    rt = runtime()
+    problem = rt.queue_problem()
     if problem is not None:
         return jsonify({"ok": False, "service": "threatdeck", "problem": problem}), 503
+    if rt.database_check.problem() is not None:
+        # Not the driver's words (they name hosts); the clock and presence loops log those.
+        return jsonify({"error": error_dict(DatabaseUnavailable())}), 503
     return jsonify({"ok": True, "service": "threatdeck"})
 
 

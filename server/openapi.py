@@ -55,7 +55,10 @@ def document() -> dict[str, Any]:
     ):
         spec.components.schema(name, schema=schema)
     spec.path(path="/api/health", operations={"get": {
-        "summary": "Liveness", "responses": {"200": {"description": "the server is up"}}}})
+        "summary": "Liveness", "responses": {
+            "200": {"description": "the server is up"},
+            "503": {"description": "the message queue shared with other processes is down, or the database "
+                                   "does not answer (`database_unavailable`, as Error)"}}}})
     spec.path(path="/api/limits", operations={"get": {
         "summary": "What this server takes (upload size, text and name lengths, architecture size)",
         "responses": {"200": _json("Limits", "the limits")}}})

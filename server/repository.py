@@ -254,6 +254,11 @@ class GameRepository(Protocol):
 
     def expire(self, now: dt.datetime) -> list[str]: ...
 
+    def ping(self, timeout: float) -> None:
+        """Ask the database the cheapest question there is, waiting at most about ``timeout`` seconds for the
+        answer (health checks); raises what the driver raised when it cannot be reached."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -393,6 +398,9 @@ class InMemoryGameRepository:
             for uid in [u.id for u in self._uploads.values() if u.expires_at <= now]:
                 del self._uploads[uid]
             return gone
+
+    def ping(self, timeout: float) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -1015,6 +1023,14 @@ class SqlGameRepository:
                 conn.execute(_G.delete().where(_G.c.id.in_(gone)))
             conn.execute(_U.delete().where(_U.c.expires_at <= now))
         return gone
+
+    def ping(self, timeout: float) -> None:
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # Only this transaction's statements (closing the connection rolls it back): a database that
+                # takes a connection but answers nothing must not hold a health check for good.
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, round(timeout * 1000))}")
+            conn.exec_driver_sql("SELECT 1")
 
     def close(self) -> None:
         db.close(self.engine)

@@ -18,6 +18,7 @@ from server.config import ConfigError
 from server.db import MEMORY_URL, check_writable, database_file, describe, make_engine, unavailable
 from server.examples import Examples, examples_dir
 from server.games import Games, Member
+from server.health import DatabaseCheck
 from server.parse_threads import ParseThreads
 from server.presence import Presence
 from server.ratelimit import Limiter
@@ -62,6 +63,7 @@ class Runtime:
         self.http_limiter = Limiter(float(settings["RATE_HTTP_PER_SECOND"]), int(settings["RATE_HTTP_BURST"]))
         self.create_limiter = Limiter(float(settings["RATE_CREATE_PER_MINUTE"]) / 60.0, int(settings["RATE_CREATE_BURST"]))
         self.presence = Presence(repo, lambda: self.games.clock(), float(settings["PRESENCE_HEARTBEAT"]))
+        self.database_check = DatabaseCheck(repo.ping)
         self.presence_shown: dict[str, list[tuple[int, bool]]] = {}
         """Per game, who was last announced connected (``server.sockets.announce_presence``)."""
         self.presence_lock = threading.Lock()

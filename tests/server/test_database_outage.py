@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import sqlite3
+import threading
 from typing import Any
 
 import pytest
@@ -88,3 +89,80 @@ def test_a_socket_event_while_the_database_is_away_is_refused_as_such(
     monkeypatch.setattr(app.extensions["threatdeck"].repo, "seat_by_token", seat_by_token)
     ack = sio().emit("join", {"token": game["tokens"][1]}, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "database_unavailable", ack
+
+
+class Pings:
+    """The repository's ping, counted; raises ``error`` while it is set."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.error: Exception | None = None
+
+    def __call__(self, _timeout: float) -> None:
+        self.asked += 1
+        if self.error is not None:
+            raise self.error
+
+
+def test_health_is_a_503_while_the_database_does_not_answer_and_asks_it_once_a_second(
+        app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    check = app.extensions["threatdeck"].database_check
+    pings, now = Pings(), [100.0]
+    monkeypatch.setattr(check, "ping", pings)
+    monkeypatch.setattr(check, "clock", lambda: now[0])
+
+    assert client.get("/api/health").json == {"ok": True, "service": "threatdeck"}
+    pings.error = lost()
+    for _ in range(50):  # a flood of health checks within the second: the answer it has
+        assert client.get("/api/health").status_code == 200
+    assert pings.asked == 1
+
+    now[0] += 1.5
+    r = client.get("/api/health")
+    assert r.status_code == 503
+    assert r.json["error"]["code"] == "database_unavailable"
+    assert "db" not in r.json["error"]["message"]  # the driver's words name hosts; they stay in the logs
+    assert pings.asked == 2
+
+    pings.error = None
+    now[0] += 1.5
+    r = client.get("/api/health")
+    assert (r.status_code, r.json) == (200, {"ok": True, "service": "threatdeck"})
+
+
+def test_health_does_not_wait_on_another_checks_hanging_question() -> None:
+    from server.health import DatabaseCheck
+
+    now, asked, release = [0.0], threading.Event(), threading.Event()
+
+    def hang(_timeout: float) -> None:
+        asked.set()
+        release.wait(10)
+
+    check = DatabaseCheck(hang, clock=lambda: now[0])
+    first = threading.Thread(target=check.problem)
+    first.start()
+    assert asked.wait(10)
+    assert check.problem() is None  # asked just now: not yet a problem
+    now[0] += 3
+    assert check.problem() == "the database has not answered for 3 s"
+    release.set()
+    first.join(10)
+
+
+def test_health_asks_a_real_database(tmp_path: Any) -> None:
+    from tests.server.serverkit import make_app
+
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/threatdeck.db")
+    rt = app.extensions["threatdeck"]
+    try:
+        assert app.test_client().get("/api/health").status_code == 200
+        rt.repo.engine.dispose()
+        for file in tmp_path.glob("threatdeck.db*"):
+            file.unlink()
+        (tmp_path / "threatdeck.db").mkdir()  # SQLite cannot open a folder: its OperationalError
+        rt.database_check.clock = lambda: 1e12
+        r = app.test_client().get("/api/health")
+        assert (r.status_code, r.json["error"]["code"]) == (503, "database_unavailable")
+    finally:
+        rt.repo.engine.dispose()
