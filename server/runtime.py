@@ -73,7 +73,7 @@ class Runtime:
         self._stop = threading.Event()
         self._queue_client: Any = None
         self._database_lost: set[str] = set()
-        """Background tasks that have said the database cannot be reached (each says it once, and when it is back)."""
+        """Tasks (background loops, presence) that have said the database cannot be reached (each says it once, and when it is back)."""
 
     @staticmethod
     def build(settings: Mapping[str, Any], socketio: Any) -> Runtime:
@@ -197,9 +197,10 @@ class Runtime:
         self._stop.set()
         self.repo.close()
 
-    def _failed(self, task: str, what: str, exc: Exception) -> None:
-        """Log a background task's failure: with its traceback, unless the database is unavailable, which is one
-        warning when it starts (and :meth:`_worked` one line when it ends), not one per tick."""
+    def failed(self, task: str, what: str, exc: Exception) -> None:
+        """Log a failure of ``task`` (a background loop, or presence written as sockets come and go): with its
+        traceback, unless the database is unavailable, which is one warning when it starts (and :meth:`worked`
+        one line when it ends), not one per tick or socket."""
         problem = unavailable(exc)
         if problem is None:
             log.error("%s", what, exc_info=exc)
@@ -207,7 +208,7 @@ class Runtime:
             self._database_lost.add(task)
             log.warning("%s: the database is unavailable (%s); retrying", task, problem)
 
-    def _worked(self, task: str) -> None:
+    def worked(self, task: str) -> None:
         if task in self._database_lost:
             self._database_lost.discard(task)
             log.warning("%s: the database is available again", task)
@@ -226,14 +227,14 @@ class Runtime:
             try:
                 due = self.games.due()
             except Exception as exc:
-                self._failed("clock", "clock: reading the games due failed", exc)
+                self.failed("clock", "clock: reading the games due failed", exc)
                 continue
-            self._worked("clock")
+            self.worked("clock")
             for game_id in due:
                 try:
                     self.games.tick(game_id)
                 except Exception as exc:  # a bad game must not stop the clock for the others
-                    self._failed("clock", f"clock tick of game {game_id} failed", exc)
+                    self.failed("clock", f"clock tick of game {game_id} failed", exc)
 
     def _presence_loop(self, socketio: Any) -> None:
         """Beat, then tell the games this process serves about seats whose process stopped beating."""
@@ -245,15 +246,15 @@ class Runtime:
             try:
                 self.presence.beat()
             except Exception as exc:
-                self._failed("presence", "presence: heartbeat failed", exc)
+                self.failed("presence", "presence: heartbeat failed", exc)
                 continue
-            self._worked("presence")
+            self.worked("presence")
             held = self.presence.games()
             for game_id in held:
                 try:
                     announce_presence(self, game_id)
                 except Exception as exc:
-                    self._failed("presence", f"presence of game {game_id} failed", exc)
+                    self.failed("presence", f"presence of game {game_id} failed", exc)
             # What was shown of games nobody here is in any more: with several processes another one may delete
             # the game, and this one would keep it for good (a seat arriving is announced anyway).
             for game_id in [g for g in self.presence_shown if g not in held]:
@@ -269,6 +270,6 @@ class Runtime:
                     self.presence_shown.pop(game_id, None)
                     socketio.emit("expired", {"game_id": game_id}, to=f"game:{game_id}")
             except Exception as exc:
-                self._failed("expiry", "expiry sweep failed", exc)
+                self.failed("expiry", "expiry sweep failed", exc)
                 continue
-            self._worked("expiry")
+            self.worked("expiry")

@@ -235,19 +235,25 @@ def announce_presence(rt: Runtime, game_id: str) -> None:
 
 
 def _arrive_seat(rt: Runtime, member: Member, sid: str) -> None:
+    # Presence is news, not the seat: a failed write must not fail the join. While the database is down every
+    # seat coming and going would log a traceback; the heartbeat's one warning (shared, "presence") says it.
     try:
         if rt.presence.arrive(member.game_id, member.seat, sid):
             announce_presence(rt, member.game_id)
-    except Exception:  # presence is news, not the seat: a failed write must not fail the join
-        log.exception("presence: seat %s of game %s arrived", member.seat, member.game_id)
+    except Exception as exc:
+        rt.failed("presence", f"presence: seat {member.seat} of game {member.game_id} arrived", exc)
+    else:
+        rt.worked("presence")
 
 
 def _leave_seat(rt: Runtime, member: Member, sid: str) -> None:
     try:
         if rt.presence.leave(member.game_id, member.seat, sid):
             announce_presence(rt, member.game_id)
-    except Exception:  # a socket going away must not fail on the way out (the heartbeat will tell)
-        log.exception("presence: seat %s of game %s left", member.seat, member.game_id)
+    except Exception as exc:  # a socket going away must not fail on the way out (the heartbeat will tell)
+        rt.failed("presence", f"presence: seat {member.seat} of game {member.game_id} left", exc)
+    else:
+        rt.worked("presence")
 
 
 def _facilitator_away(rt: Runtime, member: Member, state: GameState) -> None:

@@ -166,3 +166,28 @@ def test_health_asks_a_real_database(tmp_path: Any) -> None:
         assert (r.status_code, r.json["error"]["code"]) == (503, "database_unavailable")
     finally:
         rt.repo.engine.dispose()
+
+
+def test_seats_coming_and_going_say_once_that_presence_cannot_be_written(
+        app: Any, game: dict[str, Any], sio: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    repo = app.extensions["threatdeck"].repo
+    hold = repo.hold
+
+    def unreachable(*_args: Any) -> None:
+        raise lost()
+
+    monkeypatch.setattr(repo, "hold", unreachable)
+    with caplog.at_level(logging.INFO):
+        clients = [sio() for _ in range(3)]
+        for seat, c in enumerate(clients):
+            assert c.emit("join", {"token": game["tokens"][seat]}, callback=True)["ok"] is True
+        clients[0].disconnect()
+        monkeypatch.setattr(repo, "hold", hold)
+        assert clients[1].emit("join", {"token": game["tokens"][0]}, callback=True)["ok"] is True
+    said = [(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert said == [
+        ("WARNING", 'presence: the database is unavailable (connection to server at "db" failed: Connection refused); '
+                    "retrying", None),
+        ("WARNING", "presence: the database is available again", None),
+    ]
