@@ -25,13 +25,25 @@ import threading
 from pathlib import Path
 
 from game.architecture import Architecture
-from game.importers import ModelError, load_architecture
+from game.importers import ModelError, detect_format, load_architecture
+from game.importers.documents import load_yaml
 from server.errors import NotFound
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".yaml", ".yml", ".json")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,3}$")
+
+
+def _is_model(text: str, source: str) -> bool:
+    """Whether ``text`` claims to be a model of some format; a file that cannot be read as YAML (or JSON) at all
+    raises its ModelError, which is news: someone meant it to be read."""
+    try:
+        detect_format(text, source)
+    except ModelError:
+        load_yaml(text, source)  # JSON is YAML too
+        return False
+    return True
 
 
 def examples_dir(configured: str | None = None) -> Path | None:
@@ -89,6 +101,13 @@ class Examples:
         example: Example | None = None
         try:
             text = path.read_text(encoding="utf-8")
+            if not _is_model(text, f"examples/{rel}"):
+                # A file beside the models that is none (leejames-hr/threats.yaml: what its tests expect to be
+                # found) is no news at each start.
+                log.debug("example %s is not a model; not listed", rel)
+                with self._lock:
+                    self._cache[path] = (mtime, None)
+                return None
             arch: Architecture = load_architecture(text, f"examples/{rel}")
             example = Example(
                 id=example_id, name=arch.name, source_format=arch.source_format,
@@ -96,7 +115,7 @@ class Examples:
                 document=text,
             )
         except (ModelError, OSError, UnicodeDecodeError) as exc:
-            log.info("example %s skipped: %s", rel, exc)
+            log.warning("example %s skipped: %s", rel, exc)  # a model someone put there, and broken
         with self._lock:
             self._cache[path] = (mtime, example)
         return example
