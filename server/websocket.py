@@ -30,8 +30,8 @@ gevent's server also waits for a request's line and headers for as long as a
 client takes: a connection that sends half a request and then nothing (or a
 byte a minute: slow-loris) held its socket and greenlet forever, and enough of
 them exhaust the process's file descriptors (the per-IP cap counts Socket.IO
-connections only, once their request has been read). Under gevent the line
-and headers of each request must arrive within ``REQUEST_HEAD_SECONDS``
+connections only, once their request has been read). eventlet's server too.
+Under both the line and headers of each request must arrive within ``REQUEST_HEAD_SECONDS``
 (also the longest a kept-alive connection waits idle for its next request);
 past that the connection is closed. Bodies and WebSockets are not timed here.
 
@@ -47,8 +47,8 @@ from collections.abc import Callable
 from typing import Any
 
 REQUEST_HEAD_SECONDS = 20.0
-"""Longest a request's line and headers may take to arrive under gevent (slow-loris), or a kept-alive connection
-wait for its next request."""
+"""Longest a request's line and headers may take to arrive under gevent and eventlet (slow-loris), or a kept-alive
+connection wait for its next request."""
 
 VALID = (True, True, 0, 0)
 """What gevent-websocket's validator answers for valid UTF-8 (the message is decoded strictly when complete)."""
@@ -166,6 +166,45 @@ def gevent_handler(limit: int, head_seconds: float = REQUEST_HEAD_SECONDS) -> ty
             super().run_websocket()
 
     return BoundedWebSocketHandler
+
+
+def eventlet_protocol(head_seconds: float = REQUEST_HEAD_SECONDS) -> type:
+    """eventlet.wsgi's protocol, whose connections must send each request's line and headers within
+    ``head_seconds``.
+
+    Not eventlet's ``socket_timeout``, which bounds every read of the connection, a WebSocket's too: idle between
+    Engine.IO's pings, it would be cut. Nor a numeric ``keepalive``, which bounds each read of the request line
+    only: the headers could still come a byte a minute.
+    """
+    import eventlet
+    from eventlet import wsgi
+
+    class RequestHeadTooSlow(Exception):
+        """Thrown into the connection's greenlet when its request head did not arrive in time."""
+
+    class TimedHeadProtocol(wsgi.HttpProtocol):  # type: ignore[misc]
+        head_timer: Any = None
+
+        def handle_one_request(self) -> None:
+            # From the first byte awaited (a kept-alive connection's idle wait too) to the last header read.
+            self.head_timer = eventlet.Timeout(head_seconds, RequestHeadTooSlow())
+            try:
+                super().handle_one_request()
+            except RequestHeadTooSlow:
+                self.close_connection = 1  # closed without an answer, as for a line that never came
+            finally:
+                self._stop_head_timer()  # when the request ended before its headers were read
+
+        def handle_one_response(self) -> None:
+            self._stop_head_timer()  # the application and a WebSocket take as long as they take
+            super().handle_one_response()
+
+        def _stop_head_timer(self) -> None:
+            timer, self.head_timer = self.head_timer, None
+            if timer is not None:
+                timer.cancel()
+
+    return TimedHeadProtocol
 
 
 def bound_eventlet_messages() -> None:

@@ -234,7 +234,7 @@ def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
         import greenlet
         from eventlet import hubs
 
-        from server.websocket import bound_eventlet_messages
+        from server.websocket import bound_eventlet_messages, eventlet_protocol
 
         main = greenlet.getcurrent()
 
@@ -246,7 +246,7 @@ def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, interrupt)
         bound_eventlet_messages()
-        eventlet.wsgi.server(sock, app, log_output=args.access_log)
+        eventlet.wsgi.server(sock, app, log_output=args.access_log, protocol=eventlet_protocol())
     else:
         from werkzeug.serving import make_server
 
