@@ -171,3 +171,36 @@ def test_every_rule_card_says_what_makes_its_threat_hold(card: Card) -> None:
 
 def test_an_open_card_has_no_condition() -> None:
     assert all(card.holds_when is None for card in DECK if card.is_open)
+
+
+# --- texts that agree with their rules ------------------------------------------
+
+
+def card(card_id: str) -> Card:
+    return next(c for c in DECK if c.id == card_id)
+
+
+def test_denial_of_wallet_names_both_branches_of_its_rule() -> None:
+    """D2 holds for an uncapped function or a long timeout; its "because" part names both."""
+    holds_when = card("D2").holds_when or ""
+    assert "concurrency" in holds_when and "timeout" in holds_when
+    assert "five minutes" in holds_when  # the rule's timeout_s >= 300
+
+
+def test_blind_state_machine_does_not_claim_that_every_workflow_keeps_nothing() -> None:
+    """R8's rule reads only the logging level, and a Standard workflow keeps 90 days of history without it.
+
+    So its texts must not say every unlogged workflow leaves no record, and must
+    tell the Express and Standard cases apart.
+    """
+    r8 = card("R8")
+    assert "leave no record" not in r8.question
+    assert "lasting" in r8.question
+    assert "Express" in r8.explanation and "Standard" in r8.explanation and "90 days" in r8.explanation
+
+
+def test_readable_bucket_question_names_block_public_access_plainly() -> None:
+    """I1's second branch (block_public_access false) reads as a sentence, not a parenthesis."""
+    holds_when = card("I1").holds_when or ""
+    assert "(" not in card("I1").question
+    assert "Block Public Access is off" in holds_when
