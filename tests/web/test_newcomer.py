@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from ui_steps import on_turn_page, open_seat, rating_game, rest_game, start, started_pair, wait_until
@@ -10,6 +11,9 @@ from ui_steps import on_turn_page, open_seat, rating_game, rest_game, start, sta
 from cards import load_deck
 
 DECK = load_deck()
+ROOT = Path(__file__).resolve().parents[2]
+# The labels the diagram gives component types (web/src/icons.js, TYPES): `s3: ["S3 bucket", ...]`.
+TYPE_LABELS = dict(re.findall(r'^  (\w+): \["([^"]+)"', (ROOT / "web" / "src" / "icons.js").read_text(encoding="utf-8"), re.M))
 
 
 def test_the_opening_card_is_named_as_its_face_shows_it(web_server: Any, new_page: Any) -> None:
@@ -115,3 +119,25 @@ def test_the_feed_tells_threat_ids_from_card_ids(web_server: Any, new_page: Any)
     wait_until(lambda: leader.locator("#feed .feed-item").count() == 1, what="the threat in the feed")
     meta = leader.locator("#feed .feed-item .meta").inner_text()
     assert meta.startswith("Threat T1 ·") and f"card {lead} " in meta, meta
+
+
+def test_a_cards_lesson_names_the_types_it_fits_as_the_diagram_does(web_server: Any, new_page: Any) -> None:
+    """The Learn dialog said "Fits: cognito, code repo": ids, where the diagram says "Cognito" and "Code repo"."""
+    assert TYPE_LABELS["s3"] == "S3 bucket" and TYPE_LABELS["code_repo"] == "Code repo"
+    kim, doug = new_page(1440, 900), new_page(1440, 900)
+    started_pair(web_server.url, kim, doug)
+    cards = kim.locator("#hand .card")
+    seen = 0
+    for i in range(cards.count()):
+        card = DECK.card(cards.nth(i).get_attribute("data-card") or "")
+        if card.is_open:
+            continue
+        cards.nth(i).locator(".learn").click()
+        kim.wait_for_selector("dialog#primer[open]")
+        fits = kim.locator("dialog#primer .primer-card p", has_text="Fits:").inner_text()
+        expected = sorted("data flows (arrows)" if t == "flow" else TYPE_LABELS[t] for t in card.applies_to)
+        assert sorted(fits.removeprefix("Fits: ").split(", ")) == expected, (card.id, fits)
+        kim.keyboard.press("Escape")
+        kim.wait_for_selector("dialog#primer", state="hidden")
+        seen += 1
+    assert seen, "the hand had no rule card"

@@ -3,6 +3,7 @@
 // from the header.
 import { h, fill } from "./dom.js";
 import { SUITS, SUIT_ORDER, suit, suitSymbol, rankLabel } from "./suits.js";
+import { fitsKinds } from "./verdicts.js";
 
 let dialog = null;
 
@@ -59,7 +60,7 @@ export function openPrimer(card) {
         h("p", null, card.explanation),
         h("h4", null, "How to fix it"),
         h("p", null, card.mitigation),
-        card.applies_to && card.applies_to.length ? h("p", { class: "small muted" }, "Fits: ", card.applies_to.join(", ").replace(/_/g, " ")) : null,
+        card.applies_to && card.applies_to.length ? h("p", { class: "small muted primer-fits" }, "Fits: ", fitsKinds(card).join(", ")) : null,
         card.open ? h("p", { class: "small" }, "An open card (ace): no rule judges it — describe a threat and the table votes.") : null,
         refs.length ? h("div", null, h("h4", null, "References"), h("ul", { class: "refs" }, refs)) : null,
       ),

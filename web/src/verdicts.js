@@ -22,9 +22,14 @@ export function readableReason(view, reason) {
   return text;
 }
 
+/** The kinds of element a card fits, each as the diagram labels it: ["Lambda", "Code repo"], ["data flows (arrows)"]. */
+export function fitsKinds(card) {
+  return (card.applies_to || []).map((t) => (t === "flow" ? "data flows (arrows)" : typeLabel(t)));
+}
+
 /** The kinds of element a card fits, as the diagram labels them: "S3 bucket", "Lambda or Code repo", "data flows". */
 export function fitsLabel(card) {
-  const kinds = (card.applies_to || []).map((t) => (t === "flow" ? "data flows (arrows)" : typeLabel(t)));
+  const kinds = fitsKinds(card);
   if (kinds.length <= 1) return kinds.join("");
   return `${kinds.slice(0, -1).join(", ")} or ${kinds[kinds.length - 1]}`;
 }
