@@ -3,14 +3,90 @@
 // card titles, and a newcomer told "not valid" needs to hear what would have made the threat valid.
 import { typeLabel } from "./icons.js";
 import { suit } from "./suits.js";
+import VOCABULARY from "./vocabulary.json";
 
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The reason with every component id the diagram shows under another name replaced by that name. */
+/** What an attribute is, from game/vocabulary.py (via vocabulary.json): {doc, bool, ref?}, or null. */
+function attributeSpec(type, attr) {
+  const specs = type === "flow" ? VOCABULARY.flow : VOCABULARY.components[type];
+  return (specs && Object.prototype.hasOwnProperty.call(specs, attr) && specs[attr]) || null;
+}
+
+/** An attribute's name as words: "reserved_concurrency" → "reserved concurrency", "timeout_s" → "timeout". */
+function attributeWords(attr) {
+  return attr.replace(/_s$/, "").replace(/_/g, " ");
+}
+
+const NOT_KNOWN = /^(?<before>.*, but )?(?<trail>.+?): (?<path>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*) is not known$/;
+
+/**
+ * A rule that cannot decide says "<trail>: <attribute path> is not known" (trail: an id, "flow A -> B", or
+ * "Fn.role (Role)"). Said in words, with the attribute's meaning: "the model does not say whether Login function
+ * …". Null when the reason is not of that shape.
+ */
+function notKnownInWords(view, reason, readable) {
+  const m = NOT_KNOWN.exec(reason);
+  if (!m) return null;
+  const { before, trail, path } = m.groups;
+  const components = view.architecture.components;
+  const byId = (id) => components.find((c) => c.id === id);
+  const segments = path.split(".");
+  let type;
+  let name;
+  const flow = /^flow (.+) -> (.+)$/.exec(trail);
+  const via = /^(.+)\.[a-z_]+ \((.+)\)$/.exec(trail); // "Fn.role (Role)": the path is read on Role
+  if (flow) {
+    type = "flow";
+    name = `the flow ${readable(flow[1])} → ${readable(flow[2])}`;
+  } else if (via && byId(via[2])) {
+    type = byId(via[2]).type;
+    name = readable(via[2]);
+    segments.splice(0, segments.length - 1);
+  } else {
+    const c = byId(trail);
+    if (!c) return null;
+    type = c.type;
+    name = c.name || c.id;
+  }
+  // Follow references ("role.admin": the admin attribute of the function's role).
+  for (const ref of segments.slice(0, -1)) {
+    const spec = attributeSpec(type, ref);
+    name = `${name}'s ${attributeWords(ref)}`;
+    type = spec && spec.ref ? spec.ref[0] : null;
+  }
+  const attr = segments[segments.length - 1];
+  const spec = type ? attributeSpec(type, attr) : null;
+  let clause;
+  if (spec && spec.bool) {
+    const it = /^(it|its) (.*)$/.exec(spec.doc);
+    clause = it
+      ? `the model does not say whether ${name}${it[1] === "its" ? "'s" : ""} ${it[2]}`
+      : `for ${name}, the model does not say whether ${spec.doc}`;
+  } else if (spec) {
+    clause = `the model does not give ${name}'s ${attributeWords(attr)} (${spec.doc})`;
+  } else {
+    clause = `the model does not give ${name}'s ${attributeWords(attr)}`;
+  }
+  if (before) return readable(before) + clause;
+  return clause.charAt(0).toUpperCase() + clause.slice(1);
+}
+
+/**
+ * The reason with every component id the diagram shows under another name replaced by that name, and an attribute
+ * the model lacks said in words ("the model does not say whether …"). The engine's reason itself stays as it is:
+ * scans, exports and golden files read it.
+ */
 export function readableReason(view, reason) {
   if (!reason || !view || !view.architecture) return reason;
+  const words = notKnownInWords(view, reason, (text) => namesForIds(view, text));
+  return words || namesForIds(view, reason);
+}
+
+/** `reason` with every component id the diagram shows under another name replaced by that name. */
+function namesForIds(view, reason) {
   const names = new Map(view.architecture.components.filter((c) => c.name && c.name !== c.id).map((c) => [c.id, c.name]));
   let text = reason.replace(/ -> /g, " → ");
   if (!names.size) return text;
