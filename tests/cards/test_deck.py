@@ -204,3 +204,18 @@ def test_readable_bucket_question_names_block_public_access_plainly() -> None:
     holds_when = card("I1").holds_when or ""
     assert "(" not in card("I1").question
     assert "Block Public Access is off" in holds_when
+
+
+def test_outlasting_the_gateway_treats_29_seconds_as_a_default_not_a_fixed_limit() -> None:
+    """Since mid-2024 regional and private REST APIs may wait longer than 29 s.
+
+    Edge-optimised REST APIs stay at 29 s and HTTP APIs at 30 s; D8's rule
+    cannot tell them apart (the model records neither the API kind nor its
+    limit), so its explanation must say which APIs the 29 s applies to.
+    """
+    d8 = card("D8")
+    assert "about 29 seconds by default" not in d8.explanation
+    assert "regional and private REST APIs" in d8.explanation and "raised" in d8.explanation
+    assert "edge-optimised REST API cannot wait longer than 29 seconds" in d8.explanation
+    assert "HTTP API never waits longer than 30" in d8.explanation
+    assert "really has" in d8.mitigation  # not "the API's" fixed 29 s
