@@ -211,7 +211,7 @@ def test_the_waiting_rooms_copy_buttons_keep_their_word_whole(web_server: Any, n
     screen.goto(game["watch"])  # the shared screen shows the waiting room too
     screen.wait_for_selector("body[data-ready=table]")
     for page in (kim, screen):
-        buttons = page.locator("#setup .copy-row button")
+        buttons = page.locator("#setup .copy-row button.copy")
         assert buttons.count() >= 2
         for button in buttons.all():
             assert button.inner_text() == "Copy"

@@ -5,6 +5,7 @@ import { h, fill, announce } from "./dom.js";
 import { api, ApiError } from "./api.js";
 import { saveSeat, rememberFacilitatorLinks, tableHref } from "./session.js";
 import { openPrimer } from "./primer.js";
+import { copyField } from "./copyfield.js";
 import { SUIT_ORDER, SUITS, suitSymbol } from "./suits.js";
 
 const PRACTICE_EXAMPLE = "leejames-hr/before";
@@ -286,45 +287,15 @@ function showCreated(el, created) {
   rememberFacilitatorLinks(created.game_id, { join_link: created.join_link, spectate_link: created.spectate_link });
   const tableUrl = tableHref(created.game_id, seat.token);
   const seatLink = `/play/${encodeURIComponent(created.game_id)}#token=${seat.token}`;
-  const link = (label, value, id) =>
-    h(
-      "div",
-      { class: "copy-field" },
-      h("label", { for: id }, label),
-      h(
-        "div",
-        { class: "copy-row" },
-        h("input", { type: "text", readonly: true, id, value, class: "copy-input", onfocus: (e) => e.target.select() }),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "ghost copy",
-            onclick: async (e) => {
-              const button = e.currentTarget;
-              try {
-                await navigator.clipboard.writeText(value);
-              } catch {
-                document.getElementById(id).select();
-                document.execCommand("copy");
-              }
-              button.textContent = "Copied ✓";
-              // For a moment, as in the waiting room: else every button pressed went on saying Copied.
-              setTimeout(() => (button.textContent = "Copy"), 1500);
-              announce(`${label} copied`);
-            },
-          },
-          "Copy",
-        ),
-      ),
-    );
   fill(
     el,
     h("h2", null, "Game created"),
     h("p", null, "Share the invite link with the team (each person opens it and types a name). Put the spectator link on the shared screen."),
-    link("Invite link", created.join_link, "created-join-link"),
-    link("Spectator link", created.spectate_link, "created-watch-link"),
-    link("Your seat link (private: it is your seat)", seat.link || new URL(seatLink, window.location.origin).href, "created-seat-link"),
+    copyField("Invite link", created.join_link, "created-join-link"),
+    copyField("Spectator link", created.spectate_link, "created-watch-link"),
+    copyField("Your seat link (private: it is your seat)", seat.link || new URL(seatLink, window.location.origin).href, "created-seat-link", {
+      secret: true,
+    }),
     h("div", { id: "created-qr", class: "qr-box" }),
     h("a", { class: "button primary big", id: "open-table", href: tableUrl }, "Open the table"),
   );

@@ -13,6 +13,7 @@ import { suit, rankLabel } from "./suits.js";
 import { verdictLesson } from "./verdicts.js";
 import { saveSeat, loadSeat, forgetSeat, facilitatorLinks, tabToken } from "./session.js";
 import { qrSvg } from "./qr.js";
+import { copyField } from "./copyfield.js";
 import { api } from "./api.js";
 
 const ERROR_HELP = {
@@ -647,7 +648,7 @@ export class Table {
       h("p", null, "Invite the team: each opens the invite link and types a name."),
       copyField("Invite link", joinLink, "join-link"),
       copyField("Spectator link (shared screen)", watchLink, "watch-link"),
-      seatLink ? copyField("Your own seat link (keep it private)", seatLink, "seat-link") : null,
+      seatLink ? copyField("Your own seat link (keep it private)", seatLink, "seat-link", { secret: true }) : null,
       h("div", { class: "qr-box" }, qrSvg(joinLink, this.spectator ? 220 : 150), h("p", { class: "small muted" }, "Scan to join")),
       h("h3", null, "Seated"),
       h("ul", { class: "seated" }, view.seats.map((s) => h("li", null, s.name, s.bot ? " (bot)" : "", s.seat === view.facilitator ? " — facilitator" : ""))),
@@ -956,32 +957,6 @@ export class Table {
   confirmHost(question, event) {
     if (window.confirm(question)) this.hostCommand(event);
   }
-}
-
-function copyField(label, value, id) {
-  const input = h("input", { type: "text", readonly: true, value, id, class: "copy-input", onfocus: (e) => e.target.select() });
-  const button = h(
-    "button",
-    {
-      type: "button",
-      class: "ghost copy",
-      dataset: { focus: `copy:${id}` },
-      "aria-label": `Copy ${label}`,
-      onclick: async () => {
-        try {
-          await navigator.clipboard.writeText(value);
-        } catch {
-          input.select();
-          document.execCommand("copy");
-        }
-        button.textContent = "Copied ✓";
-        setTimeout(() => (button.textContent = "Copy"), 1500);
-        announce(`${label} copied.`);
-      },
-    },
-    "Copy",
-  );
-  return h("div", { class: "copy-field" }, h("label", { for: id }, label), h("div", { class: "copy-row" }, input, button));
 }
 
 /** Which seat token to use for /play/<game>: the fragment's, else this tab's, else the one this browser kept. */
