@@ -142,6 +142,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logger=library_logger("socketio.server"),
         engineio_logger=library_logger("engineio.server"),
     )
+    # init_app put Engine.IO in front of Flask; its polling answers need the headers too.
+    app.wsgi_app = headers.EngineIOHeaders(app.wsgi_app)  # type: ignore[method-assign]
     harden(socketio.server)
     if settings["ASYNC_MODE"] == "threading":
         from server.websocket import bound_threading_messages

@@ -28,8 +28,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 def style_hash(css: str) -> str:
@@ -67,3 +72,26 @@ def register(app: Flask) -> None:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+
+class EngineIOHeaders:
+    """WSGI middleware around Engine.IO (and the Flask app it forwards to): the headers on what Engine.IO answers itself.
+
+    A header a response already has (Flask's, a route's wider policy) is kept.
+    A WebSocket upgrade passes through untouched: its handshake belongs to the
+    WebSocket server, and after it no HTTP response follows.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            return self.app(environ, start_response)
+
+        def start_with_headers(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in response_headers}
+            missing = [(name, value) for name, value in HEADERS.items() if name.lower() not in present]
+            return start_response(status, [*response_headers, *missing], exc_info)
+
+        return self.app(environ, start_with_headers)

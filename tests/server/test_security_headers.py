@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from serverkit import HR, make_app
 
-from server.headers import CONTENT_SECURITY_POLICY
+from server.headers import CONTENT_SECURITY_POLICY, EngineIOHeaders
 
 EXPECTED = {
     "X-Frame-Options": "DENY",
@@ -79,3 +80,32 @@ def test_the_placeholder_page_allows_only_its_own_inline_style(tmp_path: Path) -
     assert css is not None
     digest = base64.b64encode(hashlib.sha256(css.group(1).encode()).digest()).decode()
     assert f"style-src 'self' 'sha256-{digest}'" in response.headers["Content-Security-Policy"]
+
+
+def test_socketio_long_polling_answers_carry_the_headers(built: Any) -> None:
+    """Engine.IO answers /socket.io/ itself, before Flask: its polling responses got none of the headers."""
+    handshake = built.get("/socket.io/?EIO=4&transport=polling")
+    assert handshake.status_code == 200 and handshake.get_data(as_text=True).startswith("0{")
+    _check(handshake, "a polling handshake")
+    assert handshake.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    sid = json.loads(handshake.get_data(as_text=True)[1:])["sid"]
+    _check(built.post(f"/socket.io/?EIO=4&transport=polling&sid={sid}", data="40"), "a polling POST")
+    _check(built.get("/socket.io/?EIO=4&transport=polling&sid=nosuchsession"), "Engine.IO's refusal of an unknown session")
+
+
+def test_a_websocket_upgrade_passes_the_header_middleware_untouched() -> None:
+    """Its handshake is the WebSocket server's (and under eventlet no start_response at all): nothing is added."""
+    seen: list[list[tuple[str, str]]] = []
+
+    def upgrade(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("101 Switching Protocols", [("Upgrade", "websocket"), ("Connection", "Upgrade")])
+        return []
+
+    EngineIOHeaders(upgrade)({"HTTP_UPGRADE": "websocket"}, lambda status, headers, exc_info=None: seen.append(headers))
+    assert seen == [[("Upgrade", "websocket"), ("Connection", "Upgrade")]]
+    # The same middleware does add them to a plain answer, keeping one the app set.
+    EngineIOHeaders(lambda environ, start_response: start_response("200 OK", [("Referrer-Policy", "no-referrer")]) or [])(
+        {}, lambda status, headers, exc_info=None: seen.append(headers))
+    added = dict(seen[1])
+    assert added["Referrer-Policy"] == "no-referrer" and added["X-Content-Type-Options"] == "nosniff"
+    assert added["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
