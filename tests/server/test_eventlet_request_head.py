@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 SCRIPT = textwrap.dedent('''
-    import json, time
+    import json
     import eventlet
     from eventlet import websocket, wsgi
     from server.websocket import eventlet_protocol
@@ -33,19 +33,22 @@ SCRIPT = textwrap.dedent('''
     address = listener.getsockname()
     eventlet.spawn(wsgi.server, listener, app, log_output=False, protocol=eventlet_protocol(0.5))
 
-    def closed_after(send):
+    def closed_by_server(send):
+        # An end of stream or a reset from the server, not this side giving up (5 s, ten times its limit).
         sock = eventlet.connect(address)
-        started = time.monotonic()
         writer = eventlet.spawn(send, sock)
         sock.settimeout(5)
+        closed = True
         try:
             while sock.recv(1024):
                 pass
+        except TimeoutError:
+            closed = False
         except OSError:
             pass
         writer.kill()
         sock.close()
-        return time.monotonic() - started
+        return closed
 
     def half_a_request(sock):
         sock.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n")
@@ -76,8 +79,8 @@ SCRIPT = textwrap.dedent('''
     echoed = sock.recv(1024)
 
     print(json.dumps({
-        "half_a_request": closed_after(half_a_request),
-        "a_byte_at_a_time": closed_after(a_byte_at_a_time),
+        "half_a_request": closed_by_server(half_a_request),
+        "a_byte_at_a_time": closed_by_server(a_byte_at_a_time),
         "slow_app": slow_app.decode("latin-1"),
         "upgraded": upgraded.decode("latin-1"),
         "echoed": echoed.decode("latin-1"),
@@ -91,8 +94,8 @@ def test_under_eventlet_a_request_head_must_arrive_in_time_and_a_websocket_may_i
     run = subprocess.run([sys.executable, "-c", SCRIPT], cwd=root, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     said = json.loads(run.stdout.strip().splitlines()[-1])
-    assert said["half_a_request"] < 2
-    assert said["a_byte_at_a_time"] < 2
+    assert said["half_a_request"] is True
+    assert said["a_byte_at_a_time"] is True
     assert said["slow_app"].startswith("HTTP/1.1 200") and said["slow_app"].endswith("ok")
     assert said["upgraded"].startswith("HTTP/1.1 101")
     assert said["echoed"].startswith("\x81\x02hi")  # then the close frame: the application returned
