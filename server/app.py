@@ -113,7 +113,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     runtime = Runtime.build(app.config, socketio)
     app.extensions["threatdeck"] = runtime
     errors.register(app)
-    headers.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
 
@@ -142,7 +141,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logger=library_logger("socketio.server"),
         engineio_logger=library_logger("engineio.server"),
     )
-    # init_app put Engine.IO in front of Flask; its polling answers need the headers too.
+    # Outermost, so Engine.IO's own polling answers get the headers as well as Flask's.
     app.wsgi_app = headers.EngineIOHeaders(app.wsgi_app)  # type: ignore[method-assign]
     harden(socketio.server)
     if settings["ASYNC_MODE"] == "threading":

@@ -31,7 +31,6 @@ import hashlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -64,18 +63,9 @@ def with_inline_style(css: str) -> str:
     return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {style_hash(css)}", 1)
 
 
-def register(app: Flask) -> None:
-    """Add the headers to every response the app makes; a route may have set a wider policy of its own."""
-
-    @app.after_request
-    def _security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
-
 class EngineIOHeaders:
-    """WSGI middleware around Engine.IO (and the Flask app it forwards to): the headers on what Engine.IO answers itself.
+    """WSGI middleware around Engine.IO and the Flask app it forwards to: one place that sets the headers on every
+    answer, Flask's (pages, the API, errors, 404s) and those Engine.IO makes itself (long-polling).
 
     A header a response already has (Flask's, a route's wider policy) is kept.
     A WebSocket upgrade passes through untouched: its handshake belongs to the
