@@ -18,6 +18,7 @@ from socketio.packet import Packet
 
 from server import config as config_module
 from server import fastjson
+from server.rooms import IndexedManager
 
 log = logging.getLogger("threatdeck")
 
@@ -117,15 +118,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web.bp)
 
     cors = settings["CORS_ORIGINS"]
-    queue: dict[str, Any] = {}
+    manager: Any
     if settings["REDIS_URL"]:
         from server.message_queue import RecoveringRedisManager
 
-        queue["client_manager"] = RecoveringRedisManager(settings["REDIS_URL"], channel="threatdeck")
+        manager = RecoveringRedisManager(settings["REDIS_URL"], channel="threatdeck")
+    else:
+        manager = IndexedManager()
     socketio.init_app(
         app,
         async_mode=settings["ASYNC_MODE"],
-        **queue,
+        client_manager=manager,
         manage_session=False,
         serializer=TextPacket,
         json=fastjson,

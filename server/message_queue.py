@@ -16,11 +16,14 @@ from typing import Any
 
 import socketio
 
+from server.rooms import RoomIndex
+
 log = logging.getLogger(__name__)
 
 
-class RecoveringRedisManager(socketio.RedisManager):  # type: ignore[misc]
-    """A Redis client manager that calls ``on_resubscribe`` whenever it subscribed again after the first time."""
+class RecoveringRedisManager(RoomIndex, socketio.RedisManager):  # type: ignore[misc]
+    """A Redis client manager that calls ``on_resubscribe`` whenever it subscribed again after the first time
+    (and knows each connection's rooms: :mod:`server.rooms`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
