@@ -43,6 +43,10 @@ class SeatPresence:
                 "away_seconds": None if self.away_seconds is None else round(self.away_seconds, 1)}
 
 
+class PresenceNotStored(Exception):
+    """A seat's count of connections could not be written (the database was busy or down); the next beat tries."""
+
+
 class Presence:
     """This process's connections per seat, shared through the repository."""
 
@@ -55,14 +59,20 @@ class Presence:
         self._sockets: dict[tuple[str, int], set[str]] = {}
         """Per seat, the sockets of it this process holds: a socket is counted once however often it arrives or
         leaves, so a disconnect handled before (or as well as) its join's own clean-up never miscounts."""
+        self._dirty: set[tuple[str, int]] = set()
+        """Seats whose count changed and is not written yet (:meth:`_store`)."""
         self._unsaved: set[tuple[str, int]] = set()
         """Seats whose count could not be written (the database was busy or down): the next beat writes them."""
         self._lock = threading.Lock()
+        """Held while the counts are read or changed (never while writing)."""
+        self._storing = threading.Lock()
+        """Held by the one writer of counts at a time."""
 
     def _count(self, game_id: str, seat: int, sid: str, here: bool) -> bool:
-        """Count a socket of a seat in or out in this process; True when the seat came or went here."""
+        """Count a socket of a seat in or out in this process and store the count; True when the seat came or
+        went here."""
+        key = (game_id, seat)
         with self._lock:
-            key = (game_id, seat)
             before = self._sockets.get(key, set())
             if (sid in before) == here:
                 return False  # already counted in (or out): nothing changes
@@ -71,19 +81,42 @@ class Presence:
                 self._sockets[key] = after
             else:
                 self._sockets.pop(key, None)
-            self._write(key)
+            self._dirty.add(key)
+        self._store(key)
         return bool(before) != bool(after)
 
-    def _write(self, key: tuple[str, int]) -> None:
-        """Store this process's count of a seat (under the lock: its writes of a row must not overtake each other)."""
-        game_id, seat = key
-        try:
-            self.repo.hold(PresenceRecord(game_id=game_id, seat=seat, holder=self.holder,
-                                          connections=len(self._sockets.get(key, ())), seen_at=at(self.clock())))
-        except Exception:
-            self._unsaved.add(key)
-            raise
-        self._unsaved.discard(key)
+    def _store(self, key: tuple[str, int] | None) -> None:
+        """Store this process's counts of the seats changed so far, ``key``'s among them (None: whatever is
+        waiting), in one write.
+
+        A reconnect storm (a proxy restart: every socket goes and comes back) made a transaction per seat, one
+        after another behind the database's write lock: seconds before the last seat had its game back. One
+        writer at a time takes every change made so far; those who waited meanwhile mostly find theirs written.
+        Counts are read when written, under the lock, and writers take turns, so a row's later count is never
+        overwritten by an earlier one.
+        """
+        with self._storing:
+            with self._lock:
+                if key is not None and key not in self._dirty:
+                    if key in self._unsaved:  # the write that took it failed: say so, as that writer did
+                        raise PresenceNotStored(f"the connections of seat {key[1]} of game {key[0]} were not stored")
+                    return
+                batch = sorted(self._dirty)
+                self._dirty.clear()
+                now = at(self.clock())
+                records = [PresenceRecord(game_id=game_id, seat=seat, holder=self.holder,
+                                          connections=len(self._sockets.get((game_id, seat), ())), seen_at=now)
+                           for game_id, seat in batch]
+            if not records:
+                return
+            try:
+                self.repo.hold(records)
+            except Exception:
+                with self._lock:
+                    self._unsaved.update(batch)
+                raise
+            with self._lock:
+                self._unsaved.difference_update(batch)
 
     def arrive(self, game_id: str, seat: int, sid: str) -> bool:
         """Socket ``sid`` joined the seat; True if it is the seat's first one in this process."""
@@ -101,8 +134,8 @@ class Presence:
     def beat(self) -> None:
         """Tell the other processes this one is alive (every ``heartbeat_seconds``); write what could not be."""
         with self._lock:
-            for key in sorted(self._unsaved):
-                self._write(key)
+            self._dirty.update(self._unsaved)
+        self._store(None)
         self.repo.beat(self.holder, at(self.clock()))
 
     def seats(self, game_id: str, seats: int, since: dt.datetime) -> list[SeatPresence]:

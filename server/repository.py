@@ -238,8 +238,9 @@ class GameRepository(Protocol):
 
     def record(self, audit: Sequence[AuditRecord]) -> None: ...
 
-    def hold(self, record: PresenceRecord) -> None:
-        """Set one process's count of a seat's connections (its own row only)."""
+    def hold(self, records: Sequence[PresenceRecord]) -> None:
+        """Set one process's counts of seats' connections (its own rows only), in one write. A row of a game
+        that is gone is left out."""
 
     def beat(self, holder: str, now: dt.datetime) -> None:
         """A process is alive: the rows where it holds connections are seen now."""
@@ -368,10 +369,11 @@ class InMemoryGameRepository:
     def audit(self, game_id: str) -> list[AuditRecord]:
         return list(self._audit.get(game_id, ()))
 
-    def hold(self, record: PresenceRecord) -> None:
+    def hold(self, records: Sequence[PresenceRecord]) -> None:
         with self._lock:
-            if record.game_id in self._games:
-                self._presence.setdefault(record.game_id, {})[(record.seat, record.holder)] = record
+            for record in records:
+                if record.game_id in self._games:
+                    self._presence.setdefault(record.game_id, {})[(record.seat, record.holder)] = record
 
     def beat(self, holder: str, now: dt.datetime) -> None:
         with self._lock:
@@ -496,6 +498,16 @@ _COMMAND_NAMES = ("game_id", "seq", "client_id", "seat", "actor", "type", "paylo
 _SNAPSHOT_NAMES = ("new_version", "snapshot", "gid")
 _AUDIT_NAMES = ("game_id", "at", "actor", "action", "detail")
 _VERSION = sa.select(_G.c.version).where(_G.c.id == sa.bindparam("gid", type_=_G.c.id.type))
+
+# Statements run on every seat joining or leaving, built once: building the expression (its ``==`` and ``&``)
+# cost more than running it, and a statement object keeps its cache key for SQLAlchemy's compiled cache.
+_SEAT_BY_TOKEN = sa.select(_S).where(_S.c.token_hash == sa.bindparam("token_hash", type_=_S.c.token_hash.type))
+_PRESENCE = sa.select(_H).where(_H.c.game_id == sa.bindparam("gid", type_=_H.c.game_id.type))
+_HOLD = _H.update().where(
+    _H.c.game_id == sa.bindparam("gid", type_=_H.c.game_id.type), _H.c.seat == sa.bindparam("s", type_=_H.c.seat.type),
+    _H.c.holder == sa.bindparam("h", type_=_H.c.holder.type),
+).values(connections=sa.bindparam("n", type_=_H.c.connections.type), seen_at=sa.bindparam("at", type_=_H.c.seen_at.type))
+_HOLD_NEW = _H.insert()
 
 LOCK_NOT_AVAILABLE = "55P03"
 """PostgreSQL's SQLSTATE for a statement that waited longer than ``lock_timeout`` for a row."""
@@ -950,7 +962,7 @@ class SqlGameRepository:
 
     def seat_by_token(self, token_hash: str) -> SeatRecord | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(_S).where(_S.c.token_hash == token_hash)).first()
+            row = conn.execute(_SEAT_BY_TOKEN, {"token_hash": token_hash}).first()
         return None if row is None else _seat(row)
 
     def seats(self, game_id: str) -> list[SeatRecord]:
@@ -967,18 +979,25 @@ class SqlGameRepository:
         except IntegrityError:
             pass  # the game was deleted meanwhile: nothing to audit against
 
-    def hold(self, record: PresenceRecord) -> None:
-        key = (_H.c.game_id == record.game_id) & (_H.c.seat == record.seat) & (_H.c.holder == record.holder)
+    def hold(self, records: Sequence[PresenceRecord]) -> None:
         try:
-            # Only this process writes its rows (the caller serialises its own writes), so update-else-insert
-            # cannot race another writer of the same row.
             with self._writing(), self._begin() as conn:
-                done = conn.execute(_H.update().where(key).values(connections=record.connections,
-                                                                  seen_at=record.seen_at))
-                if done.rowcount == 0:
-                    conn.execute(_H.insert().values(**_row(record)))
+                for record in records:
+                    self._hold(conn, record)
         except IntegrityError:
-            pass  # the game was deleted meanwhile
+            if len(records) == 1:
+                return  # the game was deleted meanwhile
+            for record in records:  # one of the games was: the others, each on its own
+                self.hold([record])
+
+    @staticmethod
+    def _hold(conn: Any, record: PresenceRecord) -> None:
+        # Only this process writes its rows (the caller serialises its own writes), so update-else-insert
+        # cannot race another writer of the same row.
+        done = conn.execute(_HOLD, {"gid": record.game_id, "s": record.seat, "h": record.holder,
+                                    "n": record.connections, "at": record.seen_at})
+        if done.rowcount == 0:
+            conn.execute(_HOLD_NEW, _row(record))
 
     def beat(self, holder: str, now: dt.datetime) -> None:
         with self._writing(), self._begin() as conn:
@@ -986,7 +1005,7 @@ class SqlGameRepository:
 
     def presence(self, game_id: str) -> list[PresenceRecord]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(_H).where(_H.c.game_id == game_id)).all()
+            rows = conn.execute(_PRESENCE, {"gid": game_id}).all()
         return [PresenceRecord(game_id=r.game_id, seat=r.seat, holder=r.holder, connections=r.connections,
                                seen_at=aware(r.seen_at)) for r in rows]  # type: ignore[arg-type]
 

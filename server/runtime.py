@@ -8,6 +8,7 @@ expiry sweeper.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import threading
 from collections.abc import Mapping
@@ -66,6 +67,9 @@ class Runtime:
         self.database_check = DatabaseCheck(repo.ping)
         self.presence_shown: dict[str, list[tuple[int, bool]]] = {}
         """Per game, who was last announced connected (``server.sockets.announce_presence``)."""
+        self.presence_read: dict[str, int] = {}
+        """Per game, the ticket (of ``presence_tickets``) of the last announcement's reading of who is connected."""
+        self.presence_tickets = itertools.count()
         self.presence_lock = threading.Lock()
         self.connections: dict[str, Connection] = {}
         self.per_ip: dict[str, int] = {}
@@ -259,6 +263,7 @@ class Runtime:
             # the game, and this one would keep it for good (a seat arriving is announced anyway).
             for game_id in [g for g in self.presence_shown if g not in held]:
                 self.presence_shown.pop(game_id, None)
+                self.presence_read.pop(game_id, None)
 
     def _expiry_loop(self, socketio: Any) -> None:
         interval = float(self.settings["EXPIRY_INTERVAL"])
@@ -268,6 +273,7 @@ class Runtime:
                 for game_id in self.games.expire():
                     log.info("game %s expired", game_id)
                     self.presence_shown.pop(game_id, None)
+                    self.presence_read.pop(game_id, None)
                     socketio.emit("expired", {"game_id": game_id}, to=f"game:{game_id}")
             except Exception as exc:
                 self.failed("expiry", "expiry sweep failed", exc)

@@ -218,7 +218,15 @@ def presence_data(rt: Runtime, live: Live) -> dict[str, Any]:
 
 
 def announce_presence(rt: Runtime, game_id: str) -> None:
-    """Send everyone in the game who is connected now (a seat came, went, or its process stopped beating)."""
+    """Send everyone in the game who is connected now (a seat came, went, or its process stopped beating).
+
+    Called once the change is stored. An announcement that began reading after that has it already: then this
+    one is not made. When every seat of a game comes back at once (a reconnect storm), that is one or two
+    readings of the game's presence instead of one a seat, each waiting for the one before.
+    """
+    asked = next(rt.presence_tickets)
+    if rt.presence_read.get(game_id, -1) > asked:
+        return
     try:
         live = rt.games.live(game_id, fresh=True)  # a seat may have joined through another process
     except errors.NotFound:
@@ -226,7 +234,11 @@ def announce_presence(rt: Runtime, game_id: str) -> None:
     # Read and sent under one lock: two announcements at once (a tab reloading) must not leave the older
     # reading as the last one sent.
     with rt.presence_lock:
+        if rt.presence_read.get(game_id, -1) > asked:
+            return
+        reading = next(rt.presence_tickets)
         message = presence_data(rt, live)
+        rt.presence_read[game_id] = reading  # (only once read: a failed reading covers nobody's change)
         shown = [(p["seat"], p["connected"]) for p in message["seats"]]
         if rt.presence_shown.get(game_id) == shown:
             return

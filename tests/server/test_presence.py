@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from typing import Any
 
 from serverkit import FakeClock, make_app, new_game
@@ -142,7 +144,7 @@ def test_a_count_that_could_not_be_written_is_written_by_the_next_beat() -> None
     presence = Presence(repo, clock, 10)
     hold = repo.hold
 
-    def busy(record: Any) -> None:
+    def busy(records: Any) -> None:
         raise RuntimeError("database is locked")
 
     repo.hold = busy  # type: ignore[method-assign]
@@ -155,6 +157,105 @@ def test_a_count_that_could_not_be_written_is_written_by_the_next_beat() -> None
     clock.advance(10)
     presence.beat()
     assert presence.seats("g1", 1, created)[0].connected
+
+
+def test_changes_made_while_a_count_is_being_written_go_in_one_write_and_the_last_count_wins() -> None:
+    """A reconnect storm: every seat's change waits behind the write before it. Those waiting go together in
+    the next write (not one write each, one after another), and every row ends at its seat's last count."""
+    clock = FakeClock()
+    repo = InMemoryGameRepository()
+    created = dt.datetime.fromtimestamp(clock.now, dt.timezone.utc)
+    for g in range(10):
+        repo.create_game(_game_record(f"g{g}", created), [], [])
+    presence = Presence(repo, clock, 10)
+    writes: list[int] = []
+    hold, first = repo.hold, threading.Event()
+
+    def slow(records: Any) -> None:
+        writes.append(len(records))
+        first.set()
+        time.sleep(0.2)  # the database is busy: everyone else arrives meanwhile
+        hold(records)
+
+    repo.hold = slow  # type: ignore[method-assign]
+    seats = [(f"g{g}", n) for g in range(10) for n in range(6)]
+    opener = threading.Thread(target=presence.arrive, args=("g0", 0, "first"))
+    opener.start()
+    first.wait(5)
+    threads = [threading.Thread(target=presence.arrive, args=(g, n, f"{g}-{n}")) for g, n in seats]
+    threads += [threading.Thread(target=presence.leave, args=("g0", 0, "first"))]
+    for t in threads:
+        t.start()
+    for t in threads + [opener]:
+        t.join(10)
+    assert writes[0] == 1 and sum(writes) < 1 + len(threads) and len(writes) <= 3, writes
+    rows = {(r.game_id, r.seat): r.connections for g in range(10) for r in repo.presence(f"g{g}")}
+    assert rows == {key: 1 for key in seats}  # g0's seat 0: "first" left, "g0-0" is there
+
+
+def test_a_failed_write_is_reported_to_everyone_whose_change_it_carried() -> None:
+    clock = FakeClock()
+    repo = InMemoryGameRepository()
+    created = dt.datetime.fromtimestamp(clock.now, dt.timezone.utc)
+    repo.create_game(_game_record("g1", created), [], [])
+    presence = Presence(repo, clock, 10)
+    started = threading.Event()
+    outcomes: dict[int, str] = {}
+
+    def failing(records: Any) -> None:
+        started.set()
+        time.sleep(0.2)
+        raise RuntimeError("database is locked")
+
+    def arrive(seat: int) -> None:
+        try:
+            presence.arrive("g1", seat, f"s{seat}")
+            outcomes[seat] = "stored"
+        except Exception as exc:  # noqa: BLE001 - the outcome is what is checked
+            outcomes[seat] = type(exc).__name__
+
+    repo.hold = failing  # type: ignore[method-assign]
+    first = threading.Thread(target=arrive, args=(0,))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=arrive, args=(seat,)) for seat in (1, 2)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(10)
+    assert outcomes[0] == "RuntimeError" and set(outcomes.values()) <= {"RuntimeError", "PresenceNotStored"}
+    assert "stored" not in outcomes.values()
+
+
+def test_an_announcement_is_not_read_again_for_a_change_a_later_reading_has(app: Any, game: dict[str, Any]) -> None:
+    """An announcement waiting for the lock while another one began reading after it was asked for: that reading
+    has its change, so it reads nothing and sends nothing (a storm: one reading a game, not one a seat)."""
+    from server import sockets
+
+    rt, gid = app.extensions["threatdeck"], game["game_id"]
+    reads: list[str] = []
+    seats, live = rt.presence.seats, rt.games.live
+    asked = threading.Event()
+
+    def counted(game_id: str, *args: Any) -> Any:
+        reads.append(game_id)
+        return seats(game_id, *args)
+
+    def looked_up(*args: Any, **kwargs: Any) -> Any:
+        asked.set()  # announce_presence has taken its ticket and goes for the lock next
+        return live(*args, **kwargs)
+
+    rt.presence.seats = counted
+    rt.games.live = looked_up
+    with rt.presence_lock:
+        waiting = threading.Thread(target=sockets.announce_presence, args=(rt, gid))
+        waiting.start()
+        assert asked.wait(5)
+        rt.presence_read[gid] = next(rt.presence_tickets)  # another announcement read the presence meanwhile
+    waiting.join(5)
+    assert reads == []
+    sockets.announce_presence(rt, gid)  # asked for after that reading: it reads
+    assert reads == [gid]
 
 
 def test_a_join_succeeds_when_presence_cannot_be_written(app: Any, game: dict[str, Any]) -> None:

@@ -185,14 +185,21 @@ def test_games_past_their_deadline_are_due(repo: Any) -> None:
 def test_presence_rows_are_each_process_own_and_a_heartbeat_refreshes_only_held_seats(repo: Any) -> None:
     repo.create_game(game(), [], [])
     later = T0 + dt.timedelta(seconds=10)
-    repo.hold(PresenceRecord(game_id="g1", seat=0, holder="a", connections=2, seen_at=T0))
-    repo.hold(PresenceRecord(game_id="g1", seat=0, holder="b", connections=1, seen_at=T0))
-    repo.hold(PresenceRecord(game_id="g1", seat=1, holder="a", connections=1, seen_at=T0))
-    repo.hold(PresenceRecord(game_id="g1", seat=1, holder="a", connections=0, seen_at=T0))  # the same row again
-    repo.hold(PresenceRecord(game_id="gone", seat=0, holder="a", connections=1, seen_at=T0))  # no such game
+    repo.hold([PresenceRecord(game_id="g1", seat=0, holder="a", connections=2, seen_at=T0)])
+    repo.hold([PresenceRecord(game_id="g1", seat=0, holder="b", connections=1, seen_at=T0)])
+    repo.hold([PresenceRecord(game_id="g1", seat=1, holder="a", connections=1, seen_at=T0)])
+    repo.hold([PresenceRecord(game_id="g1", seat=1, holder="a", connections=0, seen_at=T0)])  # the same row again
+    repo.hold([PresenceRecord(game_id="gone", seat=0, holder="a", connections=1, seen_at=T0)])  # no such game
     repo.beat("a", later)
     rows = {(r.seat, r.holder): (r.connections, r.seen_at) for r in repo.presence("g1")}
     assert rows == {(0, "a"): (2, later), (0, "b"): (1, T0), (1, "a"): (0, T0)}
+    assert repo.presence("gone") == []
+    # Several rows in one write; a row of a game that is gone does not keep the others from being written.
+    repo.hold([PresenceRecord(game_id="g1", seat=2, holder="a", connections=1, seen_at=later),
+               PresenceRecord(game_id="gone", seat=0, holder="a", connections=1, seen_at=later),
+               PresenceRecord(game_id="g1", seat=0, holder="a", connections=3, seen_at=later)])
+    rows = {(r.seat, r.holder): r.connections for r in repo.presence("g1")}
+    assert rows == {(0, "a"): 3, (0, "b"): 1, (1, "a"): 0, (2, "a"): 1}
     assert repo.presence("gone") == []
     repo.expire(T0 + dt.timedelta(days=1))
     assert repo.presence("g1") == []
