@@ -14,6 +14,7 @@ The forms (see ``docs/rules.md`` for the full reference)::
 
     {attr: PATH, is: true}            # booleans
     {attr: PATH, eq: V} / ne / in / not_in / lt / le / gt / ge / contains
+    {attr: PATH, contains_any: [V, ...]}   # a list attribute holds one of the values
     {attr: PATH, known: true}         # never unknown: whether the model says
     {all: [P, ...]} / {any: [P, ...]} / {not: P}
     {incoming: {from: P, flow: F}}    # some flow into the subject
@@ -242,7 +243,12 @@ _COMPARATORS: dict[str, tuple[str, Callable[[AttrValue, object], bool]]] = {
     "gt": (">", lambda v, x: isinstance(v, int) and v > x),  # type: ignore[operator]
     "ge": (">=", lambda v, x: isinstance(v, int) and v >= x),  # type: ignore[operator]
     "contains": ("contains", lambda v, x: isinstance(v, tuple) and x in v),
+    # One leaf instead of an `any` of `contains` leaves, so that a miss is one clause, not one per value.
+    "contains_any": ("contains any of", lambda v, x: isinstance(v, tuple) and any(a in v for a in x)),  # type: ignore[attr-defined]
 }
+
+MAX_SHOWN = 8
+"""How many values of a ``contains_any`` a reason lists before it says how many more."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -278,8 +284,19 @@ class Compare(Predicate):
         if self.op == "contains":
             verb = "includes" if truth is Truth.HOLDS else "does not include"
             return Verdict(truth, f"{prefix} {verb} {_show(self.operand)}{source}")
+        if self.op == "contains_any":
+            assert isinstance(self.operand, tuple) and isinstance(value, tuple)
+            if truth is Truth.HOLDS:
+                return Verdict(truth, f"{prefix} includes {_some([v for v in self.operand if v in value])}{source}")
+            return Verdict(truth, f"{prefix} includes none of {_some(self.operand)}{source}")
         relation = symbol if truth is Truth.HOLDS else f"not {symbol}"
         return Verdict(truth, f"{prefix} is {_show(value)} ({relation} {self.operand}){source}")
+
+
+def _some(values: Sequence[object]) -> str:
+    """Values as a comma-separated list, cut after :data:`MAX_SHOWN`."""
+    shown = ", ".join(_show(v) for v in values[:MAX_SHOWN])
+    return shown + (f" and {len(values) - MAX_SHOWN} more" if len(values) > MAX_SHOWN else "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -767,7 +784,7 @@ def _compile_leaf(data: Mapping[str, object], scope: _Scope, where: str) -> Pred
         raise PredicateError(f"{where}.attr", "expected a dotted attribute path")
     ops = [k for k in data if k != "attr"]
     if len(ops) != 1:
-        raise PredicateError(where, "expected 'attr' and exactly one comparison (is, eq, ne, in, not_in, lt, le, gt, ge, contains, known)")
+        raise PredicateError(where, "expected 'attr' and exactly one comparison (is, eq, ne, in, not_in, lt, le, gt, ge, contains, contains_any, known)")
     op = ops[0]
     operand = data[op]
     path = Path(raw, tuple(raw.split(".")))
@@ -779,7 +796,7 @@ def _compile_leaf(data: Mapping[str, object], scope: _Scope, where: str) -> Pred
     if op not in _COMPARATORS:
         raise PredicateError(where, f"unknown comparison {op!r}; expected one of {', '.join(sorted([*_COMPARATORS, 'known']))}")
     _check_operand(op, operand, spec, f"{where}.{op}")
-    if op in ("in", "not_in"):
+    if op in ("in", "not_in", "contains_any"):
         operand = tuple(operand)  # type: ignore[arg-type]
     return Compare(path, op, operand)
 
@@ -860,11 +877,16 @@ def _check_operand(op: str, operand: object, spec: AttrSpec | None, where: str) 
         if spec.kind in (AttrKind.TEXT, AttrKind.REF, AttrKind.LIST) and not isinstance(value, str):
             raise PredicateError(where, f"{spec.name} compares with text")
 
-    if op in ("in", "not_in"):
+    if op in ("in", "not_in", "contains_any"):
+        if op == "contains_any" and (spec is None or spec.kind is not AttrKind.LIST):
+            raise PredicateError(where, "'contains_any' needs a list attribute")
         if not isinstance(operand, list) or not operand:
             raise PredicateError(where, "expected a non-empty list")
         for v in operand:
             one(v)
+        twice = next((v for i, v in enumerate(operand) if v in operand[:i]), None)
+        if op == "contains_any" and twice is not None:  # `in` lists keep loading as before: saved games compile them
+            raise PredicateError(where, f"{twice!r} is listed twice")
         return
     if op in ("lt", "le", "gt", "ge") and (spec is None or spec.kind is not AttrKind.INT):
         raise PredicateError(where, "ordering comparisons need a whole-number attribute")

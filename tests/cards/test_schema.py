@@ -98,6 +98,18 @@ def test_value_outside_an_enum() -> None:
     assert "card T4" in message and "rule.eq" in message and "'sometimes' is not a value of mfa" in message
 
 
+def test_contains_any_needs_a_list_of_texts() -> None:
+    message = refused(card(applies_to=["iam_role"], rule={"attr": "privesc_actions", "contains_any": "iam:PassRole"}))
+    assert "card T4" in message and "rule.contains_any" in message and "expected a non-empty list" in message
+    message = refused(card(applies_to=["iam_role"], rule={"attr": "privesc_actions", "contains_any": ["iam:*", "iam:*"]}))
+    assert "card T4" in message and "rule.contains_any" in message and "'iam:*' is listed twice" in message
+
+
+def test_contains_any_needs_a_list_attribute() -> None:
+    message = refused(card(rule={"any": [{"attr": "versioning", "contains_any": ["x"]}]}))
+    assert "card T4" in message and "rule.any[0].contains_any" in message and "needs a list attribute" in message
+
+
 def test_flow_cards_cannot_mix_with_component_types() -> None:
     message = refused(card(applies_to=["flow", "s3"]))
     assert "card T4" in message and "applies_to" in message

@@ -106,6 +106,9 @@ ROLE = arch(comp("R", CT.IAM_ROLE, privesc_actions=("iam:PassRole", "s3:GetObjec
         ({"attr": "privesc_actions", "contains": "iam:PassRole"}, ROLE, "R", H, "R: privesc_actions includes iam:PassRole"),
         ({"attr": "privesc_actions", "contains": "iam:*"}, ROLE, "R", D, "R: privesc_actions does not include iam:*"),
         ({"attr": "trusted_services", "contains": "lambda.amazonaws.com"}, ROLE, "R", U, "R: trusted_services is not known"),
+        ({"attr": "privesc_actions", "contains_any": ["iam:*", "iam:PassRole"]}, ROLE, "R", H, "R: privesc_actions includes iam:PassRole"),
+        ({"attr": "privesc_actions", "contains_any": ["*", "iam:*"]}, ROLE, "R", D, "R: privesc_actions includes none of *, iam:*"),
+        ({"attr": "trusted_services", "contains_any": ["lambda.amazonaws.com"]}, ROLE, "R", U, "R: trusted_services is not known"),
         ({"attr": "versioning", "known": True}, BUCKET, "B", H, "B: versioning is known"),
         ({"attr": "versioning", "known": False}, BUCKET, "B", D, "B: versioning is known"),
         ({"attr": "object_lock", "known": True}, BUCKET, "B", D, "B: object_lock is not known"),
@@ -116,6 +119,49 @@ def test_comparison(rule: object, architecture: Architecture, subject: str, trut
     verdict = judge(rule, architecture, subject)
     assert verdict.truth is truth
     assert verdict.reason == reason
+
+
+ESCALATIONS = ["*", "iam:*", "iam:PassRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion",
+               "lambda:UpdateFunctionCode"]
+
+
+def test_contains_any_names_every_value_that_matched() -> None:
+    role = arch(comp("R", CT.IAM_ROLE, privesc_actions=("lambda:UpdateFunctionCode", "s3:GetObject", "iam:PassRole")))
+    verdict = judge({"attr": "privesc_actions", "contains_any": ESCALATIONS}, role, "R")
+    assert verdict.truth is H
+    assert verdict.reason == "R: privesc_actions includes iam:PassRole, lambda:UpdateFunctionCode"  # in the rule's order
+
+
+def test_contains_any_says_a_miss_in_one_clause() -> None:
+    """E3's seven actions used to be seven `contains` leaves, and a clean role got a clause for each."""
+    role = Component("R", CT.IAM_ROLE, "R", {"privesc_actions": ()}, provenance={"privesc_actions": "no policy allows one"})
+    verdict = judge({"attr": "privesc_actions", "contains_any": ESCALATIONS}, arch(role), "R")
+    assert verdict.truth is D
+    assert verdict.reason == ("R: privesc_actions includes none of *, iam:*, iam:PassRole, iam:AttachRolePolicy, "
+                              "iam:PutRolePolicy, iam:CreatePolicyVersion, lambda:UpdateFunctionCode (no policy allows one)")
+    many = [f"svc:Action{i}" for i in range(predicates.MAX_SHOWN + 3)]
+    verdict = judge({"attr": "privesc_actions", "contains_any": many}, arch(role), "R")
+    assert verdict.reason.endswith("svc:Action7 and 3 more (no policy allows one)"), verdict.reason
+
+
+def test_contains_any_through_a_reference_names_the_hop() -> None:
+    fns = arch(comp("Fn", CT.LAMBDA, role="R"), comp("Vague", CT.LAMBDA, role="Missing"),
+               comp("R", CT.IAM_ROLE, privesc_actions=("s3:GetObject",)))
+    rule = {"attr": "role.privesc_actions", "contains_any": ["iam:PassRole", "iam:*"]}
+    assert judge(rule, fns, "Fn", CT.LAMBDA).reason == "Fn.role (R): role.privesc_actions includes none of iam:PassRole, iam:*"
+    unknown = judge(rule, fns, "Vague", CT.LAMBDA)
+    assert unknown.truth is U and unknown.reason == "Vague: role.privesc_actions is not known"
+
+
+def test_contains_any_answers_as_an_any_of_contains_leaves() -> None:
+    """Same truth as the form it replaces, on every list (empty, missing, one match, several)."""
+    one_leaf = compile_predicate({"attr": "privesc_actions", "contains_any": ESCALATIONS}, types=[CT.IAM_ROLE])
+    leaves = compile_predicate({"any": [{"attr": "privesc_actions", "contains": a} for a in ESCALATIONS]}, types=[CT.IAM_ROLE])
+    values: list[tuple[str, ...] | None] = [None, (), ("s3:GetObject",), ("iam:*",), ("*", "iam:PassRole"), ("iam:passrole",)]
+    for value in values:
+        role = Component("R", CT.IAM_ROLE, "R", {} if value is None else {"privesc_actions": value})
+        graph = Graph(arch(role))
+        assert one_leaf.evaluate(role, graph).truth is leaves.evaluate(role, graph).truth is one_leaf.truth(role, graph), value
 
 
 def test_known_is_never_unknown() -> None:
@@ -540,6 +586,8 @@ def test_reachability_in_a_large_cycle_terminates() -> None:
         ({"attr": "versioning", "lt": 3}, "rule.lt: ordering comparisons need a whole-number attribute"),
         ({"attr": "versioning", "contains": "x"}, "rule.contains: 'contains' needs a list attribute"),
         ({"attr": "versioning", "in": []}, "rule.in: expected a non-empty list"),
+        ({"attr": "versioning", "contains_any": ["x"]}, "rule.contains_any: 'contains_any' needs a list attribute"),
+        ({"attr": "type", "contains_any": ["s3"]}, "rule.contains_any: 'contains_any' needs a list attribute"),
         ({"attr": "versioning", "in": True}, "rule.in: expected a non-empty list"),
         ({"attr": "kms", "eq": "rot13"}, "rule.eq: 'rot13' is not a value of kms (none, aws, cmk)"),
         ({"attr": "kms", "in": ["aws", "rot13"]}, "rule.in: 'rot13' is not a value of kms"),
@@ -558,6 +606,21 @@ def test_number_operands_must_be_whole_numbers() -> None:
     assert "timeout_s is a whole number" in compile_error({"attr": "timeout_s", "eq": "30"}, CT.LAMBDA)
     assert "runtime compares with text" in compile_error({"attr": "runtime", "eq": 3}, CT.LAMBDA)
     assert "privesc_actions compares with text" in compile_error({"attr": "privesc_actions", "contains": 1}, CT.IAM_ROLE)
+
+
+@pytest.mark.parametrize(
+    ("operand", "message"),
+    [
+        ([], "rule.contains_any: expected a non-empty list"),
+        ("iam:PassRole", "rule.contains_any: expected a non-empty list"),
+        ({"iam:PassRole": True}, "rule.contains_any: expected a non-empty list"),
+        (["iam:PassRole", 3], "rule.contains_any: privesc_actions compares with text"),
+        (["iam:PassRole", ["iam:*"]], "rule.contains_any: privesc_actions compares with text"),
+        (["iam:PassRole", "iam:*", "iam:PassRole"], "rule.contains_any: 'iam:PassRole' is listed twice"),
+    ],
+)
+def test_contains_any_operand_errors(operand: object, message: str) -> None:
+    assert message in compile_error({"attr": "privesc_actions", "contains_any": operand}, CT.IAM_ROLE)
 
 
 def test_too_deep() -> None:

@@ -166,3 +166,20 @@ def test_logic_matches_kleene(tree: Tree) -> None:
     verdict = rule.evaluate(SUBJECT, SUBJECT_GRAPH)
     assert verdict.truth is reference(tree)
     assert verdict.reason.startswith("B: ")
+
+
+# --- contains_any against the `any` of `contains` leaves it stands for ------------------
+
+LISTS = st.none() | st.lists(st.sampled_from(ACTIONS) | st.text(max_size=6), max_size=5).map(tuple)
+
+
+@settings(max_examples=200, deadline=None)
+@given(LISTS, st.lists(st.sampled_from(ACTIONS) | st.text(min_size=1, max_size=6), min_size=1, max_size=6, unique=True))
+def test_contains_any_matches_an_any_of_contains(value: tuple[str, ...] | None, wanted: list[str]) -> None:
+    role = Component("R", ComponentType.IAM_ROLE, "R", {} if value is None else {"privesc_actions": value})
+    graph = Graph(Architecture("contains_any", (role,)))
+    one_leaf = compile_predicate({"attr": "privesc_actions", "contains_any": wanted}, types=[ComponentType.IAM_ROLE])
+    leaves = compile_predicate({"any": [{"attr": "privesc_actions", "contains": w} for w in wanted]}, types=[ComponentType.IAM_ROLE])
+    verdict = one_leaf.evaluate(role, graph)
+    assert verdict.truth is leaves.evaluate(role, graph).truth is one_leaf.truth(role, graph)
+    assert verdict.reason.startswith("R: privesc_actions ")  # one clause, whatever the answer
