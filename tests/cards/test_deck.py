@@ -199,6 +199,20 @@ def test_blind_state_machine_does_not_claim_that_every_workflow_keeps_nothing() 
     assert "Express" in r8.explanation and "Standard" in r8.explanation and "90 days" in r8.explanation
 
 
+def test_rights_to_grant_more_rights_says_a_clean_role_in_one_clause() -> None:
+    """E3 tests seven escalation actions; a role with none of them is told so once, not once per action."""
+    architecture = case_architecture("E3")
+    graph = Graph(architecture)
+    clean = judge(card("E3"), architecture.component("CleanFn"), graph)
+    assert clean.truth is Truth.DOES_NOT_HOLD
+    assert clean.reason.startswith("CleanFn.role (CleanRole): role.privesc_actions includes none of *, iam:*, iam:PassRole, ")
+    assert clean.reason.count("privesc_actions") == 1 and "does not include" not in clean.reason
+    held = judge(card("E3"), architecture.component("PassRepo"), graph)
+    assert held.reason.startswith("PassRepo.deploy_role (PassRole): deploy_role.privesc_actions includes iam:PassRole")
+    vague = judge(card("E3"), architecture.component("VagueFn"), graph)
+    assert vague.reason == "VagueFn.role (VagueRole): role.privesc_actions is not known"
+
+
 def test_readable_bucket_question_names_block_public_access_plainly() -> None:
     """I1's second branch (block_public_access false) reads as a sentence, not a parenthesis."""
     holds_when = card("I1").holds_when or ""
