@@ -58,6 +58,48 @@ def _first_error(messages: Any, prefix: str = "") -> str:
     return f"{prefix}: {messages}" if prefix else str(messages)
 
 
+ONE_LEAF = {("any", "contains"): "contains_any", ("any", "eq"): "in", ("all", "ne"): "not_in"}
+"""Runs of leaves that test one attribute value by value, and the single leaf that says the same.
+
+Both answer alike, but the run's reason has a clause per value (E3 once had seven); the deck must use the leaf.
+Only deck files are held to this: saved games compile their rules without it, so older rules still load."""
+
+
+def _leaf_by_leaf(rule: object, where: str) -> str | None:
+    """Where a rule tests one attribute against several values leaf by leaf, and what to write instead."""
+    if not isinstance(rule, Mapping):
+        return None
+    for op in ("any", "all"):
+        parts = rule.get(op)
+        if not isinstance(parts, list):
+            continue
+        runs: dict[tuple[str, str], int] = {}
+        for part in parts:
+            if isinstance(part, Mapping) and len(part) == 2 and isinstance(part.get("attr"), str):
+                comparison = next(k for k in part if k != "attr")
+                runs[(part["attr"], comparison)] = runs.get((part["attr"], comparison), 0) + 1
+        for (attr, comparison), count in runs.items():
+            single = ONE_LEAF.get((op, comparison))
+            if single is not None and count > 1:
+                return (f"{where}.{op}: {count} '{comparison}' leaves test {attr} one value at a time; "
+                        f"write one {{attr: {attr}, {single}: [...]}}, whose reason is one clause")
+        for i, part in enumerate(parts):
+            found = _leaf_by_leaf(part, f"{where}.{op}[{i}]")
+            if found:
+                return found
+    for op in ("not", "reachable_from", "reaches", "source", "target"):
+        found = _leaf_by_leaf(rule.get(op), f"{where}.{op}")
+        if found:
+            return found
+    for op in ("incoming", "outgoing"):
+        arg = rule.get(op)
+        for key in ("from", "to", "flow"):
+            found = _leaf_by_leaf(arg.get(key) if isinstance(arg, Mapping) else None, f"{where}.{op}.{key}")
+            if found:
+                return found
+    return None
+
+
 def parse_deck(text: str, source: str) -> Deck:
     """Parse and check a deck file's text; raise :class:`InvalidCardData` naming the card."""
     if len(text.encode()) > MAX_DECK_BYTES:
@@ -86,6 +128,9 @@ def parse_deck(text: str, source: str) -> Deck:
             rule = None if c["rule"] is None else compile_predicate(c["rule"], types=types, on_flows=flows, where="rule")
         except PredicateError as exc:
             raise InvalidCardData(f"{where}: {exc}") from None
+        run = _leaf_by_leaf(c["rule"], "rule")
+        if run is not None:
+            raise InvalidCardData(f"{where}: {run}")
         cards.append(
             Card(
                 id=c["id"],

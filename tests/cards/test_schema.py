@@ -110,6 +110,46 @@ def test_contains_any_needs_a_list_attribute() -> None:
     assert "card T4" in message and "rule.any[0].contains_any" in message and "needs a list attribute" in message
 
 
+ESCALATIONS = ["*", "iam:*", "iam:PassRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion",
+               "lambda:UpdateFunctionCode"]
+
+
+def test_a_run_of_contains_leaves_on_one_attribute_is_refused() -> None:
+    """E3's old shape: the rule was right, but a clean role's reason had a clause per action."""
+    run = {"any": [{"attr": "role.privesc_actions", "contains": a} for a in ESCALATIONS]}
+    message = refused(card(applies_to=["lambda"], rule={"all": [{"attr": "type", "eq": "lambda"}, run]}))
+    assert "card T4: rule.all[1].any: 7 'contains' leaves test role.privesc_actions one value at a time" in message
+    assert "write one {attr: role.privesc_actions, contains_any: [...]}" in message
+
+
+@pytest.mark.parametrize(
+    ("rule", "where", "single"),
+    [
+        ({"any": [{"attr": "kms", "eq": "none"}, {"attr": "versioning", "is": False}, {"attr": "kms", "eq": "aws"}]}, "rule.any", "in"),
+        ({"all": [{"attr": "kms", "ne": "none"}, {"attr": "kms", "ne": "aws"}]}, "rule.all", "not_in"),
+        ({"not": {"any": [{"attr": "kms", "eq": "none"}, {"attr": "kms", "eq": "aws"}]}}, "rule.not.any", "in"),
+        ({"reaches": {"any": [{"attr": "type", "eq": "sqs"}, {"attr": "type", "eq": "sns"}]}}, "rule.reaches.any", "in"),
+        ({"incoming": {"from": {"any": [{"attr": "type", "eq": "sqs"}, {"attr": "type", "eq": "sns"}]}}}, "rule.incoming.from.any", "in"),
+    ],
+)
+def test_runs_of_eq_or_ne_leaves_on_one_attribute_are_refused(rule: object, where: str, single: str) -> None:
+    message = refused(card(rule=rule))
+    assert f"card T4: {where}: 2 " in message and f"{single}: [...]" in message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"any": [{"attr": "kms", "eq": "none"}, {"attr": "versioning", "is": False}]},  # different attributes
+        {"all": [{"attr": "kms", "eq": "none"}, {"attr": "kms", "known": True}]},  # not a run a single leaf says
+        {"any": [{"attr": "kms", "ne": "none"}, {"attr": "kms", "ne": "aws"}]},  # always holds, but not this lint's business
+        {"any": [{"attr": "kms", "in": ["none"]}, {"all": [{"attr": "kms", "eq": "aws"}, {"attr": "versioning", "is": False}]}]},
+    ],
+)
+def test_leaves_that_are_no_run_load(rule: object) -> None:
+    parse_deck(deck_text(card(rule=rule)), SOURCE)
+
+
 def test_flow_cards_cannot_mix_with_component_types() -> None:
     message = refused(card(applies_to=["flow", "s3"]))
     assert "card T4" in message and "applies_to" in message
