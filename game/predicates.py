@@ -78,6 +78,9 @@ class Verdict:
     """holds, does not hold, or unknown."""
     reason: str
     """Names the component and the attribute or path the answer rests on."""
+    guard: bool = False
+    """The answer rests only on the subject's own type (a branch's ``{attr: type, ...}`` guard). The player
+    knows what they played the card on, so ``all`` and ``any`` leave such clauses out of a reason that has others."""
 
     @property
     def holds(self) -> bool:
@@ -259,6 +262,8 @@ class Compare(Predicate):
     op: str
     operand: object
     provenance: bool = True
+    guard: bool = False
+    """Reads the rule subject's own ``type``: see :attr:`Verdict.guard`."""
 
     def truth(self, subject: Subject, graph: Graph) -> Truth:
         segments = self.path.segments
@@ -280,7 +285,7 @@ class Compare(Predicate):
         if isinstance(owner, Component) and attr in owner.provenance:
             source = f" ({owner.provenance[attr]})"
         if self.op in ("is", "eq", "ne", "in", "not_in"):
-            return Verdict(truth, f"{prefix} is {_show(value)}{source}")
+            return Verdict(truth, f"{prefix} is {_show(value)}{source}", self.guard)
         if self.op == "contains":
             verb = "includes" if truth is Truth.HOLDS else "does not include"
             return Verdict(truth, f"{prefix} {verb} {_show(self.operand)}{source}")
@@ -333,7 +338,7 @@ class All(Predicate):
         return result
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
-        held: list[str] = []
+        held: list[Verdict] = []
         unknown: Verdict | None = None
         for part in self.parts:
             v = part.evaluate(subject, graph)
@@ -342,10 +347,10 @@ class All(Predicate):
             if v.truth is Truth.UNKNOWN:
                 unknown = unknown or v
             else:
-                held.append(v.reason)
+                held.append(v)
         if unknown is not None:
             return unknown
-        return Verdict(Truth.HOLDS, _join(held))
+        return _summary(Truth.HOLDS, held)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -365,7 +370,7 @@ class Any(Predicate):
         return result
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
-        failed: list[str] = []
+        failed: list[Verdict] = []
         unknown: Verdict | None = None
         for part in self.parts:
             v = part.evaluate(subject, graph)
@@ -374,10 +379,10 @@ class Any(Predicate):
             if v.truth is Truth.UNKNOWN:
                 unknown = unknown or v
             else:
-                failed.append(v.reason)
+                failed.append(v)
         if unknown is not None:
             return unknown
-        return Verdict(Truth.DOES_NOT_HOLD, _join(failed))
+        return _summary(Truth.DOES_NOT_HOLD, failed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -391,7 +396,14 @@ class Not(Predicate):
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         v = self.part.evaluate(subject, graph)
-        return Verdict(~v.truth, v.reason)
+        return Verdict(~v.truth, v.reason, v.guard)
+
+
+def _summary(truth: Truth, parts: Sequence[Verdict]) -> Verdict:
+    """The parts' reasons joined, leaving out the subject's type when something else explains the answer:
+    "Fn: code_signing is false", not "...; Fn: type is lambda", and a branch for another type adds nothing."""
+    facts = [v.reason for v in parts if not v.guard]
+    return Verdict(truth, _join(facts or [v.reason for v in parts]), not facts)
 
 
 def _join(reasons: Sequence[str]) -> str:
@@ -685,13 +697,14 @@ def compile_predicate(
     subject is a flow. ``where`` prefixes every error, e.g. ``card S2: rule``.
     """
     subject_types = frozenset(types) if types else ALL_TYPES
-    return _compile(data, _Scope(subject_types, on_flows), where, 0, _Budget())
+    return _compile(data, _Scope(subject_types, on_flows, own=True), where, 0, _Budget())
 
 
 @dataclasses.dataclass(frozen=True)
 class _Scope:
     types: frozenset[ComponentType]
     on_flows: bool
+    own: bool = False  # the rule's subject itself, not a peer, a witness or a flow's end
 
 
 def _compile(data: object, scope: _Scope, where: str, depth: int, budget: _Budget) -> Predicate:
@@ -793,12 +806,13 @@ def _compile_leaf(data: Mapping[str, object], scope: _Scope, where: str) -> Pred
         if not isinstance(operand, bool):
             raise PredicateError(f"{where}.known", "expected true or false")
         return Known(path, operand)
+    guard = scope.own and not scope.on_flows and raw == "type"
     if op not in _COMPARATORS:
         raise PredicateError(where, f"unknown comparison {op!r}; expected one of {', '.join(sorted([*_COMPARATORS, 'known']))}")
     _check_operand(op, operand, spec, f"{where}.{op}")
     if op in ("in", "not_in", "contains_any"):
         operand = tuple(operand)  # type: ignore[arg-type]
-    return Compare(path, op, operand)
+    return Compare(path, op, operand, guard=guard)
 
 
 def _check_path(path: Path, scope: _Scope, where: str) -> AttrSpec | None:

@@ -164,6 +164,47 @@ def test_contains_any_answers_as_an_any_of_contains_leaves() -> None:
         assert one_leaf.evaluate(role, graph).truth is leaves.evaluate(role, graph).truth is one_leaf.truth(role, graph), value
 
 
+# --- the subject's own type in reasons ------------------------------------------------
+
+TYPED = arch(comp("F", CT.LAMBDA, code_signing=False, cross_account_layers=False),
+             comp("Repo", CT.CODE_REPO, branch_protection=True), comp("Api", CT.API_GATEWAY))
+T7_LIKE = {"any": [
+    {"all": [{"attr": "branch_protection", "is": False}, {"attr": "type", "eq": "code_repo"}]},
+    {"all": [{"attr": "code_signing", "is": False}, {"attr": "type", "eq": "lambda"}]},
+]}
+
+
+@pytest.mark.parametrize(
+    ("rule", "subject", "truth", "reason"),
+    [
+        # a holding branch does not end with "F: type is lambda"
+        (T7_LIKE, "F", H, "F: code_signing is false"),
+        # a failing branch written for another type adds no "Repo: type is code_repo" clause
+        (T7_LIKE, "Repo", D, "Repo: branch_protection is true"),
+        ({"any": [{"all": [{"attr": "type", "eq": "code_repo"}, {"attr": "branch_protection", "is": False}]},
+                  {"all": [{"attr": "cross_account_layers", "is": True}, {"attr": "type", "in": ["lambda", "step_functions"]}]}]},
+         "F", D, "F: cross_account_layers is false"),
+        ({"not": {"all": [{"attr": "type", "eq": "lambda"}, {"attr": "code_signing", "is": False}]}}, "F", D,
+         "F: code_signing is false"),
+        # with nothing else to say, the type is the reason
+        (T7_LIKE, "Api", D, "Api: type is api_gateway"),
+        ({"all": [{"attr": "type", "eq": "lambda"}, {"not": {"attr": "type", "eq": "s3"}}]}, "F", H, "F: type is lambda"),
+        ({"attr": "type", "eq": "s3"}, "F", D, "F: type is lambda"),
+    ],
+)
+def test_the_subjects_own_type_is_left_out_when_other_facts_explain(rule: object, subject: str, truth: Truth, reason: str) -> None:
+    verdict = judge(rule, TYPED, subject, CT.LAMBDA, CT.CODE_REPO, CT.API_GATEWAY)
+    assert (verdict.truth, verdict.reason) == (truth, reason)
+
+
+def test_another_components_type_stays_in_the_reason() -> None:
+    """Inside a graph operator the type says what the peer is: that is a fact, not a guard."""
+    graph = arch(comp("Api", CT.API_GATEWAY), comp("F", CT.LAMBDA, authz_from_token=False), flows=(flow("Api", "F"),))
+    rule = {"all": [{"attr": "authz_from_token", "is": False}, {"incoming": {"from": {"attr": "type", "eq": "api_gateway"}}},
+                    {"attr": "type", "eq": "lambda"}]}
+    assert judge(rule, graph, "F", CT.LAMBDA).reason == "F: authz_from_token is false; Api: type is api_gateway"
+
+
 def test_known_is_never_unknown() -> None:
     for rule in ({"attr": "object_lock", "known": True}, {"attr": "object_lock", "known": False}):
         assert judge(rule, BUCKET, "B").truth is not U
