@@ -183,6 +183,8 @@ PER_TYPE: dict[ComponentType, tuple[AttrSpec, ...]] = {
     CT.STEP_FUNCTIONS: (
         _spec("role", R, "the IAM role the state machine runs as", ref=_ROLE_REF),
         _spec("logging", E, "execution logging level", "off", "error", "all"),
+        _spec("workflow_type", E, "standard (Step Functions keeps a run's history for 90 days after it ends) "
+              "or express (no history of its runs unless logging is on)", "standard", "express"),
         _spec("definition_secrets", B, "the definition holds secret-looking literal values"),
         _spec("tracing", B, "X-Ray tracing is on"),
     ),

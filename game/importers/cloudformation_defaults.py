@@ -117,6 +117,7 @@ DEFAULTS: Final[tuple[Default, ...]] = (
     _d(EVENT_RULES, "dlq", False, "rule targets have no dead-letter queue unless DeadLetterConfig is set"),
     # Step Functions -------------------------------------------------------------
     _d(STATE_MACHINES, "logging", "off", "execution logging is OFF until LoggingConfiguration sets a level"),
+    _d(STATE_MACHINES, "workflow_type", "standard", "a state machine is a STANDARD workflow unless its type is EXPRESS"),
     _d(STATE_MACHINES, "tracing", False, "X-Ray tracing is off until TracingConfiguration enables it"),
     _d(STATE_MACHINES, "definition_secrets", False, "a definition holds only what the template writes into it"),
     # Secrets --------------------------------------------------------------------

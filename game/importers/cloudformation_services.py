@@ -1052,12 +1052,21 @@ def read_schedule(ctx: Context, res: Resource, draft: Draft) -> None:
 # --- Step Functions ------------------------------------------------------------
 
 _SFN_LEVELS: Final = {"ALL": "all", "ERROR": "error", "FATAL": "error", "OFF": "off"}
+_SFN_TYPES: Final = {"STANDARD": "standard", "EXPRESS": "express"}
 
 
 def read_state_machine(ctx: Context, res: Resource, draft: Draft) -> None:
-    """Logging, tracing, role, secrets in the definition, and the services it calls."""
+    """Workflow type, logging, tracing, role, secrets in the definition, and the services it calls."""
     t, p = ctx.template, res.properties
     sam = res.type == "AWS::Serverless::StateMachine"
+    type_key = "Type" if sam else "StateMachineType"
+    if type_key in p:
+        # An unresolvable or invalid value is no evidence for the STANDARD default: unknown.
+        kind = t.text(p.get(type_key))
+        if kind in _SFN_TYPES:
+            draft.set("workflow_type", _SFN_TYPES[kind], f"{res.where(type_key)} is {kind}")
+        else:
+            draft.forget("workflow_type")
     logging = t.mapping(p.get("Logging" if sam else "LoggingConfiguration"))
     if logging is not None:
         level = t.text(logging.get("Level")) or "OFF"

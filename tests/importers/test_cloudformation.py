@@ -295,6 +295,34 @@ def test_plain_cloudformation_json() -> None:
     assert "custom" in arch.component("HandlerRole").description
 
 
+def test_state_machines_know_their_workflow_type() -> None:
+    """StateMachineType (SAM: Type) is STANDARD unless it says EXPRESS; R8's reason names it."""
+    arch = parse(
+        "Parameters:\n  Kind: {Type: String}\n"
+        "Globals:\n  StateMachine:\n    Type: EXPRESS\n"
+        "Resources:\n"
+        "  Plain: {Type: AWS::StepFunctions::StateMachine}\n"
+        "  Express: {Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineType: EXPRESS}}\n"
+        "  Standard: {Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineType: STANDARD}}\n"
+        "  Chosen: {Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineType: !Ref Kind}}\n"
+        "  Lower: {Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineType: express}}\n"
+        "  SamGlobal: {Type: AWS::Serverless::StateMachine}\n"
+        "  SamStandard: {Type: AWS::Serverless::StateMachine, Properties: {Type: STANDARD}}\n"
+        "  SamWrongKey: {Type: AWS::Serverless::StateMachine, Properties: {StateMachineType: STANDARD}}\n"
+    )
+    assert attrs(arch, "Plain")["workflow_type"] == "standard"
+    assert why(arch, "Plain", "workflow_type") == "AWS default: a state machine is a STANDARD workflow unless its type is EXPRESS"
+    assert (attrs(arch, "Express")["workflow_type"], why(arch, "Express", "workflow_type")) == ("express", "Properties.StateMachineType is EXPRESS")
+    assert attrs(arch, "Standard")["workflow_type"] == "standard"
+    assert "workflow_type" not in attrs(arch, "Chosen")  # a parameter without a default: unknown, not the default
+    assert "workflow_type" not in attrs(arch, "Lower")  # AWS takes only STANDARD or EXPRESS
+    assert (attrs(arch, "SamGlobal")["workflow_type"], why(arch, "SamGlobal", "workflow_type")) == ("express", "Globals.StateMachine.Type is EXPRESS")
+    assert (attrs(arch, "SamStandard")["workflow_type"], why(arch, "SamStandard", "workflow_type")) == ("standard", "Properties.Type is STANDARD")
+    assert attrs(arch, "SamWrongKey")["workflow_type"] == "express"  # SAM reads Type; StateMachineType is not its key
+    sam_default = parse("Resources:\n  M: {Type: AWS::Serverless::StateMachine}\n")
+    assert attrs(sam_default, "M")["workflow_type"] == "standard"
+
+
 def test_unknown_resource_types_become_generic() -> None:
     arch = load("unknown.yaml")
     for rid, rtype in (("Cluster", "AWS::ECS::Cluster"), ("Custom", "Custom::SeedData"), ("Stream", "AWS::Kinesis::Stream")):

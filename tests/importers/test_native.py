@@ -43,6 +43,11 @@ def test_builds_components_flows_and_boundaries() -> None:
     assert arch.crosses_boundary(arch.flows[0]) and not arch.crosses_boundary(arch.flows[1])
 
 
+def test_a_state_machine_says_its_workflow_type() -> None:
+    text = "threatdeck: 1\nname: x\ncomponents: [{id: M, type: step_functions, attributes: {workflow_type: express}}]\n"
+    assert load_architecture(text.encode(), "m.yaml").component("M").attr("workflow_type") == "express"
+
+
 def test_json_is_accepted_too() -> None:
     text = '{"threatdeck": 1, "name": "j", "components": [{"id": "A", "type": "s3", "attributes": {"versioning": true}}]}'
     arch = load_architecture(text.encode(), "m.json")
@@ -61,6 +66,10 @@ BAD = [
      "components[0].attributes.authorizer: s3 has no attribute 'authorizer'"),
     ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: lambda, attributes: {timeout_s: 0}}]\n",
      "components[0].attributes.timeout_s: expected a whole number of at least 1"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: step_functions, attributes: {workflow_type: EXPRESS}}]\n",
+     "components[0].attributes.workflow_type: expected one of standard, express"),
+    ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: lambda, attributes: {workflow_type: express}}]\n",
+     "components[0].attributes.workflow_type: lambda has no attribute 'workflow_type'"),
     ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3}, {id: A, type: s3}]\n", "component id 'A' is used twice"),
     ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3}]\nflows: [{source: A, target: B}]\n", "flow 'A->B' names unknown component 'B'"),
     ("threatdeck: 1\nname: x\ncomponents: [{id: A, type: s3, boundary: zz}]\n", "component 'A' names unknown boundary 'zz'"),

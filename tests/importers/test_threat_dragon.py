@@ -180,6 +180,21 @@ def test_v2_flows_carry_label_attributes_and_direction() -> None:
     assert arch.flow("login-to-db-credentials-secrets-manager").label == ""
 
 
+def _state_machine(workflow_type: object) -> Any:
+    data = {"type": "tm.Process", "name": "Payroll run",
+            "threatdeck": {"type": "step_functions", "attributes": {"workflow_type": workflow_type, "logging": "off"}}}
+    cell = {"id": "m", "shape": "process", "position": {"x": 0, "y": 0}, "size": {"width": 80, "height": 80}, "data": data}
+    return {"version": "2.3.0", "summary": {"title": "t"}, "detail": {"diagrams": [{"cells": [cell]}]}}
+
+
+def test_a_recorded_workflow_type_is_read_back() -> None:
+    machine = from_document(_state_machine("express"), "m.json").component("payroll-run")
+    assert machine.type is ComponentType.STEP_FUNCTIONS
+    assert machine.attr("workflow_type") == "express"
+    assert machine.provenance["workflow_type"] == "detail.diagrams[0].cells[0].data.threatdeck.attributes.workflow_type"
+    assert "workflow_type: expected one of standard, express" in error_of(_state_machine("EXPRESS"))
+
+
 def test_v2_text_notes_and_loose_flows_are_left_out() -> None:
     arch = load(V2)
     assert not any(c.name == "Claims v2" for c in arch.components)
