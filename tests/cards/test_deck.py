@@ -18,6 +18,7 @@ import yaml
 from cards import DEFAULT_DECK, available_decks, load_deck
 from game.architecture import Architecture, ComponentType, Flow
 from game.cards import FLOW_TARGET, Card, Suit
+from game.importers import load_architecture
 from game.importers.native import from_document
 from game.predicates import Graph, Subject, Truth
 from game.rules import judge
@@ -188,7 +189,7 @@ def test_denial_of_wallet_names_both_branches_of_its_rule() -> None:
 
 
 def test_blind_state_machine_does_not_claim_that_every_workflow_keeps_nothing() -> None:
-    """R8's rule reads only the logging level, and a Standard workflow keeps 90 days of history without it.
+    """R8 holds whenever logging is off, and a Standard workflow keeps 90 days of history without it.
 
     So its texts must not say every unlogged workflow leaves no record, and must
     tell the Express and Standard cases apart.
@@ -211,6 +212,43 @@ def test_rights_to_grant_more_rights_says_a_clean_role_in_one_clause() -> None:
     assert held.reason.startswith("PassRepo.deploy_role (PassRole): deploy_role.privesc_actions includes iam:PassRole")
     vague = judge(card("E3"), architecture.component("VagueFn"), graph)
     assert vague.reason == "VagueFn.role (VagueRole): role.privesc_actions is not known"
+
+
+@pytest.mark.parametrize(
+    ("machine", "reason"),
+    [
+        ("BlindExpress", "BlindExpress: logging is off; BlindExpress: workflow_type is express"),
+        ("BlindStandard", "BlindStandard: logging is off; BlindStandard: workflow_type is standard"),
+        ("BlindMachine", "BlindMachine: logging is off"),  # the model does not say which: the verdict stands
+        ("ErrorExpress", "ErrorExpress: logging is error"),
+        ("VagueExpress", "VagueExpress: logging is not known"),
+    ],
+)
+def test_blind_state_machine_says_which_workflow_type_it_found(machine: str, reason: str) -> None:
+    """With logging off an Express workflow keeps no history at all and a Standard one only 90 days of it:
+    the reason names the type, so the table knows which case of the explanation applies."""
+    architecture = case_architecture("R8")
+    assert judge(card("R8"), architecture.component(machine), Graph(architecture)).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("resource", "reason"),
+    [
+        ("{Type: AWS::StepFunctions::StateMachine}",
+         "M: logging is off (AWS default: execution logging is OFF until LoggingConfiguration sets a level); "
+         "M: workflow_type is standard (AWS default: a state machine is a STANDARD workflow unless its type is EXPRESS)"),
+        ("{Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineType: EXPRESS}}",
+         "M: logging is off (AWS default: execution logging is OFF until LoggingConfiguration sets a level); "
+         "M: workflow_type is express (Properties.StateMachineType is EXPRESS)"),
+        ("{Type: AWS::Serverless::StateMachine, Properties: {Type: EXPRESS}}",
+         "M: logging is off (AWS default: execution logging is OFF until LoggingConfiguration sets a level); "
+         "M: workflow_type is express (Properties.Type is EXPRESS)"),
+    ],
+)
+def test_blind_state_machine_from_a_template_names_the_workflow_type(resource: str, reason: str) -> None:
+    architecture = load_architecture(f"Resources:\n  M: {resource}\n", "t.yaml")
+    verdict = judge(card("R8"), architecture.component("M"), Graph(architecture))
+    assert (verdict.truth, verdict.reason) == (Truth.HOLDS, reason)
 
 
 def test_readable_bucket_question_names_block_public_access_plainly() -> None:
