@@ -147,3 +147,20 @@ class Presence(Base):
     holder: Mapped[str] = mapped_column(sa.String(32), primary_key=True, index=True)  # each beat updates by holder
     connections: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     seen_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Process(Base):
+    """A server process serving this database: whether it has a message queue, and until when it counts as alive.
+
+    Each process writes only its own row, on every presence heartbeat, and deletes it when it stops. A process
+    that finds another one alive, when the two share no message queue, knows that their games are split
+    between them (``server.peers``).
+    """
+
+    __tablename__ = "processes"
+
+    holder: Mapped[str] = mapped_column(sa.String(32), primary_key=True)  # the process's name in presence rows
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    shared: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    started_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    alive_until: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)

@@ -154,6 +154,21 @@ class PresenceRecord:
 
 
 @dataclasses.dataclass(frozen=True)
+class ProcessRecord:
+    """A server process serving the database (``server.peers``)."""
+
+    holder: str
+    """Its name in the presence rows."""
+    name: str
+    """Where to find it: host and pid."""
+    shared: bool
+    """It has a message queue (REDIS_URL)."""
+    started_at: dt.datetime
+    alive_until: dt.datetime
+    """When it counts as gone unless it has written its row again."""
+
+
+@dataclasses.dataclass(frozen=True)
 class Change:
     """What one accepted command changes, committed atomically by :meth:`GameRepository.commit`."""
 
@@ -247,6 +262,21 @@ class GameRepository(Protocol):
 
     def presence(self, game_id: str) -> list[PresenceRecord]: ...
 
+    def announce(self, process: ProcessRecord, now: dt.datetime) -> None:
+        """Write a process's own row (alive until ``process.alive_until``); forget the rows of processes gone
+        by ``now``."""
+
+    def processes(self, now: dt.datetime) -> list[ProcessRecord]:
+        """The processes alive at ``now``, this one among them."""
+        ...
+
+    def retire(self, holder: str) -> None:
+        """A process stops: its row goes at once, not when it would have gone stale."""
+
+    def versions(self, game_ids: Sequence[str]) -> dict[str, int]:
+        """The stored version of each of these games that still exists."""
+        ...
+
     def audit(self, game_id: str) -> list[AuditRecord]: ...
 
     def commands(self, game_id: str, after: int = 0) -> list[CommandRecord]: ...
@@ -277,6 +307,7 @@ class InMemoryGameRepository:
         self._seats: dict[str, list[SeatRecord]] = {}
         self._audit: dict[str, list[AuditRecord]] = {}
         self._presence: dict[str, dict[tuple[int, str], PresenceRecord]] = {}
+        self._processes: dict[str, ProcessRecord] = {}
 
     def add_upload(self, upload: UploadRecord) -> None:
         with self._lock:
@@ -385,6 +416,22 @@ class InMemoryGameRepository:
     def presence(self, game_id: str) -> list[PresenceRecord]:
         return list(self._presence.get(game_id, {}).values())
 
+    def announce(self, process: ProcessRecord, now: dt.datetime) -> None:
+        with self._lock:
+            for holder in [h for h, p in self._processes.items() if p.alive_until <= now]:
+                del self._processes[holder]
+            self._processes[process.holder] = process
+
+    def processes(self, now: dt.datetime) -> list[ProcessRecord]:
+        return [p for p in list(self._processes.values()) if p.alive_until > now]
+
+    def retire(self, holder: str) -> None:
+        with self._lock:
+            self._processes.pop(holder, None)
+
+    def versions(self, game_ids: Sequence[str]) -> dict[str, int]:
+        return {g: self._games[g].version for g in game_ids if g in self._games}
+
     def commands(self, game_id: str, after: int = 0) -> list[CommandRecord]:
         return [c for c in self._commands.get(game_id, ()) if c.seq > after]
 
@@ -427,6 +474,7 @@ _U = _table(models.Upload)
 _B = _table(models.Board)
 _P = _table(models.Snapshot)
 _H = _table(models.Presence)
+_R = _table(models.Process)
 
 
 def _game(row: Any) -> GameRecord:
@@ -1008,6 +1056,33 @@ class SqlGameRepository:
             rows = conn.execute(_PRESENCE, {"gid": game_id}).all()
         return [PresenceRecord(game_id=r.game_id, seat=r.seat, holder=r.holder, connections=r.connections,
                                seen_at=aware(r.seen_at)) for r in rows]  # type: ignore[arg-type]
+
+    def announce(self, process: ProcessRecord, now: dt.datetime) -> None:
+        with self._writing(), self._begin() as conn:
+            # Only this process writes its row, so update-else-insert cannot race another writer of it.
+            done = conn.execute(_R.update().where(_R.c.holder == process.holder).values(
+                alive_until=process.alive_until, shared=process.shared))
+            if done.rowcount == 0:
+                conn.execute(_R.insert().values(**_row(process)))
+            # Rows of processes killed without stopping: every process's beat sweeps them.
+            conn.execute(_R.delete().where(_R.c.alive_until <= now))
+
+    def processes(self, now: dt.datetime) -> list[ProcessRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(_R).where(_R.c.alive_until > now)).all()
+        return [ProcessRecord(holder=r.holder, name=r.name, shared=bool(r.shared), started_at=aware(r.started_at),  # type: ignore[arg-type]
+                              alive_until=aware(r.alive_until)) for r in rows]  # type: ignore[arg-type]
+
+    def retire(self, holder: str) -> None:
+        with self._writing(), self._begin() as conn:
+            conn.execute(_R.delete().where(_R.c.holder == holder))
+
+    def versions(self, game_ids: Sequence[str]) -> dict[str, int]:
+        if not game_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(_G.c.id, _G.c.version).where(_G.c.id.in_(list(game_ids)))).all()
+        return {r.id: r.version for r in rows}
 
     def audit(self, game_id: str) -> list[AuditRecord]:
         with self.engine.connect() as conn:

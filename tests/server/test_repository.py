@@ -24,6 +24,7 @@ from server.repository import (
     GameRecord,
     InMemoryGameRepository,
     PresenceRecord,
+    ProcessRecord,
     SeatRecord,
     SeatTaken,
     SqlGameRepository,
@@ -203,3 +204,30 @@ def test_presence_rows_are_each_process_own_and_a_heartbeat_refreshes_only_held_
     assert repo.presence("gone") == []
     repo.expire(T0 + dt.timedelta(days=1))
     assert repo.presence("g1") == []
+
+
+def test_each_process_keeps_its_own_row_until_it_retires_or_stops_beating(repo: Any) -> None:
+    def process(holder: str, seconds: int, shared: bool = False) -> ProcessRecord:
+        return ProcessRecord(holder=holder, name=f"host pid {holder}", shared=shared, started_at=T0,
+                             alive_until=T0 + dt.timedelta(seconds=seconds))
+
+    repo.announce(process("a", 30), T0)
+    repo.announce(process("b", 30, shared=True), T0)
+    repo.announce(process("c", 30), T0)
+    repo.announce(process("a", 60), T0)  # a's next beat: the same row, alive longer
+    assert sorted((p.holder, p.shared, p.alive_until) for p in repo.processes(T0)) == [
+        ("a", False, T0 + dt.timedelta(seconds=60)), ("b", True, T0 + dt.timedelta(seconds=30)),
+        ("c", False, T0 + dt.timedelta(seconds=30))]
+    repo.retire("c")  # stopped: gone at once
+    later = T0 + dt.timedelta(seconds=45)
+    assert sorted(p.holder for p in repo.processes(later)) == ["a"]  # b stopped beating
+    repo.announce(process("a", 90), later)  # and its row is swept by the next beat of anyone
+    assert [p.holder for p in repo.processes(T0)] == ["a"]
+
+
+def test_versions_of_several_games_in_one_question(repo: Any) -> None:
+    repo.create_game(game(), [], [])
+    repo.create_game(game("g2"), [], [])
+    repo.commit("g1", 0, change(0, "a"))
+    assert repo.versions(["g1", "g2", "gone"]) == {"g1": 1, "g2": 0}
+    assert repo.versions([]) == {}
