@@ -109,7 +109,11 @@ def _no_store(response: Response) -> Response:
 @bp.get("/health")
 def health() -> Response | tuple[Response, int]:
     """Liveness: answers when the app is up; 503 while the message queue shared with other processes is down,
-    or the database does not answer (``database_unavailable``)."""
+    or the database does not answer (``database_unavailable``).
+
+    Another live process on the database that shares no message queue with this one is reported in the body
+    of a 200: every such process reports it, and a load balancer told 503 would take them all out, where
+    players of a split game still play (slower, see docs/server.md)."""
     rt = runtime()
     problem = rt.queue_problem()
     if problem is not None:
@@ -117,7 +121,16 @@ def health() -> Response | tuple[Response, int]:
     if rt.database_check.problem() is not None:
         # Not the driver's words (they name hosts); the clock and presence loops log those.
         return jsonify({"error": error_dict(DatabaseUnavailable())}), 503
+    split = rt.split()
+    if split:
+        # Not where the others run (a host name): the log says that.
+        return jsonify({"ok": True, "service": "threatdeck", "unshared_processes": split,
+                        "warning": SPLIT_WARNING})
     return jsonify({"ok": True, "service": "threatdeck"})
+
+
+SPLIT_WARNING = ("another server process uses this database without a message queue shared with this one: games "
+                 "with players on both are split (see this process's log)")
 
 
 @bp.get("/limits")

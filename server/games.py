@@ -268,6 +268,8 @@ class Games:
         self._cache: OrderedDict[str, Live] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._locks = [threading.RLock() for _ in range(256)]
+        self._sent: dict[str, GameState] = {}
+        """Per game in the cache, the state last broadcast: what this process's sockets hold (``catch_up``)."""
         self._unsent: dict[str, tuple[int, float]] = {}
         """Games whose last broadcast failed: (failed attempts to send them again, when to try next)."""
 
@@ -285,7 +287,8 @@ class Games:
             self._cache[live.id] = live
             self._cache.move_to_end(live.id)
             while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+                gone, _ = self._cache.popitem(last=False)
+                self._sent.pop(gone, None)
         return live
 
     def forget(self, game_id: str) -> None:
@@ -490,6 +493,7 @@ class Games:
         """
         try:
             self.publish(live, events)
+            self._sent[live.id] = live.state
         except Exception:
             live.forget_views()  # the next broadcast, the clock's or the next change's, sends whole views
             self._unsent[live.id] = (0, self.clock())
@@ -743,6 +747,50 @@ class Games:
                 return
             self._unsent.pop(game_id, None)
 
+    def catch_up(self, game_id: str, stored: int) -> bool:
+        """Another process that shares no message queue with this one committed the game (stored at version
+        ``stored``): send this process's seats and spectators the whole view of it now, with the events since
+        what they were sent. True if it did.
+
+        Nothing here would tell them otherwise: that process broadcast only to its own sockets."""
+        sent = self._sent.get(game_id)
+        if sent is not None and stored <= sent.version:
+            return False
+        with self._cache_lock:
+            cached = self._cache.get(game_id)
+        if cached is not None and sent is not None and sent.version >= cached.version \
+                and stored <= cached.latest.version:
+            return False  # this process's own changes, broadcast once they are stored
+        try:
+            live = self.live(game_id, fresh=True)
+        except NotFound:
+            return False
+        events = self._missed(sent, live)
+        with live.shown:  # in version order with the game's other broadcasts
+            now_sent = self._sent.get(game_id)
+            if now_sent is not None and now_sent.version >= live.version:
+                return False  # sent meanwhile
+            live.forget_views()  # what its sockets hold may be older than any patch base: whole views
+            self._publish(live, events if now_sent is sent else ())
+        return True
+
+    def _missed(self, sent: GameState | None, live: Live) -> Sequence[Event]:
+        """The events from ``sent`` (what this process's sockets were sent) to ``live``: the commands logged between
+        replayed on it (the engine is deterministic), so its players are told what happened and not only shown it."""
+        if sent is None:
+            return ()
+        state = sent
+        events: list[Event] = []
+        for entry in self.repo.commands(live.id, after=state.version):
+            if entry.seq > live.version:
+                break
+            try:
+                state, happened = engine.apply(state, codec.command_from_data(entry.payload))
+            except GameError:  # not the game that was sent: whole views alone
+                return ()
+            events.extend(happened)
+        return events if state.version == live.version else ()
+
     def view(self, game_id: str, seat: int | None, *, fresh: bool = False) -> tuple[Live, GameState, dict[str, Any]]:
         """A seat's view (None: the public view) of the game now, with the state it shows.
 
@@ -751,6 +799,8 @@ class Games:
         live = self.live(game_id, fresh=fresh)
         with live.shown:  # what has been committed and broadcast, never a change still on its way
             state = live.state
+            # A socket may hold this view before anything is broadcast here: the events of a catch-up start from it.
+            self._sent.setdefault(game_id, state)
             return live, state, live.views.view_for(state, seat)
 
     def actor(self, member: Member) -> str:
@@ -769,6 +819,7 @@ class Games:
         gone = self.repo.expire(at(self.clock()))
         for gid in gone:
             self.forget(gid)
+            self._sent.pop(gid, None)
         return gone
 
     def due(self) -> list[str]:

@@ -56,7 +56,14 @@ def document() -> dict[str, Any]:
         spec.components.schema(name, schema=schema)
     spec.path(path="/api/health", operations={"get": {
         "summary": "Liveness", "responses": {
-            "200": {"description": "the server is up"},
+            "200": {"description": "the server is up; `unshared_processes` (and a `warning`) when other live "
+                                   "processes on the same database share no message queue with this one: games "
+                                   "with players on both are split (a 200 all the same: every such process says "
+                                   "so, and a load balancer must not take them all out)",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "ok": {"type": "boolean"}, "service": {"type": "string"},
+                        "unshared_processes": {"type": "integer", "minimum": 1},
+                        "warning": {"type": "string"}}}}}},
             "503": {"description": "the message queue shared with other processes is down, or the database "
                                    "does not answer (`database_unavailable`, as Error)"}}}})
     spec.path(path="/api/limits", operations={"get": {

@@ -1,8 +1,9 @@
 """Everything one app holds at run time: settings, the repository, the games, limits, connections.
 
 Built by :func:`server.create_app` and kept in ``app.extensions["threatdeck"]``.
-Also runs the background clock (turn deadlines, and sending views again after a failed broadcast) and the
-expiry sweeper.
+Also runs the background clock (turn deadlines, sending views again after a failed broadcast, and, while another
+process on the database shares no message queue with this one, sending the games it changed), the presence
+heartbeat and the expiry sweeper.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from server.examples import Examples, examples_dir
 from server.games import Games, Member
 from server.health import DatabaseCheck
 from server.parse_threads import ParseThreads
+from server.peers import Peers
 from server.presence import Presence
 from server.ratelimit import Limiter
 from server.repository import GameRepository, InMemoryGameRepository, SqlGameRepository
@@ -64,6 +66,8 @@ class Runtime:
         self.http_limiter = Limiter(float(settings["RATE_HTTP_PER_SECOND"]), int(settings["RATE_HTTP_BURST"]))
         self.create_limiter = Limiter(float(settings["RATE_CREATE_PER_MINUTE"]) / 60.0, int(settings["RATE_CREATE_BURST"]))
         self.presence = Presence(repo, lambda: self.games.clock(), float(settings["PRESENCE_HEARTBEAT"]))
+        self.peers = Peers(repo, lambda: self.games.clock(), float(settings["PRESENCE_HEARTBEAT"]),
+                           holder=self.presence.holder, shared=bool(settings.get("REDIS_URL")))
         self.database_check = DatabaseCheck(repo.ping)
         self.presence_shown: dict[str, list[tuple[int, bool]]] = {}
         """Per game, who was last announced connected (``server.sockets.announce_presence``)."""
@@ -117,6 +121,10 @@ class Runtime:
         """The database for logs, without a password."""
         url = str(self.settings["DATABASE_URL"])
         return "in memory" if url == MEMORY_URL else describe(url)
+
+    def split(self) -> int:
+        """How many live processes on this database share no message queue with this one (health checks)."""
+        return len(self.peers.unshared())
 
     def queue_problem(self) -> str | None:
         """Why the message queue cannot be reached now (None: it can, or there is none). Asked by health checks."""
@@ -182,8 +190,10 @@ class Runtime:
         """Start the clock and the expiry sweeper as Socket.IO background tasks."""
         socketio.start_background_task(self._clock_loop, socketio)
         socketio.start_background_task(self._expiry_loop, socketio)
-        socketio.start_background_task(self._presence_loop, socketio)
+        # Under gevent and eventlet reading the examples holds the loop for a second or two: the first
+        # heartbeat comes after it, not before, so the others do not see this process gone meanwhile.
         socketio.start_background_task(self._warm)
+        socketio.start_background_task(self._presence_loop, socketio)
 
     def _warm(self) -> None:
         """Read the examples once at start, so the first visitor of the lobby does not wait for it."""
@@ -199,6 +209,10 @@ class Runtime:
         so after a clean stop ``threatdeck.db`` alone holds every game (a backup may copy just that file).
         """
         self._stop.set()
+        try:
+            self.peers.retire()
+        except Exception:  # noqa: BLE001 - the database may be gone; the row then goes stale by itself
+            log.debug("could not remove this process's row", exc_info=True)
         self.repo.close()
 
     def failed(self, task: str, what: str, exc: Exception) -> None:
@@ -228,6 +242,11 @@ class Runtime:
                     self.games.resend(game_id)
                 except Exception:
                     log.exception("clock: sending the views of game %s again failed", game_id)
+            if self.peers.unshared():
+                try:
+                    self._catch_up()
+                except Exception as exc:
+                    self.failed("clock", "clock: looking for moves made through another process failed", exc)
             try:
                 due = self.games.due()
             except Exception as exc:
@@ -240,15 +259,35 @@ class Runtime:
                 except Exception as exc:  # a bad game must not stop the clock for the others
                     self.failed("clock", f"clock tick of game {game_id} failed", exc)
 
+    def _catch_up(self) -> None:
+        """Send this process's sockets the games another process changed without telling them (no shared queue)."""
+        held: set[str] = set()
+        for conn in list(self.connections.values()):
+            game_id = conn.member.game_id if conn.member is not None else conn.watching
+            if game_id is not None:
+                held.add(game_id)
+        if not held:
+            return
+        for game_id, version in self.repo.versions(sorted(held)).items():
+            try:
+                self.games.catch_up(game_id, version)
+            except Exception as exc:  # one game must not keep the others behind
+                self.failed("clock", f"clock: catching up with game {game_id} failed", exc)
+
     def _presence_loop(self, socketio: Any) -> None:
         """Beat, then tell the games this process serves about seats whose process stopped beating."""
         from server.sockets import announce_presence
 
         interval = float(self.settings["PRESENCE_HEARTBEAT"])
+        try:
+            self.peers.beat()  # at once: another process on the database is said at start, not a beat later
+        except Exception as exc:
+            self.failed("presence", "presence: heartbeat failed", exc)
         while not self._stop.is_set():
             socketio.sleep(interval)
             try:
                 self.presence.beat()
+                self.peers.beat()
             except Exception as exc:
                 self.failed("presence", "presence: heartbeat failed", exc)
                 continue
