@@ -53,3 +53,21 @@ def matches(token: str, stored_hash: str) -> bool:
 def well_formed(token: object) -> bool:
     """Whether a value could be a token at all (cheap check before any lookup)."""
     return isinstance(token, str) and TOKEN_PATTERN.match(token) is not None
+
+
+REDACTED = "***"
+_RUN_OR_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}|[A-Za-z0-9_-]+")
+
+
+def redact(text: str) -> str:
+    """``text`` with whatever could be a seat or facilitator token replaced by ``***``, for logs.
+
+    Links carry the token in the fragment, which browsers never send; but a link pasted with its ``#``
+    percent-encoded (``%23``) puts it in the path or the query, and so in a request line. Anything that could be
+    a token is a run of at least 43 URL-safe base64 characters (a longer one may hold one); a percent escape ends
+    a run, so ``%3D`` before a token does not hide it. Ids (12 characters) and Socket.IO session ids (20) stay.
+
+    >>> redact("GET /play/abcdefghijkl%23token%3D" + "T0k-_" * 9 + "&x=1 HTTP/1.1")
+    'GET /play/abcdefghijkl%23token%3D***&x=1 HTTP/1.1'
+    """
+    return _RUN_OR_ESCAPE.sub(lambda m: REDACTED if len(m.group()) >= 43 and m.group()[0] != "%" else m.group(), text)

@@ -82,11 +82,11 @@ def patch(mode: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Patch, build the app, serve until interrupted."""
     patch(args.async_mode)
-    logging.basicConfig(
-        level=getattr(logging, args.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from server.access_log import RedactingFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, args.log_level), handlers=[handler])
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if not args.access_log:
         for name in ("geventwebsocket.handler", "werkzeug", "eventlet.wsgi.server"):
@@ -212,9 +212,10 @@ def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
         import gevent
         from gevent import pywsgi
 
+        from server import access_log
         from server.websocket import gevent_handler
 
-        handler = gevent_handler(int(app.config["MAX_EVENT_BYTES"]))
+        handler = access_log.gevent_handler(gevent_handler(int(app.config["MAX_EVENT_BYTES"])))
         server = pywsgi.WSGIServer(sock, app, handler_class=handler,
                                    log=None if not args.access_log else "default")
 
@@ -234,6 +235,7 @@ def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
         import greenlet
         from eventlet import hubs
 
+        from server import access_log
         from server.websocket import bound_eventlet_messages, eventlet_protocol
 
         main = greenlet.getcurrent()
@@ -246,7 +248,8 @@ def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, interrupt)
         bound_eventlet_messages()
-        eventlet.wsgi.server(sock, app, log_output=args.access_log, protocol=eventlet_protocol())
+        eventlet.wsgi.server(sock, app, log=access_log.eventlet_log(), log_output=args.access_log,
+                             protocol=access_log.eventlet_protocol(eventlet_protocol()))
     else:
         from werkzeug.serving import make_server
 

@@ -73,12 +73,15 @@ class ServerProcess:
     """``threatdeck serve`` in a subprocess; ``url`` once :meth:`start` returned."""
 
     def __init__(self, workdir: Path, *, async_mode: str = "gevent", database: str | None = None,
-                 redis: str | None = None, env: dict[str, str] | None = None, name: str = "server") -> None:
+                 redis: str | None = None, env: dict[str, str] | None = None, name: str = "server",
+                 args: tuple[str, ...] = ()) -> None:
         self.workdir = workdir
         self.async_mode = async_mode
         self.database = database or f"sqlite:///{workdir / 'threatdeck.db'}"
         self.redis = redis
         self.env = env or {}
+        self.args = args
+        """More options of ``threatdeck serve``."""
         self.name = name
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -94,6 +97,7 @@ class ServerProcess:
                "--database", self.database, "--data-dir", str(self.workdir / "data")]
         if self.redis:
             cmd += ["--redis", self.redis]
+        cmd += self.args
         env = dict(os.environ)
         env.update({
             "PYTHONWARNINGS": "ignore::DeprecationWarning",  # eventlet's deprecation notice, on purpose
