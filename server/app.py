@@ -19,6 +19,7 @@ from socketio.packet import Packet
 from server import config as config_module
 from server import fastjson
 from server.rooms import IndexedManager
+from server.tokens import redact
 
 log = logging.getLogger("threatdeck")
 
@@ -65,7 +66,8 @@ def harden(server: Any) -> None:
             return original_message(eio_sid, data)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             # A packet python-socketio cannot decode (bad JSON, a 400-digit number): drop it.
-            log.warning("dropped a malformed Socket.IO packet from %s: %s", eio_sid, str(exc)[:80])
+            # Hidden before it is cut: a token cut short would no longer look like one.
+            log.warning("dropped a malformed Socket.IO packet from %s: %s", eio_sid, redact(str(exc))[:80])
             return None
 
     server._handle_eio_message = _handle_eio_message

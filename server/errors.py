@@ -24,6 +24,7 @@ from game import errors as game_errors
 from game.importers import ModelError, max_file_bytes
 from server.config import max_result_bytes
 from server.db import unavailable
+from server.tokens import redact
 
 log = logging.getLogger("threatdeck.errors")
 
@@ -258,12 +259,13 @@ def http_response(exc: BaseException) -> tuple[Response, int]:
     """The JSON response for an error raised while serving a request."""
     problem = unavailable(exc)
     if problem is not None:  # as in socket_error
-        log.warning("%s %s: the database is unavailable (%s)", request.method, request.path, problem)
+        # A pasted link's token may be in the path ("%23token=…", decoded here): never in the log.
+        log.warning("%s %s: the database is unavailable (%s)", request.method, redact(request.path), problem)
         log.debug("the database error", exc_info=exc)
         exc = DatabaseUnavailable()
     status = status_of(exc)
     if status >= 500 and not isinstance(exc, (HTTPException, ServerBusy, DatabaseUnavailable)):
-        log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+        log.error("unhandled error on %s %s", request.method, redact(request.path), exc_info=exc)
     response = jsonify({"error": error_dict(exc)})
     if isinstance(exc, (RateLimited, ServerBusy)):
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))

@@ -79,6 +79,24 @@ def test_a_request_while_the_database_is_away_is_a_503_and_one_line(
          "Connection refused)", None)]
 
 
+@pytest.mark.parametrize("error", [lost, lambda: KeyError("a bug")])
+def test_a_path_carrying_a_token_is_logged_without_it(
+        app: Any, client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, error: Any) -> None:
+    """A seat link pasted with its '#' encoded sends the token in the path, which these lines name."""
+    from server.tokens import new_token
+
+    def broken(*_args: Any) -> Any:
+        raise error()
+
+    monkeypatch.setattr(app.extensions["threatdeck"].examples, "get", broken)
+    token = new_token()
+    with caplog.at_level(logging.WARNING, logger="threatdeck.errors"):
+        assert client.get(f"/api/examples/x%23token={token}").status_code in (500, 503)
+    [line] = [r.getMessage() for r in caplog.records]
+    assert line.startswith("GET /api/examples/x#token=***") or line == "unhandled error on GET /api/examples/x#token=***"
+    assert token not in line
+
+
 @pytest.mark.parametrize("error", [lost, lambda: sqlite3.OperationalError("database is locked")])
 def test_a_socket_event_while_the_database_is_away_is_refused_as_such(
         app: Any, game: dict[str, Any], sio: Any, monkeypatch: pytest.MonkeyPatch, error: Any) -> None:
