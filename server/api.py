@@ -23,7 +23,7 @@ from game.exports.native import NativeExportError
 from game.exports.result import ResultError, result_from_dict
 from game.priority import final_list
 from game.views import card_view, public_state
-from server import errors, fastjson, tokens
+from server import errors, fastjson, schemas, tokens
 from server.config import BODY_ROOM, max_result_bytes
 from server.errors import (
     DatabaseUnavailable, Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited, error_dict, too_large,
@@ -163,7 +163,7 @@ def upload() -> tuple[Response, int]:
     """Upload a native model, CloudFormation/SAM template or Threat Dragon file (raw, multipart or JSON)."""
     rt = runtime()
     limit = int(rt.settings["MAX_UPLOAD_BYTES"])
-    filename = request.args.get("filename", "upload")[:200]
+    filename = (request.args.get("filename") or "upload")[:200]
     if request.mimetype == "multipart/form-data":
         file = request.files.get("file")
         if file is None:
@@ -180,7 +180,7 @@ def upload() -> tuple[Response, int]:
         raise PayloadTooLarge(too_large("the model", rt.settings), field="file")
     if size == 0:
         raise errors.InvalidRequest("the upload is empty", field="file")
-    record, arch = rt.games.upload(data, filename)
+    record, arch = rt.games.upload(data, schemas.check_filename(filename))
     return jsonify({
         "id": record.id, "name": arch.name, "format": arch.source_format, "components": len(arch.components),
         "flows": len(arch.flows), "boundaries": len(arch.boundaries), "expires_at": record.expires_at.isoformat(),

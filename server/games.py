@@ -337,8 +337,8 @@ class Games:
         text = data if isinstance(data, str) else data.decode("utf-8-sig")
         now = at(self.clock())
         record = UploadRecord(
-            id=tokens.new_id(), name=arch.name[:200], source_format=arch.source_format, document=text,
-            created_at=now, expires_at=now + dt.timedelta(seconds=self.upload_ttl),
+            id=tokens.new_id(), name=arch.name[:200], filename=filename, source_format=arch.source_format,
+            document=text, created_at=now, expires_at=now + dt.timedelta(seconds=self.upload_ttl),
         )
         self.repo.add_upload(record)
         return record, arch
@@ -356,9 +356,9 @@ class Games:
             raise ModelError(source, f"has {len(arch.flows):,} data flows; a game takes at most {self.max_flows:,}")
 
     def architecture_of_upload(self, upload_id: str) -> tuple[Architecture, str]:
-        """An upload's architecture and document."""
+        """An upload's architecture and document, its source locations named after the file as uploaded."""
         up = self.repo.get_upload(upload_id, at(self.clock()))
-        return self.parse(len(up.document), load_architecture, up.document, f"upload {upload_id}"), up.document
+        return self.parse(len(up.document), load_architecture, up.document, up.filename), up.document
 
     def architecture_of_example(self, examples: Examples, example_id: str) -> tuple[Architecture, str]:
         """A built-in example's architecture and document."""

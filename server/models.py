@@ -34,6 +34,8 @@ class Upload(Base):
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    """The name of the file as uploaded: every parse of ``document`` names its source locations after it."""
     source_format: Mapped[str] = mapped_column(sa.String(32))
     document: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -69,6 +69,8 @@ class UploadRecord:
 
     id: str
     name: str
+    filename: str
+    """The name of the file as uploaded: every parse of ``document`` names its source locations after it."""
     source_format: str
     document: str
     created_at: dt.datetime
@@ -727,7 +729,7 @@ class SqlGameRepository:
         if row is None:
             raise NotFound(f"no upload {upload_id!r}; it may have expired", field="upload")
         return UploadRecord(
-            id=row.id, name=row.name, source_format=row.source_format, document=row.document,
+            id=row.id, name=row.name, filename=row.filename, source_format=row.source_format, document=row.document,
             created_at=aware(row.created_at), expires_at=aware(row.expires_at),  # type: ignore[arg-type]
         )
 

@@ -44,6 +44,20 @@ class _NoControl(validate.Validator):
         return value
 
 
+FILENAME = [validate.Length(min=1, max=200), _NoControl()]
+"""An upload's file name: stored with it and named in its source locations (PostgreSQL stores no NUL)."""
+
+
+def check_filename(name: str) -> str:
+    """``name`` when it may be an upload's file name, however it came (query, form or JSON body)."""
+    try:
+        for check in FILENAME:
+            check(name)
+    except ValidationError as exc:
+        raise ValidationError({"filename": exc.messages}) from None
+    return name
+
+
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 """Characters that reorder or hide how the text around them is shown (embeddings, overrides, isolates, marks)."""
 
@@ -95,7 +109,7 @@ class UploadSchema(Strict):
     """``POST /api/architectures`` as JSON: the model, template or diagram as text."""
 
     document = fields.String(required=True, validate=validate.Length(min=1))
-    filename = fields.String(load_default="upload", validate=[validate.Length(min=1, max=200), _NoControl()])
+    filename = fields.String(load_default="upload", validate=FILENAME)
 
 
 class ArchitectureSchema(Strict):

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from test_repository import T0, sql_database
 
 from server import migrations
 from server.cli import main
@@ -26,6 +27,35 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(tmp_path: Pat
     migrations.upgrade(engine)  # a second start changes nothing
     migrations.downgrade(engine, "base")
     assert set(sa.inspect(engine).get_table_names()) == {"alembic_version"}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_uploads_stored_before_their_file_name_was_keep_the_label_their_games_had(tmp_path: Path, kind: str) -> None:
+    """0003 adds the file name to an upload; uploads already stored are named as every game on them was parsed
+    until then. Down again, the uploads stay, without their names."""
+    def uploads(*more: str) -> sa.TableClause:
+        stamps = [sa.column(c, sa.DateTime(timezone=True)) for c in ("created_at", "expires_at")]
+        return sa.table("uploads", *(sa.column(c, sa.String) for c in ("id", "name", "source_format", "document",
+                                                                       *more)), *stamps)
+
+    row = {"name": "HR", "source_format": "native", "document": "name: HR", "created_at": T0, "expires_at": T0}
+    with sql_database(kind, tmp_path, "0002") as url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(uploads().insert(), [dict(row, id="u1"), dict(row, id="u2")])
+        migrations.upgrade(engine)
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT id, filename, document FROM uploads ORDER BY id")).all() == [
+                ("u1", "upload u1", "name: HR"), ("u2", "upload u2", "name: HR")]
+            conn.execute(uploads("filename").insert(), [dict(row, id="u3", filename="hr.yaml")])
+        assert {c["name"]: c["nullable"] for c in sa.inspect(engine).get_columns("uploads")}["filename"] is False
+        assert "ix_uploads_expires_at" in {i["name"] for i in sa.inspect(engine).get_indexes("uploads")}
+        migrations.downgrade(engine, "0002")
+        assert "filename" not in {c["name"] for c in sa.inspect(engine).get_columns("uploads")}
+        assert "ix_uploads_expires_at" in {i["name"] for i in sa.inspect(engine).get_indexes("uploads")}
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT id FROM uploads ORDER BY id")).scalars().all() == ["u1", "u2", "u3"]
+        engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:

@@ -50,8 +50,8 @@ def postgres_problem() -> str | None:
 
 
 @contextlib.contextmanager
-def sql_database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: an SQLite file, or a fresh PostgreSQL schema (dropped afterwards).
+def sql_database(kind: str, tmp_path: Path, revision: str = "head") -> Iterator[str]:
+    """An empty database migrated to ``revision``: an SQLite file, or a fresh PostgreSQL schema (dropped afterwards).
 
     PostgreSQL is skipped with the reason when it does not answer, except under
     ``CI``, where that is a failure (as in the end-to-end tests).
@@ -59,7 +59,7 @@ def sql_database(kind: str, tmp_path: Path) -> Iterator[str]:
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'repo.db'}"
         engine = make_engine(url)
-        migrations.upgrade(engine)
+        migrations.upgrade(engine, revision)
         engine.dispose()
         yield url
         return
@@ -78,7 +78,7 @@ def sql_database(kind: str, tmp_path: Path) -> Iterator[str]:
     try:
         url = f"{plain}{'&' if '?' in plain else '?'}options=-csearch_path%3D{schema}"
         engine = make_engine(url)
-        migrations.upgrade(engine)
+        migrations.upgrade(engine, revision)
         engine.dispose()
         yield url
     finally:
@@ -162,9 +162,10 @@ def test_seats_are_found_by_token_hash_and_a_seat_cannot_be_taken_twice(repo: An
 def test_expired_games_and_uploads_disappear_with_their_log(repo: Any) -> None:
     repo.create_game(game("g1", ttl=60), [seat(0, "h0")], [])
     repo.create_game(game("g2", ttl=7200), [], [])
-    repo.add_upload(UploadRecord(id="u1", name="x", source_format="native", document="d", created_at=T0,
-                                 expires_at=T0 + dt.timedelta(seconds=60)))
-    assert repo.get_upload("u1", T0).document == "d"
+    repo.add_upload(UploadRecord(id="u1", name="x", filename="hr.yaml", source_format="native", document="d",
+                                 created_at=T0, expires_at=T0 + dt.timedelta(seconds=60)))
+    up = repo.get_upload("u1", T0)
+    assert (up.document, up.filename) == ("d", "hr.yaml")
     later = T0 + dt.timedelta(seconds=61)
     with pytest.raises(NotFound):
         repo.load("g1", later)
