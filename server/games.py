@@ -47,6 +47,7 @@ from game.threats import ThreatStatus
 from server import codec, tokens
 from server.errors import AlreadyStarted, Conflict, InvalidToken, NotFound, SeatsFull
 from server.examples import Examples
+from server.uploads import RecentUploads
 from server.views import ViewBuilder
 from server.repository import (
     AuditRecord,
@@ -272,6 +273,8 @@ class Games:
         """Per game in the cache, the state last broadcast: what this process's sockets hold (``catch_up``)."""
         self._unsent: dict[str, tuple[int, float]] = {}
         """Games whose last broadcast failed: (failed attempts to send them again, when to try next)."""
+        self.uploads = RecentUploads()
+        """The architectures of the uploads this process parsed lately: a game on one is not parsed again."""
 
     # ------------------------------------------------------------------ plumbing
 
@@ -341,6 +344,7 @@ class Games:
             document=text, created_at=now, expires_at=now + dt.timedelta(seconds=self.upload_ttl),
         )
         self.repo.add_upload(record)
+        self.uploads.keep(record, arch)
         return record, arch
 
     def _read(self, data: bytes | str, filename: str) -> Architecture:
@@ -356,9 +360,17 @@ class Games:
             raise ModelError(source, f"has {len(arch.flows):,} data flows; a game takes at most {self.max_flows:,}")
 
     def architecture_of_upload(self, upload_id: str) -> tuple[Architecture, str]:
-        """An upload's architecture and document, its source locations named after the file as uploaded."""
+        """An upload's architecture and document, its source locations named after the file as uploaded.
+
+        Parsed again only when this process did not parse it lately; the repository is asked either way, and
+        refuses an upload that has expired.
+        """
         up = self.repo.get_upload(upload_id, at(self.clock()))
-        return self.parse(len(up.document), load_architecture, up.document, up.filename), up.document
+        arch = self.uploads.get(up)
+        if arch is None:
+            arch = self.parse(len(up.document), load_architecture, up.document, up.filename)
+            self.uploads.keep(up, arch)
+        return arch, up.document
 
     def architecture_of_example(self, examples: Examples, example_id: str) -> tuple[Architecture, str]:
         """A built-in example's architecture and document."""
@@ -816,7 +828,9 @@ class Games:
 
     def expire(self) -> list[str]:
         """Delete games and uploads past their time; returns the game ids deleted."""
-        gone = self.repo.expire(at(self.clock()))
+        now = at(self.clock())
+        gone = self.repo.expire(now)
+        self.uploads.expire(now)
         for gid in gone:
             self.forget(gid)
             self._sent.pop(gid, None)

@@ -1,14 +1,26 @@
-"""An upload keeps its file name: the architecture of a game played on it names its source locations after it."""
+"""An upload keeps its file name, and is parsed once: a game on it names its source locations after the file, and a
+game on an upload this process parsed lately is not parsed again."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from serverkit import HR
+from serverkit import HR, FakeClock, make_app
 
-from game.architecture import Architecture, SourceLocation
+import server.games
+from game.architecture import Architecture, Component, ComponentType, SourceLocation
+from game.importers import load_architecture
+from server.repository import UploadRecord
+from server.uploads import RecentUploads
+
+T0 = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def locations(arch: Architecture) -> list[SourceLocation | None]:
@@ -39,3 +51,136 @@ def test_a_file_name_with_control_characters_is_refused_as_in_a_json_body(client
                         content_type="multipart/form-data")
     assert r.status_code == 400, r.json
     assert r.json["error"]["code"] == "invalid_request" and r.json["error"]["field"] == "filename"
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The labels the server's importer was called with, one per parse."""
+    called: list[str] = []
+
+    def counted(data: bytes | str, source: str = "<input>", **kw: Any) -> Architecture:
+        called.append(source)
+        return load_architecture(data, source, **kw)
+
+    monkeypatch.setattr(server.games, "load_architecture", counted)
+    return called
+
+
+def upload(client: Any, document: str = HR, filename: str = "hr.yaml") -> str:
+    r = client.post(f"/api/architectures?filename={filename}", data=document, content_type="application/yaml")
+    assert r.status_code == 201, r.json
+    upload_id: str = r.json["id"]
+    return upload_id
+
+
+def test_a_game_on_an_upload_just_parsed_is_not_parsed_again(client: Any, parses: list[str]) -> None:
+    up = upload(client)
+    assert parses == ["hr.yaml"]
+    assert client.post("/api/games", json={"architecture": up, "name": "Kim"}).status_code == 201
+    assert client.post("/api/games", json={"architecture": up, "name": "Doug"}).status_code == 201
+    assert parses == ["hr.yaml"]
+    # A delta game's baseline goes the same way.
+    changed = HR.replace("{pitr: false, backup_plan: false, stream: false}", "{pitr: true, backup_plan: true, stream: true}")
+    after = upload(client, changed, "hr-after.yaml")
+    r = client.post("/api/games", json={"architecture": after, "baseline": up, "name": "Kim"})
+    assert r.status_code == 201, r.json
+    assert parses == ["hr.yaml", "hr-after.yaml"]
+
+
+@pytest.fixture
+def two_processes(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """Two servers on one database, as two processes behind a load balancer."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    apps = (make_app(DATABASE_URL=url), make_app(DATABASE_URL=url))
+    yield apps
+    for a in apps:
+        a.extensions["threatdeck"].stop()
+
+
+@pytest.mark.parametrize("elsewhere", ["cache cleared", "another process"])
+def test_an_upload_parsed_again_names_its_locations_as_its_first_parse_did(
+        two_processes: tuple[Any, Any], parses: list[str], elsewhere: str) -> None:
+    first, second = two_processes
+    client = first.test_client()
+    up = upload(client)
+    here = client.post("/api/games", json={"architecture": up, "name": "Kim"}).json["game_id"]
+    if elsewhere == "cache cleared":
+        first.extensions["threatdeck"].games.uploads.clear()
+    else:
+        client = second.test_client()
+    there = client.post("/api/games", json={"architecture": up, "name": "Doug"}).json["game_id"]
+    assert parses == ["hr.yaml", "hr.yaml"]  # on upload, and where it was not kept
+    client.post("/api/games", json={"architecture": up, "name": "Sam"})
+    assert len(parses) == 2  # kept there now
+    on_first = locations(played_on(first, here))
+    on_second = locations(played_on(first if elsewhere == "cache cleared" else second, there))
+    assert on_first == on_second and on_first[0] == SourceLocation(file="hr.yaml", line=8, path="components[0]")
+
+
+def test_an_expired_upload_is_refused_even_while_its_architecture_is_kept(app: Any, client: Any,
+                                                                            clock: FakeClock) -> None:
+    games = app.extensions["threatdeck"].games
+    up, baseline = upload(client), upload(client, filename="before.yaml")
+    assert up in games.uploads and baseline in games.uploads
+    clock.advance(app.config["UPLOAD_TTL"] + 1)
+    r = client.post("/api/games", json={"architecture": up, "name": "Kim"})
+    assert r.status_code == 404 and r.json["error"]["field"] == "upload", r.json
+    fresh = upload(client, filename="fresh.yaml")
+    r = client.post("/api/games", json={"architecture": fresh, "baseline": baseline, "name": "Kim"})
+    assert r.status_code == 404 and r.json["error"]["field"] == "upload", r.json
+    games.expire()  # the repository deletes them; this process lets their architectures go
+    assert up not in games.uploads and baseline not in games.uploads and fresh in games.uploads
+
+
+def architecture(components: int = 1) -> Architecture:
+    return Architecture("x", tuple(Component(f"C{i}", ComponentType.LAMBDA, f"C{i}") for i in range(components)))
+
+
+def record(upload_id: str, chars: int, expires_in: float = 60) -> UploadRecord:
+    return UploadRecord(id=upload_id, name="x", filename=f"{upload_id}.yaml", source_format="native",
+                        document="d" * chars, created_at=T0, expires_at=T0 + dt.timedelta(seconds=expires_in))
+
+
+def test_the_least_recently_used_go_first_past_the_count_or_the_characters() -> None:
+    kept = RecentUploads(most=3, most_chars=100)
+    a, b, c, d = (record(n, 10) for n in "abcd")
+    for r in (a, b, c):
+        kept.keep(r, architecture())
+    assert kept.get(a) is not None  # a is now the most recently used
+    kept.keep(d, architecture())
+    assert "b" not in kept and all(n in kept for n in "acd") and kept.chars == 30
+    kept.keep(record("e", 75), architecture())  # 105 characters: c, the least recently used, goes
+    assert [n for n in "abcde" if n in kept] == ["a", "d", "e"] and kept.chars == 95
+    kept.keep(record("f", 101), architecture())  # larger than the whole budget: not kept, nothing goes
+    assert "f" not in kept and len(kept) == 3
+    kept.keep(record("a", 5), architecture())  # kept again: weighs what it weighs now
+    assert kept.chars == 90
+    kept.expire(T0 + dt.timedelta(seconds=60))
+    assert len(kept) == 0 and kept.chars == 0
+
+
+def test_threads_keeping_and_reading_at_once_leave_it_consistent() -> None:
+    kept = RecentUploads(most=8, most_chars=400)
+    records = [record(f"u{i}", 10 + i) for i in range(40)]
+    arch = architecture()
+
+    def churn(offset: int) -> None:
+        for n in range(2_000):
+            r = records[(n * 7 + offset) % len(records)]
+            if n % 3:
+                kept.keep(r, arch)
+            else:
+                assert kept.get(r) in (None, arch)
+
+    threads = [threading.Thread(target=churn, args=(k,)) for k in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often, mid-operation if anything lets them
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    held = [r for r in records if r.id in kept]
+    assert len(held) == len(kept) <= 8 and kept.chars == sum(len(r.document) for r in held) <= 400

@@ -1,0 +1,125 @@
+"""The architectures of the uploads this process parsed lately, so that a game created on one is not parsed again.
+
+Someone uploads a file and, seconds later, creates a game on it: the upload's
+parse already built the game's :class:`~game.architecture.Architecture`, and a
+second parse of the stored document cost the server about 5 % of its CPU under
+load, and a second or so of waiting for a template at the upload limit. An
+architecture is an immutable value (frozen dataclasses, tuples, read-only
+mappings; rules and the engine only read it), so games share one, and with it
+the board that :func:`game.board.shared_board` keeps for it (each verdict judged
+once for them all).
+
+Only what the repository still has is served: :meth:`RecentUploads.get` takes
+the :class:`~server.repository.UploadRecord` just read from it, so an upload
+expired or deleted there (or in another process) is refused before this cache
+is looked at. A miss (another process parsed it, a restart, an eviction) parses
+the stored document under its stored file name, as the upload did.
+
+Bounded twice: at most :data:`MOST` architectures, and at most
+:data:`MOST_CHARS` characters of their documents. An architecture takes some 1
+to 16 times its document in memory: 16 for a small model, whose fixed part
+dominates (7.6 KB of YAML hold 120 KB), 5 to 7 for a template at the upload
+limit or the largest one a game takes by default, 12 for a 1 MiB native model of
+nothing but short list items. So the cache holds 25 MB at the very worst and
+usually a few: two uploads at the default 1 MiB limit, or every ordinary one of
+the last minutes. A document larger than the whole budget is not kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from collections import OrderedDict
+
+from game.architecture import Architecture
+from server.repository import UploadRecord
+
+MOST = 16
+"""Architectures kept: far more uploads than a process sees between an upload and its game."""
+MOST_CHARS = 2 * 1024 * 1024
+"""Characters of their documents kept in all (the weight of an architecture is its document's length)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Parsed:
+    """An upload's architecture, as kept."""
+
+    architecture: Architecture
+    chars: int
+    """The length of the upload's document: what the entry weighs."""
+    expires_at: dt.datetime
+    """The upload's expiry: past it the entry is let go (:meth:`RecentUploads.expire`)."""
+
+
+class RecentUploads:
+    """The architectures of the last uploads parsed by this process, by upload id (least recently used leave first).
+
+    Safe under threading and gevent: the lock is held only for dictionary
+    operations, never across a parse, a database call or a switch; parse
+    threads never touch it (an architecture is kept by the request that asked for
+    the parse, once it is back).
+    """
+
+    def __init__(self, most: int = MOST, most_chars: int = MOST_CHARS) -> None:
+        self.most = most
+        self.most_chars = most_chars
+        self._parsed: OrderedDict[str, Parsed] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def __contains__(self, upload_id: object) -> bool:
+        with self._lock:
+            return upload_id in self._parsed
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._parsed)
+
+    @property
+    def chars(self) -> int:
+        """Characters of the documents of the architectures kept."""
+        return self._chars
+
+    def keep(self, upload: UploadRecord, architecture: Architecture) -> None:
+        """Keep ``architecture``, parsed from ``upload``'s document, letting the least recently used go."""
+        chars = len(upload.document)
+        if chars > self.most_chars:
+            return
+        with self._lock:
+            self._pop(upload.id)
+            self._parsed[upload.id] = Parsed(architecture, chars, upload.expires_at)
+            self._chars += chars
+            while len(self._parsed) > self.most or self._chars > self.most_chars:
+                self._pop(next(iter(self._parsed)))
+
+    def get(self, upload: UploadRecord) -> Architecture | None:
+        """The architecture of ``upload``, just read from the repository (which refuses an expired one), if kept."""
+        with self._lock:
+            parsed = self._parsed.get(upload.id)
+            if parsed is None:
+                return None
+            self._parsed.move_to_end(upload.id)
+            return parsed.architecture
+
+    def forget(self, upload_id: str) -> None:
+        """Let an upload's architecture go."""
+        with self._lock:
+            self._pop(upload_id)
+
+    def expire(self, now: dt.datetime) -> None:
+        """Let go of the architectures of uploads past their time (the repository deletes those)."""
+        with self._lock:
+            for upload_id in [k for k, p in self._parsed.items() if p.expires_at <= now]:
+                self._pop(upload_id)
+
+    def clear(self) -> None:
+        """Let every architecture go."""
+        with self._lock:
+            self._parsed.clear()
+            self._chars = 0
+
+    def _pop(self, upload_id: str) -> None:
+        parsed = self._parsed.pop(upload_id, None)
+        if parsed is not None:
+            self._chars -= parsed.chars
