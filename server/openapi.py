@@ -75,7 +75,9 @@ def document() -> dict[str, Any]:
         "summary": "Upload an architecture (native YAML/JSON, CloudFormation/SAM, Threat Dragon)",
         "description": "Send the file as the raw body (any text content type), as multipart field `file`, "
                        "or as JSON `{document, filename}`. Kept for a day for a new game to use.",
-        "parameters": [{"name": "filename", "in": "query", "schema": {"type": "string", "maxLength": 200}}],
+        "parameters": [{"name": "filename", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                        "description": "the file's name, kept with the upload: a game's source locations name it "
+                                       "(no control characters; a longer one is cut to 200)"}],
         "requestBody": {"content": {
             "application/json": {"schema": "Upload"},
             "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
