@@ -31,7 +31,7 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(tmp_path: Pat
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_uploads_stored_before_their_file_name_was_keep_the_label_their_games_had(tmp_path: Path, kind: str) -> None:
-    """0003 adds the file name to an upload; uploads already stored are named as every game on them was parsed
+    """0004 adds the file name to an upload; uploads already stored are named as every game on them was parsed
     until then. Down again, the uploads stay, without their names."""
     def uploads(*more: str) -> sa.TableClause:
         stamps = [sa.column(c, sa.DateTime(timezone=True)) for c in ("created_at", "expires_at")]
@@ -39,7 +39,7 @@ def test_uploads_stored_before_their_file_name_was_keep_the_label_their_games_ha
                                                                        *more)), *stamps)
 
     row = {"name": "HR", "source_format": "native", "document": "name: HR", "created_at": T0, "expires_at": T0}
-    with sql_database(kind, tmp_path, "0002") as url:
+    with sql_database(kind, tmp_path, "0003") as url:
         engine = make_engine(url)
         with engine.begin() as conn:
             conn.execute(uploads().insert(), [dict(row, id="u1"), dict(row, id="u2")])
@@ -50,7 +50,7 @@ def test_uploads_stored_before_their_file_name_was_keep_the_label_their_games_ha
             conn.execute(uploads("filename").insert(), [dict(row, id="u3", filename="hr.yaml")])
         assert {c["name"]: c["nullable"] for c in sa.inspect(engine).get_columns("uploads")}["filename"] is False
         assert "ix_uploads_expires_at" in {i["name"] for i in sa.inspect(engine).get_indexes("uploads")}
-        migrations.downgrade(engine, "0002")
+        migrations.downgrade(engine, "0003")
         assert "filename" not in {c["name"] for c in sa.inspect(engine).get_columns("uploads")}
         assert "ix_uploads_expires_at" in {i["name"] for i in sa.inspect(engine).get_indexes("uploads")}
         with engine.connect() as conn:
