@@ -74,6 +74,8 @@ SHOW_WAIT = 10.0
 """Seconds a committed change waits for the game's previous one to be broadcast before it goes anyway."""
 CACHE_SIZE = 500
 """Games kept in memory per process (each with its views: a few hundred KB late in a game)."""
+MOST_EXAMPLES = 64
+"""Built-in examples' architectures kept parsed (a folder holds a handful)."""
 RESEND_WAIT_MAX = 60.0
 """Longest wait, in seconds, between attempts to send a game's views again while they keep failing."""
 
@@ -273,6 +275,8 @@ class Games:
         """Per game in the cache, the state last broadcast: what this process's sockets hold (``catch_up``)."""
         self._unsent: dict[str, tuple[int, float]] = {}
         """Games whose last broadcast failed: (failed attempts to send them again, when to try next)."""
+        self._examples: dict[str, tuple[str, Architecture]] = {}
+        """Per built-in example, the document last parsed and its architecture."""
         self.uploads = RecentUploads()
         """The architectures of the uploads this process parsed lately: a game on one is not parsed again."""
 
@@ -373,9 +377,19 @@ class Games:
         return arch, up.document
 
     def architecture_of_example(self, examples: Examples, example_id: str) -> tuple[Architecture, str]:
-        """A built-in example's architecture and document."""
+        """A built-in example's architecture and document: parsed once while its file stays the same (an
+        architecture is immutable, so games share it, as they share an upload's: server/uploads.py)."""
         ex = examples.get(example_id)
-        return self.parse(len(ex.document), load_architecture, ex.document, f"examples/{ex.id}"), ex.document
+        with self._cache_lock:
+            kept = self._examples.get(ex.id)
+        if kept is not None and kept[0] == ex.document:
+            return kept[1], ex.document
+        arch = self.parse(len(ex.document), load_architecture, ex.document, f"examples/{ex.id}")
+        with self._cache_lock:
+            if len(self._examples) >= MOST_EXAMPLES:
+                self._examples.clear()  # a folder of hundreds of examples, changing: start again
+            self._examples[ex.id] = (ex.document, arch)
+        return arch, ex.document
 
     # ------------------------------------------------------------------ creating and seating
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -184,3 +185,22 @@ def test_threads_keeping_and_reading_at_once_leave_it_consistent() -> None:
         sys.setswitchinterval(interval)
     held = [r for r in records if r.id in kept]
     assert len(held) == len(kept) <= 8 and kept.chars == sum(len(r.document) for r in held) <= 400
+
+
+def test_a_built_in_example_is_parsed_once_while_its_file_stays_the_same(tmp_path: Path, parses: list[str]) -> None:
+    """Every game on an example parsed its document again (a team's retro starts several at once)."""
+    folder = tmp_path / "examples" / "hr"
+    folder.mkdir(parents=True)
+    (folder / "before.yaml").write_text(HR)
+    app = make_app(EXAMPLES_DIR=str(tmp_path / "examples"))
+    c = app.test_client()
+    games = [c.post("/api/games", json={"example": "hr/before", "name": "Kim"}) for _ in range(3)]
+    assert [g.status_code for g in games] == [201, 201, 201], games[0].json
+    assert parses == ["examples/hr/before"]
+    assert played_on(app, games[0].json["game_id"]) is played_on(app, games[2].json["game_id"])
+    changed = HR.replace("HR", "Payroll", 1)
+    assert changed != HR
+    (folder / "before.yaml").write_text(changed)
+    os.utime(folder / "before.yaml", (1, 1))  # a new modification time: the folder is read again
+    again = c.post("/api/games", json={"example": "hr/before", "name": "Kim"})
+    assert again.status_code == 201 and parses == ["examples/hr/before"] * 2
