@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SessionInterface
 from flask_socketio import SocketIO
 from socketio.packet import Packet
 
@@ -38,6 +39,21 @@ class TextPacket(Packet):  # type: ignore[misc]  # python-socketio has no types:
 
 
 RESERVED_EVENTS = frozenset({"*", "connect", "disconnect", "connect_error"})
+
+
+class NoSession(SessionInterface):
+    """No cookie session: seats are tokens, and nothing here reads or writes Flask's ``session``.
+
+    Flask opens its signed cookie session for every request context, and Flask-SocketIO pushes one for every
+    connect, join and disconnect: building the signer was a twentieth of the server's work when every seat of a
+    hundred games came back at once (bench/reconnect.py). A null session costs nothing, and refuses a write.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> None:
+        return None  # Flask then uses make_null_session
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
 
 
 def harden(server: Any) -> None:
@@ -107,6 +123,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Room for multipart overhead around the largest accepted upload (a new game's body has its own limit).
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_BYTES"]) + config_module.BODY_ROOM
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.session_interface = NoSession()
     if settings["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

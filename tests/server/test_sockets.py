@@ -432,3 +432,28 @@ def test_the_facilitator_calls_a_vote_a_sleeping_voter_holds_up(app: Any, client
     assert kim.view["threats"][0]["status"] == "accepted"  # type: ignore[index]
     assert kim.view["threats"][0]["vote"] == {"yes": [2], "no": []}  # type: ignore[index]
     assert kim.command("close_vote", threat="T1")["error"]["code"] == "vote_closed"
+
+
+def test_no_cookie_session_is_opened_for_a_socket_event_or_a_request(app: Any, game: dict[str, Any],
+                                                                      monkeypatch: Any) -> None:
+    """Nothing uses Flask's session; opening it (a signer built per request context) cost a twentieth of the
+    server's work when every seat of a hundred games came back at once."""
+    from flask import session
+    from flask.sessions import SecureCookieSessionInterface
+
+    def refuse(*_: Any) -> Any:
+        raise AssertionError("a cookie session was opened")
+
+    monkeypatch.setattr(SecureCookieSessionInterface, "open_session", refuse)
+    kim = Seat(app, game["tokens"][0])
+    assert kim.command("start")["ok"]
+    kim.c.disconnect()
+    r = app.test_client().get(f"/api/games/{game['game_id']}")
+    assert r.status_code == 200 and "Set-Cookie" not in r.headers
+    with app.test_request_context("/"):
+        try:
+            session["x"] = 1
+        except RuntimeError:
+            pass  # a null session refuses a write: nothing can start depending on one unnoticed
+        else:
+            raise AssertionError("the session took a write")
