@@ -95,6 +95,26 @@ def test_the_primer_states_the_rules_of_the_tricks(web_server: Any, new_page: An
     assert "suit led" in rules, rules
 
 
+def test_the_primer_names_the_suit_this_game_opens_with(web_server: Any, new_page: Any) -> None:
+    game = rest_game(web_server.url, ["Kim", "Doug"], start_suit="R")
+    kim, doug = new_page(1440, 900), new_page(1440, 900)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, [kim, doug])
+    leader = on_turn_page([kim, doug])
+    lead = DECK.card(leader.locator("#hand .card.must-lead").get_attribute("data-card") or "")
+    assert lead.suit.category == "Repudiation"  # the deck has Repudiation cards to deal
+    for page in (kim, doug):
+        page.get_by_role("button", name="STRIDE primer").click()
+        page.wait_for_selector("dialog#primer[open]")
+        page.locator("dialog#primer .primer-rules summary").click()
+        rules = page.locator("dialog#primer .primer-rules").inner_text()
+        assert "lowest Repudiation card" in rules, rules
+        assert "Tampering" not in rules, rules
+        page.keyboard.press("Escape")
+        page.wait_for_selector("dialog#primer", state="hidden")
+
+
 def test_the_rating_scales_say_what_their_ends_mean(web_server: Any, new_page: Any) -> None:
     game = rating_game(web_server.url, ["Kim", "Doug"], accepted=1)
     doug = new_page(1440, 900)

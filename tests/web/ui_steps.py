@@ -182,15 +182,17 @@ NO_LIMITS = {"play_seconds": None, "rating_seconds": None, "turn_seconds": None,
 
 
 def rest_game(url: str, names: list[str], *, example: str = HR_BEFORE, bots: int = 0,
-              timing: dict[str, float | None] | None = None) -> dict[str, Any]:
+              timing: dict[str, float | None] | None = None, start_suit: str | None = None) -> dict[str, Any]:
     """A game made through the REST API (for tests whose subject is not the lobby): the first name facilitates.
 
-    ``timing`` is the game's time boxes (``NO_LIMITS`` unless given), e.g. ``{**NO_LIMITS, "turn_seconds": 8}``.
+    ``timing`` is the game's time boxes (``NO_LIMITS`` unless given), e.g. ``{**NO_LIMITS, "turn_seconds": 8}``;
+    ``start_suit`` the suit whose lowest card opens the game (the server's default, Tampering, unless given).
     """
     import requests
 
     created = requests.post(f"{url}/api/games", json={"example": example, "name": names[0], "seats": max(2, len(names)),
-                                                       "bots": bots, "timing": NO_LIMITS if timing is None else timing},
+                                                       "bots": bots, "timing": NO_LIMITS if timing is None else timing,
+                                                       "start_suit": start_suit},
                             timeout=10)
     created.raise_for_status()
     game = created.json()

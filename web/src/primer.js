@@ -39,8 +39,23 @@ function suitSection(letter, open) {
   );
 }
 
-/** Open the primer; with a card, the card's lesson comes first. */
-export function openPrimer(card) {
+/**
+ * Who opens the game, as this game is set up (`view.start_suit`; the lobby, before any game, says the default).
+ * The engine tries the next suits in STRIDE order when nobody was dealt one (a small delta deck).
+ */
+function openingLead(view) {
+  const letter = view && view.start_suit && SUITS[view.start_suit] ? view.start_suit : null;
+  const which = letter
+    ? `The holder of the lowest ${suit(letter).name} card opens this game with it`
+    : `The holder of the lowest card of the opening suit (${suit("T").name}, unless the game is set up with another) opens the game with it`;
+  return `${which}; if nobody holds one, the lowest card of the next suit in STRIDE order.`;
+}
+
+/**
+ * Open the primer; with a card, the card's lesson comes first. `view`: the game's view at the table (its
+ * settings make some of the rules: which suit opens it), null in the lobby.
+ */
+export function openPrimer(card, view = null) {
   const d = ensureDialog();
   const parts = [];
   if (card) {
@@ -82,11 +97,11 @@ export function openPrimer(card) {
       h(
         "ul",
         null,
-        h("li", null, "Each STRIDE category is a suit. Cards rank 2 to 10, then J, Q, K; the ace (A) of each suit is an open card for a threat the deck has no card for."),
+        h("li", null, "Each STRIDE category is a suit. Cards rank by number up to 10, then J, Q, K; the ace (A) of each suit is an open card for a threat the deck has no card for."),
         h("li", null, "On your turn, play a card from your hand on a component or flow of the diagram, saying what could go wrong there in your own words. Hint shows where a card fits."),
         h("li", null, "The rules judge it at once against the architecture: valid (+1 point), not valid (with the reason and what would have made it valid) or, when the model cannot tell, to the vote."),
         h("li", null, "Only the first to find a threat scores: the same card on the same element as a valid threat, or one being voted on, is refused."),
-        h("li", null, "Tricks work as in whist. The holder of the lowest Tampering card opens the game with it. The first card of a trick sets the suit led; follow it if you can, else play any card."),
+        h("li", null, `Tricks work as in whist. ${openingLead(view)} The first card of a trick sets the suit led; follow it if you can, else play any card.`),
         h("li", null, "Elevation of Privilege is trump: an E card beats every card of the suit led. The highest E card wins the trick, else the highest card of the suit led. The winner gets +1 point and leads next."),
         h("li", null, "Spotted something off-turn? Add a sticky note at any time; the table votes on it."),
         h("li", null, "At the end everyone rates each valid threat for likelihood (1 rare to 5 almost certain) and impact (1 negligible to 5 severe); risk = likelihood × impact orders the backlog."),

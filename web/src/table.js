@@ -125,7 +125,7 @@ export class Table {
         E.title,
         h("div", { class: "clocks" }, E.turnClock, E.boxClock),
         E.conn,
-        h("button", { type: "button", class: "ghost", onclick: () => openPrimer(null) }, "STRIDE primer"),
+        h("button", { type: "button", class: "ghost", onclick: () => openPrimer(null, this.view) }, "STRIDE primer"),
       ),
       E.banner,
       h("div", { class: "status-area" }, E.status, E.hostAway),
@@ -434,7 +434,7 @@ export class Table {
         h(
           "div",
           { class: "verdict-actions" },
-          opts.learn ? h("button", { type: "button", class: "ghost", onclick: () => openPrimer(opts.learn) }, "Learn more") : null,
+          opts.learn ? h("button", { type: "button", class: "ghost", onclick: () => openPrimer(opts.learn, this.view) }, "Learn more") : null,
           h("button", { type: "button", class: "ghost", dataset: { role: "ok" }, onclick: () => this.hideVerdict() }, "OK"),
         ),
       ),
@@ -753,7 +753,7 @@ export class Table {
       selected: this.selected,
       hinted: this.hinted,
       onSelect: (card, blocked) => this.selectCard(card, blocked),
-      onLearn: (card) => openPrimer(card),
+      onLearn: (card) => openPrimer(card, this.view),
       onHint: (card) => this.hint(card),
       closable: closableVotes(this.view, this.awaySeats()),
       onVoteCue: () => {
