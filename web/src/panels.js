@@ -132,8 +132,9 @@ export function statusBadge(t) {
  * The feed: every threat, newest first.
  * @param {(cardId: string) => object|undefined} cardById  a card seen face up, for its explanation
  * @param {boolean} teach  practice mode: explain each verdict
+ * @param {(threatId: string) => void} [onShowVerdict]  shows one of my verdicts again (closed by mistake)
  */
-export function renderFeed(el, view, cardById, teach) {
+export function renderFeed(el, view, cardById, teach, onShowVerdict) {
   if (!el.firstElementChild) {
     el.append(h("h2", null, "Threats found ", h("span", { class: "count" })), h("p", { class: "muted empty" }, "None yet. Play a card on a component, or add a sticky note."), h("ol", { class: "feed", reversed: true }));
   }
@@ -164,6 +165,9 @@ export function renderFeed(el, view, cardById, teach) {
               h("p", null, card.explanation),
               t.status === "accepted" ? h("p", null, h("strong", null, "Mitigation: "), card.mitigation) : null,
             )
+          : null,
+        onShowVerdict && t.found_by === view.you
+          ? h("button", { type: "button", class: "ghost small show-verdict", dataset: { threat: t.id }, onclick: () => onShowVerdict(t.id) }, "Show the verdict")
           : null,
       );
     },

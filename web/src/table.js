@@ -16,6 +16,13 @@ import { qrSvg } from "./qr.js";
 import { copyField } from "./copyfield.js";
 import { api } from "./api.js";
 
+/**
+ * How long a toast that is news stays (a hint, the facilitator's change): the table moves on. What the player has
+ * to read (their own threat judged, a refusal of their own move) has no time limit: it stays until they close it or
+ * act again, since a newcomer reading why their threat was not valid lost it mid-sentence.
+ */
+const NEWS_MS = 9000;
+
 const ERROR_HELP = {
   not_your_turn: "Wait for your turn — you can still add a sticky note.",
   must_follow_suit: "Play a card of the suit that was led.",
@@ -49,6 +56,9 @@ export class Table {
     this.hostAwayNews = null; // what screen readers were last told of the facilitator's absence ("away", "can")
     this.verdictReturn = null; // what had the focus before the keyboard went to the verdict
     this.verdictExpired = false; // the verdict's time is up, but it is being read: it goes when the focus leaves
+    this.verdictOwn = false; // the toast shown is the player's to read (no time limit): see toast()
+    this.verdictThreat = null; // the threat id of the verdict shown, if it is one
+    this.heldToasts = []; // toasts that came on their own while the player read theirs: shown once it is closed
     this.focusHandPending = false; // the game was started from its button: the focus goes to the hand once dealt
     this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
     this.build();
@@ -201,7 +211,7 @@ export class Table {
     const before = this.role || (loadSeat(this.gameId) || {}).role;
     if (before === "facilitator" && ack.role === "player" && ack.view && ack.view.phase !== "ended") {
       const who = seatName(ack.view, ack.view.facilitator);
-      this.toast("info", `${who} facilitates now`, `${who} took over facilitating while you were away. You play on as before.`);
+      this.toast("info", `${who} facilitates now`, `${who} took over facilitating while you were away. You play on as before.`, { news: true });
       announce(`${who} took over facilitating while you were away.`);
     }
     if (ack.seat !== null && ack.seat !== undefined && this.token) {
@@ -255,6 +265,7 @@ export class Table {
   }
 
   async takeOver() {
+    this.moveOn();
     this.el.takeOver.disabled = true;
     const ack = await this.connection.command("take_over", {});
     this.el.takeOver.disabled = false;
@@ -299,7 +310,7 @@ export class Table {
     if (!ack || ack.ok) return false;
     const err = ack.error || {};
     const message = `${err.message || "That was refused."}${ERROR_HELP[err.code] ? " " + ERROR_HELP[err.code] : ""}`;
-    this.toast("refused", "Not allowed", message);
+    this.toast("refused", "Not allowed", message, { own: true });
     announce(message);
     if (err.code === "stale_state") this.connection.sync();
     return true;
@@ -312,7 +323,10 @@ export class Table {
     const previous = this.view;
     this.view = view;
     document.body.dataset.version = String(view.version);
-    if (previous && previous.phase !== view.phase) this.hideVerdict();
+    if (previous && previous.phase !== view.phase) {
+      this.heldToasts = []; // about the phase that ended
+      this.hideVerdict();
+    }
     for (const card of view.hand || []) this.cards.set(card.id, card);
     for (const t of [...view.tricks, ...(view.trick ? [view.trick] : [])]) for (const p of t.plays) this.cards.set(p.card.id, p.card);
     let kept = null;
@@ -375,7 +389,10 @@ export class Table {
     }
   }
 
-  /** New threats and settled votes since the last view: show verdicts (mine large, others in practice). */
+  /**
+   * New threats and settled votes since the last view: show my verdicts (the others' are in the feed, explained
+   * there in practice: a toast of theirs would cover mine, and the diagram, every time someone plays).
+   */
   detectVerdicts(previous, view) {
     const before = new Map((previous ? previous.threats : []).map((t) => [t.id, t]));
     if (this.knownThreats === null) {
@@ -386,13 +403,15 @@ export class Table {
       const old = before.get(t.id);
       const isNew = !this.knownThreats.has(t.id);
       this.knownThreats.add(t.id);
-      if (isNew && t.found_by === view.you) this.showVerdict(t, view, true); else if (old && old.status === "voting" && t.status !== "voting" && t.found_by === view.you) {
-        this.showVerdict(t, view, true);
+      if (isNew && t.found_by === view.you) this.showVerdict(t, view, true);
+      else if (old && old.status === "voting" && t.status !== "voting" && t.found_by === view.you) {
+        this.showVerdict(t, view, true, { news: true }); // the table decided, while the player may be reading another
       }
     }
   }
 
-  showVerdict(t, view, mine) {
+  /** `news`: it comes on its own (a vote settled), not as the answer to what the player just did. */
+  showVerdict(t, view, mine, { news = false } = {}) {
     const card = t.card ? this.cards.get(t.card) : null;
     const where = targetName(view, t.target_kind, t.target);
     let kind;
@@ -415,14 +434,39 @@ export class Table {
       lines.push(h("p", { class: "teach" }, h("strong", null, `${suit(card.suit).name}: `), card.explanation));
       if (kind === "valid") lines.push(h("p", { class: "teach" }, h("strong", null, "Fix: "), card.mitigation));
     }
-    this.toast(kind, head, lines, { sticky: this.practice && mine, learn: card });
+    this.toast(kind, head, lines, { own: mine, learn: card, threat: t.id, news });
     announce([`${head}.`, why, lesson].filter(Boolean).join(" "));
   }
 
+  /** The feed's "Show the verdict" on one of my threats: back in view (closed by mistake), the keyboard on it. */
+  showVerdictAgain(threatId) {
+    const t = this.view && this.view.threats.find((x) => x.id === threatId);
+    if (!t) return;
+    this.showVerdict(t, this.view, true);
+    const ok = this.el.verdict.querySelector("[data-role=ok]");
+    ok.focus({ preventScroll: true });
+    this.el.verdict.scrollIntoView({ block: "nearest" });
+  }
+
+  /**
+   * Show a toast where verdicts go. `own`: the player's to read (their threat judged, a refusal of their move):
+   * it stays until they close it (OK, Escape) or act again (moveOn); anything else is news and goes after NEWS_MS.
+   * `news`: it came on its own, not as the answer to what the player just did; it does not take the place of an
+   * own toast being read (unless it is about the same threat, as a vote's outcome after "to the vote"), but waits
+   * for it to be closed. What the player's action brings always replaces what is shown: it answers them now, and
+   * a verdict replaced is still in the feed ("Show the verdict").
+   */
   toast(kind, head, body, opts = {}) {
     const E = this.el;
+    if (opts.news && !E.verdict.hidden && this.verdictOwn && !(opts.threat && opts.threat === this.verdictThreat)) {
+      this.heldToasts.push([kind, head, body, { ...opts, news: false }]);
+      this.renderHeldCount();
+      return;
+    }
     clearTimeout(this.toastTimer);
     this.verdictExpired = false;
+    this.verdictOwn = Boolean(opts.own);
+    this.verdictThreat = opts.threat || null;
     const reading = E.verdict.contains(document.activeElement); // a new toast in place of the one being read
     fill(
       E.verdict,
@@ -430,38 +474,68 @@ export class Table {
         "div",
         { class: `verdict-card ${kind}`, dataset: { verdict: kind } },
         h("div", { class: "verdict-head" }, h("span", { class: "verdict-icon", "aria-hidden": "true" }, { valid: "✓", invalid: "✗", vote: "?", refused: "!" }[kind] || "i"), h("strong", null, head)),
-        typeof body === "string" ? h("p", null, body) : body,
+        h("div", { class: "verdict-body" }, typeof body === "string" ? h("p", null, body) : body),
         h(
           "div",
           { class: "verdict-actions" },
+          h("span", { class: "small muted verdict-more" }),
           opts.learn ? h("button", { type: "button", class: "ghost", onclick: () => openPrimer(opts.learn, this.view) }, "Learn more") : null,
           h("button", { type: "button", class: "ghost", dataset: { role: "ok" }, onclick: () => this.hideVerdict() }, "OK"),
         ),
       ),
     );
     E.verdict.hidden = false;
+    this.renderHeldCount();
     if (reading) E.verdict.querySelector("[data-role=ok]").focus({ preventScroll: true });
-    if (!opts.sticky) {
+    // The answer to what the player just did, on a page scrolled down to the composer (a phone): its head in
+    // view. Not news: that would pull the page from under someone reading the feed.
+    const top = E.verdict.getBoundingClientRect().top;
+    if (this.verdictOwn && !opts.news && top < 0) window.scrollBy(0, top - 8);
+    if (!this.verdictOwn) {
       // Not while the keyboard is on it (being read): then it goes once the focus leaves it.
       this.toastTimer = setTimeout(() => {
         if (E.verdict.contains(document.activeElement)) this.verdictExpired = true;
         else this.hideVerdict();
-      }, kind === "refused" ? 6000 : 9000);
+      }, NEWS_MS);
     }
   }
 
-  /** Close the verdict; the focus, if it was on it, goes back to where the reader came from (else the hand). */
+  /** "1 more to read" beside OK while toasts wait behind the one shown (OK shows the next). */
+  renderHeldCount() {
+    const more = this.el.verdict.querySelector(".verdict-more");
+    if (more) more.textContent = this.heldToasts.length ? `${this.heldToasts.length} more to read` : "";
+  }
+
+  /**
+   * Close the toast; the next one waiting, if any, takes its place (the keyboard on it if it was on this one).
+   * Else the focus, if it was on it, goes back to where the reader came from (else the hand).
+   */
   hideVerdict() {
     const E = this.el;
+    if (this.heldToasts.length && !E.verdict.hidden) {
+      this.toast(...this.heldToasts.shift());
+      return;
+    }
     const inside = E.verdict.contains(document.activeElement);
     clearTimeout(this.toastTimer);
     this.verdictExpired = false;
+    this.verdictOwn = false;
+    this.verdictThreat = null;
     E.verdict.hidden = true;
     if (!inside) return;
     const back = this.verdictReturn;
     const shown = (el) => el && el.isConnected && el.offsetParent !== null && !el.disabled;
     const next = [back, E.hand.querySelector("button.card-face"), byId("add-note"), ...E.page.querySelectorAll(".side button")].find(shown);
     if (next) next.focus({ preventScroll: true });
+  }
+
+  /**
+   * The player acts again (chooses a card, plays, adds a note, passes, votes…): their verdict has been read; it
+   * goes. Not when they open a sticky note: that may argue with the verdict, which stays readable while it is
+   * written, until the note is added.
+   */
+  moveOn() {
+    if (!this.el.verdict.hidden && this.verdictOwn) this.hideVerdict();
   }
 
   /** A few events deserve a word in the status line. */
@@ -473,7 +547,7 @@ export class Table {
       if (e.seat === view.you) {
         // News, not a vote (the "?" toast); and only what can be done in this phase.
         const can = { setup: "start the game", play: "skip a seat, end play, end the game and remove a player", rating: "end the game and remove a player" }[view.phase];
-        this.toast("info", "You are the facilitator now", `${seatName(view, e.previous)} was away.${can ? ` You can ${can}: the Facilitator tools are yours.` : ""}`);
+        this.toast("info", "You are the facilitator now", `${seatName(view, e.previous)} was away.${can ? ` You can ${can}: the Facilitator tools are yours.` : ""}`, { news: true });
       }
       announce(`${seatName(view, e.seat)} took over facilitating from ${seatName(view, e.previous)}.`);
     }
@@ -497,7 +571,7 @@ export class Table {
     renderScoreboard(E.scoreboard, view, this.presence);
     this.renderHostAway();
     renderTrick(E.trick, view);
-    renderFeed(E.feed, view, (id) => this.cards.get(id), this.practice);
+    renderFeed(E.feed, view, (id) => this.cards.get(id), this.practice, (id) => this.showVerdictAgain(id));
     this.renderActions();
     this.focusHostControls();
     if (view.phase === "rating") {
@@ -772,9 +846,10 @@ export class Table {
   selectCard(card, blocked) {
     if (blocked) {
       announce(`${card.title} cannot be played now: ${blocked.message}`);
-      this.toast("refused", `${rankLabel(card.rank)} ${card.suit} · ${card.title}`, `Can't play it now: ${blocked.message}`);
+      this.toast("refused", `${rankLabel(card.rank)} ${card.suit} · ${card.title}`, `Can't play it now: ${blocked.message}`, { own: true });
       return;
     }
+    this.moveOn();
     if (this.selected === card.id) {
       this.cancelPlay();
       return;
@@ -833,6 +908,7 @@ export class Table {
   }
 
   async submitComposer(what) {
+    this.moveOn();
     this.composer.setBusy(true);
     const session = this.composer.session;
     const waiting = {
@@ -878,6 +954,7 @@ export class Table {
   }
 
   async start() {
+    this.moveOn();
     const button = byId("start-game");
     if (button) button.disabled = true;
     const fromButton = button && document.activeElement === button;
@@ -901,6 +978,7 @@ export class Table {
   }
 
   async pass() {
+    this.moveOn();
     this.reportError(await this.connection.command("pass", {}));
   }
 
@@ -923,6 +1001,7 @@ export class Table {
   }
 
   async vote(threatId, accept) {
+    this.moveOn();
     this.voting.add(threatId);
     this.showVotes();
     const ack = await this.connection.command("vote", { threat: threatId, accept });
@@ -933,6 +1012,7 @@ export class Table {
 
   /** Facilitator: settle a vote on the ballots cast (someone's laptop sleeps and there is no vote time limit). */
   async closeVote(threatId) {
+    this.moveOn();
     this.voting.add(threatId);
     this.showVotes();
     const ack = await this.connection.command("close_vote", { threat: threatId });
@@ -942,15 +1022,18 @@ export class Table {
   }
 
   async rate(threatId, likelihood, impact) {
+    this.moveOn();
     const ack = await this.connection.command("rate", { threat: threatId, likelihood, impact });
     if (!this.reportError(ack)) announce(`Rated ${threatId}: likelihood ${likelihood}, impact ${impact}.`);
   }
 
   async finishRating() {
+    this.moveOn();
     this.reportError(await this.connection.command("finish_rating", {}));
   }
 
   async hostCommand(event, payload) {
+    this.moveOn();
     this.reportError(await this.connection.command(event, payload || {}));
   }
 
