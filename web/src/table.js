@@ -23,6 +23,15 @@ import { api } from "./api.js";
  */
 const NEWS_MS = 9000;
 
+/**
+ * Refusals that say only that the table moved on a moment before the click: the other ballots settled a vote just
+ * before this one arrived (several players vote at once, and the prompt stays up until the update comes). Not the
+ * player's mistake, so not "Not allowed", and not kept on screen until closed.
+ */
+const OVERTAKEN = {
+  vote_closed: ["Already decided", "The votes cast settled it a moment before yours arrived."],
+};
+
 const ERROR_HELP = {
   not_your_turn: "Wait for your turn — you can still add a sticky note.",
   must_follow_suit: "Play a card of the suit that was led.",
@@ -309,6 +318,13 @@ export class Table {
   reportError(ack) {
     if (!ack || ack.ok) return false;
     const err = ack.error || {};
+    const overtaken = OVERTAKEN[err.code];
+    if (overtaken) {
+      const said = `${err.message ? `${err.message}. ` : ""}${overtaken[1]}`;
+      this.toast("info", overtaken[0], said); // the answer to the click, but nothing to keep on screen
+      announce(said);
+      return true;
+    }
     const message = `${err.message || "That was refused."}${ERROR_HELP[err.code] ? " " + ERROR_HELP[err.code] : ""}`;
     this.toast("refused", "Not allowed", message, { own: true });
     announce(message);
