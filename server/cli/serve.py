@@ -206,6 +206,17 @@ def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def eventlet_options(access_log: bool) -> dict[str, Any]:
+    """How eventlet's WSGI server runs the app: its log through ours (tokens hidden), the request head's time
+    limit, and ``debug`` off: on, its default, an exception that escapes the app sends its traceback to the
+    client in the 500's body."""
+    from server import access_log as logs
+    from server.websocket import eventlet_protocol
+
+    return {"log": logs.eventlet_log(), "log_output": access_log,
+            "protocol": logs.eventlet_protocol(eventlet_protocol()), "debug": False}
+
+
 def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
     """Serve on the bound listener until SIGTERM or SIGINT, as Flask-SocketIO's ``run`` would."""
     if args.async_mode == "gevent":
@@ -235,8 +246,7 @@ def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
         import greenlet
         from eventlet import hubs
 
-        from server import access_log
-        from server.websocket import bound_eventlet_messages, eventlet_protocol
+        from server.websocket import bound_eventlet_messages
 
         main = greenlet.getcurrent()
 
@@ -248,8 +258,7 @@ def serve(app: Any, args: argparse.Namespace, sock: Any) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, interrupt)
         bound_eventlet_messages()
-        eventlet.wsgi.server(sock, app, log=access_log.eventlet_log(), log_output=args.access_log,
-                             protocol=access_log.eventlet_protocol(eventlet_protocol()))
+        eventlet.wsgi.server(sock, app, **eventlet_options(args.access_log))
     else:
         from werkzeug.serving import make_server
 

@@ -99,3 +99,35 @@ def test_under_eventlet_a_request_head_must_arrive_in_time_and_a_websocket_may_i
     assert said["slow_app"].startswith("HTTP/1.1 200") and said["slow_app"].endswith("ok")
     assert said["upgraded"].startswith("HTTP/1.1 101")
     assert said["echoed"].startswith("\x81\x02hi")  # then the close frame: the application returned
+
+
+CRASH = textwrap.dedent('''
+    import json
+    import eventlet
+    from eventlet import wsgi
+    from server.cli.serve import eventlet_options
+
+    def app(environ, start_response):
+        raise RuntimeError("secret detail of the crash")
+
+    listener = eventlet.listen(("127.0.0.1", 0))
+    address = listener.getsockname()
+    eventlet.spawn(wsgi.server, listener, app, **eventlet_options(False))
+    sock = eventlet.connect(address)
+    sock.settimeout(5)
+    sock.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n")
+    out = b""
+    while chunk := sock.recv(1024):
+        out += chunk
+    print(json.dumps({"answer": out.decode("latin-1")}))
+''')
+
+
+def test_under_eventlet_a_crash_that_escapes_the_app_sends_no_traceback() -> None:
+    """eventlet's WSGI server defaults to debug: a traceback (code, paths, values) in the body of the 500."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", CRASH], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])["answer"]
+    assert answer.startswith("HTTP/1.1 500"), answer[:200]
+    assert "Traceback" not in answer and "secret detail" not in answer, answer[:500]
