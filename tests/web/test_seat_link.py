@@ -58,3 +58,17 @@ def test_the_game_created_panel_masks_the_seat_link_too(web_server: Any, new_pag
     assert kim.evaluate("navigator.clipboard.readText()") == links["seat"]
     seat_field.locator("button.reveal").click()
     assert secret in kim.evaluate(ON_SCREEN)
+
+
+def test_a_seat_link_whose_hash_was_sent_as_percent_23_still_seats_the_player(web_server: Any, new_page: Any) -> None:
+    """Some chat and mail programs send "#" as "%23": the token then sat in the path, the client did not see the
+    game, and the player got the lobby with no word of why."""
+    game = rest_game(web_server.url, ["Kim", "Doug"])
+    doug = new_page(1280, 800)
+    secret = token(game["links"][1])
+    doug.goto(game["links"][1].replace("#", "%23"))
+    doug.wait_for_selector("body[data-ready=table]")
+    assert doug.evaluate("location.pathname") == f"/play/{game['game_id']}"
+    assert secret not in doug.evaluate("location.href")  # out of the address bar, as for a whole link
+    held = doug.evaluate(f"localStorage.getItem('threatdeck.seat.{game['game_id']}')")
+    assert held and secret in held  # this browser holds Doug's seat, as after a whole link

@@ -6,11 +6,19 @@ import { tokenFromHash, saveSeat, holdInTab } from "./session.js";
 import { showLobby } from "./lobby.js";
 
 const GAME_ID = /^[A-Za-z0-9_-]{12}$/;
+/** A seat link whose "#" a chat or mail program sent as "%23": the token landed in the path. */
+const HASH_IN_PATH = /^([A-Za-z0-9_-]{12})%23(.+)$/i;
 
 async function route() {
   const root = byId("app");
   const parts = window.location.pathname.split("/").filter(Boolean);
-  const [page, gameId] = parts;
+  let [page, gameId] = parts;
+  const mangled = gameId && HASH_IN_PATH.exec(gameId);
+  if (mangled && (page === "play" || page === "watch" || page === "join")) {
+    // Back into the fragment, which the browser never sends, and on as if the link had come whole.
+    gameId = mangled[1];
+    history.replaceState(null, "", `/${page}/${gameId}${window.location.search}#${decodeURIComponent(mangled[2])}`);
+  }
   if ((page === "play" || page === "watch" || page === "join") && gameId && GAME_ID.test(gameId)) {
     if (page === "join") {
       const { showJoin } = await import("./join.js");
