@@ -58,3 +58,24 @@ def test_a_question_longer_than_the_servers_limit_is_a_hint_not_the_text(start_w
     page.get_by_role("button", name="Play card").click()
     page.wait_for_selector("#composer", state="hidden")
     assert not page.locator("#composer .error:not([hidden])").count()
+
+
+ON_SCREEN = """(el) => { const r = el.getBoundingClientRect();
+    if (!(r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth)) return false;
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return top !== null && el.contains(top); }"""
+"""Whether an element is on the screen and not under something else (no scrolling asked of the player)."""
+
+
+def test_on_a_laptop_screen_the_whole_sticky_note_form_is_in_view(web_server: Any, new_page: Any) -> None:
+    """At 1280×800 the board was shorter than the composer: the threat box and "Add sticky note" were under its
+    edge, in a panel the player had to find out to scroll."""
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    started_pair(web_server.url, kim, doug)
+    for page in (kim, doug):  # on turn (a banner of its own) and not
+        page.click("#add-note")
+        page.wait_for_selector("#composer:not([hidden])")
+        page.wait_for_timeout(300)
+        for what in ("#composer .threat-input", "#composer button.primary", "#composer .suit-radio"):
+            assert page.evaluate(ON_SCREEN, page.locator(what).first.element_handle()), what
+        page.keyboard.press("Escape")
