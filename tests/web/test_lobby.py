@@ -80,3 +80,21 @@ def test_a_file_under_the_upload_limit_is_taken_whatever_it_holds(start_web_serv
     page.click("#create-game")
     page.wait_for_selector("#created:not([hidden]), p.error[role=alert]:visible")
     assert page.locator("#created").is_visible(), page.locator("p.error[role=alert]").first.inner_text()
+
+
+def test_the_practice_invitation_names_the_example_it_is_played_on(start_web_server: Any, new_page: Any,
+                                                                   tmp_path: Any) -> None:
+    """It named the LeeJames HR system, whichever examples the server had: with its own folder, the practice game
+    was played on another system than the one promised."""
+    folder = tmp_path / "own-examples" / "payroll"
+    folder.mkdir(parents=True)
+    text = (ROOT / "examples" / "leejames-hr" / "before.yaml").read_text()
+    name = next(line.split(":", 1)[1].strip().strip('"') for line in text.splitlines() if line.startswith("name:"))
+    (folder / "v1.yaml").write_text(text.replace(f"name: {name}", "name: Payroll v1", 1))
+    server = start_web_server(THREATDECK_EXAMPLES_DIR=str(tmp_path / "own-examples"))
+    page = new_page()
+    page.goto(server.url)
+    invitation = page.locator("section.practice p").first
+    invitation.wait_for()
+    assert "on Payroll v1 against three bots" in invitation.inner_text(), invitation.inner_text()
+    assert "LeeJames" not in invitation.inner_text()

@@ -221,6 +221,9 @@ export async function showLobby(root) {
     submit,
   );
 
+  // The example the practice game is played on: the HR system, or the first one this server has instead.
+  const practiceExample = examples.find((e) => e.id === PRACTICE_EXAMPLE) || examples[0] || null;
+  const practiceOn = practiceExample ? `on ${practiceExample.name} ` : "";
   const practiceButton = h("button", { type: "button", class: "primary big", id: "practice", onclick: () => startPractice() }, "Practise alone against 3 bots");
   const practiceName = h("input", { id: "practice-name", type: "text", maxlength: 40, value: "Me", "aria-label": "Your name for the practice game" });
   const practiceError = h("p", { class: "error", role: "alert", hidden: true });
@@ -231,7 +234,7 @@ export async function showLobby(root) {
     h(
       "p",
       null,
-      "Play a solo practice game on the LeeJames HR system against three bots. Every verdict — yours and theirs — is explained, with the fix. One game is enough to learn the six STRIDE categories.",
+      `Play a solo practice game ${practiceOn}against three bots. Every verdict — yours and theirs — is explained, with the fix. One game is enough to learn the six STRIDE categories.`,
     ),
     h("div", { class: "row" }, field("Your name", practiceName), practiceButton),
     practiceError,
@@ -242,7 +245,7 @@ export async function showLobby(root) {
     practiceButton.disabled = true;
     practiceError.hidden = true;
     try {
-      const example = examples.some((e) => e.id === PRACTICE_EXAMPLE) ? PRACTICE_EXAMPLE : examples[0] && examples[0].id;
+      const example = practiceExample && practiceExample.id;
       const created = await api.createGame({
         name: practiceName.value.trim() || "Me",
         example,
