@@ -21,6 +21,10 @@ sending to acknowledgement over the measured window, by Little's law), so the tw
 are compared at the same concurrency. The relay runs on the same transport
 settings as the game server (handlers in the connection's reader, the same
 websocket handler, the same collector thresholds).
+A game that ends is replaced at once by one made and joined beforehand (each
+table keeps its next game ready; making it is part of the server's load), so the
+games asked for are in play throughout; the time-weighted number of games in play
+over the measured window is reported beside the figures.
 Reports throughput (accepted moves/s), p50/p99 latency and commands in flight;
 nothing is asserted.
 """
@@ -301,6 +305,8 @@ class Seat:
         self.take(data, now)
         while self.version in self.early:
             self.take(*self.early.pop(self.version))
+        if self.view is not None and self.view["phase"] == "ended":
+            self.table.ended(now)
         self.act()
 
     def take(self, data: dict[str, Any], at: float) -> None:
@@ -347,6 +353,27 @@ class Table:
         self.arrivals: dict[int, list[float]] = {}
         self.in_flight: list[tuple[float, float]] = []  # (sent, seconds until acknowledged), refusals too
         self.running = False
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
+        self.on_end: Any = None  # called once, in its own greenlet, when a seat first sees the game ended
+
+    def start(self) -> None:
+        self.running = True
+        self.started_at = time.perf_counter()
+        gevent.spawn(self.seats[0].act)  # the facilitator starts; the rest follows from the updates
+
+    def ended(self, at: float) -> None:
+        if self.ended_at is None:
+            self.ended_at = at
+            if self.on_end is not None:
+                gevent.spawn(self.on_end, self)
+
+    def in_play(self, since: float, until: float) -> float:
+        """Seconds of [since, until] this game was being played (started and not yet ended)."""
+        if self.started_at is None:
+            return 0.0
+        end = until if self.ended_at is None else min(until, self.ended_at)
+        return max(0.0, end - max(since, self.started_at))
 
     def sent(self, version: int, at: float) -> None:
         self.sent_at[version] = at
@@ -394,31 +421,45 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
         gevent.joinall([gevent.spawn(s.connect, url) for s in table.seats], raise_error=True)
         return table
 
-    tables = [t.get() for t in [gevent.spawn(open_table) for _ in range(games)]]
+    # Each slot keeps its next game made and joined, so a game that ends is replaced at once: the server
+    # holds ``games`` games in play throughout, and making the next ones is part of its load.
+    slots: list[Table] = []
+    spares: list[gevent.Greenlet] = []
+
+    def replace(ended: Table) -> None:
+        i = slots.index(ended)
+        finished.append(ended)
+        for s in ended.seats:
+            s.sio.disconnect()
+        if not running:
+            return
+        nt = spares[i].get()
+        nt.on_end = replace
+        slots[i] = nt
+        spares[i] = gevent.spawn(open_table)
+        nt.start()
+
+    running = True
+    slots.extend(t.get() for t in [gevent.spawn(open_table) for _ in range(games)])
+    spares.extend(gevent.spawn(open_table) for _ in range(games))
+    gevent.joinall(spares, raise_error=True)
     start = time.perf_counter()
-    for t in tables:
-        t.running = True
-        gevent.spawn(t.seats[0].act)  # the facilitator starts; the rest follows from the updates
+    for t in slots:
+        t.on_end = replace
+        t.start()
     measure_from = start + warmup
     end = measure_from + seconds
     gevent.sleep(max(0.0, measure_from - time.perf_counter()))
     meter = CpuMeter(server_pid) if server_pid else None
-    while time.perf_counter() < end:
-        gevent.sleep(0.5)
-        for i, t in enumerate(tables):  # replace ended games
-            if t.seats[0].view and t.seats[0].view["phase"] == "ended":
-                finished.append(t)
-                for s in t.seats:
-                    s.sio.disconnect()
-                nt = open_table()
-                nt.running = True
-                tables[i] = nt
-                gevent.spawn(nt.seats[0].act)
+    gevent.sleep(max(0.0, end - time.perf_counter()))
     cpu = meter.read() if meter else None
+    running = False
+    tables = list(slots)
     for t in tables:
         t.running = False
     gevent.sleep(1.0)
     everything = tables + finished
+    in_play = sum(t.in_play(measure_from, end) for t in everything) / seconds
     latencies = [x for t in everything for x in t.latencies(measure_from, end)]
     accepted = sum(1 for t in everything for v in t.sent_at.values() if measure_from <= v <= end)
     refused = sum(s.refused for t in everything for s in t.seats)
@@ -426,12 +467,15 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
     versions = sum(s.version + 1 for t in everything for s in t.seats if s.version >= 0)
     # Commands in flight on average (Little's law: the time they spent in flight over the window's length).
     in_flight = sum(d for t in everything for sent, d in t.in_flight if measure_from <= sent <= end) / seconds
-    for t in tables:
+    for t in tables + [g.get() for g in spares if g.successful()]:
         for s in t.seats:
             s.sio.disconnect()
-    return summary(label, latencies, accepted, seconds, f"  [{len(finished)} games finished, {refused} refused stale, "
-                   f"{versions / max(1, updates):.2f} versions an update]",
-                   cpu, in_flight)
+    gevent.killall([g for g in spares if not g.ready()])
+    result = summary(label, latencies, accepted, seconds, f"  [{in_play:.1f} games in play, {len(finished)} finished, "
+                     f"{refused} refused stale, {versions / max(1, updates):.2f} versions an update]",
+                     cpu, in_flight)
+    result["games_in_play"] = round(in_play, 1)
+    return result
 
 
 # --------------------------------------------------------------------------- the bare relay
