@@ -458,7 +458,7 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
     for t in tables:
         t.running = False
     gevent.sleep(1.0)
-    everything = tables + finished
+    everything = list({id(t): t for t in tables + finished}.values())  # a game may end after the window closed
     in_play = sum(t.in_play(measure_from, end) for t in everything) / seconds
     latencies = [x for t in everything for x in t.latencies(measure_from, end)]
     accepted = sum(1 for t in everything for v in t.sent_at.values() if measure_from <= v <= end)
