@@ -366,14 +366,12 @@ class Games:
     def architecture_of_upload(self, upload_id: str) -> tuple[Architecture, str]:
         """An upload's architecture and document, its source locations named after the file as uploaded.
 
-        Parsed again only when this process did not parse it lately; the repository is asked either way, and
-        refuses an upload that has expired.
+        Parsed again only when this process did not parse it lately, and once for the requests asking at the
+        same time; the repository is asked either way, and refuses an upload that has expired.
         """
         up = self.repo.get_upload(upload_id, at(self.clock()))
-        arch = self.uploads.get(up)
-        if arch is None:
-            arch = self.parse(len(up.document), load_architecture, up.document, up.filename)
-            self.uploads.keep(up, arch)
+        arch = self.uploads.architecture(
+            up, lambda: self.parse(len(up.document), load_architecture, up.document, up.filename))
         return arch, up.document
 
     def architecture_of_example(self, examples: Examples, example_id: str) -> tuple[Architecture, str]:

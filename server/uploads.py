@@ -23,6 +23,13 @@ limit or the largest one a game takes by default, 12 for a 1 MiB native model of
 nothing but short list items. So the cache holds 25 MB at the very worst and
 usually a few: two uploads at the default 1 MiB limit, or every ordinary one of
 the last minutes. A document larger than the whole budget is not kept.
+
+A miss is parsed once however many ask at the same time (several facilitators
+starting games on one upload, a retried request): the first request parses, the
+others wait for its architecture, or its error (:meth:`RecentUploads.architecture`).
+A template at the upload limit takes a second of CPU; parsed by every request
+at once, it took as many seconds as requests, and as many parse turns
+(server/parse_threads.py), which other uploads then waited for.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ import dataclasses
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
 
 from game.architecture import Architecture
 from server.repository import UploadRecord
@@ -55,10 +64,12 @@ class Parsed:
 class RecentUploads:
     """The architectures of the last uploads parsed by this process, by upload id (least recently used leave first).
 
-    Safe under threading and gevent: the lock is held only for dictionary
+    Safe under threading, gevent and eventlet: the lock is held only for dictionary
     operations, never across a parse, a database call or a switch; parse
     threads never touch it (an architecture is kept by the request that asked for
-    the parse, once it is back).
+    the parse, once it is back). Requests waiting for another's parse wait on a
+    :class:`~concurrent.futures.Future`, whose condition is made after serve's
+    monkey-patching: under gevent and eventlet the waiting is cooperative.
     """
 
     def __init__(self, most: int = MOST, most_chars: int = MOST_CHARS) -> None:
@@ -67,6 +78,10 @@ class RecentUploads:
         self._parsed: OrderedDict[str, Parsed] = OrderedDict()
         self._chars = 0
         self._lock = threading.Lock()
+        self._parsing: dict[str, Future[Architecture]] = {}
+        """The uploads being parsed now, by id: what a request asking for one of them waits for."""
+        self.waiting = 0
+        """Requests waiting for another request's parse of the same upload."""
 
     def __contains__(self, upload_id: object) -> bool:
         with self._lock:
@@ -83,15 +98,52 @@ class RecentUploads:
 
     def keep(self, upload: UploadRecord, architecture: Architecture) -> None:
         """Keep ``architecture``, parsed from ``upload``'s document, letting the least recently used go."""
-        chars = len(upload.document)
-        if chars > self.most_chars:
-            return
         with self._lock:
-            self._pop(upload.id)
-            self._parsed[upload.id] = Parsed(architecture, chars, upload.expires_at)
-            self._chars += chars
-            while len(self._parsed) > self.most or self._chars > self.most_chars:
-                self._pop(next(iter(self._parsed)))
+            self._keep(upload, architecture)
+
+    def architecture(self, upload: UploadRecord, parse: Callable[[], Architecture]) -> Architecture:
+        """The architecture of ``upload``, just read from the repository: kept, or parsed by ``parse`` and kept.
+
+        While a request parses an upload, the others asking for it wait for that parse and get its
+        architecture, or raise its error; an error is not kept, so the next request parses again.
+        """
+        while True:
+            with self._lock:
+                parsed = self._parsed.get(upload.id)
+                if parsed is not None:
+                    self._parsed.move_to_end(upload.id)
+                    return parsed.architecture
+                pending = self._parsing.get(upload.id)
+                if pending is None:
+                    pending = self._parsing[upload.id] = Future()
+                    break
+                self.waiting += 1
+            try:
+                return pending.result()
+            except CancelledError:
+                continue  # the request parsing it was stopped before it had an answer: parse here
+            finally:
+                with self._lock:
+                    self.waiting -= 1
+        try:
+            architecture = parse()
+        except Exception as exc:
+            with self._lock:
+                del self._parsing[upload.id]
+            pending.set_exception(exc)
+            raise
+        except BaseException:
+            # Stopped (a greenlet killed, an interrupt) rather than failed: a waiting request parses instead.
+            with self._lock:
+                del self._parsing[upload.id]
+            pending.cancel()
+            raise
+        with self._lock:
+            # In the same hold as the removal: a request coming now finds the architecture, and parses nothing.
+            del self._parsing[upload.id]
+            self._keep(upload, architecture)
+        pending.set_result(architecture)
+        return architecture
 
     def get(self, upload: UploadRecord) -> Architecture | None:
         """The architecture of ``upload``, just read from the repository (which refuses an expired one), if kept."""
@@ -118,6 +170,16 @@ class RecentUploads:
         with self._lock:
             self._parsed.clear()
             self._chars = 0
+
+    def _keep(self, upload: UploadRecord, architecture: Architecture) -> None:
+        chars = len(upload.document)
+        if chars > self.most_chars:
+            return
+        self._pop(upload.id)
+        self._parsed[upload.id] = Parsed(architecture, chars, upload.expires_at)
+        self._chars += chars
+        while len(self._parsed) > self.most or self._chars > self.most_chars:
+            self._pop(next(iter(self._parsed)))
 
     def _pop(self, upload_id: str) -> None:
         parsed = self._parsed.pop(upload_id, None)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
+import subprocess
 import sys
+import textwrap
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +208,144 @@ def test_a_built_in_example_is_parsed_once_while_its_file_stays_the_same(tmp_pat
     os.utime(folder / "before.yaml", (1, 1))  # a new modification time: the folder is read again
     again = c.post("/api/games", json={"example": "hr/before", "name": "Kim"})
     assert again.status_code == 201 and parses == ["examples/hr/before"] * 2
+
+
+AT_ONCE = textwrap.dedent('''
+    import json
+    import sys
+    import time
+
+    from server.cli.serve import patch
+
+    mode, hr = sys.argv[1], open(sys.argv[2], encoding="utf-8").read()
+    patch(mode)  # as serve does: before the app is imported
+    import threading
+
+    import server.games
+    from game.importers import ModelError, load_architecture
+    from server import create_app
+
+    if mode == "gevent":
+        from gevent.monkey import get_original
+        pause = get_original("time", "sleep")
+    elif mode == "eventlet":
+        from eventlet.patcher import original
+        pause = original("time").sleep
+    else:
+        pause = time.sleep
+
+    REQUESTS = 4
+    app = create_app({"TESTING": True, "DATABASE_URL": "memory://", "BACKGROUND_TASKS": False, "ASYNC_MODE": mode,
+                      "RATE_HTTP_BURST": 10_000, "RATE_CREATE_BURST": 10_000})
+    games = app.extensions["threatdeck"].games
+    up = app.test_client().post("/api/architectures?filename=hr.yaml", data=hr,
+                                content_type="application/yaml").json["id"]
+    games.uploads.clear()  # as in a process that did not take the upload, or after a restart
+    calls, failing = [], [True]
+
+    def parse(data, source):
+        # Runs in a parse thread, not a green one: it waits with the real sleep until every request is
+        # parsing or waiting for this parse (at most 10 s).
+        calls.append(source)
+        give_up = time.monotonic() + 10
+        while len(calls) + games.uploads.waiting < REQUESTS and time.monotonic() < give_up:
+            pause(0.005)
+        if failing[0]:
+            raise ModelError(source, "is not what it was")
+        return load_architecture(data, source)
+
+    server.games.load_architecture = parse
+
+    def at_once():
+        answers = [None] * REQUESTS
+
+        def create(k):
+            answers[k] = app.test_client().post("/api/games", json={"architecture": up, "name": f"F{k}"})
+
+        threads = [threading.Thread(target=create, args=(k,)) for k in range(REQUESTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return [(r.status_code, r.json) for r in answers]
+
+    failed = at_once()
+    after_failure = len(calls)
+    failing[0] = False
+    created = at_once()
+    after_success = len(calls)
+    boards = {id(games.live(body["game_id"]).state.board.architecture) for _, body in created}
+    later = app.test_client().post("/api/games", json={"architecture": up, "name": "Late"}).status_code
+    print(json.dumps({"failed": failed, "after_failure": after_failure, "created": [s for s, _ in created],
+                      "after_success": after_success, "architectures": len(boards), "later": later,
+                      "calls": len(calls)}))
+''')
+
+
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
+def test_games_created_at_once_on_an_upload_not_kept_wait_for_one_parse(mode: str) -> None:
+    """A template at the upload limit takes a second of CPU: each request parsed it, and took a parse turn.
+
+    In a process of its own, patched as serve patches it: eventlet must not meet gevent."""
+    if mode != "threading":
+        pytest.importorskip(mode)
+    root = Path(__file__).resolve().parents[2]
+    hr = Path(__file__).parent / "fixtures" / "hr.yaml"
+    run = subprocess.run([sys.executable, "-c", AT_ONCE, mode, str(hr)], cwd=root, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    said = json.loads(run.stdout.strip().splitlines()[-1])
+    # A failed parse: every request waiting for it has its error, and the failure is not kept.
+    assert said["after_failure"] == 1
+    for status, body in said["failed"]:
+        assert status == 422 and body["error"]["code"] == "invalid_model", body
+        assert body["error"]["message"] == "hr.yaml: is not what it was"
+    # The next requests parse again, once, and their games share the architecture.
+    assert said["after_success"] == 2 and said["created"] == [201] * 4 and said["architectures"] == 1
+    assert said["later"] == 201 and said["calls"] == 2  # kept now
+
+
+class Stopped(BaseException):
+    """A request stopped mid-parse (a greenlet killed), not a parse that failed."""
+
+
+def test_when_the_request_parsing_is_stopped_a_waiting_one_parses_instead() -> None:
+    kept = RecentUploads()
+    up, arch = record("u", 10), architecture()
+    go_on = threading.Event()
+    answers: dict[str, object] = {}
+
+    def stopped() -> Architecture:
+        go_on.wait(10)
+        raise Stopped
+
+    def first() -> None:
+        try:
+            kept.architecture(up, stopped)
+        except Stopped as exc:
+            answers["first"] = exc
+
+    def second() -> None:
+        answers["second"] = kept.architecture(up, lambda: arch)
+
+    threads = [threading.Thread(target=first)]
+    threads[0].start()
+    assert soon(lambda: up.id in kept._parsing)  # noqa: SLF001 - the first request holds the parse
+    threads.append(threading.Thread(target=second))
+    threads[1].start()
+    assert soon(lambda: kept.waiting == 1)
+    go_on.set()
+    for t in threads:
+        t.join(10)
+    assert isinstance(answers["first"], Stopped) and answers["second"] is arch
+    assert kept.get(up) is arch and kept.waiting == 0
+
+
+def soon(condition: Callable[[], bool]) -> bool:
+    """Whether ``condition`` comes true within 10 s (another thread has got somewhere)."""
+    give_up = time.monotonic() + 10
+    while not condition():
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.001)
+    return True
