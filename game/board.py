@@ -9,10 +9,10 @@ same architecture; bots and the engine then judge a (card, target) pair once.
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
+import functools
 from collections.abc import Callable, Hashable, Mapping
 from enum import StrEnum
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from game.architecture import Architecture, Component, Flow
 from game.cards import Card
@@ -42,7 +42,11 @@ class Board:
     """Ids of the components and flows that changed, in a delta game; empty otherwise."""
 
     def __post_init__(self) -> None:
-        # Caches, not fields: they are derived from the fields and never compared or serialised.
+        # Caches, not fields: they are derived from the fields and never compared or serialised. Shared by
+        # games, so used by several threads at once under --async-mode threading, and without a lock: under the
+        # GIL each get and set of a dict keyed by built-in values (strings, tuples) is atomic, entries are only
+        # added, and each is a pure function of the board (the graph's memo likewise). Two threads missing at
+        # once compute an equal answer twice, and either serves (tests/game/test_board_threads.py).
         object.__setattr__(self, "_graph", Graph(self.architecture))
         object.__setattr__(self, "_cards", {c.id: c for c in self.deck.cards})
         object.__setattr__(self, "_verdicts", {})
@@ -108,8 +112,26 @@ class Board:
         return memo[key]
 
 
-_SHARED: OrderedDict[tuple[int, int, frozenset[str]], Board] = OrderedDict()
-_SHARED_SIZE = 16
+class _Same(Generic[T]):
+    """An object as a cache key, by identity: hashing an architecture's fields would cost more than a board."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+# functools' cache rather than a dict of our own: it is documented safe under threads. Its hand-written forerunner
+# moved a key to the end after looking it up, and another thread could let that key go in between (KeyError).
+@functools.lru_cache(maxsize=16)
+def _shared(architecture: _Same[Architecture], deck: _Same[Deck], focus: frozenset[str]) -> Board:
+    return Board(architecture.value, deck.value, focus)
 
 
 def shared_board(architecture: Architecture, deck: Deck, focus: frozenset[str] = frozenset()) -> Board:
@@ -119,18 +141,10 @@ def shared_board(architecture: Architecture, deck: Deck, focus: frozenset[str] =
     can share one; the server and the load tests then judge each (card,
     target) pair once per model rather than once per game. Keyed by object
     identity, holding the objects themselves so an id is never reused while
-    cached; the last few are kept.
+    cached; the last few are kept. Two threads asking at once for a board not
+    kept may each make one: both are right.
     """
-    key = (id(architecture), id(deck), focus)
-    board = _SHARED.get(key)
-    if board is not None and board.architecture is architecture and board.deck is deck:
-        _SHARED.move_to_end(key)
-        return board
-    board = Board(architecture, deck, focus)
-    _SHARED[key] = board
-    if len(_SHARED) > _SHARED_SIZE:
-        _SHARED.popitem(last=False)
-    return board
+    return _shared(_Same(architecture), _Same(deck), focus)
 
 
 def kind_of(subject: Subject) -> TargetKind:
