@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import sys
 import threading
 
 from game.architecture import Architecture
@@ -26,7 +25,8 @@ def ranking(board: Board, card_id: str) -> tuple[str, ...]:
     return tuple(s.id for s in sorted(board.targets(card), key=lambda s: order[board.judge(card, s).truth]))
 
 
-def test_threads_sharing_boards_get_the_answers_of_a_board_of_their_own(arch: Architecture, deck: Deck) -> None:
+def test_threads_sharing_boards_get_the_answers_of_a_board_of_their_own(arch: Architecture, deck: Deck,
+                                                                           switching_often: None) -> None:
     copies = [dataclasses.replace(arch, name=f"copy {i}") for i in range(COPIES)]
     fresh = Board(arch, deck)
     targets = {c.id: fresh.targets(c) for c in deck.cards}
@@ -56,13 +56,8 @@ def test_threads_sharing_boards_get_the_answers_of_a_board_of_their_own(arch: Ar
             wrong.append(repr(exc))
 
     threads = [threading.Thread(target=play, args=(k,)) for k in range(THREADS)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # threads switch often, mid-operation if anything lets them
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(interval)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert not wrong, wrong[:5]
