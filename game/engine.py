@@ -715,6 +715,7 @@ def _propose(
         trick=trick,
         judged_by=judged_by,
         vote_deadline=deadline,
+        gaps=verdict.gaps,
     )
     if status is _ACCEPTED:
         ev.append(ThreatAccepted(threat_id=tid, seat=seat, judged_by=JudgedBy.RULE))

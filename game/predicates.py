@@ -8,7 +8,10 @@ time, and a bad rule fails with a :class:`PredicateError` that says where.
 
 Each evaluation answers :class:`Truth` ``HOLDS``, ``DOES_NOT_HOLD`` or
 ``UNKNOWN`` (the model lacks the facts), combined with Kleene's logic, together
-with a one-line reason that names the component and the attribute or path.
+with a one-line reason that names the component or flow it is about, and the
+attribute or path. An unknown answer also carries, as data, the attributes the
+model does not give (:class:`Gap`): what a client shows the players without
+reading the reason's words back.
 
 The forms (see ``docs/rules.md`` for the full reference)::
 
@@ -37,7 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import Enum
 from typing import Union
 
@@ -71,16 +74,42 @@ class Truth(Enum):
 
 
 @dataclasses.dataclass(frozen=True)
+class Gap:
+    """An attribute the model does not give, that an unknown answer waits on: what the team could fill in.
+
+    >>> Gap.on(Component("Fn", ComponentType.LAMBDA, "Fn"), "validates_input")
+    Gap(kind='component', id='Fn', attr='validates_input')
+    """
+
+    kind: str
+    """``component`` or ``flow``: which of the architecture's two namespaces ``id`` is in."""
+    id: str
+    """The component or flow that lacks it: the end of a path (a function's role, a flow's source), not
+    necessarily the subject judged."""
+    attr: str
+    """The attribute as the vocabulary names it, read on that component or flow."""
+
+    @staticmethod
+    def on(owner: Subject, attr: str) -> Gap:
+        """The gap of ``attr`` on a component or flow."""
+        return Gap("component" if isinstance(owner, Component) else "flow", owner.id, attr)
+
+
+@dataclasses.dataclass(frozen=True)
 class Verdict:
     """The answer of a rule for one subject, with the reason in one line."""
 
     truth: Truth
     """holds, does not hold, or unknown."""
     reason: str
-    """Names the component and the attribute or path the answer rests on."""
+    """Names the subject (a component's id, a flow as ``flow A -> B``) in every clause, and the attribute or
+    path the answer rests on."""
     guard: bool = False
     """The answer rests only on the subject's own type (a branch's ``{attr: type, ...}`` guard). The player
     knows what they played the card on, so ``all`` and ``any`` leave such clauses out of a reason that has others."""
+    gaps: tuple[Gap, ...] = ()
+    """For a rule's unknown answer, the attributes the model does not give that the reason names (empty
+    otherwise): the same facts as data, for a client to say what is missing without parsing the reason."""
 
     @property
     def holds(self) -> bool:
@@ -182,10 +211,14 @@ class Path:
         """Follow the path; return (owner, attribute, value or None, reason prefix).
 
         The owner is the component or flow the last segment is read from. A
-        reference that is not known, or names a missing component, gives None.
+        reference that is not known, or names a missing component, gives None
+        with the owner and attribute of that reference. The prefix begins with
+        the subject: ``Fn.role (Role)``, ``flow A -> B`` (whose label names
+        both ends already), ``flow A -> B: source.role (Role)``.
         """
         owner: Subject = subject
         trail = label(subject)
+        end = ""  # "source" or "target" while the trail is a flow's label and the owner one of its ends
         segments = self.segments
         while True:
             head, rest = segments[0], segments[1:]
@@ -194,10 +227,11 @@ class Path:
                 return owner, head, value, trail
             if isinstance(owner, Flow) and head in ("source", "target"):
                 owner = graph.component(owner.source if head == "source" else owner.target)
-                trail = owner.id
+                end = head
             elif isinstance(value, str) and graph.architecture.has_component(value):
                 owner = graph.component(value)
-                trail = f"{trail}.{head} ({owner.id})"
+                trail = f"{trail}: {end}.{head} ({owner.id})" if end else f"{trail}.{head} ({owner.id})"
+                end = ""
             else:
                 return owner, head, None, trail
             segments = rest
@@ -278,7 +312,7 @@ class Compare(Predicate):
         name = attr if len(self.path.segments) == 1 else ""
         prefix = f"{where}: {name}" if name else where
         if value is None:
-            return Verdict(Truth.UNKNOWN, f"{prefix} is not known")
+            return Verdict(Truth.UNKNOWN, f"{prefix} is not known", gaps=(Gap.on(owner, attr),))
         symbol, test = _COMPARATORS[self.op]
         truth = Truth.of(test(value, self.operand))
         source = ""
@@ -396,7 +430,7 @@ class Not(Predicate):
 
     def evaluate(self, subject: Subject, graph: Graph) -> Verdict:
         v = self.part.evaluate(subject, graph)
-        return Verdict(~v.truth, v.reason, v.guard)
+        return Verdict(~v.truth, v.reason, v.guard, v.gaps)
 
 
 def _summary(truth: Truth, parts: Sequence[Verdict]) -> Verdict:
@@ -419,16 +453,13 @@ def _join(reasons: Sequence[str]) -> str:
 # --- graph -------------------------------------------------------------------
 
 
-def _exists(candidates: Iterable[tuple[Subject, str]], part: Predicate, graph: Graph, none_reason: str) -> Verdict:
-    """Kleene 'there exists': the first witness that holds, else unknown if any is, else not."""
-    unknown: Verdict | None = None
-    for subject, context in candidates:
-        v = part.evaluate(subject, graph)
-        if v.truth is Truth.HOLDS:
-            return Verdict(Truth.HOLDS, f"{context}: {v.reason}" if context else v.reason)
-        if v.truth is Truth.UNKNOWN and unknown is None:
-            unknown = Verdict(Truth.UNKNOWN, f"{context}: {v.reason}" if context else v.reason)
-    return unknown or Verdict(Truth.DOES_NOT_HOLD, none_reason)
+def _on(context: str, verdict: Verdict) -> Verdict:
+    """A verdict about another element, said from the subject's side: ``flow A -> B (B: ...; B: ...)``.
+
+    Without the context a reason about a peer or a flow's end names only that element, not the one judged;
+    in parentheses, as a reachability witness's, so that each of its clauses stays under the context.
+    """
+    return Verdict(verdict.truth, f"{context} ({verdict.reason})", verdict.guard, verdict.gaps)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -471,7 +502,7 @@ class Adjacent(Predicate):
             if self.flow is not None:
                 parts.append(self.flow.evaluate(f, graph))
             if self.peer is not None:
-                parts.append(self.peer.evaluate(graph.component(peer_id), graph))
+                parts.append(_on(label(f), self.peer.evaluate(graph.component(peer_id), graph)))
             if not parts:
                 return Verdict(Truth.HOLDS, f"{subject.id}: flow {f.source} -> {f.target}")
             truths = [p.truth for p in parts]
@@ -528,10 +559,10 @@ class Reach(Predicate):
             return Verdict(Truth.HOLDS, self._say(subject, witness, graph))
         if subject.id in unknown:
             witness = graph.component(unknown[subject.id])
-            why = self.target.evaluate(witness, graph).reason
+            why = self.target.evaluate(witness, graph)
             if self.direction == "reachable_from":
-                return Verdict(Truth.UNKNOWN, f"{subject.id} is reachable from {witness.id}, but {why}")
-            return Verdict(Truth.UNKNOWN, f"{subject.id} reaches {witness.id}, but {why}")
+                return Verdict(Truth.UNKNOWN, f"{subject.id} is reachable from {witness.id}, but {why.reason}", gaps=why.gaps)
+            return Verdict(Truth.UNKNOWN, f"{subject.id} reaches {witness.id}, but {why.reason}", gaps=why.gaps)
         if self.direction == "reachable_from":
             return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: no matching component has a path to it")
         return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: it has no path to a matching component")
@@ -575,7 +606,7 @@ class Shares(Predicate):
             return Verdict(Truth.DOES_NOT_HOLD, f"{label(subject)} is a flow, not a component")
         value = subject.attributes.get(self.attr)
         if value is None:
-            return Verdict(Truth.UNKNOWN, f"{subject.id}: {self.attr} is not known")
+            return Verdict(Truth.UNKNOWN, f"{subject.id}: {self.attr} is not known", gaps=(Gap.on(subject, self.attr),))
 
         def compute() -> tuple[dict[AttrValue, list[str]], list[str]]:
             groups: dict[AttrValue, list[str]] = {}
@@ -603,11 +634,18 @@ class Shares(Predicate):
             shown = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
             return Verdict(Truth.HOLDS, f"{subject.id}: {self.attr} {_show(value)} is shared with {shown}")
         maybe = [u for u in unknown if u != subject.id]
-        if len(members) + len(maybe) >= self.minimum:
-            return Verdict(Truth.UNKNOWN, f"{maybe[0]}: {self.attr} is not known")
         if not others:
-            return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: no other component shares {self.attr} {_show(value)}")
-        return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: {self.attr} {_show(value)} is shared by only {len(members)}")
+            few = f"{subject.id}: no other component shares {self.attr} {_show(value)}"
+        else:
+            few = f"{subject.id}: {self.attr} {_show(value)} is shared by only {len(members)}"
+        if len(members) + len(maybe) >= self.minimum:
+            return _maybe(few, graph.component(maybe[0]), self.attr)
+        return Verdict(Truth.DOES_NOT_HOLD, few)
+
+
+def _maybe(few: str, candidate: Component, attr: str) -> Verdict:
+    """Unknown: too few components are known to count, and ``candidate``, whose ``attr`` is not known, might."""
+    return Verdict(Truth.UNKNOWN, f"{few}, but {candidate.id}: {attr} is not known", gaps=(Gap.on(candidate, attr),))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -643,11 +681,10 @@ class ReferencedBy(Predicate):
         if len(users) >= self.minimum:
             return Verdict(Truth.HOLDS, f"{subject.id} is the {self.attr} of {shown}")
         maybe = [u for u in unknown if u != subject.id]
+        few = f"{subject.id} is the {self.attr} of {f'only {shown}' if users else 'no component'}"
         if len(users) + len(maybe) >= self.minimum:
-            return Verdict(Truth.UNKNOWN, f"{maybe[0]}: {self.attr} is not known")
-        if not users:
-            return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id} is the {self.attr} of no component")
-        return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id} is the {self.attr} of only {shown}")
+            return _maybe(few, graph.component(maybe[0]), self.attr)
+        return Verdict(Truth.DOES_NOT_HOLD, few)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -666,7 +703,7 @@ class Endpoint(Predicate):
         if not isinstance(subject, Flow):
             return Verdict(Truth.DOES_NOT_HOLD, f"{label(subject)} is a component, not a flow")
         cid = subject.source if self.end == "source" else subject.target
-        return self.part.evaluate(graph.component(cid), graph)
+        return _on(label(subject), self.part.evaluate(graph.component(cid), graph))
 
 
 # --- compiler ----------------------------------------------------------------

@@ -24,7 +24,7 @@ def judge(card: Card, target: Subject, graph: Graph) -> Verdict:
     elif not card.fits(None):
         return Verdict(Truth.DOES_NOT_HOLD, f"{label(target)}: {card.id} applies to components, not flows")
     if card.rule is None:
-        return Verdict(Truth.UNKNOWN, f"{card.id} is an open threat: the players judge it")
+        return Verdict(Truth.UNKNOWN, f"{card.id} is an open threat on {label(target)}: the players judge it")
     return card.rule.evaluate(target, graph)
 
 

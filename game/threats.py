@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from game.board import TargetKind
 from game.cards import Suit
-from game.predicates import Truth
+from game.predicates import Gap, Truth
 from game.voting import Rating, Tally, Vote
 
 MAX_TEXT = 500
@@ -83,6 +83,9 @@ class Threat:
     tally: Tally | None = None
     """The votes that decided it, counted among the electorate when the vote settled (None until then,
     for a rule's verdict, and in snapshots saved before tallies were stored: see :meth:`settled_tally`)."""
+    gaps: tuple[Gap, ...] = ()
+    """What the model does not give that the rule's unknown answer waits on (empty for any other answer, for
+    open cards and free notes, and in snapshots saved before gaps were stored)."""
 
     def settled_tally(self) -> Tally:
         """Who said yes and who said no when the vote settled: what the final list and the views show.

@@ -83,6 +83,10 @@ def threat_public(state: GameState, t: Threat) -> dict[str, Any]:
         "found_by": t.found_by,
         "mitigation": None if card is None else card.mitigation,
     }
+    if t.gaps:
+        # The reason's "is not known" as data, for the client to say what the model lacks (only on unknown
+        # answers, so most threats carry no extra key).
+        view["gaps"] = [{"kind": g.kind, "id": g.id, "attr": g.attr} for g in t.gaps]
     if t.status is ThreatStatus.VOTING:
         voters = electorate(state.present(), t.found_by)
         view["vote"] = {

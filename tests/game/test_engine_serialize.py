@@ -156,6 +156,21 @@ def test_bad_snapshots_are_refused(mutate: Any, message: str, arch: Architecture
     assert message in exc.value.message
 
 
+def test_a_snapshot_from_before_stored_gaps_still_loads(arch: Architecture, deck: Deck) -> None:
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)])
+    s, _ = apply(s, PlayCard(seat=0, card_id="TA2", target="Fn"))
+    s, _ = apply(s, PlayCard(seat=1, card_id="TA3", target="Api"))
+    data = through_json(state_to_dict(s))
+    assert data["threats"][1]["gaps"] == [{"kind": "component", "id": "Api", "attr": "throttling"}]
+    assert state_from_dict(data) == s
+    del data["threats"][1]["gaps"]
+    old = state_from_dict(data)
+    # Those games showed the reason alone: so does the view, and the game plays on.
+    assert old.threats[1].gaps == () and "gaps" not in view_for(old, 0)["threats"][1]
+    assert old.threats[1].reason == s.threats[1].reason
+    apply(old, EndGame(seat=0))
+
+
 def test_a_snapshot_from_before_stored_tallies_still_loads(arch: Architecture, deck: Deck) -> None:
     s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)])
     s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="Token replay"))

@@ -13,7 +13,7 @@ from game.deck import Deck
 from game.engine import apply
 from game.errors import CardNotFaceUp, DuplicateThreat
 from game.events import ThreatAccepted, ThreatJudged, ThreatRejected, VoteOpened
-from game.predicates import Truth
+from game.predicates import Gap, Truth
 from game.state import GameState
 from game.threats import JudgedBy, ThreatSource, ThreatStatus, normalise
 
@@ -57,6 +57,7 @@ def test_unknown_facts_open_a_vote(arch: Architecture, deck: Deck) -> None:
     assert isinstance(opened, VoteOpened) and opened.electorate == (0, 2) and opened.deadline == 130.0
     t = s.threats[0]
     assert t.status is ThreatStatus.VOTING and t.truth is Truth.UNKNOWN and t.reason == "Api: throttling is not known"
+    assert t.gaps == (Gap("component", "Api", "throttling"),)  # the same fact as data, for the client
     assert s.seats[1].points == 0
 
 
@@ -64,7 +65,8 @@ def test_open_cards_are_voted_on(arch: Architecture, deck: Deck) -> None:
     s = table(arch, deck, [("SP2", "SP3"), ("SP4",), ("IN3",)], turn=0)
     s, events = apply(s, PlayCard(seat=0, card_id="SP3", target="User"))
     assert s.threats[0].status is ThreatStatus.VOTING
-    assert "open threat" in s.threats[0].reason
+    assert s.threats[0].reason == "SP3 is an open threat on User: the players judge it"
+    assert s.threats[0].gaps == ()  # nothing the model could add decides it
 
 
 def test_a_flow_target(arch: Architecture, deck: Deck) -> None:

@@ -97,6 +97,25 @@ def test_ballots_are_secret_until_the_vote_closes(arch: Architecture, deck: Deck
     assert view_for(s, 0)["mine"]["votes"] == {"T1": False}
 
 
+def test_an_unknown_answer_says_what_the_model_lacks_as_data(arch: Architecture, deck: Deck) -> None:
+    """The client tells the player which attribute of which element to fill in from ``gaps``, not from the
+    reason's words; a threat the rule decided, or that no rule judges, has no ``gaps`` key at all."""
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)])
+    s, _ = apply(s, PlayCard(seat=0, card_id="TA2", target="Fn"))
+    s, _ = apply(s, PlayCard(seat=1, card_id="TA3", target="Api"))
+    s, _ = apply(s, AddThreat(seat=2, target="Api", suit=Suit.SPOOFING, text="x"))
+    held, unknown, note = view_for(s, None)["threats"]
+    assert unknown["truth"] == "unknown" and unknown["reason"] == "Api: throttling is not known"
+    assert unknown["gaps"] == [{"kind": "component", "id": "Api", "attr": "throttling"}]
+    assert "gaps" not in held and "gaps" not in note
+    # Every seat sees it alike, and it stays once the table has voted.
+    assert view_for(s, 3)["threats"][1]["gaps"] == unknown["gaps"]
+    for seat in (0, 2):  # two yes of three voters decide it
+        s, _ = apply(s, CastVote(seat=seat, threat_id="T2", accept=True))
+    decided = view_for(s, None)["threats"][1]
+    assert decided["status"] == "accepted" and decided["gaps"] == unknown["gaps"]
+
+
 def test_ratings_are_secret_until_the_end(arch: Architecture, deck: Deck) -> None:
     s = table(arch, deck, [("TA2",), ("TA3",)])
     s, _ = apply(s, PlayCard(seat=0, card_id="TA2", target="Fn"))

@@ -15,6 +15,7 @@ from game.predicates import (
     MAX_DEPTH,
     MAX_NODES,
     OPERATORS,
+    Gap,
     Graph,
     PredicateError,
     Subject,
@@ -202,7 +203,7 @@ def test_another_components_type_stays_in_the_reason() -> None:
     graph = arch(comp("Api", CT.API_GATEWAY), comp("F", CT.LAMBDA, authz_from_token=False), flows=(flow("Api", "F"),))
     rule = {"all": [{"attr": "authz_from_token", "is": False}, {"incoming": {"from": {"attr": "type", "eq": "api_gateway"}}},
                     {"attr": "type", "eq": "lambda"}]}
-    assert judge(rule, graph, "F", CT.LAMBDA).reason == "F: authz_from_token is false; Api: type is api_gateway"
+    assert judge(rule, graph, "F", CT.LAMBDA).reason == "F: authz_from_token is false; flow Api -> F (Api: type is api_gateway)"
 
 
 def test_known_is_never_unknown() -> None:
@@ -321,6 +322,22 @@ def test_path_follows_a_reference(subject: str, truth: Truth, reason: str) -> No
     assert (verdict.truth, verdict.reason) == (truth, reason)
 
 
+@pytest.mark.parametrize(
+    ("subject", "gap"),
+    [
+        ("AdminFn", None),
+        ("VagueFn", Gap("component", "VagueRole", "admin")),  # the role is known; its admin flag is not
+        ("RolelessFn", Gap("component", "RolelessFn", "role")),  # which role is not known
+        ("DanglingFn", Gap("component", "DanglingFn", "role")),  # it names a role the model does not have
+    ],
+)
+def test_an_unknown_path_gives_the_attribute_it_stopped_at(subject: str, gap: Gap | None) -> None:
+    verdict = judge({"attr": "role.admin", "is": True}, PATHS, subject, CT.LAMBDA)
+    assert verdict.gaps == (() if gap is None else (gap,))
+    negated = judge({"not": {"attr": "role.admin", "is": True}}, PATHS, subject, CT.LAMBDA)
+    assert (negated.reason, negated.gaps) == (verdict.reason, verdict.gaps)
+
+
 def test_path_through_a_differently_named_reference() -> None:
     verdict = judge({"attr": "deploy_role.admin", "is": True}, PATHS, "Repo", CT.CODE_REPO)
     assert verdict.truth is H and "Repo.deploy_role (AdminRole)" in verdict.reason
@@ -400,7 +417,69 @@ def test_flow_reasons_name_both_ends() -> None:
     assert verdict.reason == "flow Fn -> Loose: encrypted is false"
     assert label(FLOWS.flow("out")) == "flow Fn -> Loose"
     verdict = judge({"source": {"attr": "type", "eq": "actor"}}, FLOWS, "in", on_flows=True)
-    assert verdict.reason == "User: type is actor"
+    assert verdict.reason == "flow User -> Api (User: type is actor)"
+    verdict = judge({"attr": "source.type", "eq": "actor"}, FLOWS, "in", on_flows=True)
+    assert verdict.reason == "flow User -> Api: source.type is actor"
+
+
+@pytest.mark.parametrize(
+    ("rule", "subject", "truth", "reason"),
+    [
+        # A clause about a flow's end, or read through it, names the flow, alone and under `not`.
+        ({"source": {"attr": "type", "eq": "actor"}}, "in", H, "flow User -> Api (User: type is actor)"),
+        ({"not": {"source": {"attr": "type", "eq": "actor"}}}, "in", D, "flow User -> Api (User: type is actor)"),
+        ({"not": {"target": {"attr": "kind", "eq": "end_user"}}}, "in", U, "flow User -> Api (Api: kind is not known)"),
+        ({"not": {"attr": "source.kind", "eq": "end_user"}}, "in", D, "flow User -> Api: source.kind is end_user"),
+        ({"attr": "target.role.admin", "is": True}, "hop", U, "flow Api -> Fn: target.role.admin is not known"),
+        ({"all": [{"attr": "encrypted", "is": False}, {"not": {"source": {"attr": "type", "eq": "actor"}}}]}, "out", H,
+         "flow Fn -> Loose: encrypted is false; flow Fn -> Loose (Fn: type is lambda)"),
+        ({"not": {"any": [{"attr": "encrypted", "is": True}, {"source": {"attr": "type", "eq": "actor"}}]}}, "out", H,
+         "flow Fn -> Loose: encrypted is false; flow Fn -> Loose (Fn: type is lambda)"),
+    ],
+)
+def test_a_flows_clauses_name_the_flow_under_not_too(rule: object, subject: str, truth: Truth, reason: str) -> None:
+    verdict = judge(rule, FLOWS, subject, on_flows=True)
+    assert (verdict.truth, verdict.reason) == (truth, reason)
+
+
+@pytest.mark.parametrize(
+    ("rule", "subject", "truth", "reason"),
+    [
+        # A peer's clauses are said from the subject's side: through the flow that links them.
+        ({"incoming": {"from": {"attr": "kind", "eq": "end_user"}}}, "Api", H, "flow User -> Api (User: kind is end_user)"),
+        ({"not": {"incoming": {"from": {"attr": "kind", "eq": "end_user"}}}}, "Api", D, "flow User -> Api (User: kind is end_user)"),
+        ({"outgoing": {"to": {"all": [{"attr": "type", "eq": "generic"}, {"attr": "id", "eq": "Loose"}]}}}, "Fn", H,
+         "flow Fn -> Loose (Loose: type is generic; Loose: id is Loose)"),
+        ({"not": {"outgoing": {"to": {"any": [{"attr": "tracing", "is": True}, {"attr": "type", "eq": "s3"}]}}}}, "Api", U,
+         "flow Api -> Fn (Fn: tracing is not known)"),
+        ({"incoming": {"flow": {"attr": "kind", "eq": "invoke"}, "from": {"attr": "type", "eq": "actor"}}}, "Api", H,
+         "flow User -> Api: kind is invoke; flow User -> Api (User: type is actor)"),
+        ({"reaches": {"attr": "tracing", "is": True}}, "User", U, "User reaches Api, but Api: tracing is not known"),
+    ],
+)
+def test_a_neighbours_clauses_name_the_subject(rule: object, subject: str, truth: Truth, reason: str) -> None:
+    verdict = judge(rule, FLOWS, subject)
+    assert (verdict.truth, verdict.reason) == (truth, reason)
+    # An unknown waits on the tracing of the element its reason names, and says so as data too.
+    witness = "Api" if subject == "User" else "Fn"
+    assert verdict.gaps == ((Gap("component", witness, "tracing"),) if truth is U else ())
+
+
+@pytest.mark.parametrize(
+    ("rule", "subject", "gap"),
+    [
+        ({"attr": "encrypted", "is": True}, "hop", Gap("flow", "hop", "encrypted")),
+        ({"attr": "kind", "eq": "invoke"}, "out", Gap("flow", "out", "kind")),
+        ({"not": {"attr": "is_async", "is": True}}, "hop", Gap("flow", "hop", "is_async")),
+        ({"attr": "target.kind", "eq": "end_user"}, "in", Gap("component", "Api", "kind")),
+        ({"target": {"attr": "tracing", "is": True}}, "hop", Gap("component", "Fn", "tracing")),
+        ({"attr": "target.role.admin", "is": True}, "hop", Gap("component", "Fn", "role")),
+    ],
+)
+def test_an_unknown_flow_answer_gives_the_element_that_lacks_the_fact(rule: object, subject: str, gap: Gap) -> None:
+    verdict = judge(rule, FLOWS, subject, on_flows=True)
+    assert verdict.truth is U and verdict.gaps == (gap,), verdict.reason
+    assert verdict.reason.startswith(label(FLOWS.flow(subject)))
 
 
 def test_flow_rule_errors() -> None:
@@ -445,7 +524,8 @@ def test_adjacent_unknowns() -> None:
     verdict = judge({"outgoing": {"to": {"attr": "reserved_concurrency", "known": False}}}, FLOWS, "Api")
     assert verdict.truth is H
     verdict = judge({"outgoing": {"to": {"attr": "tracing", "is": True}}}, FLOWS, "Api")
-    assert verdict.truth is U and verdict.reason == "Fn: tracing is not known"
+    assert verdict.truth is U and verdict.reason == "flow Api -> Fn (Fn: tracing is not known)"
+    assert verdict.gaps == (Gap("component", "Fn", "tracing"),)
 
 
 def test_adjacent_errors() -> None:
@@ -472,19 +552,22 @@ ROLES = arch(
     [
         ({"shares": "role", "with": ["lambda"], "min": 2}, "A", H, "A: role Shared is shared with B"),
         ({"shares": "role", "with": ["lambda", "step_functions"]}, "A", H, "A: role Shared is shared with B, M"),
-        ({"shares": "role", "with": ["lambda"], "min": 3}, "A", U, "V: role is not known"),  # V's might be Shared
-        ({"shares": "role", "with": ["lambda"]}, "C", U, "V: role is not known"),
+        # V's might be Shared
+        ({"shares": "role", "with": ["lambda"], "min": 3}, "A", U, "A: role Shared is shared by only 2, but V: role is not known"),
+        ({"shares": "role", "with": ["lambda"]}, "C", U, "C: no other component shares role Own, but V: role is not known"),
         ({"shares": "role", "with": ["lambda"]}, "V", U, "V: role is not known"),
         ({"shares": "role", "with": ["step_functions"]}, "A", H, "A: role Shared is shared with M"),
         ({"referenced_by": "role", "types": ["lambda", "step_functions"], "min": 2}, "Shared", H, "Shared is the role of A, B, M"),
-        ({"referenced_by": "role", "types": ["lambda"], "min": 3}, "Shared", U, "V: role is not known"),
-        ({"referenced_by": "role", "types": ["lambda"]}, "Own", U, "V: role is not known"),
+        ({"referenced_by": "role", "types": ["lambda"], "min": 3}, "Shared", U, "Shared is the role of only A, B, but V: role is not known"),
+        ({"referenced_by": "role", "types": ["lambda"]}, "Own", U, "Own is the role of only C, but V: role is not known"),
         ({"referenced_by": "role", "types": ["step_functions"]}, "Own", D, "Own is the role of no component"),
     ],
 )
 def test_shares_and_referenced_by(rule: object, subject: str, truth: Truth, reason: str) -> None:
     verdict = judge(rule, ROLES, subject)
     assert (verdict.truth, verdict.reason) == (truth, reason)
+    # An unknown here always waits on V's role, the one role the model does not give.
+    assert verdict.gaps == ((Gap("component", "V", "role"),) if truth is U else ())
 
 
 KNOWN_ROLES = arch(*(c for c in ROLES.components if c.id != "V"))
