@@ -178,16 +178,16 @@ def test_a_verdict_says_in_words_what_the_model_does_not_say(web_server: Any, ne
         started_pair(web_server.url, kim, doug)
         leader = on_turn_page([kim, doug])
         lead = DECK.card(leader.locator("#hand .card.must-lead").get_attribute("data-card") or "")
-        unknown = [(s, v.reason) for s in [*HR.components, *HR.flows]
-                   if (v := judge(lead, s, graph)).truth is Truth.UNKNOWN and v.reason.endswith(" is not known")]
+        unknown = [(s, v) for s in [*HR.components, *HR.flows]
+                   if (v := judge(lead, s, graph)).truth is Truth.UNKNOWN and v.gaps]
         if unknown:
             break
         kim.context.close()
         doug.context.close()
     assert unknown, "six deals in a row opened with a card the model decides everywhere"
-    subject, reason = unknown[0]
-    attr = reason.removesuffix(" is not known").rsplit(": ", 1)[1].rsplit(".", 1)[-1]
-    spec = FLOW_ATTRIBUTES.get(attr) if subject in HR.flows else spec_for(subject.type, attr)
+    subject, judged = unknown[0]
+    reason, gap = judged.reason, judged.gaps[0]  # what the model lacks, as the view sends it
+    spec = FLOW_ATTRIBUTES.get(gap.attr) if gap.kind == "flow" else spec_for(HR.component(gap.id).type, gap.attr)
     assert spec is not None, reason
     leader.locator(f'#hand .card[data-card="{lead.id}"] .card-face').click()
     leader.wait_for_selector("#composer:not([hidden])")

@@ -1,6 +1,7 @@
 // What a verdict teaches. The engine's reason is written for scans and exports: it names components by id
 // ("AuthFunction: validates_input is false") and cards by id ("T3 applies to s3"). A player sees names and
-// card titles, and a newcomer told "not valid" needs to hear what would have made the threat valid.
+// card titles, and a newcomer told "not valid" needs to hear what would have made the threat valid. What an
+// unknown answer lacks comes as data beside the reason (a threat's `gaps`), never parsed out of its words.
 import { typeLabel } from "./icons.js";
 import { suit } from "./suits.js";
 import VOCABULARY from "./vocabulary.json";
@@ -20,69 +21,53 @@ function attributeWords(attr) {
   return attr.replace(/_s$/, "").replace(/_/g, " ");
 }
 
-const NOT_KNOWN = /^(?<before>.*, but )?(?<trail>.+?): (?<path>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*) is not known$/;
-
-/**
- * A rule that cannot decide says "<trail>: <attribute path> is not known" (trail: an id, "flow A -> B", or
- * "Fn.role (Role)"). Said in words, with the attribute's meaning: "the model does not say whether Login function
- * …". Null when the reason is not of that shape.
- */
-function notKnownInWords(view, reason, readable) {
-  const m = NOT_KNOWN.exec(reason);
-  if (!m) return null;
-  const { before, trail, path } = m.groups;
+/** How the diagram names the component or flow a gap is on, and its vocabulary's type ("flow" for a flow). */
+function gapElement(view, gap) {
   const components = view.architecture.components;
-  const byId = (id) => components.find((c) => c.id === id);
-  const segments = path.split(".");
-  let type;
-  let name;
-  const flow = /^flow (.+) -> (.+)$/.exec(trail);
-  const via = /^(.+)\.[a-z_]+ \((.+)\)$/.exec(trail); // "Fn.role (Role)": the path is read on Role
-  if (flow) {
-    type = "flow";
-    name = `the flow ${readable(flow[1])} → ${readable(flow[2])}`;
-  } else if (via && byId(via[2])) {
-    type = byId(via[2]).type;
-    name = readable(via[2]);
-    segments.splice(0, segments.length - 1);
-  } else {
-    const c = byId(trail);
-    if (!c) return null;
-    type = c.type;
-    name = c.name || c.id;
+  const named = (id) => {
+    const c = components.find((x) => x.id === id);
+    return c ? c.name || c.id : id;
+  };
+  if (gap.kind === "flow") {
+    const f = view.architecture.flows.find((x) => x.id === gap.id);
+    return { type: "flow", name: f ? `the flow ${named(f.source)} → ${named(f.target)}` : `the flow ${gap.id}` };
   }
-  // Follow references ("role.admin": the admin attribute of the function's role).
-  for (const ref of segments.slice(0, -1)) {
-    const spec = attributeSpec(type, ref);
-    name = `${name}'s ${attributeWords(ref)}`;
-    type = spec && spec.ref ? spec.ref[0] : null;
-  }
-  const attr = segments[segments.length - 1];
-  const spec = type ? attributeSpec(type, attr) : null;
-  let clause;
+  const c = components.find((x) => x.id === gap.id);
+  return { type: c ? c.type : null, name: c ? c.name || c.id : gap.id };
+}
+
+/** One attribute the model lacks, in words with its meaning: "the model does not say whether Login function …". */
+function gapInWords(view, gap) {
+  const { type, name } = gapElement(view, gap);
+  const spec = type ? attributeSpec(type, gap.attr) : null;
   if (spec && spec.bool) {
     const it = /^(it|its) (.*)$/.exec(spec.doc);
-    clause = it
+    return it
       ? `the model does not say whether ${name}${it[1] === "its" ? "'s" : ""} ${it[2]}`
       : `for ${name}, the model does not say whether ${spec.doc}`;
-  } else if (spec) {
-    clause = `the model does not give ${name}'s ${attributeWords(attr)} (${spec.doc})`;
-  } else {
-    clause = `the model does not give ${name}'s ${attributeWords(attr)}`;
   }
-  if (before) return readable(before) + clause;
-  return clause.charAt(0).toUpperCase() + clause.slice(1);
+  if (spec) return `the model does not give ${name}'s ${attributeWords(gap.attr)} (${spec.doc})`;
+  return `the model does not give ${name}'s ${attributeWords(gap.attr)}`;
 }
 
 /**
- * The reason with every component id the diagram shows under another name replaced by that name, and an attribute
- * the model lacks said in words ("the model does not say whether …"). The engine's reason itself stays as it is:
- * scans, exports and golden files read it.
+ * What a rule that cannot decide waits on, in words, from the verdict's `gaps` (each {kind, id, attr}: the
+ * component or flow and the attribute the model does not give); null when there are none. Read from the data,
+ * not from the reason's wording, which is written for scans and exports and may change.
+ */
+export function gapsInWords(view, gaps) {
+  if (!gaps || !gaps.length || !view || !view.architecture) return null;
+  const text = gaps.map((gap) => gapInWords(view, gap)).join("; ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The reason with every component id the diagram shows under another name replaced by that name. The engine's
+ * reason itself stays as it is: scans, exports and golden files read it.
  */
 export function readableReason(view, reason) {
   if (!reason || !view || !view.architecture) return reason;
-  const words = notKnownInWords(view, reason, (text) => namesForIds(view, text));
-  return words || namesForIds(view, reason);
+  return namesForIds(view, reason);
 }
 
 /** `reason` with every component id the diagram shows under another name replaced by that name. */
@@ -139,7 +124,7 @@ export function mismatch(view, card, kind, id) {
 export function verdictLesson(view, t, card) {
   const open = card ? card.open : !t.card;
   const wrongType = card && t.judged_by === "rule" ? mismatch(view, card, t.target_kind, t.target) : null;
-  let why = wrongType || readableReason(view, t.reason);
+  let why = wrongType || gapsInWords(view, t.gaps) || readableReason(view, t.reason);
   let lesson = null;
   if (open && t.judged_by !== "vote") {
     why = t.card ? "An open card: no rule judges it, the table does." : "A sticky note without a card: the table judges it.";
