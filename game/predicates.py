@@ -95,7 +95,7 @@ class Gap:
         return Gap("component" if isinstance(owner, Component) else "flow", owner.id, attr)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:
     """The answer of a rule for one subject, with the reason in one line."""
 
@@ -164,6 +164,7 @@ class Graph:
         for c in architecture.components:
             self.by_type.setdefault(c.type, []).append(c)
         self._memo: dict[tuple[int, str], object] = {}
+        self._gaps: dict[tuple[str, bool, str], tuple[Gap, ...]] = {}
 
     def memo(self, node: Predicate, key: str, compute: Callable[[], object]) -> object:
         """Cache a per-rule result for the lifetime of this graph."""
@@ -171,6 +172,14 @@ class Graph:
         if k not in self._memo:
             self._memo[k] = compute()
         return self._memo[k]
+
+    def gaps(self, owner: Subject, attr: str) -> tuple[Gap, ...]:
+        """``(Gap.on(owner, attr),)``, made once: an unknown leaf is answered far more often than reported."""
+        key = (owner.id, isinstance(owner, Component), attr)
+        found = self._gaps.get(key)
+        if found is None:
+            found = self._gaps[key] = (Gap.on(owner, attr),)
+        return found
 
     def component(self, component_id: str) -> Component:
         """The component with that id."""
@@ -312,7 +321,7 @@ class Compare(Predicate):
         name = attr if len(self.path.segments) == 1 else ""
         prefix = f"{where}: {name}" if name else where
         if value is None:
-            return Verdict(Truth.UNKNOWN, f"{prefix} is not known", gaps=(Gap.on(owner, attr),))
+            return Verdict(Truth.UNKNOWN, f"{prefix} is not known", False, graph.gaps(owner, attr))
         symbol, test = _COMPARATORS[self.op]
         truth = Truth.of(test(value, self.operand))
         source = ""
@@ -495,21 +504,29 @@ class Adjacent(Predicate):
         word = "into" if self.direction == "incoming" else "out of"
         if not flows:
             return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: no flow {word} it")
+        if self.flow is None and self.peer is None:
+            f = flows[0]
+            return Verdict(Truth.HOLDS, f"{subject.id}: flow {f.source} -> {f.target}")
+        incoming = self.direction == "incoming"
         unknown: Verdict | None = None
         for f in flows:
-            peer_id = f.source if self.direction == "incoming" else f.target
-            parts: list[Verdict] = []
-            if self.flow is not None:
-                parts.append(self.flow.evaluate(f, graph))
-            if self.peer is not None:
-                parts.append(_on(label(f), self.peer.evaluate(graph.component(peer_id), graph)))
-            if not parts:
-                return Verdict(Truth.HOLDS, f"{subject.id}: flow {f.source} -> {f.target}")
-            truths = [p.truth for p in parts]
-            if all(t is Truth.HOLDS for t in truths):
-                return Verdict(Truth.HOLDS, _join([p.reason for p in parts]))
-            if Truth.DOES_NOT_HOLD not in truths and unknown is None:
-                unknown = next(p for p in parts if p.truth is Truth.UNKNOWN)
+            # A flow that does not match needs no word about its peer; a peer's reason gets the flow as its
+            # context only when it is told (most are not: another flow matches, or none does).
+            over = None if self.flow is None else self.flow.evaluate(f, graph)
+            if over is not None and over.truth is Truth.DOES_NOT_HOLD:
+                continue
+            peer = None if self.peer is None else self.peer.evaluate(graph.component(f.source if incoming else f.target), graph)
+            if peer is not None and peer.truth is Truth.DOES_NOT_HOLD:
+                continue
+            if (over is None or over.truth is Truth.HOLDS) and (peer is None or peer.truth is Truth.HOLDS):
+                reasons = [] if over is None else [over.reason]
+                if peer is not None:
+                    reasons.append(f"{label(f)} ({peer.reason})")
+                return Verdict(Truth.HOLDS, _join(reasons))
+            if unknown is None and over is not None and over.truth is Truth.UNKNOWN:
+                unknown = over
+            elif unknown is None and peer is not None:
+                unknown = _on(label(f), peer)
         if unknown is not None:
             return unknown
         return Verdict(Truth.DOES_NOT_HOLD, f"{subject.id}: no matching flow {word} it")
@@ -606,7 +623,7 @@ class Shares(Predicate):
             return Verdict(Truth.DOES_NOT_HOLD, f"{label(subject)} is a flow, not a component")
         value = subject.attributes.get(self.attr)
         if value is None:
-            return Verdict(Truth.UNKNOWN, f"{subject.id}: {self.attr} is not known", gaps=(Gap.on(subject, self.attr),))
+            return Verdict(Truth.UNKNOWN, f"{subject.id}: {self.attr} is not known", False, graph.gaps(subject, self.attr))
 
         def compute() -> tuple[dict[AttrValue, list[str]], list[str]]:
             groups: dict[AttrValue, list[str]] = {}
@@ -639,13 +656,13 @@ class Shares(Predicate):
         else:
             few = f"{subject.id}: {self.attr} {_show(value)} is shared by only {len(members)}"
         if len(members) + len(maybe) >= self.minimum:
-            return _maybe(few, graph.component(maybe[0]), self.attr)
+            return _maybe(few, graph.component(maybe[0]), self.attr, graph)
         return Verdict(Truth.DOES_NOT_HOLD, few)
 
 
-def _maybe(few: str, candidate: Component, attr: str) -> Verdict:
+def _maybe(few: str, candidate: Component, attr: str, graph: Graph) -> Verdict:
     """Unknown: too few components are known to count, and ``candidate``, whose ``attr`` is not known, might."""
-    return Verdict(Truth.UNKNOWN, f"{few}, but {candidate.id}: {attr} is not known", gaps=(Gap.on(candidate, attr),))
+    return Verdict(Truth.UNKNOWN, f"{few}, but {candidate.id}: {attr} is not known", False, graph.gaps(candidate, attr))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -683,7 +700,7 @@ class ReferencedBy(Predicate):
         maybe = [u for u in unknown if u != subject.id]
         few = f"{subject.id} is the {self.attr} of {f'only {shown}' if users else 'no component'}"
         if len(users) + len(maybe) >= self.minimum:
-            return _maybe(few, graph.component(maybe[0]), self.attr)
+            return _maybe(few, graph.component(maybe[0]), self.attr, graph)
         return Verdict(Truth.DOES_NOT_HOLD, few)
 
 

@@ -264,7 +264,10 @@ class GameSchema(Strict):
     deck = fields.String(required=True)
     seats = fields.List(fields.Dict(), required=True)
     free_seats = fields.Integer(required=True)
-    view = fields.Dict(required=True, metadata={"description": "view_for(state, None): the public view"})
+    view = fields.Dict(required=True, metadata={"description": (
+        "view_for(state, None): the public view (docs/protocol.md). Each of its threats has the verdict's truth and "
+        "reason (text for people) and, when the rules could not decide for lack of facts, gaps: "
+        "[{kind: component|flow, id, attr}], the attributes the model does not give, to read instead of the text")})
     join_link = fields.String(required=True)
     spectate_link = fields.String(required=True)
     expires_at = fields.DateTime(required=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from serverkit import FakeClock, make_app, new_game
+
+from game.predicates import Truth
 
 from server import socketio
 from server.client import apply_patch, leaked_cards, next_move
@@ -457,3 +460,31 @@ def test_no_cookie_session_is_opened_for_a_socket_event_or_a_request(app: Any, g
             pass  # a null session refuses a write: nothing can start depending on one unnoticed
         else:
             raise AssertionError("the session took a write")
+
+
+def test_an_unknown_verdict_tells_every_seat_and_the_rest_api_what_the_model_lacks(app: Any, client: Any) -> None:
+    """A rule that cannot decide sends, beside its reason, the attributes the model lacks (``gaps``) to every
+    seat, in the patch that adds the threat, and in the public view of ``GET /api/games/<id>``."""
+    game = new_game(client, ("Kim", "Doug", "Sam"), start_suit="E")  # E6, E8 and E5 wait on facts the fixture lacks
+    seats = seats_of(app, game)
+    assert seats[0].command("start")["ok"]
+    state = app.extensions["threatdeck"].games.live(game["game_id"]).state
+    card = state.card(state.must_lead)
+    waiting = [(t, v) for t in state.board.targets(card) if (v := state.board.judge(card, t)).truth is Truth.UNKNOWN]
+    assert waiting, card.id
+    target, verdict = waiting[0]
+    gaps = [{"kind": g.kind, "id": g.id, "attr": g.attr} for g in verdict.gaps]
+    assert gaps
+    leader = seats[state.turn]
+    for s in seats:
+        s.pump()
+    assert leader.command("play_card", card=card.id, target=target.id)["ok"]
+    for s in seats:
+        updates = s.pump()
+        threat = s.view["threats"][0]  # type: ignore[index]
+        assert (threat["truth"], threat["reason"], threat["gaps"]) == ("unknown", verdict.reason, gaps)
+        assert any(json.dumps(gaps) in json.dumps(u) for u in updates)
+    public = client.get(f"/api/games/{game['game_id']}").json["view"]
+    assert public["threats"][0]["gaps"] == gaps
+    described = client.get("/api/openapi.json").json["components"]["schemas"]["Game"]["properties"]["view"]
+    assert "gaps: [{kind: component|flow, id, attr}]" in described["description"]
