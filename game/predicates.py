@@ -163,15 +163,17 @@ class Graph:
         self.by_type: dict[ComponentType, list[Component]] = {}
         for c in architecture.components:
             self.by_type.setdefault(c.type, []).append(c)
-        self._memo: dict[tuple[int, str], object] = {}
+        self._memo: dict[tuple[int, str], tuple[Predicate, object]] = {}
         self._gaps: dict[tuple[str, bool, str], tuple[Gap, ...]] = {}
 
     def memo(self, node: Predicate, key: str, compute: Callable[[], object]) -> object:
         """Cache a per-rule result for the lifetime of this graph."""
         k = (id(node), key)
-        if k not in self._memo:
-            self._memo[k] = compute()
-        return self._memo[k]
+        found = self._memo.get(k)
+        if found is None:
+            # The node is kept with its result: while this graph lives its id cannot pass to another rule.
+            found = self._memo[k] = (node, compute())
+        return found[1]
 
     def gaps(self, owner: Subject, attr: str) -> tuple[Gap, ...]:
         """``(Gap.on(owner, attr),)``, made once: an unknown leaf is answered far more often than reported."""

@@ -809,3 +809,17 @@ def test_predicate_module_imports_nothing_dynamic() -> None:
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
     modules = {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert not ({"importlib", "pickle", "marshal", "subprocess", "os"} & (imported | modules))
+
+
+def test_a_graph_answers_each_rule_for_itself_while_rules_come_and_go() -> None:
+    # A graph outlives the rules judged with it (a scan, a test): a rule made after another was dropped may
+    # land at the dropped one's address, and must not be given its cached traversal.
+    graph = Graph(FLOWS)
+    fn = FLOWS.component("Fn")
+    answers = []
+    for n in range(200):
+        kind = "end_user" if n % 2 else "service"
+        rule = compile_predicate({"reachable_from": {"attr": "kind", "eq": kind}})
+        answers.append(rule.evaluate(fn, graph).truth)
+        del rule
+    assert answers == [U, H] * 100
