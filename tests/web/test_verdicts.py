@@ -305,3 +305,66 @@ def test_the_player_is_told_which_attribute_of_which_component_the_model_lacks(w
     prompt = other.locator("#votes .vote-prompt")
     prompt.wait_for()
     assert owner.name in prompt.inner_text() and "is not known" not in prompt.inner_text()
+# Each component of the diagram, where it is drawn, and what a click at its centre would reach. The page scrolls
+# (a phone) to bring it above the docked hand first, as a player would. Cytoscape keeps its instance on its
+# container (`_cyreg`): the test reads the positions it drew.
+COMPONENTS_UNDER_A_CLICK = """() => {
+    const canvas = document.querySelector('#diagram .diagram-canvas');
+    const cy = canvas._cyreg.cy;
+    const centre = (node) => {
+        const box = canvas.getBoundingClientRect();
+        const p = node.renderedPosition();
+        return [box.left + p.x, box.top + p.y];
+    };
+    return cy.nodes('.component').map((node) => {
+        let [x, y] = centre(node);
+        const bottom = Math.min(window.innerHeight, document.querySelector('.dock').getBoundingClientRect().top);
+        if (y < 8 || y > bottom - 8) {
+            window.scrollBy(0, y - bottom / 2);
+            [x, y] = centre(node);
+        }
+        const hit = document.elementFromPoint(x, y);
+        const over = hit && !canvas.contains(hit) ? (hit.closest('[id]') || hit).id || hit.className : null;
+        return { id: node.data('ref'), name: node.data('label').split('\\n')[0], x, y, over };
+    });
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_your_own_verdict_leaves_every_component_of_the_diagram_in_reach(web_server: Any, new_page: Any,
+                                                                           width: int, height: int) -> None:
+    """A verdict stays until it is closed, on purpose: laid over the top of the diagram, it hid the components the
+    player might play on next."""
+    phone = width < 981
+    kim = new_page(width, height, **({"is_mobile": True, "has_touch": True} if phone else {}))
+    doug = new_page(1280, 800)
+    started_pair(web_server.url, kim, doug)
+    while on_turn_page([kim, doug]) is not kim:
+        play_turn(doug, "Doug opens the game.")
+    play_turn(kim, "An attacker changes another employee's salary on its way to the database.")
+    kim.locator("#verdict .verdict-card").wait_for()
+    kim.wait_for_selector("#diagram[data-layout=done]")
+
+    components = kim.evaluate(COMPONENTS_UNDER_A_CLICK)
+    assert len(components) == int(kim.get_attribute("#diagram", "data-nodes") or 0) > 5
+    covered = [c for c in components if c["over"] is not None]
+    assert covered == [], f"components a click does not reach while the verdict is shown: {covered}"
+    assert kim.locator("#verdict").is_visible()
+
+    if not phone:  # (on a phone the composer covers the diagram: there the list picks)
+        # Writing a sticky note about it, the verdict still up: a click on each component picks it.
+        kim.click("#add-note")
+        kim.wait_for_selector("#composer:not([hidden])")
+        # The diagram fits itself into the narrower board beside the composer: the same places twice, it is done.
+        drawn = [kim.evaluate(COMPONENTS_UNDER_A_CLICK)]
+
+        def settled() -> bool:
+            drawn.append(kim.evaluate(COMPONENTS_UNDER_A_CLICK))
+            return drawn[-1] == drawn[-2]
+
+        wait_until(settled, what="the diagram to settle beside the composer")
+        for component in drawn[-1]:
+            assert component["over"] is None, component
+            kim.mouse.click(component["x"], component["y"])
+            assert kim.inner_text("#composer .picked") == f"On: {component['name']}"
+        assert kim.locator("#verdict").is_visible()

@@ -151,7 +151,9 @@ export class Table {
       h(
         "main",
         { class: "table-main" },
-        h("section", { class: "board", "aria-label": "Architecture diagram" }, E.diagram, E.composer, E.verdict),
+        h("section", { class: "board", "aria-label": "Architecture diagram" }, E.diagram, E.composer),
+        // Not on the board: a verdict stays until it is closed, and must not hide the diagram (styles.css).
+        E.verdict,
         h("aside", { class: "side" }, E.setup, E.votes, E.scoreboard, E.trick, E.feed),
       ),
       h("footer", { class: "dock" }, h("div", { class: "dock-bar" }, E.handHead, E.actions), E.hand, E.rating),
