@@ -8,7 +8,8 @@ database, started by the end-to-end harness ``tests/server/e2e/harness.py``
 Chromium is not downloaded (that is impossible here): ``scripts/setup
 --browser`` installs Debian's package when it is missing. Without it, or
 without a built client, these tests are skipped — except under ``CI``, where
-that is a failure.
+that is a failure. So is the accessibility audit without axe-core, which
+``scripts/setup`` installs into ``web/node_modules`` (``npm ci``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,18 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, the accessibility engine: a dev dependency of the web client (web/package.json), which scripts/setup installs."""
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The axe-core script, to run in a page (``page.evaluate``: the server's CSP admits no injected script tag)."""
+    if not AXE.is_file():
+        _missing(f"{AXE.relative_to(ROOT)} is not installed (run scripts/setup)")
+    return AXE.read_text(encoding="utf-8")
 
 
 class WebServer:

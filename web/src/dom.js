@@ -111,14 +111,21 @@ export function byId(id) {
   return document.getElementById(id);
 }
 
+/** Messages announced in this moment, read out together once it is over. */
+let announcing = [];
+
 /** Announce a message to screen readers through the polite live region. */
 export function announce(message) {
   const region = byId("live");
   if (!region) return;
+  // Several in one moment (a verdict and the trick it won) are read together: the last one replaced the others.
+  announcing.push(message);
+  if (announcing.length > 1) return;
   region.textContent = "";
   // A fresh text node after a tick makes screen readers read the same message twice in a row.
   setTimeout(() => {
-    region.textContent = message;
+    region.textContent = announcing.join(" ");
+    announcing = [];
   }, 30);
 }
 

@@ -132,7 +132,7 @@ export function renderFinal(el, view, gameId) {
         : h(
             "div",
             // Wide on a phone: the table scrolls sideways in its own box (reachable with the keyboard).
-            { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "final-list", dataset: { focus: "final-list" } },
+            { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Table of prioritised threats", dataset: { focus: "final-list" } },
             h(
               "table",
               { class: "threat-table" },

@@ -81,8 +81,11 @@ export function renderHand(el, view, ui, head) {
             "aria-label": `${rankLabel(card.rank)} of ${info.name}: ${card.title}. ${card.question}`,
             onclick: () => ui.onSelect(card, block),
           },
+          // Spaces between the lines (not drawn in a flex box): the text shown is then words of the name it has.
           h("span", { class: "suit-name" }, info.name),
+          " ",
           h("span", { class: "card-title" }, card.title),
+          " ",
           h("span", { class: "card-question" }, card.question),
         ),
         block && legal.on_turn ? h("p", { class: "why", id: reasonId }, block.message) : null,

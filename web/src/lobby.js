@@ -266,7 +266,7 @@ export async function showLobby(root) {
   fill(
     root,
     h(
-      "div",
+      "main",
       { class: "lobby" },
       h(
         "header",

@@ -103,9 +103,10 @@ export class Table {
     E.conn = h("span", { class: "conn", id: "conn-status" }, "connecting…");
     E.turnClock = h("span", { class: "clock", id: "turn-clock", hidden: true });
     E.boxClock = h("span", { class: "clock", id: "box-clock", hidden: true });
-    E.title = h("span", { class: "game-title" }, "Loading the game…");
+    E.title = h("h1", { class: "game-title" }, "Loading the game…");
     E.banner = h("div", { class: "banner", id: "banner", role: "status", hidden: true });
-    E.status = h("div", { class: "status-line", id: "status-line" });
+    // A live region: whose turn it is, said when it changes (renderStatus writes only a changed text).
+    E.status = h("div", { class: "status-line", id: "status-line", role: "status" });
     E.hostAwayText = h("span", { id: "host-away-text" });
     E.takeOver = h("button", { type: "button", class: "ghost", id: "take-over", onclick: () => this.takeOver() }, "Take over facilitating");
     // Not a live region: its countdown changes every second. renderHostAway announces what changes once.
@@ -133,7 +134,7 @@ export class Table {
     E.handHead = h("div", { class: "hand-head-slot" });
     E.hand = h("section", { id: "hand", class: "hand", "aria-label": "Your hand" });
     E.rating = h("section", { id: "rating", class: "rating", hidden: true });
-    E.final = h("section", { id: "final", class: "final", hidden: true });
+    E.final = h("section", { id: "final", class: "final", hidden: true, "aria-label": "Results" });
     E.page = h(
       "div",
       { class: "table-page" + (this.spectator ? " spectator" : ""), dataset: { phase: "loading" } },
@@ -147,7 +148,7 @@ export class Table {
         h("button", { type: "button", class: "ghost", onclick: () => openPrimer(null, this.view) }, "STRIDE primer"),
       ),
       E.banner,
-      h("div", { class: "status-area" }, E.status, E.hostAway),
+      h("section", { class: "status-area", "aria-label": "Game status" }, E.status, E.hostAway),
       h(
         "main",
         { class: "table-main" },
@@ -621,6 +622,8 @@ export class Table {
       const again = key ? E.final.querySelector(`[data-focus="${CSS.escape(key)}"]`) : null;
       if (again) again.focus({ preventScroll: true });
       E.page.classList.toggle("show-board", this.showBoardAtEnd);
+      // The results take the place of the table's main area (hidden with them); beside the diagram, a strip.
+      E.final.setAttribute("role", this.showBoardAtEnd ? "region" : "main");
       if (document.body.dataset.ready !== "final") {
         // The results replace the table: start reading them from the top.
         window.scrollTo(0, 0);
@@ -691,7 +694,7 @@ export class Table {
     } else {
       text = `Game over${view.end_reason ? ` (${{ rated: "everyone rated", time: "time is up", facilitator: "ended by the facilitator", tricks: "all cards played" }[view.end_reason] || view.end_reason})` : ""}.`;
     }
-    E.status.textContent = text;
+    if (E.status.textContent !== text) E.status.textContent = text; // a live region: the same text is not news
     E.status.classList.toggle("your-turn", mine);
     E.page.classList.toggle("my-turn", mine);
   }
