@@ -641,6 +641,8 @@ def read_api(ctx: Context, res: Resource, draft: Draft) -> None:
         draft.set("usage_plan", True, res.where("Auth", "UsagePlan", "CreateUsagePlan"))
     for pool in ctx.drafts(authorizers, "AWS::Cognito::UserPool"):
         ctx.flow_from(draft.id, pool.id, "validates tokens", "read", False, res, "Properties.Auth.Authorizers")
+    for fn in ctx.drafts(authorizers, *FUNCTION_TYPES):
+        authorize(ctx, draft, fn, res, "Properties.Auth.Authorizers")
     log_key = "AccessLogSettings" if http else "AccessLogSetting"
     _read_access_log(ctx, res, draft, t.mapping(p.get(log_key)), res.where(log_key), f"Properties.{log_key}")
     _read_method_settings(ctx, draft, p.get("MethodSettings"), res.where("MethodSettings"))
@@ -655,7 +657,11 @@ def read_api(ctx: Context, res: Resource, draft: Draft) -> None:
         draft.set("stage_var_secrets", found, why)
     body_key = "Body" if res.type in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api") else "DefinitionBody"
     body = t.mapping(p.get(body_key))
-    if body is not None:
+    included = p.get(body_key)
+    if isinstance(included, Mapping) and "Fn::Transform" in included:
+        # ``Fn::Transform: AWS::Include`` pulls the definition from a file: its routes are as unknown as a DefinitionUri's.
+        draft.facts["opaque"] = res.where(body_key, "Fn::Transform")
+    elif body is not None:
         read_openapi(ctx, res, draft, body, res.where(body_key), f"Properties.{body_key}")
     elif any(p.get(k) is not None for k in ("DefinitionUri", "BodyS3Location")):
         draft.facts["opaque"] = res.where("DefinitionUri" if "DefinitionUri" in p else "BodyS3Location")
@@ -708,6 +714,8 @@ def read_openapi(ctx: Context, res: Resource, api: Draft, body: Mapping[str, Any
             auth_type = (t.text(scheme.get("x-amazon-apigateway-authtype")) or "").lower()
             authorizer = t.mapping(scheme.get("x-amazon-apigateway-authorizer")) or {}
             kind = (t.text(authorizer.get("type")) or "").lower()
+            for fn in ctx.drafts(authorizer.get("authorizerUri"), *FUNCTION_TYPES):
+                authorize(ctx, api, fn, res, path_in_resource)
             if auth_type == "cognito_user_pools" or kind == "cognito_user_pools":
                 schemes[str(name)] = "cognito"
             elif auth_type == "awssigv4":
@@ -719,6 +727,8 @@ def read_openapi(ctx: Context, res: Resource, api: Draft, body: Mapping[str, Any
             else:
                 schemes[str(name)] = "lambda" if authorizer else "iam" if auth_type else "none"
     default_security = t.items(body.get("security"))
+    defaulted = res.type in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and api.facts.get("default_auth", (None,))[0] is not None
+    sam_authorizers = api.facts.get("authorizers", {}) if res.type.startswith("AWS::Serverless::") else {}
     validators = t.mapping(body.get("x-amazon-apigateway-request-validators")) or {}
     default_validator = t.text(body.get("x-amazon-apigateway-request-validator"))
     paths = t.mapping(body.get("paths")) or {}
@@ -728,8 +738,13 @@ def read_openapi(ctx: Context, res: Resource, api: Draft, body: Mapping[str, Any
                 continue
             operation = t.mapping(operation) or {}
             security = t.items(operation.get("security")) if "security" in operation else default_security
-            kinds = [schemes.get(str(name), "none") for req in security for name in (t.mapping(req) or {})]
-            auth = kinds[0] if kinds else "none"
+            names = [str(name) for req in security for name in (t.mapping(req) or {})]
+            kinds = [schemes[n] if n in schemes else authorizer_kind(t, n, sam_authorizers) or "none" for n in names]
+            if defaulted and not any(n == "NONE" or n in sam_authorizers for n in names):
+                # SAM adds Auth.DefaultAuthorizer to every method of the body that names none of Auth's authorizers.
+                auth = None
+            else:
+                auth = kinds[0] if kinds else "none"
             validator = t.text(operation.get("x-amazon-apigateway-request-validator")) or default_validator
             chosen = (t.mapping(validators.get(validator)) if validator else None) or {}
             validated = bool(t.flag(chosen.get("validateRequestBody")) or t.flag(chosen.get("validateRequestParameters")))
@@ -849,6 +864,21 @@ def help_authorizer_v2(ctx: Context, res: Resource) -> None:
         for pool in ctx.drafts(p.get("JwtConfiguration"), "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient"):
             if pool.type is CT.COGNITO:
                 ctx.flow_from(api.id, pool.id, "validates tokens", "read", False, res, "Properties.JwtConfiguration")
+        for fn in ctx.drafts(p.get("AuthorizerUri"), *FUNCTION_TYPES):
+            authorize(ctx, api, fn, res, "Properties.AuthorizerUri")
+
+
+def help_authorizer(ctx: Context, res: Resource) -> None:
+    """``AWS::ApiGateway::Authorizer``: the function a token or request authorizer calls."""
+    api = _api_of(ctx, res.properties.get("RestApiId"))
+    if api is not None:
+        for fn in ctx.drafts(res.properties.get("AuthorizerUri"), *FUNCTION_TYPES):
+            authorize(ctx, api, fn, res, "Properties.AuthorizerUri")
+
+
+def authorize(ctx: Context, api: Draft, fn: Draft, res: Resource, path: str) -> None:
+    """The API calls a Lambda authorizer before every route it guards: the function that decides who gets in."""
+    ctx.flow_from(api.id, fn.id, "authorizes requests", "invoke", False, res, path)
 
 
 def finish_api(ctx: Context, api: Draft) -> None:
@@ -1245,7 +1275,7 @@ HELPERS: Final[dict[str, Helper | None]] = {
     "AWS::ApiGateway::UsagePlan": help_usage_plan,
     "AWS::ApiGateway::Deployment": None,
     "AWS::ApiGateway::Resource": None,
-    "AWS::ApiGateway::Authorizer": None,
+    "AWS::ApiGateway::Authorizer": help_authorizer,
     "AWS::ApiGateway::RequestValidator": None,
     "AWS::ApiGateway::Model": None,
     "AWS::ApiGateway::GatewayResponse": None,
