@@ -750,9 +750,7 @@ def read_openapi(ctx: Context, res: Resource, api: Draft, body: Mapping[str, Any
             validated = bool(t.flag(chosen.get("validateRequestBody")) or t.flag(chosen.get("validateRequestParameters")))
             verb = "ANY" if "any" in str(method) else str(method).upper()
             routes(api).append(Route(verb, str(path), auth, validated, f"{where}.paths.{path}.{method}"))
-            integration = t.mapping(operation.get("x-amazon-apigateway-integration")) or {}
-            for fn in ctx.drafts(integration.get("uri"), *FUNCTION_TYPES):
-                ctx.flow_from(api.id, fn.id, f"{verb} {path}", "invoke", False, res, path_in_resource)
+            integrate(ctx, api, operation.get("x-amazon-apigateway-integration"), verb, f"{verb} {path}", res, path_in_resource)
 
 
 def _api_of(ctx: Context, node: Any) -> Draft | None:
@@ -810,9 +808,7 @@ def help_method(ctx: Context, res: Resource) -> None:
         vp = t.resources[validator].properties
         validated = bool(t.flag(vp.get("ValidateRequestBody")) or t.flag(vp.get("ValidateRequestParameters")))
     routes(api).append(Route(method, path, kind, validated, f"Resources.{res.id}.Properties"))
-    integration = t.mapping(p.get("Integration")) or {}
-    for fn in ctx.drafts(integration.get("Uri"), *FUNCTION_TYPES):
-        ctx.flow_from(api.id, fn.id, f"{method} {path}", "invoke", False, res, "Properties.Integration.Uri")
+    integrate(ctx, api, p.get("Integration"), method, f"{method} {path}", res, "Properties.Integration")
     authorizer = t.target(p.get("AuthorizerId"), "AWS::ApiGateway::Authorizer")
     if authorizer is not None:
         for pool in ctx.drafts(t.resources[authorizer].properties.get("ProviderARNs"), "AWS::Cognito::UserPool"):
@@ -830,8 +826,47 @@ def help_route(ctx: Context, res: Resource) -> None:
     kind = _METHOD_AUTH.get(t.text(p.get("AuthorizationType")) or "NONE")
     routes(api).append(Route(method if path else "ANY", path or key, kind, False, f"Resources.{res.id}.Properties"))
     for integration in t.targets(p.get("Target"), "AWS::ApiGatewayV2::Integration"):
-        for fn in ctx.drafts(t.resources[integration].properties.get("IntegrationUri"), *FUNCTION_TYPES):
-            ctx.flow_from(api.id, fn.id, key, "invoke", False, res, "Properties.Target")
+        integrate(ctx, api, t.resources[integration].properties, method if path else "ANY", key, res, "Properties.Target")
+
+
+_INTEGRATION_KINDS: Final = {CT.LAMBDA: "invoke", CT.STEP_FUNCTIONS: "invoke", CT.SQS: "write", CT.SNS: "write", CT.EVENTBRIDGE: "write"}
+
+
+def integrate(ctx: Context, api: Draft, integration: Any, method: str, label: str, res: Resource, path: str) -> None:
+    """Draw what a route's integration calls: a function, or a service API Gateway calls directly
+    (``SQS-SendMessage``, ``arn:aws:apigateway:...:states:action/StartExecution``...), named anywhere in its URI,
+    request parameters or mapping templates. When it names none (a table named by a literal in a mapping
+    template), what its credentials role may use is what it calls."""
+    named = ctx.drafts(integration)
+    backends = [d for d in named if d.type not in (CT.IAM_ROLE, CT.LOG_GROUP, CT.API_GATEWAY)]
+    service = _integration_service(integration)
+    if not backends and service is not None:
+        for role in (d for d in named if d.type is CT.IAM_ROLE):
+            api.facts.setdefault("integration_roles", []).append((role.id, service, method, label, res, path))
+    for target in backends:
+        ctx.flow_from(api.id, target.id, label, _integration_kind(target, method), False, res, path)
+
+
+_SERVICES: Final = {"dynamodb": CT.DYNAMODB, "sqs": CT.SQS, "sns": CT.SNS, "events": CT.EVENTBRIDGE, "eventbridge": CT.EVENTBRIDGE, "states": CT.STEP_FUNCTIONS, "stepfunctions": CT.STEP_FUNCTIONS, "s3": CT.S3}
+_SERVICE_URI: Final = re.compile(r"apigateway:.*:([a-z0-9]+):(?:action|path)/")
+
+
+def _integration_service(integration: Any) -> ComponentType | None:
+    """The kind of service an AWS integration calls: ``...:dynamodb:action/Query``, ``SQS-SendMessage``."""
+    if not isinstance(integration, Mapping):
+        return None
+    subtype = integration.get("IntegrationSubtype", integration.get("integrationSubtype"))
+    if isinstance(subtype, str):
+        return _SERVICES.get(subtype.partition("-")[0].lower())
+    # The URI is usually a !Sub or !Join around the region: its text is still in the node.
+    found = _SERVICE_URI.search(str(integration.get("Uri", integration.get("uri", ""))))
+    return _SERVICES.get(found.group(1)) if found else None
+
+
+def _integration_kind(target: Draft, method: str) -> str:
+    if target.type in (CT.DYNAMODB, CT.S3):
+        return "read" if method in ("GET", "HEAD") else "write"
+    return _INTEGRATION_KINDS.get(target.type, "invoke")
 
 
 def help_usage_plan(ctx: Context, res: Resource) -> None:
@@ -883,6 +918,12 @@ def authorize(ctx: Context, api: Draft, fn: Draft, res: Resource, path: str) -> 
 
 def finish_api(ctx: Context, api: Draft) -> None:
     """Decide the API's authorizer and request validation from its routes: the weakest route counts."""
+    for role_id, service, method, label, res, path in api.facts.get("integration_roles", []):
+        role = ctx.builder.get(role_id)
+        for access in policy_facts(role).accesses if role is not None else []:
+            target = ctx.builder.get(access.target)
+            if target is not None and target.type is service:
+                ctx.flow_from(api.id, target.id, label, _integration_kind(target, method), False, res, path)
     known = routes(api)
     default_kind, default_where = api.facts.get("default_auth", (None, ""))
     considered = [r for r in known if r.method != "OPTIONS"]

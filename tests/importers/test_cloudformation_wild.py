@@ -126,3 +126,99 @@ Resources:
     drawn = flows(arch)
     for api, fn in (("Rest", "RestAuthFn"), ("Http", "HttpAuthFn"), ("Spec", "SpecAuthFn")):
         assert drawn[(api, fn)].label == "authorizes requests"
+
+
+DIRECT_INTEGRATIONS = """
+Resources:
+  Rest:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: storage-first}
+  Send:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Rest
+      ResourceId: !GetAtt Rest.RootResourceId
+      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS
+        Credentials: !GetAtt ApiRole.Arn
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:sqs:path/${AWS::AccountId}/${Inbox.QueueName}
+  Lookup:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Rest
+      ResourceId: !GetAtt Rest.RootResourceId
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS
+        Credentials: !GetAtt ApiRole.Arn
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/Query
+        RequestTemplates:
+          application/json: '{"TableName": "Music"}'
+  ApiRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: apigateway.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: direct
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: [sqs:SendMessage], Resource: !GetAtt Inbox.Arn}
+              - {Effect: Allow, Action: [dynamodb:Query, dynamodb:PutItem], Resource: !GetAtt Music.Arn}
+  Http:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: http, ProtocolType: HTTP}
+  Start:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Http
+      IntegrationType: AWS_PROXY
+      IntegrationSubtype: StepFunctions-StartExecution
+      CredentialsArn: !GetAtt ApiRole.Arn
+      PayloadFormatVersion: "1.0"
+      RequestParameters: {StateMachineArn: !Ref Flow, Input: $request.body}
+  StartRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref Http
+      RouteKey: POST /start
+      Target: !Join [/, [integrations, !Ref Start]]
+  Spec:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: "3.0.1"
+        paths:
+          /events:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                integrationSubtype: EventBridge-PutEvents
+                credentials: !GetAtt ApiRole.Arn
+                requestParameters: {EventBusName: !Ref Bus, Detail: $request.body, DetailType: x, Source: y}
+  Inbox: {Type: AWS::SQS::Queue}
+  Music: {Type: AWS::DynamoDB::Table, Properties: {TableName: Music}}
+  Bus: {Type: AWS::Events::EventBus, Properties: {Name: bus}}
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties: {RoleArn: !GetAtt ApiRole.Arn, DefinitionString: "{}"}
+"""
+
+
+def test_direct_service_integrations_are_drawn_from_the_api_to_the_service() -> None:
+    drawn = flows(parse(DIRECT_INTEGRATIONS))
+    assert (drawn[("Rest", "Inbox")].kind, drawn[("Rest", "Inbox")].label) == ("write", "POST /")
+    assert (drawn[("Http", "Flow")].kind, drawn[("Http", "Flow")].label) == ("invoke", "POST /start")
+    assert (drawn[("Spec", "Bus")].kind, drawn[("Spec", "Bus")].label) == ("write", "POST /events")
+    assert ("Rest", "ApiRole") not in drawn  # the credentials are how it calls, not what
+
+
+def test_an_integration_naming_no_resource_calls_what_its_credentials_role_may_use() -> None:
+    arch = parse(DIRECT_INTEGRATIONS)
+    to_table = [f for f in arch.flows if (f.source, f.target) == ("Rest", "Music")]
+    assert [(f.kind, f.label) for f in to_table] == [("read", "GET /")]
