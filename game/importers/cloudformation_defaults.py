@@ -78,6 +78,8 @@ DEFAULTS: Final[tuple[Default, ...]] = (
     _d(DDB_TABLE + SAM_TABLE, "stream", False, "a table has no stream until StreamSpecification sets one"),
     _d(DDB_TABLE + SAM_TABLE, "backup_plan", False, "AWS Backup protects a table only when a backup plan selects it"),
     _d(DDB_TABLE + SAM_TABLE, "kms", "aws", "tables are encrypted at rest with an AWS owned key"),
+    _d(DDB_TABLE + SAM_TABLE, "policy_any_principal", False, "a table has no resource policy until ResourcePolicy sets one"),
+    _d(DDB_TABLE + SAM_TABLE, "cross_account", False, "a table has no resource policy until ResourcePolicy sets one"),
     _d(DDB_TABLE, "autoscaling", False, "BillingMode defaults to PROVISIONED, with no auto scaling unless configured"),
     _d(SAM_TABLE, "autoscaling", True, "SAM creates on-demand (PAY_PER_REQUEST) tables when no ProvisionedThroughput is given"),
     # Lambda ---------------------------------------------------------------------
@@ -123,6 +125,8 @@ DEFAULTS: Final[tuple[Default, ...]] = (
     # Secrets --------------------------------------------------------------------
     _d(SECRETS, "kind", "secretsmanager", "an AWS Secrets Manager secret"),
     _d(SECRETS, "rotation", False, "secrets are not rotated until a rotation schedule is set"),
+    _d(SECRETS, "policy_any_principal", False, "a secret has no resource policy until one is attached"),
+    _d(SECRETS, "cross_account", False, "a secret has no resource policy until one is attached"),
     _d(SECRETS, "kms", "aws", "secrets are encrypted with the AWS managed key aws/secretsmanager"),
     _d(PARAMETERS, "kind", "ssm_plain", "CloudFormation creates only String and StringList parameters, never SecureString"),
     _d(PARAMETERS, "rotation", False, "Parameter Store does not rotate parameters"),

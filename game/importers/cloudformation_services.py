@@ -527,6 +527,16 @@ def read_table(ctx: Context, res: Resource, draft: Draft) -> None:
             draft.forget("autoscaling")
     elif p.get("ProvisionedThroughput") is not None:
         draft.set("autoscaling", False, "Properties.ProvisionedThroughput: fixed provisioned capacity")
+    if p.get("ResourcePolicy") is not None:
+        policy = t.mapping(p.get("ResourcePolicy"))
+        if policy is None:
+            draft.forget("policy_any_principal")
+            draft.forget("cross_account")
+        for _, path, anyone, foreign in open_statements(t, (policy or {}).get("PolicyDocument"), "Properties.ResourcePolicy.PolicyDocument"):
+            if anyone:
+                draft.set("policy_any_principal", True, f"{path} allows Principal * with no limiting condition")
+            if foreign:
+                draft.set("cross_account", True, f"{path} names another account")
     draft.facts["tags"] = _tags(t, p.get("Tags"))
 
 
@@ -1051,14 +1061,19 @@ def finish_topic(ctx: Context, topic: Draft) -> None:
         topic.set("redrive", not missing, missing[0] if missing else subscriptions[0][1])
 
 
-def _help_resource_policy(ctx: Context, res: Resource, key: str, types: tuple[str, ...], document: Any) -> None:
+def _help_resource_policy(ctx: Context, res: Resource, key: str, types: tuple[str, ...], document: Any, document_key: str = "PolicyDocument") -> None:
     t = ctx.template
     for target in ctx.drafts(res.properties.get(key), *types):
-        for _, path, anyone, foreign in open_statements(t, document, f"Resources.{res.id}.Properties.PolicyDocument"):
+        for _, path, anyone, foreign in open_statements(t, document, f"Resources.{res.id}.Properties.{document_key}"):
             if anyone:
                 target.set("policy_any_principal", True, f"{path} allows Principal * with no limiting condition")
             if foreign:
                 target.set("cross_account", True, f"{path} names another account")
+
+
+def help_secret_policy(ctx: Context, res: Resource) -> None:
+    """``AWS::SecretsManager::ResourcePolicy``."""
+    _help_resource_policy(ctx, res, "SecretId", ("AWS::SecretsManager::Secret",), res.properties.get("ResourcePolicy"), "ResourcePolicy")
 
 
 def help_queue_policy(ctx: Context, res: Resource) -> None:
@@ -1342,7 +1357,7 @@ HELPERS: Final[dict[str, Helper | None]] = {
     "AWS::Cognito::IdentityPoolRoleAttachment": None,
     "AWS::SecretsManager::RotationSchedule": help_rotation,
     "AWS::SecretsManager::SecretTargetAttachment": None,
-    "AWS::SecretsManager::ResourcePolicy": None,
+    "AWS::SecretsManager::ResourcePolicy": help_secret_policy,
     "AWS::IAM::Policy": help_policy,
     "AWS::IAM::ManagedPolicy": help_policy,
     "AWS::Backup::BackupSelection": help_backup_selection,

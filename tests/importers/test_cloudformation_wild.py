@@ -222,3 +222,28 @@ def test_an_integration_naming_no_resource_calls_what_its_credentials_role_may_u
     arch = parse(DIRECT_INTEGRATIONS)
     to_table = [f for f in arch.flows if (f.source, f.target) == ("Rest", "Music")]
     assert [(f.kind, f.label) for f in to_table] == [("read", "GET /")]
+
+
+def test_tables_and_secrets_are_closed_until_a_resource_policy_opens_them() -> None:
+    arch = parse("""
+Resources:
+  Plain: {Type: AWS::DynamoDB::Table}
+  Shared:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      ResourcePolicy:
+        PolicyDocument:
+          Statement: [{Effect: Allow, Principal: "*", Action: dynamodb:GetItem, Resource: "*"}]
+  Key: {Type: AWS::SecretsManager::Secret}
+  KeyPolicy:
+    Type: AWS::SecretsManager::ResourcePolicy
+    Properties:
+      SecretId: !Ref Key
+      ResourcePolicy:
+        Statement: [{Effect: Allow, Principal: {AWS: "arn:aws:iam::111122223333:root"}, Action: secretsmanager:GetSecretValue, Resource: "*"}]
+""")
+    assert (attrs(arch, "Plain")["policy_any_principal"], attrs(arch, "Plain")["cross_account"]) == (False, False)
+    assert attrs(arch, "Shared")["policy_any_principal"] is True
+    assert arch.component("Shared").provenance["policy_any_principal"].startswith("Properties.ResourcePolicy.PolicyDocument.Statement[0]")
+    assert (attrs(arch, "Key")["policy_any_principal"], attrs(arch, "Key")["cross_account"]) == (False, True)
+    assert arch.component("Key").provenance["cross_account"].startswith("Resources.KeyPolicy.Properties.ResourcePolicy")
