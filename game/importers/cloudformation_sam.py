@@ -117,6 +117,10 @@ def prepare(ctx: services.Context, globals_doc: Mapping[str, Any]) -> list[Resou
                     rule.set("dlq", False, f"Resources.{resource.id}.Properties.Events.{name}.Properties has no DeadLetterConfig")
                 ctx.builder.add(rule)
                 t.generated[rule.id] = rule_type
+                if isinstance(dlq, Mapping):
+                    dlq_where = dataclasses.replace(where, path=f"{where.path}.Properties.DeadLetterConfig")
+                    for queue in ctx.drafts(dlq.get("Arn"), "AWS::SQS::Queue"):
+                        ctx.builder.flow(rule.id, queue.id, "undeliverable events", "event", True, dlq_where)
     for resource in t.resources.values():
         if resource.type == "AWS::Serverless::Api":
             stage = ctx.template.text(resource.properties.get("StageName"))

@@ -160,14 +160,18 @@ def read_function(ctx: Context, res: Resource, draft: Draft) -> None:
     if tracing_config is not None:
         mode = t.text(tracing_config.get("Mode"))
         draft.set("tracing", mode == "Active", f"{res.where('TracingConfig', 'Mode')} is {mode or 'PassThrough'}")
-    dlq = t.mapping(p.get("DeadLetterQueue")) if sam else t.mapping(p.get("DeadLetterConfig"))
+    dlq_key = "DeadLetterQueue" if sam else "DeadLetterConfig"
+    dlq = t.mapping(p.get(dlq_key))
     if dlq and (dlq.get("TargetArn") is not None):
-        draft.set("on_failure", True, res.where("DeadLetterQueue" if sam else "DeadLetterConfig", "TargetArn"))
+        draft.set("on_failure", True, res.where(dlq_key, "TargetArn"))
+        send_failures(ctx, draft, dlq.get("TargetArn"), "failed invocations", res, f"Properties.{dlq_key}.TargetArn")
     invoke_config = t.mapping(p.get("EventInvokeConfig"))
     if invoke_config is not None:
         destinations = t.mapping(invoke_config.get("DestinationConfig")) or {}
-        if t.mapping(destinations.get("OnFailure")):
+        on_failure = t.mapping(destinations.get("OnFailure"))
+        if on_failure:
             draft.set("on_failure", True, res.where("EventInvokeConfig", "DestinationConfig", "OnFailure"))
+            send_failures(ctx, draft, on_failure.get("Destination"), "failed invocations", res, "Properties.EventInvokeConfig.DestinationConfig.OnFailure.Destination")
     url = t.mapping(p.get("FunctionUrlConfig")) if sam else None
     if url is not None:
         _set_url(draft, t.text(url.get("AuthType")), res.where("FunctionUrlConfig", "AuthType"))
@@ -188,6 +192,13 @@ def read_function(ctx: Context, res: Resource, draft: Draft) -> None:
     group = ctx.draft(logging.get("LogGroup"), "AWS::Logs::LogGroup")
     if group is not None:
         ctx.flow_from(draft.id, group.id, "function logs", "log", True, res, "Properties.LoggingConfig.LogGroup")
+
+
+def send_failures(ctx: Context, sender: Draft, destination: Any, label: str, res: Resource, path: str) -> None:
+    """The failure path: what could not be processed travels, asynchronously, to a dead-letter queue or destination."""
+    for dlq in ctx.drafts(destination):
+        if dlq.type is not CT.IAM_ROLE:
+            ctx.flow_from(sender.id, dlq.id, label, "event", True, res, path)
 
 
 def _set_url(draft: Draft, auth: str | None, where: str) -> None:
@@ -253,8 +264,10 @@ def help_event_invoke_config(ctx: Context, res: Resource) -> None:
     t, p = ctx.template, res.properties
     fn = ctx.draft(p.get("FunctionName"), *FUNCTION_TYPES)
     destinations = t.mapping(p.get("DestinationConfig")) or {}
-    if fn is not None and t.mapping(destinations.get("OnFailure")):
+    on_failure = t.mapping(destinations.get("OnFailure"))
+    if fn is not None and on_failure:
         fn.set("on_failure", True, f"Resources.{res.id}.Properties.DestinationConfig.OnFailure")
+        send_failures(ctx, fn, on_failure.get("Destination"), "failed invocations", res, "Properties.DestinationConfig.OnFailure.Destination")
 
 
 def help_function_url(ctx: Context, res: Resource) -> None:
@@ -1023,6 +1036,7 @@ def read_queue(ctx: Context, res: Resource, draft: Draft) -> None:
             redrive = None
     if isinstance(redrive, Mapping) and redrive.get("deadLetterTargetArn") is not None:
         draft.set("redrive", True, "Properties.RedrivePolicy.deadLetterTargetArn")
+        send_failures(ctx, draft, p.get("RedrivePolicy"), "messages received too often", res, "Properties.RedrivePolicy.deadLetterTargetArn")
     if p.get("KmsMasterKeyId") is not None:
         draft.set("kms", kms_kind(t, p.get("KmsMasterKeyId")), "Properties.KmsMasterKeyId")
     elif t.flag(p.get("SqsManagedSseEnabled")) is False:
@@ -1050,6 +1064,8 @@ def help_subscription(ctx: Context, res: Resource) -> None:
     for target in ctx.drafts(p.get("Endpoint")):
         ctx.flow_from(topic.id, target.id, "notifications", "event", True, res, "Properties.Endpoint")
     has = p.get("RedrivePolicy") is not None
+    if has:
+        send_failures(ctx, topic, p.get("RedrivePolicy"), "undeliverable notifications", res, "Properties.RedrivePolicy.deadLetterTargetArn")
     topic.facts.setdefault("subscriptions", []).append((has, f"Resources.{res.id}.Properties.RedrivePolicy" + ("" if has else " is not set")))
 
 
@@ -1119,8 +1135,10 @@ def read_rule(ctx: Context, res: Resource, draft: Draft) -> None:
         target = t.mapping(target) or {}
         for d in ctx.drafts(target.get("Arn")):
             ctx.flow_from(draft.id, d.id, "events", "event", True, res, f"Properties.Targets[{i}].Arn")
-        if (t.mapping(target.get("DeadLetterConfig")) or {}).get("Arn") is None:
+        dlq = (t.mapping(target.get("DeadLetterConfig")) or {}).get("Arn")
+        if dlq is None:
             missing.append(f"Properties.Targets[{i}]")
+        send_failures(ctx, draft, dlq, "undeliverable events", res, f"Properties.Targets[{i}].DeadLetterConfig.Arn")
     if targets:
         draft.set("dlq", not missing, f"{missing[0]} has no DeadLetterConfig" if missing else "Properties.Targets: every target has a DeadLetterConfig")
 
@@ -1131,8 +1149,10 @@ def read_schedule(ctx: Context, res: Resource, draft: Draft) -> None:
     target = t.mapping(res.properties.get("Target")) or {}
     for d in ctx.drafts(target.get("Arn")):
         ctx.flow_from(draft.id, d.id, "scheduled events", "event", True, res, "Properties.Target.Arn")
-    if (t.mapping(target.get("DeadLetterConfig")) or {}).get("Arn") is not None:
+    dlq = (t.mapping(target.get("DeadLetterConfig")) or {}).get("Arn")
+    if dlq is not None:
         draft.set("dlq", True, "Properties.Target.DeadLetterConfig")
+        send_failures(ctx, draft, dlq, "undeliverable events", res, "Properties.Target.DeadLetterConfig.Arn")
 
 
 # --- Step Functions ------------------------------------------------------------
