@@ -48,6 +48,7 @@ COMPONENT_TYPES: Final[dict[str, ComponentType]] = {
     "AWS::Events::EventBus": CT.EVENTBRIDGE,
     "AWS::Events::Rule": CT.EVENTBRIDGE,
     "AWS::Scheduler::Schedule": CT.EVENTBRIDGE,
+    "AWS::Pipes::Pipe": CT.EVENTBRIDGE,
     "AWS::Serverless::StateMachine": CT.STEP_FUNCTIONS,
     "AWS::StepFunctions::StateMachine": CT.STEP_FUNCTIONS,
     "AWS::SecretsManager::Secret": CT.SECRETS_STORE,
@@ -1155,6 +1156,43 @@ def read_schedule(ctx: Context, res: Resource, draft: Draft) -> None:
         send_failures(ctx, draft, dlq, "undeliverable events", res, "Properties.Target.DeadLetterConfig.Arn")
 
 
+_PIPE_SYNC_TARGETS: Final = {
+    CT.LAMBDA: "LambdaFunctionParameters",
+    CT.STEP_FUNCTIONS: "StepFunctionStateMachineParameters",
+}
+"""Targets a pipe waits for unless their InvocationType is FIRE_AND_FORGET."""
+
+
+def read_pipe(ctx: Context, res: Resource, draft: Draft) -> None:
+    """``AWS::Pipes::Pipe``: it polls its source, may call an enrichment, then delivers to its target."""
+    t, p = ctx.template, res.properties
+    for rid, attribute in t.refs(p.get("Source")):
+        source = ctx.builder.get(rid)
+        if source is None or source.type is CT.IAM_ROLE:
+            continue
+        if source.type is CT.DYNAMODB and source.attributes.get("stream") is not True:
+            source.set("stream", True, f"Resources.{res.id}.Properties.Source reads its stream")
+        label = "messages" if source.type is CT.SQS else "stream records" if attribute == "StreamArn" else "records"
+        # Polled like an event source mapping: the pipe reads, nobody pushes.
+        ctx.flow_from(source.id, draft.id, label, "event", False, res, "Properties.Source")
+    for enrichment in ctx.drafts(p.get("Enrichment")):
+        ctx.flow_from(draft.id, enrichment.id, "records to enrich", "invoke", False, res, "Properties.Enrichment")
+    target_parameters = t.mapping(p.get("TargetParameters")) or {}
+    for target in ctx.drafts(p.get("Target")):
+        key = _PIPE_SYNC_TARGETS.get(target.type)
+        invocation = t.text((t.mapping(target_parameters.get(key)) or {}).get("InvocationType")) if key else None
+        waits = key is not None and invocation != "FIRE_AND_FORGET"
+        ctx.flow_from(draft.id, target.id, "records", "invoke" if waits else "event", not waits, res, "Properties.Target")
+    logging = t.mapping(p.get("LogConfiguration")) or {}
+    for group in ctx.drafts(logging.get("CloudwatchLogsLogDestination"), "AWS::Logs::LogGroup"):
+        ctx.flow_from(draft.id, group.id, "pipe logs", "log", True, res, "Properties.LogConfiguration.CloudwatchLogsLogDestination")
+    for name, parameters in (t.mapping(p.get("SourceParameters")) or {}).items():
+        dlq = (t.mapping((t.mapping(parameters) or {}).get("DeadLetterConfig")) or {}).get("Arn")
+        if dlq is not None:
+            draft.set("dlq", True, f"{res.where('SourceParameters', str(name))}.DeadLetterConfig")
+            send_failures(ctx, draft, dlq, "records that failed", res, f"Properties.SourceParameters.{name}.DeadLetterConfig.Arn")
+
+
 # --- Step Functions ------------------------------------------------------------
 
 _SFN_LEVELS: Final = {"ALL": "all", "ERROR": "error", "FATAL": "error", "OFF": "off"}
@@ -1321,6 +1359,7 @@ READERS: Final[dict[str, Reader]] = {
     "AWS::SNS::Topic": read_topic,
     "AWS::Events::Rule": read_rule,
     "AWS::Scheduler::Schedule": read_schedule,
+    "AWS::Pipes::Pipe": read_pipe,
     "AWS::Serverless::StateMachine": read_state_machine,
     "AWS::StepFunctions::StateMachine": read_state_machine,
     "AWS::SecretsManager::Secret": read_secret,
