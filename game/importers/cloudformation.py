@@ -37,6 +37,7 @@ import yaml
 from cfnlint.decode import cfn_json, cfn_yaml
 
 from game.architecture import Architecture, ArchitectureError, Boundary, ComponentType, SourceLocation
+from game.importers import cloudformation_appsync as appsync
 from game.importers import cloudformation_metadata as metadata
 from game.importers import cloudformation_sam as sam
 from game.importers import cloudformation_services as services
@@ -53,6 +54,8 @@ MAX_RESOURCES: Final = 10_000
 """Most resources read (CloudFormation itself stops at 500)."""
 _LOGICAL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
 CT = ComponentType
+READERS: Final = {**services.READERS, **appsync.READERS}
+HELPERS: Final = {**services.HELPERS, **appsync.HELPERS}
 
 
 def parse_template(text: str, source: str) -> Architecture:
@@ -70,7 +73,7 @@ def parse_template(text: str, source: str) -> Architecture:
         _create_components(ctx)
         implicit = sam.prepare(ctx, globals_doc)
         for res in [*template.resources.values(), *implicit]:
-            reader = services.READERS.get(res.type)
+            reader = READERS.get(res.type)
             draft = ctx.builder.get(res.id)
             if reader is not None and draft is not None:
                 current = f"Resources.{res.id}"
@@ -79,14 +82,15 @@ def parse_template(text: str, source: str) -> Architecture:
         # Permissions last: a permission only adds a flow no integration or notification has drawn.
         helpers = sorted(template.resources.values(), key=lambda r: r.type == "AWS::Lambda::Permission")
         for res in helpers:
-            helper = services.HELPERS.get(res.type)
+            helper = HELPERS.get(res.type)
             if helper is not None:
                 current = f"Resources.{res.id}"
                 helper(ctx, res)
         current = "Resources (SAM events)"
         sam.read_events(ctx)
         for draft in list(ctx.builder.drafts.values()):
-            finisher = services.FINISHERS.get(draft.type)
+            graphql = draft.resource_type in appsync.GRAPHQL_API_TYPES
+            finisher = appsync.finish_graphql_api if graphql else services.FINISHERS.get(draft.type)
             if finisher is not None:
                 current = f"Resources.{draft.id}"
                 finisher(ctx, draft)
@@ -227,7 +231,7 @@ def _create_components(ctx: services.Context) -> None:
     """One draft per component resource, from AWS's defaults; helpers get none."""
     t = ctx.template
     for res in t.resources.values():
-        if res.type in services.HELPERS:
+        if res.type in HELPERS:
             continue
         ctype = services.COMPONENT_TYPES.get(res.type, CT.GENERIC)
         name = res.id

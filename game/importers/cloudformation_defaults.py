@@ -24,6 +24,7 @@ SAM_TABLE = ("AWS::Serverless::SimpleTable",)
 FUNCTIONS = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 REST_APIS = ("AWS::ApiGateway::RestApi", "AWS::Serverless::Api")
 HTTP_APIS = ("AWS::ApiGatewayV2::Api", "AWS::Serverless::HttpApi")
+GRAPHQL_APIS = ("AWS::AppSync::GraphQLApi", "AWS::Serverless::GraphQLApi")
 USER_POOLS = ("AWS::Cognito::UserPool",)
 IDENTITY_POOLS = ("AWS::Cognito::IdentityPool",)
 QUEUES = ("AWS::SQS::Queue",)
@@ -103,6 +104,14 @@ DEFAULTS: Final[tuple[Default, ...]] = (
     _d(REST_APIS + HTTP_APIS, "request_validation", False, "requests reach the backend unvalidated unless a request validator is set"),
     _d(REST_APIS + HTTP_APIS, "data_trace", False, "full request/response data tracing is off"),
     _d(REST_APIS + HTTP_APIS, "stage_var_secrets", False, "a stage has no stage variables until some are set"),
+    _d(GRAPHQL_APIS, "public", True, "GraphQL APIs are reachable from the internet unless Visibility is PRIVATE"),
+    _d(GRAPHQL_APIS, "access_logging", False, "AppSync logs nothing until a log configuration is set"),
+    _d(GRAPHQL_APIS, "throttling", False, "AppSync has no per-API throttling setting; only the account's request quota applies"),
+    _d(GRAPHQL_APIS, "usage_plan", False, "AppSync has no usage plans"),
+    _d(GRAPHQL_APIS, "waf", False, "no WAF web ACL is associated until one is"),
+    _d(GRAPHQL_APIS, "request_validation", True, "AppSync checks every operation against the GraphQL schema before a resolver runs"),
+    _d(GRAPHQL_APIS, "data_trace", False, "field-level logging is off until a log configuration sets it"),
+    _d(GRAPHQL_APIS, "stage_var_secrets", False, "an API has no environment variables until some are set"),
     # Cognito --------------------------------------------------------------------
     _d(USER_POOLS + IDENTITY_POOLS, "kind", "cognito", "a Cognito user or identity pool"),
     _d(USER_POOLS, "mfa", "off", "MfaConfiguration defaults to OFF"),

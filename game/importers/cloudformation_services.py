@@ -27,7 +27,10 @@ from game.importers.cloudformation_template import UNKNOWN, Resource, Template
 CT = ComponentType
 
 FUNCTION_TYPES: Final = ("AWS::Lambda::Function", "AWS::Serverless::Function")
-API_TYPES: Final = ("AWS::ApiGateway::RestApi", "AWS::Serverless::Api", "AWS::ApiGatewayV2::Api", "AWS::Serverless::HttpApi")
+API_TYPES: Final = (
+    "AWS::ApiGateway::RestApi", "AWS::Serverless::Api", "AWS::ApiGatewayV2::Api", "AWS::Serverless::HttpApi",
+    "AWS::AppSync::GraphQLApi", "AWS::Serverless::GraphQLApi",
+)
 TABLE_TYPES: Final = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable")
 STATE_MACHINE_TYPES: Final = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
 
@@ -38,6 +41,8 @@ COMPONENT_TYPES: Final[dict[str, ComponentType]] = {
     "AWS::ApiGateway::RestApi": CT.API_GATEWAY,
     "AWS::Serverless::HttpApi": CT.API_GATEWAY,
     "AWS::ApiGatewayV2::Api": CT.API_GATEWAY,
+    "AWS::AppSync::GraphQLApi": CT.API_GATEWAY,
+    "AWS::Serverless::GraphQLApi": CT.API_GATEWAY,
     "AWS::DynamoDB::Table": CT.DYNAMODB,
     "AWS::Serverless::SimpleTable": CT.DYNAMODB,
     "AWS::S3::Bucket": CT.S3,

@@ -19,7 +19,8 @@ from game.importers import ModelError, cloudformation, load_architecture
 from game.importers import cloudformation_sam as sam
 from game.importers.cloudformation_defaults import DEFAULTS, DEPRECATED_RUNTIMES
 from game.importers.cloudformation_secrets import secret_looking_value
-from game.importers.cloudformation_services import COMPONENT_TYPES, HELPERS
+from game.importers.cloudformation import HELPERS
+from game.importers.cloudformation_services import COMPONENT_TYPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cfn"
 ROOT = Path(__file__).resolve().parents[2]
