@@ -91,6 +91,8 @@ SETTINGS: tuple[Setting, ...] = (
             "large files that may wait for their turn; one more is refused at once (503 server_busy)"),
     Setting("PARSE_WAIT", 30.0, "THREATDECK_PARSE_WAIT", float,
             "seconds a large file waits for its turn at most (then 503 server_busy)"),
+    Setting("PARSE_TIMEOUT", 60.0, "THREATDECK_PARSE_TIMEOUT", float,
+            "seconds a file's parse thread is waited for at most (then 503 server_busy; the thread is left to finish)"),
     Setting("MAX_CONNECTIONS_PER_IP", 200, "THREATDECK_MAX_CONNECTIONS_PER_IP", int, "open sockets per IP"),
     # time
     Setting("GAME_TTL", 7 * 24 * 3600, "THREATDECK_GAME_TTL", int, "seconds without a move after which a game is deleted"),
@@ -118,7 +120,7 @@ POSITIVE = ("MAX_UPLOAD_BYTES", "MAX_EVENT_BYTES", "MAX_THREAT_TEXT", "MAX_NAME"
             "MAX_ARCHITECTURE_FLOWS", "MAX_CONNECTIONS_PER_IP", "RATE_EVENTS_PER_SECOND", "RATE_EVENTS_BURST",
             "RATE_HTTP_PER_SECOND", "RATE_HTTP_BURST", "RATE_CREATE_PER_MINUTE", "RATE_CREATE_BURST", "GAME_TTL",
             "UPLOAD_TTL", "EXPIRY_INTERVAL", "TICK_INTERVAL", "PING_INTERVAL", "PING_TIMEOUT", "SNAPSHOT_EVERY",
-            "PRESENCE_HEARTBEAT", "MAX_PARSES", "PARSE_WAIT")
+            "PRESENCE_HEARTBEAT", "MAX_PARSES", "PARSE_WAIT", "PARSE_TIMEOUT")
 """Settings that make no sense at zero or below (a zero interval would spin the idle server)."""
 
 CENTURY = 100 * 365 * 24 * 3600
@@ -129,7 +131,7 @@ LARGEST = {
     # Sleeps of the background tasks and Engine.IO's heartbeat: the sleep itself, or a browser's timer (past
     # 24.8 days it fires at once), fails long before the number does.
     "TICK_INTERVAL": DAY, "EXPIRY_INTERVAL": DAY, "PRESENCE_HEARTBEAT": DAY, "PING_INTERVAL": DAY,
-    "PING_TIMEOUT": DAY,
+    "PING_TIMEOUT": DAY, "PARSE_TIMEOUT": DAY,
 }
 """Upper bounds, in seconds, of the settings that stop working past one."""
 

@@ -27,11 +27,24 @@ someone's megabyte.
 How the work reaches a thread: under gevent, the hub's thread pool; under
 eventlet, ``eventlet.tpool``; under threading every request has a thread of its
 own already, and the work runs in it.
+
+What a thread must never do is wait for a lock another thread holds. After
+monkey-patching, every lock the standard library makes is a green one,
+importlib's per-module import locks too, and a green lock waited on across
+threads can lose its wake-up (gevent issues #1744 and #2013): the thread then
+sleeps for good. On a fresh server, a hundred uploads at once had several
+threads import the same modules (the YAML importer, the codec of UTF-8 with a
+byte order mark), and now and then one upload was never answered
+(docs/benchmarks.md). So ``prepare`` imports, in the loop's thread and before
+any file goes to a thread, everything a parse would import on first use; and a
+thread that has not returned after ``deadline`` seconds is not waited on for
+ever: its request is answered 503 ``server_busy``.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -41,29 +54,45 @@ from server.errors import ServerBusy
 
 T = TypeVar("T")
 
+log = logging.getLogger("threatdeck.parse_threads")
+
 SMALL_INPUT = 64 * 1024
 """Bytes up to which a file is parsed without waiting for a turn (its parse takes milliseconds)."""
 BUSY_RETRY_AFTER = 5.0
 """Seconds a refused client is told to wait (Retry-After): about the parse of a large file."""
 
 
-def _in_thread(async_mode: str) -> Callable[[Callable[[], Any]], Any]:
-    """How a piece of work is run in a real OS thread under the async mode, its caller waiting cooperatively."""
+class ThreadTimedOut(Exception):
+    """The thread given a piece of work has not returned in time (it is left to finish, if it ever does)."""
+
+
+def _in_thread(async_mode: str) -> Callable[[Callable[[], Any], float], Any]:
+    """How a piece of work is run in a real OS thread under the async mode, its caller waiting cooperatively for
+    at most the given seconds (then :class:`ThreadTimedOut`)."""
     if async_mode == "gevent":
         import gevent
 
-        def in_gevent_pool(work: Callable[[], Any]) -> Any:
-            return gevent.get_hub().threadpool.apply(work)
+        def in_gevent_pool(work: Callable[[], Any], deadline: float) -> Any:
+            try:
+                return gevent.get_hub().threadpool.spawn(work).get(timeout=deadline)
+            except gevent.Timeout:
+                raise ThreadTimedOut from None
 
         return in_gevent_pool
     if async_mode == "eventlet":
+        import eventlet
         from eventlet import tpool
 
-        def in_eventlet_pool(work: Callable[[], Any]) -> Any:
-            return tpool.execute(work)
+        def in_eventlet_pool(work: Callable[[], Any], deadline: float) -> Any:
+            timer = eventlet.Timeout(deadline, ThreadTimedOut)
+            try:
+                return tpool.execute(work)
+            finally:
+                timer.cancel()
 
         return in_eventlet_pool
-    return lambda work: work()
+    # The request's own thread, with real locks: nothing to lose a wake-up, and nothing to interrupt it with.
+    return lambda work, _deadline: work()
 
 
 def _caught(work: Callable[[], T]) -> tuple[T | None, Exception | None]:
@@ -78,10 +107,15 @@ def _caught(work: Callable[[], T]) -> tuple[T | None, Exception | None]:
 class ParseThreads:
     """Runs parsers in OS threads; at most ``most`` of them on large files at once (see the module docstring)."""
 
-    def __init__(self, async_mode: str, *, most: int, waiting: int, wait: float) -> None:
+    def __init__(self, async_mode: str, *, most: int, waiting: int, wait: float, deadline: float,
+                 prepare: Callable[[], object] | None = None) -> None:
         self.most = most
         self.waiting = waiting
         self.wait = wait
+        self.deadline = deadline
+        """Seconds a thread is waited for before its request is refused (503)."""
+        if prepare is not None:
+            prepare()  # here, in the loop's thread, before any thread can race another to an import
         self._hand_over = _in_thread(async_mode)
         # Made after serve's monkey-patching: under gevent and eventlet the waiting is cooperative.
         self._turns = threading.Condition()
@@ -103,7 +137,14 @@ class ParseThreads:
                 self._turns.notify()
 
     def _in_thread(self, work: Callable[[], T]) -> T:
-        value, error = self._hand_over(functools.partial(_caught, work))
+        try:
+            value, error = self._hand_over(functools.partial(_caught, work), self.deadline)
+        except ThreadTimedOut:
+            log.error("a parse thread has not returned after %g s; its request is answered 503 server_busy and "
+                      "the thread is left to finish, if it ever does (a thread stuck for good keeps one of the "
+                      "pool's threads: restart the server if this repeats)", self.deadline)
+            raise ServerBusy("the server could not finish reading the file; try again in a few seconds",
+                             retry_after=BUSY_RETRY_AFTER) from None
         if error is not None:
             try:
                 raise error

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from game.importers import load_importers
 from server import migrations, schemas
 from server.config import ConfigError
 from server.db import MEMORY_URL, check_writable, database_file, describe, make_engine, unavailable
@@ -52,7 +53,8 @@ class Runtime:
         self.examples = Examples(examples_dir(settings.get("EXAMPLES_DIR")))
         self.schemas = schemas.build(int(settings["MAX_THREAT_TEXT"]), int(settings["MAX_NAME"]))
         self.parsing = ParseThreads(str(settings["ASYNC_MODE"]), most=int(settings["MAX_PARSES"]),
-                                    waiting=int(settings["PARSE_QUEUE"]), wait=float(settings["PARSE_WAIT"]))
+                                    waiting=int(settings["PARSE_QUEUE"]), wait=float(settings["PARSE_WAIT"]),
+                                    deadline=float(settings["PARSE_TIMEOUT"]), prepare=load_importers)
         self.games = Games(
             repo,
             ttl=float(settings["GAME_TTL"]),

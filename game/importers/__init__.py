@@ -12,6 +12,7 @@ field path and what was expected.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +29,8 @@ from game.importers.documents import (
     yaml_lines,
 )
 
-__all__ = ["FORMATS", "MAX_BYTES", "ModelError", "detect_format", "load_architecture", "max_file_bytes"]
+__all__ = ["FORMATS", "MAX_BYTES", "ModelError", "detect_format", "load_architecture", "load_importers",
+           "max_file_bytes"]
 
 FORMATS = ("native", "cloudformation", "threat-dragon")
 
@@ -79,6 +81,19 @@ def _identify(text: str, source: str) -> tuple[str, Any]:
             "('Resources') or a Threat Dragon model ('summary' and 'detail')",
         )
     return kind, document
+
+
+def load_importers() -> None:
+    """Import now what :func:`load_architecture` imports on its first use of each format: every importer (with
+    cfn-lint) and the codec of UTF-8 with a byte order mark, which files are decoded with.
+
+    Each is otherwise imported by the first file that needs it, so that reading a native model never waits for
+    cfn-lint. A caller that parses in several threads calls this first: two threads importing one module at once
+    wait on its import lock, which under gevent can lose its wake-up (server/parse_threads.py).
+    """
+    from game.importers import cloudformation, native, threat_dragon  # noqa: F401
+
+    codecs.lookup("utf-8-sig")
 
 
 def load_architecture(data: bytes | str, source: str = "<input>", *, max_bytes: int = MAX_BYTES) -> Architecture:
