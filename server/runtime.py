@@ -192,8 +192,9 @@ class Runtime:
         """Start the clock and the expiry sweeper as Socket.IO background tasks."""
         socketio.start_background_task(self._clock_loop, socketio)
         socketio.start_background_task(self._expiry_loop, socketio)
-        # Under gevent and eventlet reading the examples holds the loop for a second or two: the first
-        # heartbeat comes after it, not before, so the others do not see this process gone meanwhile.
+        # Under gevent and eventlet reading the examples holds the loop (tens of milliseconds, the importers
+        # being loaded before serving): the first heartbeat comes after it, so no other process sees this one
+        # gone meanwhile.
         socketio.start_background_task(self._warm)
         socketio.start_background_task(self._presence_loop, socketio)
 
