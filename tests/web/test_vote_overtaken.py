@@ -53,6 +53,12 @@ def test_a_ballot_after_the_vote_was_settled_is_told_so_gently(web_server: Any, 
     late.on = True  # Sam's page stays a moment behind
     kim.locator("#votes .vote-prompt button.no").click()  # half the ballots say no: rejected at once
     kim.wait_for_selector("#votes", state="hidden")
+    # The route's handler runs only while the test waits on the browser: Sam's copy of the outcome may reach it
+    # after Kim's page has shown it, so wait on Sam's page until the route holds it.
+    for _ in range(200):
+        if late.held:
+            break
+        sam.wait_for_timeout(50)
     assert late.held, "Sam's page was sent the vote's outcome"
     sam.locator("#votes .vote-prompt button.yes").click()  # Sam still sees the prompt, and votes
     toast = sam.locator("#verdict .verdict-card")
