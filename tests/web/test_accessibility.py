@@ -99,6 +99,9 @@ def test_the_table_in_play_and_a_spectators_view(web_server: Any, new_page: Any,
     other = doug if mover is kim else kim
     mover.wait_for_selector("#diagram[data-layout=done]")
     audit(mover, "table: hand and diagram, on turn")
+    # The hand is a region of its own, not announced as the page's footer (contentinfo).
+    assert mover.get_by_role("contentinfo").count() == 0
+    assert mover.get_by_role("region", name="Your cards and moves").locator("#hand").count() == 1
     other.wait_for_selector("#diagram[data-layout=done]")
     audit(other, "table: hand and diagram, another's turn")
     mover.locator("#hand .card.playable .card-face").first.click()

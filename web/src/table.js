@@ -157,7 +157,8 @@ export class Table {
         E.verdict,
         h("aside", { class: "side" }, E.setup, E.votes, E.scoreboard, E.trick, E.feed),
       ),
-      h("footer", { class: "dock" }, h("div", { class: "dock-bar" }, E.handHead, E.actions), E.hand, E.rating),
+      // Not a <footer>: outside an article that is the page's contentinfo landmark, and this is the player's hand.
+      h("section", { class: "dock", "aria-label": "Your cards and moves" }, h("div", { class: "dock-bar" }, E.handHead, E.actions), E.hand, E.rating),
       E.final,
     );
     fill(this.root, E.page);
