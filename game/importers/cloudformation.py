@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import yaml
@@ -41,6 +41,7 @@ from game.importers import cloudformation_appsync as appsync
 from game.importers import cloudformation_metadata as metadata
 from game.importers import cloudformation_sam as sam
 from game.importers import cloudformation_services as services
+from game.importers import duplicate_keys
 from game.importers.cloudformation_defaults import apply_defaults
 from game.importers.cloudformation_model import Builder, Draft, FlowDraft
 from game.importers.cloudformation_template import UNKNOWN, Parameter, Resource, Template, position
@@ -134,8 +135,10 @@ def _decode(text: str, source: str) -> Any:
     except RecursionError:
         raise ModelError(source, "nested too deeply") from None
     except cfn_yaml.CfnParseError as exc:
+        _refuse_duplicate(exc, duplicate_keys.yaml_duplicate, text, source)
         raise ModelError(source, _parse_problem(exc)) from None
     except cfn_json.JSONDecodeError as exc:
+        _refuse_duplicate(exc, duplicate_keys.json_duplicate, text, source)
         raise ModelError(source, f"not valid JSON: {_parse_problem(exc)}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -145,6 +148,16 @@ def _decode(text: str, source: str) -> Any:
         raise ModelError(source, f"not valid YAML: {str(exc).splitlines()[0]}") from None
     except ValueError as exc:
         raise ModelError(source, f"not valid JSON: {str(exc).splitlines()[0]}") from None
+
+
+def _refuse_duplicate(exc: Exception, find: Callable[[str], duplicate_keys.DuplicateKey | None], text: str, source: str) -> None:
+    """Raise the duplicate key cfn-lint refused ``text`` for, by its path and both lines, if that is why."""
+    matches = getattr(exc, "matches", None) or []
+    if not any(str(getattr(m, "message", "")).startswith("Duplicate found") for m in matches):
+        return
+    found = find(text)
+    if found is not None:  # else cfn-lint's own words, which at least name a line
+        raise ModelError(source, found.describe(), found.path) from None
 
 
 def _parse_problem(exc: Exception) -> str:
