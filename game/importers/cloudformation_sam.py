@@ -46,6 +46,8 @@ GLOBALS_SECTIONS: Final[dict[str, str]] = {
 IMPLICIT_REST_API: Final = "ServerlessRestApi"
 IMPLICIT_HTTP_API: Final = "ServerlessHttpApi"
 RULE_EVENTS: Final = ("Schedule", "ScheduleV2", "CloudWatchEvent", "EventBridgeRule")
+POLLED_EVENTS: Final = ("SQS", "Kinesis", "DynamoDB", "MSK", "SelfManagedKafka", "MQ", "DocumentDB")
+"""Events SAM turns into an ``AWS::Lambda::EventSourceMapping`` (whose ``DestinationConfig`` it passes on)."""
 _WITH_EVENTS: Final = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
 
 
@@ -241,6 +243,9 @@ def _read_event(ctx: services.Context, resource: Resource, target: Draft, name: 
         flow(ctx.draft(props.get("LogGroupName"), "AWS::Logs::LogGroup"), "log events", "event", True)
     elif kind == "Cognito":
         flow(ctx.draft(props.get("UserPool"), "AWS::Cognito::UserPool"), _first_text(t, props.get("Trigger")) or "trigger", "invoke", False)
+    if kind in POLLED_EVENTS and resource.type == "AWS::Serverless::Function":
+        # SAM makes an event source mapping of these, and its on-failure destination is the function's
+        services.send_batch_failures(ctx, target, props.get("DestinationConfig"), resource, f"{path}.Properties.DestinationConfig")
 
 
 def _first_text(t: Template, node: Any) -> str | None:

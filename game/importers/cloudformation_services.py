@@ -263,6 +263,14 @@ def help_event_source_mapping(ctx: Context, res: Resource) -> None:
             source.set("stream", True, f"Resources.{res.id}.Properties.EventSourceArn reads its stream")
         label = "stream records" if attribute == "StreamArn" or source.type is not CT.SQS else "messages"
         ctx.flow_from(source.id, fn.id, label, "event", False, res, "Properties.EventSourceArn")
+    send_batch_failures(ctx, fn, p.get("DestinationConfig"), res, "Properties.DestinationConfig")
+
+
+def send_batch_failures(ctx: Context, fn: Draft, destination_config: Any, res: Resource, path: str) -> None:
+    """An event source mapping's on-failure destination: the function's poller sends what it gave up on there."""
+    on_failure = ctx.template.mapping((ctx.template.mapping(destination_config) or {}).get("OnFailure"))
+    if on_failure:
+        send_failures(ctx, fn, on_failure.get("Destination"), "failed batches", res, f"{path}.OnFailure.Destination")
 
 
 def help_event_invoke_config(ctx: Context, res: Resource) -> None:

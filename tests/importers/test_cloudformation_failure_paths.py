@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from game.architecture import Architecture
 from game.importers import cloudformation
 
@@ -118,3 +120,77 @@ def test_a_dead_letter_queue_flow_is_labelled_with_what_it_receives() -> None:
     assert found[("Orders", "OrdersDlq")].label == "messages received too often"
     assert found[("Mailer", "MailerDlq")].label == "failed invocations"
     assert found[("Nightly", "RuleDlq")].label == "undeliverable events"
+
+
+STREAM_FAILURES = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Ledger:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Payments:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Payments.Arn
+            StartingPosition: LATEST
+            DestinationConfig:
+              OnFailure:
+                Type: SQS
+                Destination: !GetAtt PaymentsFailed.Arn
+        Accounts:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Accounts.StreamArn
+            StartingPosition: TRIM_HORIZON
+            DestinationConfig:
+              OnFailure:
+                Type: SNS
+                Destination: !Ref AccountsFailed
+  Payments:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  PaymentsFailed:
+    Type: AWS::SQS::Queue
+  Accounts:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+  AccountsFailed:
+    Type: AWS::SNS::Topic
+  Auditor:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/auditor
+      Code: {ZipFile: "x"}
+  AuditorPayments:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: !Ref Auditor
+      EventSourceArn: !GetAtt Payments.Arn
+      StartingPosition: LATEST
+      DestinationConfig:
+        OnFailure:
+          Destination: !GetAtt AuditFailed.Arn
+  AuditFailed:
+    Type: AWS::SQS::Queue
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "path"),
+    [
+        ("Ledger", "PaymentsFailed", "Resources.Ledger.Properties.Events.Payments.Properties.DestinationConfig.OnFailure.Destination"),
+        ("Ledger", "AccountsFailed", "Resources.Ledger.Properties.Events.Accounts.Properties.DestinationConfig.OnFailure.Destination"),
+        ("Auditor", "AuditFailed", "Resources.AuditorPayments.Properties.DestinationConfig.OnFailure.Destination"),
+    ],
+)
+def test_an_event_source_mappings_failed_batches_go_from_its_function_to_the_destination(source: str, target: str, path: str) -> None:
+    flow = flows(parse(STREAM_FAILURES))[(source, target)]
+    assert (flow.kind, flow.is_async, flow.label) == ("event", True, "failed batches")
+    assert flow.location is not None and flow.location.path == path
+
