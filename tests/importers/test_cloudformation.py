@@ -495,7 +495,7 @@ def test_bad_metadata_names_the_path(text: str, path: str, words: str) -> None:
         ("Resources:\n  B: {Properties: {}}\n", "Resources.B.Type: expected a resource type"),
         ("Resources:\n  B: {Type: AWS::S3::Bucket, Properties: [1]}\n", "Resources.B.Properties: expected a mapping"),
         ("Resources:\n  my-bucket: {Type: AWS::S3::Bucket}\n", "Resources.my-bucket: expected a logical id"),
-        ("Resources:\n  B: {Type: AWS::S3::Bucket}\n  B: {Type: AWS::S3::Bucket}\n", "Duplicate"),
+        ("Resources:\n  B: {Type: AWS::S3::Bucket}\n  B: {Type: AWS::S3::Bucket}\n", "Resources.B: the key 'B' is given twice"),
         ("Parameters: 3\nResources:\n  B: {Type: AWS::S3::Bucket}\n", "Parameters: expected a mapping"),
         ('{"Resources": {"B": {"Type": "AWS::S3::Bucket",}}}', "not valid JSON"),
         ("Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Buckets:\n    - B\n    - [x, y]\n    - Bucket${B}:\n        Type: AWS::S3::Bucket\n", "Fn::ForEach"),
