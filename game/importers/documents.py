@@ -18,6 +18,25 @@ try:  # the C parser is much faster where PyYAML was built with libyaml
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
+
+
+class _KeyGivenTwice(Exception):
+    """A mapping of the document being loaded gives one key twice (located afterwards, from the text)."""
+
+
+class _UniqueKeysLoader(_SafeLoader):
+    """The safe loader, refusing a mapping that gives a key twice: PyYAML would keep the last silently, and a
+    hand-written model with two ``attributes:`` under one component would lose the first without a word."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        merges = any(key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value)
+        pairs = len(node.value)
+        mapping = super().construct_mapping(node, deep=deep)
+        if not merges and len(mapping) < pairs:  # a later key overrides a merged one on purpose
+            raise _KeyGivenTwice
+        return mapping
+
+
 MAX_BYTES = 10 * 1024 * 1024
 """Largest file accepted unless the caller allows more (CloudFormation itself caps templates at 1 MB in S3)."""
 MAX_COMPONENTS = 10_000
@@ -195,7 +214,14 @@ def load_yaml(text: str, source: str) -> Any:
     """Parse YAML with the safe loader after :func:`check_yaml`; tags like ``!!python/object`` are refused."""
     check_yaml(text, source)
     try:
-        document = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+        document = yaml.load(text, Loader=_UniqueKeysLoader)  # noqa: S506 - a safe loader
+    except _KeyGivenTwice:
+        from game.importers.duplicate_keys import yaml_duplicate
+
+        found = yaml_duplicate(text)
+        if found is None:
+            raise ModelError(source, "a mapping gives one of its keys twice") from None
+        raise ModelError(source, found.describe(), found.path) from None
     except yaml.constructor.ConstructorError as exc:
         raise ModelError(source, f"unsupported YAML tag: {exc.problem}") from None
     except yaml.YAMLError as exc:

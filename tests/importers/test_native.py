@@ -274,3 +274,20 @@ def test_lines_are_read_without_building_the_document_again() -> None:
     assert len(lines) == 20_001 and lines["components[0]"] == 4 and lines["components[19999]"] == 20_003
     assert lines["flows[0]"] == 20_006  # where the item itself starts, as before, not its dash
     assert peak < 10_000_000
+
+
+def test_a_key_given_twice_in_a_hand_written_model_is_refused_with_its_path_and_lines() -> None:
+    # YAML parsers keep the last of two equal keys: the first component's attributes would vanish unsaid.
+    text = ("threatdeck: 1\nname: m\ncomponents:\n  - id: Fn\n    type: lambda\n    attributes: {tracing: true}\n"
+            "    attributes: {public: false}\n")
+    with pytest.raises(ModelError) as info:
+        load_architecture(text, "model.yaml")
+    assert info.value.path == "components[0].attributes"
+    assert "'attributes' is given twice" in str(info.value) and "lines 6 and 7" in str(info.value)
+
+
+def test_a_key_that_overrides_a_merged_one_is_not_a_key_given_twice() -> None:
+    text = ("threatdeck: 1\nname: m\ncomponents:\n  - id: A\n    type: lambda\n    attributes: &shared {tracing: true}\n"
+            "  - id: B\n    type: lambda\n    attributes: {<<: *shared, tracing: false}\n")
+    arch = load_architecture(text, "model.yaml")
+    assert (arch.component("A").attr("tracing"), arch.component("B").attr("tracing")) == (True, False)
