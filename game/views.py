@@ -220,6 +220,8 @@ def seats_view(state: GameState) -> list[dict[str, Any]]:
             "threats": s.threats,
             "hand_size": len(state.hands[s.id]),
             "finished_rating": s.finished,
+            # How many it has rated (never which, nor how): who the table still waits for during rating.
+            "rated": s.rated,
         }
         for s in state.seats
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_steps import open_seat, rating_game, wait_until
+from ui_steps import open_seat, rate_everything, rating_game, wait_until
 
 
 def test_a_long_rating_list_scrolls_in_its_box_not_the_page_into_blank_space(web_server: Any, new_page: Any) -> None:
@@ -62,3 +62,37 @@ def test_once_done_rating_a_player_sees_the_ratings_kept_and_cannot_change_them(
     assert "risk 12" in item.inner_text()
     assert doug.locator("#verdict").is_hidden(), doug.locator("#verdict").inner_text()  # no refusal to read
     assert item.locator("input[type=radio]:enabled").count() == 0
+
+
+def test_a_rating_that_waits_only_for_a_laptop_asleep_names_it_and_lets_the_facilitator_end(web_server: Any, new_page: Any) -> None:
+    """Everyone in the room was done, and the table waited for the rating time box with "Waiting for the others…":
+    nobody said for whom, and the facilitator had only the general End game to guess at."""
+    game = rating_game(web_server.url, ["Kim", "Doug", "Sam"], accepted=2)
+    kim, doug = new_page(1280, 800), new_page(390, 844)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])  # Sam's laptop is asleep: his seat never connects
+    for page in (kim, doug):
+        page.click("#finish-rating")
+        page.wait_for_selector("#rating >> text=You're done")
+    for page in (kim, doug):
+        wait_until(lambda p=page: "Still rating: Sam (away)." in p.locator("#rating-wait").inner_text(), what="whom the table waits for")
+        assert page.locator(".scoreboard li[data-seat='1'] .hand-size").inner_text() == "done"
+        assert page.locator(".scoreboard li[data-seat='2'] .hand-size").inner_text() == "rating…"
+    assert doug.locator("#end-rating-now").count() == 0, "only the facilitator ends the game"
+    kim.click("#end-rating-now")  # the page's dialogs are accepted
+    for page in (kim, doug):
+        page.wait_for_selector("body[data-phase=ended]")
+
+
+def test_a_player_who_rated_every_threat_counts_as_done_on_the_scoreboard(web_server: Any, new_page: Any) -> None:
+    """The engine counts a seat that rated every threat as done, but the scoreboard said "rating…" until it also
+    pressed "I'm done"."""
+    game = rating_game(web_server.url, ["Kim", "Doug", "Sam"], accepted=1)
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    doug.wait_for_selector("#rating .rating-item")
+    rate_everything(doug, seed=2)  # without pressing "I'm done"
+    wait_until(lambda: kim.locator(".scoreboard li[data-seat='1'] .hand-size").inner_text() == "done", what="Doug done on Kim's scoreboard")
+    assert "Still rating: Sam (away)." in kim.locator("#rating-wait").inner_text()
+    assert "Doug" not in kim.locator("#rating-wait").inner_text()

@@ -36,10 +36,20 @@ export function mmss(seconds) {
   return `${m}:${String(s).padStart(2, "0")}`;
 }
 
+/**
+ * Seats the game still waits for: present and neither finished nor done with every threat (the engine ends the
+ * rating when there are none).
+ */
+export function stillRating(view) {
+  const quota = view.threats.filter((t) => t.status === "accepted").length;
+  return view.seats.filter((s) => s.present && !s.finished_rating && (s.rated || 0) < quota);
+}
+
 /** `presence`: the last `presence` message (docs/protocol.md), or null before the first. */
 export function renderScoreboard(el, view, presence = null) {
   const here = new Map(((presence && presence.seats) || []).map((p) => [p.seat, p.connected]));
   const best = Math.max(...view.seats.map((s) => s.points));
+  const rating = new Set(view.phase === "rating" ? stillRating(view).map((s) => s.seat) : []);
   fill(
     el,
     h("h2", null, "Scoreboard"),
@@ -67,7 +77,7 @@ export function renderScoreboard(el, view, presence = null) {
             s.points === best && best > 0 ? " ★" : "",
           ),
           view.phase === "play" ? h("span", { class: "hand-size", title: "cards in hand" }, `${s.hand_size} cards`) : null,
-          view.phase === "rating" ? h("span", { class: "hand-size" }, s.finished_rating ? "done" : "rating…") : null,
+          view.phase === "rating" ? h("span", { class: "hand-size" }, rating.has(s.seat) ? "rating…" : "done") : null,
         ),
       ),
     ),

@@ -2,7 +2,7 @@
 // impact (1–5). A rating is sent as soon as both are chosen; changing it
 // sends it again (the server keeps the latest).
 import { h, fill, reconcile } from "./dom.js";
-import { ownOf, suitChip, seatName, targetName } from "./panels.js";
+import { ownOf, suitChip, seatName, targetName, stillRating } from "./panels.js";
 
 const LIKELIHOOD = ["rare", "unlikely", "possible", "likely", "almost certain"];
 const IMPACT = ["negligible", "minor", "moderate", "major", "severe"];
@@ -27,9 +27,35 @@ function scale(name, legend, words, value, onChange, disabled) {
 }
 
 /**
- * @param {Map<string, {likelihood?: number, impact?: number}>} drafts  ratings being chosen, by threat id
+ * Who the table waits for, by name, so a laptop asleep is not a mystery; and, to the facilitator, once only seats
+ * that are away are left, a way to end now: otherwise the table waits for the rating time box, or for good.
  */
-export function renderRating(el, view, drafts, onRate, onFinish) {
+function waitingFor(view, away, onEndGame) {
+  const all = stillRating(view);
+  const left = all.filter((s) => s.seat !== view.you);
+  if (!left.length) return null;
+  const meToo = all.length > left.length;
+  const names = left.map((s) => (away.has(s.seat) ? `${s.name} (away)` : s.name)).join(", ");
+  const onlyAway = left.every((s) => away.has(s.seat));
+  const hosting = view.legal && (view.legal.facilitator || []).includes("EndGame");
+  return h(
+    "div",
+    { class: "rating-wait", id: "rating-wait" },
+    h("p", null, `Still rating: ${names}.`),
+    hosting && onlyAway && !meToo
+      ? [
+          h("p", { class: "small muted" }, "Nobody here is rating any more. End the game to order the list by the ratings given so far."),
+          h("button", { type: "button", class: "primary", id: "end-rating-now", onclick: onEndGame }, "End the game now"),
+        ]
+      : null,
+  );
+}
+
+/**
+ * @param {Map<string, {likelihood?: number, impact?: number}>} drafts  ratings being chosen, by threat id
+ * @param {Set<number>} away  seats without a connection
+ */
+export function renderRating(el, view, drafts, onRate, onFinish, away, onEndGame) {
   const accepted = view.threats.filter((t) => t.status === "accepted");
   const legal = view.legal;
   const mine = legal ? legal.can_finish_rating || legal.unrated.length > 0 : false;
@@ -50,6 +76,7 @@ export function renderRating(el, view, drafts, onRate, onFinish) {
       : done
         ? h("p", { id: "rating-done", tabindex: "-1" }, "You're done. Waiting for the others…")
         : null,
+    waitingFor(view, away, onEndGame),
   );
   // The Finish button, pressed, goes: the focus goes to what says it is done (not dropped to the page).
   if (finishFocused) (el.querySelector("#finish-rating") || el.querySelector("#rating-done"))?.focus();

@@ -243,6 +243,7 @@ export class Table {
     renderScoreboard(this.el.scoreboard, this.view, this.presence);
     this.renderHostAway();
     this.showVotes(); // "Close the vote now" is offered while a vote waits for someone away
+    if (this.view.phase === "rating") this.renderRatingPanel(); // who the rating waits for, and whether they are away
     if (!this.spectator && this.view.phase === "play") this.renderHand(); // and a phone's dock says so
   }
 
@@ -598,7 +599,7 @@ export class Table {
       E.hand.hidden = true;
       E.handHead.hidden = true;
       E.rating.hidden = false;
-      renderRating(E.rating, view, this.drafts, (id, l, i) => this.rate(id, l, i), () => this.finishRating());
+      this.renderRatingPanel();
     } else {
       E.rating.hidden = true;
       E.hand.hidden = this.spectator || view.phase === "ended";
@@ -1041,6 +1042,11 @@ export class Table {
     this.voting.delete(threatId);
     if (!this.reportError(ack)) announce(`You closed the vote on ${threatId}: the votes cast decide it.`);
     this.showVotes();
+  }
+
+  renderRatingPanel() {
+    renderRating(this.el.rating, this.view, this.drafts, (id, l, i) => this.rate(id, l, i), () => this.finishRating(), this.awaySeats(),
+      () => this.confirmHost("End the game now and produce the final list from the ratings given so far?", "end_game"));
   }
 
   async rate(threatId, likelihood, impact) {
