@@ -70,6 +70,8 @@ export class Table {
     this.heldToasts = []; // toasts that came on their own while the player read theirs: shown once it is closed
     this.focusHandPending = false; // the game was started from its button: the focus goes to the hand once dealt
     this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
+    this.boxLong = null; // the time box's deadline, once seen with more than the warning's time left
+    this.boxWarned = null; // the time box's deadline whose end was announced as near
     this.build();
     this.loadLimits();
     this.connection = new Connection({
@@ -721,7 +723,29 @@ export class Table {
       const left = box - now;
       E.boxClock.textContent = `${view.phase === "rating" ? "Prioritising" : "Time box"} ${mmss(left)}`;
       E.boxClock.classList.toggle("urgent", left < 60);
+      this.warnBoxEnding(box, left);
     }
+  }
+
+  /**
+   * Say once, to everyone, that the time box is about to end: at its end play stops mid-sentence (a card being
+   * written is not played) or the game ends on the ratings given, and the clock's colour alone told nobody.
+   */
+  warnBoxEnding(box, left) {
+    const rating = this.view.phase === "rating";
+    const warnAt = rating ? 120 : 300;
+    if (left > warnAt) {
+      this.boxLong = box; // a box shorter than the warning from the start has nothing to warn of
+      return;
+    }
+    if (left <= 0 || this.boxLong !== box || this.boxWarned === box) return;
+    this.boxWarned = box;
+    const head = rating ? "2 minutes of prioritising left" : "5 minutes of play left";
+    const body = rating
+      ? "Then the game ends and the list is ordered by the ratings given so far."
+      : "Then play ends, a card being written is not played, and everyone rates the valid threats.";
+    this.toast("info", head, body, { news: true });
+    announce(`${head}. ${body}`);
   }
 
   renderSetup() {
