@@ -125,3 +125,17 @@ def test_a_tie_is_not_won_by_the_first_seat_alone(web_server: Any, new_page: Any
         ranks = page.locator("#final .score-table tbody tr td:first-child").all_inner_texts()
         assert ranks == ["1", "1"], ranks
         assert page.locator("#final .score-table tr.leader").count() == 0
+
+
+def test_a_game_ended_with_nothing_valid_does_not_say_everyone_rated(web_server: Any, new_page: Any) -> None:
+    """Play ended with no valid threat: nothing to rate, so the game ended at once, and the page said
+    "Game over (everyone rated)" and "0 valid threats, prioritised by the team" to a team that rated nothing."""
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    started_pair(web_server.url, kim, doug)
+    kim.click("#end-play")  # the page's dialogs are accepted
+    for page in (kim, doug):
+        page.wait_for_selector("body[data-phase=ended]")
+        status = page.inner_text("#status-line")
+        assert "everyone rated" not in status and "no valid threats to rate" in status, status
+        lead = page.inner_text(".final-head .lead")
+        assert "prioritised by the team" not in lead and "nothing to prioritise" in lead, lead

@@ -85,7 +85,9 @@ export function renderFinal(el, view, gameId) {
       h(
         "p",
         { class: "lead" },
-        `${view.architecture.name}: ${final.threats.length} valid ${final.threats.length === 1 ? "threat" : "threats"}, prioritised by the team.`,
+        final.threats.length
+          ? `${view.architecture.name}: ${final.threats.length} valid ${final.threats.length === 1 ? "threat" : "threats"}, prioritised by the team.`
+          : `${view.architecture.name}: no valid threats were found, so there was nothing to prioritise.`,
         won,
       ),
     ),

@@ -696,7 +696,9 @@ export class Table {
     } else if (view.phase === "rating") {
       text = "Prioritise: rate every valid threat for likelihood and impact.";
     } else {
-      text = `Game over${view.end_reason ? ` (${{ rated: "everyone rated", time: "time is up", facilitator: "ended by the facilitator", tricks: "all cards played" }[view.end_reason] || view.end_reason})` : ""}.`;
+      // The engine ends with "rated" too when nothing was valid, and then nobody rated anything.
+      const rated = view.threats.some((t) => t.status === "accepted") ? "everyone rated" : "no valid threats to rate";
+      text = `Game over${view.end_reason ? ` (${{ rated, time: "time is up", facilitator: "ended by the facilitator", tricks: "all cards played" }[view.end_reason] || view.end_reason})` : ""}.`;
     }
     if (E.status.textContent !== text) E.status.textContent = text; // a live region: the same text is not news
     E.status.classList.toggle("your-turn", mine);
