@@ -244,6 +244,8 @@ export class Table {
     if (!this.view) return;
     renderScoreboard(this.el.scoreboard, this.view, this.presence);
     this.renderHostAway();
+    this.renderStatus(); // the seat on turn may have gone away, or come back
+    if (this.view.phase === "play") this.renderActions();
     this.showVotes(); // "Close the vote now" is offered while a vote waits for someone away
     if (this.view.phase === "rating") this.renderRatingPanel(); // who the rating waits for, and whether they are away
     if (!this.spectator && this.view.phase === "play") this.renderHand(); // and a phone's dock says so
@@ -691,7 +693,7 @@ export class Table {
         mine = true;
         text = view.must_lead ? `Your turn: you open the game. Lead ${leadName(view)}, then pick a component.` : led ? `Your turn: ${led} was led — follow suit if you can. Pick a card, then a component.` : "Your turn: lead any card. Pick a card, then a component.";
       } else if (view.turn !== null) {
-        text = `${seatName(view, view.turn)}'s turn${led ? ` · ${led} led` : ""}.${view.you !== null ? " You can add a sticky note any time." : ""}`;
+        text = `${seatName(view, view.turn)}'s turn${led ? ` · ${led} led` : ""}.${this.awayOnTurn(view)}${view.you !== null ? " You can add a sticky note any time." : ""}`;
       } else text = "Play is on.";
     } else if (view.phase === "rating") {
       text = "Prioritise: rate every valid threat for likelihood and impact.";
@@ -826,7 +828,7 @@ export class Table {
               "div",
               { class: "host-tools", id: "facilitator-tools", role: "group", "aria-label": "Facilitator" },
               h("span", { class: "muted small host-label" }, "Facilitator:"),
-              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", dataset: { focus: "skip-seat" }, onclick: host(() => this.hostCommand("skip_seat", { target_seat: view.turn })) }, `Skip ${seatName(view, view.turn)}`) : null,
+              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", dataset: { focus: "skip-seat" }, onclick: host(() => this.hostCommand("skip_seat", { target_seat: view.turn })) }, `Skip ${seatName(view, view.turn)}${this.awaySeats(view).has(view.turn) ? " (away)" : ""}`) : null,
               fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost("End play and move on to prioritising?", "end_play")) }, "End play → prioritise") : null,
               fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost("End the game now and produce the final list?", "end_game")) }, "End game") : null,
               fac.includes("RemoveSeat")
@@ -1029,6 +1031,18 @@ export class Table {
   async pass() {
     this.moveOn();
     this.reportError(await this.connection.command("pass", {}));
+  }
+
+  /**
+   * The seat on turn has no connection (a laptop asleep): the table would wait on it, out of the turn's time or
+   * for good, with nobody on a phone (the scoreboard below the fold) knowing why. Says so, and what unblocks it.
+   */
+  awayOnTurn(view) {
+    if (view.turn === null || !this.awaySeats(view).has(view.turn)) return "";
+    const name = seatName(view, view.turn);
+    const hosting = (view.legal ? view.legal.facilitator || [] : []).includes("SkipSeat");
+    const then = hosting ? " You can skip them." : view.clock.turn_deadline ? " Their turn passes when its time runs out." : " The facilitator can skip them.";
+    return ` ${name} is away.${then}`;
   }
 
   /** Seats without a connection (a laptop asleep), from the last `presence` message; bots are never connected. */

@@ -1,0 +1,43 @@
+"""A laptop asleep on its turn: the table is told who it waits for, and the facilitator how to move on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ui_steps import on_turn, open_seat, rest_game, start, wait_until
+
+LOBBY_DEFAULTS = {"play_seconds": 45 * 60, "rating_seconds": 15 * 60, "turn_seconds": 90, "vote_seconds": 120}
+
+
+def status(page: Any) -> str:
+    return page.inner_text("#status-line")
+
+
+def test_the_table_is_told_when_the_seat_on_turn_is_away_and_the_facilitator_can_skip_it(web_server: Any, new_page: Any) -> None:
+    """Sam's laptop slept: the status said only "Sam's turn." for 90 s a round, and a phone, whose scoreboard is
+    below the fold, could not tell why nothing happened."""
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"], timing=LOBBY_DEFAULTS)
+    kim, doug = new_page(1280, 800), new_page(390, 844)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])  # Sam's seat never connects
+    start(kim, [kim, doug])
+    # Pass round the table until it is Sam's turn.
+    for _ in range(6):
+        if "Sam's turn" in status(kim):
+            break
+        mover = kim if on_turn(kim) else doug if on_turn(doug) else None
+        if mover is not None:
+            version = mover.evaluate("document.body.dataset.version")
+            mover.click("#pass")
+            wait_until(lambda m=mover, v=version: m.evaluate("document.body.dataset.version") != v, what="the pass")
+        else:
+            kim.wait_for_timeout(100)
+    wait_until(lambda: "Sam's turn" in status(kim), what="Sam's turn")
+
+    wait_until(lambda: "Sam is away. You can skip them." in status(kim), what="the facilitator told")
+    wait_until(lambda: "Sam is away. Their turn passes when its time runs out." in status(doug), what="Doug told")
+    skip = kim.locator("button[data-focus=skip-seat]")
+    assert skip.inner_text() == "Skip Sam (away)"
+    skip.click()
+    wait_until(lambda: "Sam's turn" not in status(kim), what="the turn to move on")
+    assert "away" not in status(kim)
