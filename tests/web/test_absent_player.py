@@ -41,3 +41,4 @@ def test_the_table_is_told_when_the_seat_on_turn_is_away_and_the_facilitator_can
     skip.click()
     wait_until(lambda: "Sam's turn" not in status(kim), what="the turn to move on")
     assert "away" not in status(kim)
+

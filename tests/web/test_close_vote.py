@@ -134,3 +134,26 @@ IN_VIEW = """(el) => { const r = el.getBoundingClientRect();
     const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     return top !== null && el.contains(top); }"""
 """Whether an element is on the screen, not under the dock."""
+
+
+def test_ending_play_warns_that_a_vote_still_open_is_decided_on_the_votes_cast(web_server: Any, new_page: Any) -> None:
+    """End play settles open votes on the ballots cast: a sticky note nobody had voted on yet was rejected, and the
+    confirmation said only "End play and move on to prioritising?"."""
+    game = rest_game(web_server.url, ["Kim", "Doug"])
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    start(kim, [kim, doug])
+    doug.click("#add-note")
+    doug.wait_for_selector("#composer:not([hidden])")
+    doug.locator("#composer .target-option").first.click()
+    doug.locator("#composer .suit-radio").first.click()
+    doug.fill("#composer .threat-input", "Anyone on the floor can read the payslips on the shared printer.")
+    doug.click("#composer button.primary")
+    kim.wait_for_selector("#votes .vote-prompt")
+    asked: list[str] = []
+    kim.on("dialog", lambda dialog: asked.append(dialog.message))  # and the page's own handler accepts it
+    kim.click("#end-play")
+    kim.wait_for_selector("body[data-phase=ended]")  # the note, the only threat, was rejected: nothing to rate
+    assert len(asked) == 1, asked
+    assert "T1 is still being voted on" in asked[0] and "decided on the votes cast so far" in asked[0], asked[0]

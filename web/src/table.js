@@ -829,8 +829,8 @@ export class Table {
               { class: "host-tools", id: "facilitator-tools", role: "group", "aria-label": "Facilitator" },
               h("span", { class: "muted small host-label" }, "Facilitator:"),
               fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", dataset: { focus: "skip-seat" }, onclick: host(() => this.hostCommand("skip_seat", { target_seat: view.turn })) }, `Skip ${seatName(view, view.turn)}${this.awaySeats(view).has(view.turn) ? " (away)" : ""}`) : null,
-              fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost("End play and move on to prioritising?", "end_play")) }, "End play → prioritise") : null,
-              fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost("End the game now and produce the final list?", "end_game")) }, "End game") : null,
+              fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost(`End play and move on to prioritising?${this.openVotesWarning()}`, "end_play")) }, "End play → prioritise") : null,
+              fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost(`End the game now and produce the final list?${this.openVotesWarning()}`, "end_game")) }, "End game") : null,
               fac.includes("RemoveSeat")
                 ? h(
                     "select",
@@ -1103,6 +1103,19 @@ export class Table {
   async hostCommand(event, payload) {
     this.moveOn();
     this.reportError(await this.connection.command(event, payload || {}));
+  }
+
+  /**
+   * Ending play settles the open votes on the ballots cast so far, and a vote nobody has answered yet rejects its
+   * threat: said before the facilitator confirms, so a threat found a moment ago is not thrown away unawares.
+   */
+  openVotesWarning() {
+    const open = this.view.phase === "play" ? this.view.threats.filter((t) => t.status === "voting") : [];
+    if (!open.length) return "";
+    const ids = open.map((t) => t.id).join(", ");
+    return open.length === 1
+      ? `\n\nThreat ${ids} is still being voted on: it will be decided on the votes cast so far, and rejected if yes does not outnumber no.`
+      : `\n\nThreats ${ids} are still being voted on: each will be decided on the votes cast so far, and rejected if yes does not outnumber no.`;
   }
 
   confirmHost(question, event) {
