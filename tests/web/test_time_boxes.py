@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_steps import create_game, join, open_table, start, wait_until
+from ui_steps import create_game, join, open_seat, open_table, rating_game, start, wait_until
 
 # Engine.IO's heartbeat runs on the page's clock too: a jump of forty minutes must not look like a dead connection.
 HEARTBEAT = {"THREATDECK_PING_INTERVAL": "7200", "THREATDECK_PING_TIMEOUT": "7200"}
 FORTY_MINUTES = 40 * 60 * 1000 + 5_000
 """Milliseconds to jump into the lobby's default 45-minute play time box: a little under 5 minutes left."""
+LOBBY_DEFAULTS = {"play_seconds": 45 * 60, "rating_seconds": 15 * 60, "turn_seconds": 90, "vote_seconds": 120}
 
 
 def test_everyone_is_told_five_minutes_before_the_play_time_box_ends(start_web_server: Any, new_page: Any) -> None:
@@ -42,3 +43,17 @@ def test_everyone_is_told_five_minutes_before_the_play_time_box_ends(start_web_s
     kim.locator("#verdict [data-role=ok]").click()
     kim.clock.fast_forward(2_000)
     assert kim.locator("#verdict").is_hidden()
+
+
+def test_everyone_is_told_two_minutes_before_prioritising_ends(start_web_server: Any, new_page: Any) -> None:
+    """At the end of the rating time box the game ends on the ratings given: a player still rating is told first."""
+    server = start_web_server(**HEARTBEAT)
+    game = rating_game(server.url, ["Kim", "Doug"], accepted=1, timing=LOBBY_DEFAULTS)
+    doug = new_page(1280, 800)
+    doug.clock.install()
+    open_seat(doug, game["links"][1])
+    wait_until(lambda: "Prioritising 14:" in doug.inner_text("#box-clock"), what="the rating time box counting down")
+    doug.clock.fast_forward(13 * 60 * 1000 + 5_000)
+    toast = doug.locator("#verdict .verdict-card")
+    toast.wait_for(state="visible", timeout=5000)
+    assert "2 minutes of prioritising left" in toast.inner_text()

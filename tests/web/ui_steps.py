@@ -240,12 +240,13 @@ def hand_ids(page: Any) -> list[str]:
     return [c.get_attribute("data-card") or "" for c in page.locator("#hand .card").all()]
 
 
-def rating_game(url: str, names: list[str], *, accepted: int = 3) -> dict[str, Any]:
+def rating_game(url: str, names: list[str], *, accepted: int = 3, timing: dict[str, float | None] | None = None) -> dict[str, Any]:
     """A game played by socket clients (no browser) until ``accepted`` threats are valid, then moved on to
-    prioritising by its facilitator: for tests whose subject is the rating screen. Nobody has rated yet."""
+    prioritising by its facilitator: for tests whose subject is the rating screen. Nobody has rated yet.
+    ``timing`` as for ``rest_game``."""
     from server.client import SeatClient, next_move
 
-    game = rest_game(url, names)
+    game = rest_game(url, names, timing=timing)
     seats = [SeatClient(url, link.split("#token=")[1]).connect() for link in game["links"]]
     try:
         for _ in range(2000):
