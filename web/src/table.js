@@ -828,7 +828,7 @@ export class Table {
               "div",
               { class: "host-tools", id: "facilitator-tools", role: "group", "aria-label": "Facilitator" },
               h("span", { class: "muted small host-label" }, "Facilitator:"),
-              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost", dataset: { focus: "skip-seat" }, onclick: host(() => this.hostCommand("skip_seat", { target_seat: view.turn })) }, `Skip ${seatName(view, view.turn)}${this.awaySeats(view).has(view.turn) ? " (away)" : ""}`) : null,
+              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost skip-seat", dataset: { focus: "skip-seat" }, title: `Skip ${seatName(view, view.turn)}`, onclick: host(() => this.hostCommand("skip_seat", { target_seat: view.turn })) }, h("span", { class: "skip-name" }, `Skip ${seatName(view, view.turn)}`), this.awaySeats(view).has(view.turn) ? "\u00a0(away)" : null) : null,
               fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost(`End play and move on to prioritising?${this.openVotesWarning()}`, "end_play")) }, "End play → prioritise") : null,
               fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost(`End the game now and produce the final list?${this.openVotesWarning()}`, "end_game")) }, "End game") : null,
               fac.includes("RemoveSeat")
@@ -1039,10 +1039,9 @@ export class Table {
    */
   awayOnTurn(view) {
     if (view.turn === null || !this.awaySeats(view).has(view.turn)) return "";
-    const name = seatName(view, view.turn);
     const hosting = (view.legal ? view.legal.facilitator || [] : []).includes("SkipSeat");
-    const then = hosting ? " You can skip them." : view.clock.turn_deadline ? " Their turn passes when its time runs out." : " The facilitator can skip them.";
-    return ` ${name} is away.${then}`;
+    const then = hosting ? "you can skip them" : view.clock.turn_deadline ? "the turn passes when its time runs out" : "the facilitator can skip them";
+    return ` They are away: ${then}.`;
   }
 
   /** Seats without a connection (a laptop asleep), from the last `presence` message; bots are never connected. */
