@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from templatekit import flows
 
 from game.architecture import Architecture, Component, ComponentType
 from game.importers import ModelError, cloudformation, load_architecture
@@ -40,10 +41,6 @@ def attrs(arch: Architecture, component_id: str) -> dict[str, Any]:
 
 def why(arch: Architecture, component_id: str, attribute: str) -> str:
     return arch.component(component_id).provenance[attribute]
-
-
-def flows(arch: Architecture) -> dict[tuple[str, str], Any]:
-    return {(f.source, f.target): f for f in arch.flows}
 
 
 def error_of(text: str, source: str = "bad.yaml") -> ModelError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from templatekit import flows
 
 from cards import load_deck
 from game.architecture import Architecture, ComponentType
@@ -12,10 +12,6 @@ from game.rules import scan
 
 def parse(text: str) -> Architecture:
     return cloudformation.parse_template(text, "graphql.yaml")
-
-
-def flows(arch: Architecture) -> dict[tuple[str, str], Any]:
-    return {(f.source, f.target): f for f in arch.flows}
 
 
 NOTES = """

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from templatekit import flows
 
 from game.architecture import Architecture
 from game.importers import cloudformation
@@ -12,10 +11,6 @@ from game.importers import cloudformation
 
 def parse(text: str) -> Architecture:
     return cloudformation.parse_template(text, "failures.yaml")
-
-
-def flows(arch: Architecture) -> dict[tuple[str, str], Any]:
-    return {(f.source, f.target): f for f in arch.flows}
 
 
 FAILURE_PATHS = """

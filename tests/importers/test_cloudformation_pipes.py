@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from templatekit import flows
 
 from game.architecture import Architecture, ComponentType
 from game.importers import cloudformation
@@ -10,10 +10,6 @@ from game.importers import cloudformation
 
 def parse(text: str) -> Architecture:
     return cloudformation.parse_template(text, "pipes.yaml")
-
-
-def flows(arch: Architecture) -> dict[tuple[str, str], Any]:
-    return {(f.source, f.target): f for f in arch.flows}
 
 
 PIPE = """

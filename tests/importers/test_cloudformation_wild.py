@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from templatekit import flows
+
 from game.architecture import Architecture
 from game.importers import cloudformation
 
@@ -18,10 +20,6 @@ def parse(text: str) -> Architecture:
 
 def attrs(arch: Architecture, component_id: str) -> dict[str, Any]:
     return dict(arch.component(component_id).attributes)
-
-
-def flows(arch: Architecture) -> dict[tuple[str, str], Any]:
-    return {(f.source, f.target): f for f in arch.flows}
 
 
 SAM_API_WITH_BODY = """
