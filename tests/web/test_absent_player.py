@@ -42,3 +42,24 @@ def test_the_table_is_told_when_the_seat_on_turn_is_away_and_the_facilitator_can
     wait_until(lambda: "Sam's turn" not in status(kim), what="the turn to move on")
     assert "away" not in status(kim)
 
+
+
+def test_after_the_leader_passes_the_trick_names_the_seat_that_leads_now(web_server: Any, new_page: Any) -> None:
+    """It said "Ann leads. Passed: Ann" once Ann's turn had passed (by her, or by the clock)."""
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])
+    pages = [new_page(1280, 800) for _ in range(3)]
+    for page, link in zip(pages, game["links"]):
+        open_seat(page, link)
+    start(pages[0], pages)
+    wait_until(lambda: any(on_turn(p) for p in pages), what="a leader")
+    leader = next(p for p in pages if on_turn(p))
+    name = {pages[0]: "Kim", pages[1]: "Doug", pages[2]: "Sam"}[leader]
+    trick = pages[0].locator("#trick")
+    assert f"{name} leads." in trick.inner_text()
+    version = leader.evaluate("document.body.dataset.version")
+    leader.click("#pass")
+    wait_until(lambda: pages[0].evaluate("document.body.dataset.version") != version, what="the pass")
+    wait_until(lambda: "Passed: " in trick.inner_text(), what="the pass shown")
+    text = trick.inner_text()
+    nxt = next(n for n, p in zip(("Kim", "Doug", "Sam"), pages) if on_turn(p))
+    assert f"{nxt} leads." in text and f"{name} leads." not in text, text

@@ -114,7 +114,8 @@ export function renderTrick(el, view) {
   if (current) {
     parts.push(
       h("h2", null, `Trick ${current.number}`, current.led ? h("span", { class: "led", title: "The suit led: follow it if you can. Elevation of Privilege (E) is trump." }, " · led: ", suitChip(current.led)) : null),
-      current.plays.length ? trickCards(view, current) : h("p", { class: "muted" }, `${seatName(view, current.leader)} leads.`),
+      // Before the first card the seat on turn leads: after a leader's pass (or time running out) that is the next.
+      current.plays.length ? trickCards(view, current) : h("p", { class: "muted" }, `${seatName(view, view.turn ?? current.leader)} leads.`),
       current.passed.length ? h("p", { class: "muted small" }, "Passed: ", current.passed.map((x) => seatName(view, x)).join(", ")) : null,
     );
   }
