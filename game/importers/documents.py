@@ -298,10 +298,25 @@ _MAY_HOLD_SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]|[\ud800-\udfff]")
 too), or one in text handed over as ``str``. Decoding UTF-8 makes none."""
 
 
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members, refusing a key given twice (Python's parser would keep the last silently)."""
+    members = dict(pairs)
+    if len(members) < len(pairs):
+        raise _KeyGivenTwice
+    return members
+
+
 def load_json(text: str, source: str) -> Any:
-    """Parse JSON, refusing documents nested too deeply for the decoder."""
+    """Parse JSON, refusing documents nested too deeply for the decoder and objects that give a key twice."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_unique_pairs)
+    except _KeyGivenTwice:
+        from game.importers.duplicate_keys import json_duplicate
+
+        found = json_duplicate(text)
+        if found is None:
+            raise ModelError(source, "an object gives one of its keys twice") from None
+        raise ModelError(source, found.describe(), found.path) from None
     except RecursionError:
         raise ModelError(source, "nested too deeply") from None
     except json.JSONDecodeError as exc:

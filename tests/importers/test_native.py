@@ -291,3 +291,11 @@ def test_a_key_that_overrides_a_merged_one_is_not_a_key_given_twice() -> None:
             "  - id: B\n    type: lambda\n    attributes: {<<: *shared, tracing: false}\n")
     arch = load_architecture(text, "model.yaml")
     assert (arch.component("A").attr("tracing"), arch.component("B").attr("tracing")) == (True, False)
+
+
+def test_a_key_given_twice_in_a_json_model_is_refused_too() -> None:
+    text = ('{"threatdeck": 1, "name": "m",\n "components": [{"id": "Fn", "type": "lambda",\n'
+            '  "attributes": {"tracing": true},\n  "attributes": {"public": false}}]}\n')
+    with pytest.raises(ModelError) as info:
+        load_architecture(text, "model.json")
+    assert info.value.path == "components[0].attributes" and "lines 3 and 4" in str(info.value)
