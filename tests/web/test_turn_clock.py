@@ -10,9 +10,19 @@ TURN_SECONDS = 8
 """Short, but long enough to choose a card, a target and type on a loaded machine (the schema allows 5)."""
 
 
-def timed_pair(url: str, new_page: Any) -> tuple[Any, Any]:
-    """Kim and Doug in a started game whose turns time out after TURN_SECONDS; returns (on turn, the other)."""
+# Engine.IO's heartbeat runs on the page's clock too (page.clock): a jump of 20 s must not look like a dead connection.
+HEARTBEAT = {"THREATDECK_PING_INTERVAL": "120", "THREATDECK_PING_TIMEOUT": "120"}
+PAST_A_TOAST = 20_000
+"""Milliseconds to jump: well past the 9 s a toast of news lasts."""
+
+
+def timed_pair(url: str, new_page: Any, *, clocked: bool = False) -> tuple[Any, Any]:
+    """Kim and Doug in a started game whose turns time out after TURN_SECONDS; returns (on turn, the other).
+    ``clocked``: the pages run on Playwright's clock, so a test can jump past a toast's time."""
     kim, doug = new_page(1280, 800), new_page(1280, 800)
+    if clocked:
+        for page in (kim, doug):
+            page.clock.install()
     game = rest_game(url, ["Kim", "Doug"], timing={**NO_LIMITS, "turn_seconds": TURN_SECONDS})
     open_seat(kim, game["links"][0])
     open_seat(doug, game["links"][1])
@@ -79,3 +89,33 @@ def test_a_turn_that_times_out_with_no_text_written_says_so(web_server: Any, new
     assert "time ran out" in toast.inner_text().lower()
     assert mover.locator("#composer").is_hidden(), "nothing was written: no sticky note to keep"
     assert card_id in hand_ids(mover)
+
+
+def test_a_player_away_when_their_turn_runs_out_is_told_when_they_come_back(start_web_server: Any, new_page: Any) -> None:
+    """Nobody at the screen (coffee, another window): the notice stays until read, as an own verdict does; the
+    other seat hears of it as news only."""
+    server = start_web_server(**HEARTBEAT)
+    away, other = timed_pair(server.url, new_page, clocked=True)
+    wait_until(lambda: on_turn(other), timeout=TURN_SECONDS + 10, what="the turn to time out")
+
+    notice = away.locator("#verdict .verdict-card[data-verdict=turn]")
+    notice.wait_for(state="visible", timeout=5000)
+    wait_until(lambda: "your turn passed" in (away.text_content("#live") or "").lower(), timeout=3, what="the announcement")
+    wait_until(lambda: "ran out of time" in (other.text_content("#live") or ""), timeout=3, what="the other's announcement")
+    away.clock.fast_forward(PAST_A_TOAST)
+    other.clock.fast_forward(PAST_A_TOAST)
+
+    assert notice.is_visible(), "the notice went before the player came back"
+    said = notice.inner_text().lower()
+    assert "time ran out" in said and "your turn passed" in said and "sticky note" in said, said
+    next_name = (away.text_content("#status-line") or "").split("'s turn")[0]
+    assert next_name in ("Kim", "Doug") and f"passed to {next_name}" in notice.inner_text(), notice.inner_text()
+    # It heads the side column: the diagram beside it stays in reach.
+    box, board = away.locator("#verdict").bounding_box(), away.locator("#diagram").bounding_box()
+    assert box and board and box["x"] >= board["x"] + board["width"], (box, board)
+    assert other.locator("#verdict").is_hidden(), "another seat's timeout is news: nothing stays on that page"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    away.screenshot(path=str(SCREENSHOTS / "turn-ran-out-away.png"))
+
+    notice.locator("[data-role=ok]").click()
+    assert away.locator("#verdict").is_hidden()

@@ -67,6 +67,7 @@ export class Table {
     this.verdictExpired = false; // the verdict's time is up, but it is being read: it goes when the focus leaves
     this.verdictOwn = false; // the toast shown is the player's to read (no time limit): see toast()
     this.verdictThreat = null; // the threat id of the verdict shown, if it is one
+    this.verdictShown = null; // the toast shown, as toast()'s arguments: put back behind one that goes ahead of it
     this.heldToasts = []; // toasts that came on their own while the player read theirs: shown once it is closed
     this.focusHandPending = false; // the game was started from its button: the focus goes to the hand once dealt
     this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
@@ -408,10 +409,31 @@ export class Table {
       const message = `${why} What you wrote is kept as a sticky note: “Add sticky note” adds it.`;
       this.composer.start("note", this.view, null, { faceUp, draft, notice: message });
       announce(message);
+    } else if (reason === "timeout") {
+      this.turnRanOut(this.view, true);
     } else {
-      this.toast("turn", reason === "timeout" ? "Time ran out" : "Your turn passed", why);
+      this.toast("turn", "Your turn passed", why);
       announce(why);
     }
+  }
+
+  /**
+   * My turn ran out of time. The player was likely away (coffee, another window), so this is theirs to read, as
+   * a verdict is: it stays until they close it or act again, where a toast of news would have gone before they
+   * came back. It goes ahead of a verdict left open (read before they went): that one waits behind it.
+   * `chosen`: a card had been chosen (no text written), and it goes back to the hand.
+   */
+  turnRanOut(view, chosen = false) {
+    if (view.phase !== "play") return; // play ended with it: the phase's own screen says what comes next
+    const next = view.turn !== null && view.turn !== view.you ? `to ${seatName(view, view.turn)}` : "on";
+    const can = [
+      view.legal && view.legal.can_add_threat ? "You can still add a sticky note at any time" : null,
+      "you play again when your turn comes round",
+    ].filter(Boolean).join(", and ");
+    const body = `Your time for this turn ran out before you played, so the turn passed ${next}. ${chosen ? "The card you chose is" : "Your cards are"} still in your hand. ${can.charAt(0).toUpperCase()}${can.slice(1)}.`;
+    const head = "Time ran out: your turn passed";
+    this.toast("turn", head, body, { own: true, ahead: true });
+    announce(`${head}. ${body}`);
   }
 
   /**
@@ -479,10 +501,14 @@ export class Table {
    * `news`: it came on its own, not as the answer to what the player just did; it does not take the place of an
    * own toast being read (unless it is about the same threat, as a vote's outcome after "to the vote"), but waits
    * for it to be closed. What the player's action brings always replaces what is shown: it answers them now, and
-   * a verdict replaced is still in the feed ("Show the verdict").
+   * a verdict replaced is still in the feed ("Show the verdict"). `ahead`: it comes on its own but is more pressing
+   * than the own toast shown (the player's turn ran out), which waits behind it instead ("1 more to read").
    */
   toast(kind, head, body, opts = {}) {
     const E = this.el;
+    if (opts.ahead && !E.verdict.hidden && this.verdictOwn && this.verdictShown) {
+      this.heldToasts.unshift([...this.verdictShown.slice(0, 3), { ...this.verdictShown[3], news: false }]);
+    }
     if (opts.news && !E.verdict.hidden && this.verdictOwn && !(opts.threat && opts.threat === this.verdictThreat)) {
       this.heldToasts.push([kind, head, body, { ...opts, news: false }]);
       this.renderHeldCount();
@@ -492,6 +518,7 @@ export class Table {
     this.verdictExpired = false;
     this.verdictOwn = Boolean(opts.own);
     this.verdictThreat = opts.threat || null;
+    this.verdictShown = [kind, head, body, opts];
     const reading = E.verdict.contains(document.activeElement); // a new toast in place of the one being read
     fill(
       E.verdict,
@@ -546,6 +573,7 @@ export class Table {
     this.verdictExpired = false;
     this.verdictOwn = false;
     this.verdictThreat = null;
+    this.verdictShown = null;
     E.verdict.hidden = true;
     if (!inside) return;
     const back = this.verdictReturn;
@@ -566,6 +594,7 @@ export class Table {
   /** A few events deserve a word in the status line. */
   narrate(e, view) {
     if (e.type === "TrickWon") announce(`${seatName(view, e.seat)} won trick ${e.trick}.`);
+    else if (e.type === "TurnPassed" && e.reason === "timeout" && e.seat === view.you) this.turnRanOut(view);
     else if (e.type === "TurnPassed" && e.reason === "timeout") announce(`${seatName(view, e.seat)} ran out of time; the turn passed.`);
     else if (e.type === "PlayEnded") announce("Play is over. Time to prioritise: rate every threat.");
     else if (e.type === "FacilitatorChanged") {
