@@ -109,10 +109,9 @@ class RecentUploads:
         """
         while True:
             with self._lock:
-                parsed = self._parsed.get(upload.id)
-                if parsed is not None:
-                    self._parsed.move_to_end(upload.id)
-                    return parsed.architecture
+                kept = self._recall(upload.id)
+                if kept is not None:
+                    return kept
                 pending = self._parsing.get(upload.id)
                 if pending is None:
                     pending = self._parsing[upload.id] = Future()
@@ -148,11 +147,7 @@ class RecentUploads:
     def get(self, upload: UploadRecord) -> Architecture | None:
         """The architecture of ``upload``, just read from the repository (which refuses an expired one), if kept."""
         with self._lock:
-            parsed = self._parsed.get(upload.id)
-            if parsed is None:
-                return None
-            self._parsed.move_to_end(upload.id)
-            return parsed.architecture
+            return self._recall(upload.id)
 
     def forget(self, upload_id: str) -> None:
         """Let an upload's architecture go."""
@@ -170,6 +165,14 @@ class RecentUploads:
         with self._lock:
             self._parsed.clear()
             self._chars = 0
+
+    def _recall(self, upload_id: str) -> Architecture | None:
+        """The kept architecture of an upload, now the most recently used (the lock held)."""
+        parsed = self._parsed.get(upload_id)
+        if parsed is None:
+            return None
+        self._parsed.move_to_end(upload_id)
+        return parsed.architecture
 
     def _keep(self, upload: UploadRecord, architecture: Architecture) -> None:
         chars = len(upload.document)

@@ -19,12 +19,15 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 
+class SafeYamlLoader(_SafeLoader):
+    """The safe loader every YAML reading here uses (duplicate_keys.py too), so all agree on what a file holds."""
+
 
 class _KeyGivenTwice(Exception):
     """A mapping of the document being loaded gives one key twice (located afterwards, from the text)."""
 
 
-class _UniqueKeysLoader(_SafeLoader):
+class _UniqueKeysLoader(SafeYamlLoader):
     """The safe loader, refusing a mapping that gives a key twice: PyYAML would keep the last silently, and a
     hand-written model with two ``attributes:`` under one component would lose the first without a word."""
 
@@ -141,7 +144,7 @@ def check_yaml(text: str, source: str) -> None:
     total = 0
     aliased = False
     try:
-        for event in yaml.parse(text, Loader=_SafeLoader):
+        for event in yaml.parse(text, Loader=SafeYamlLoader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 stack.append([event.anchor, 1])
                 if len(stack) > MAX_DEPTH:
@@ -216,12 +219,7 @@ def load_yaml(text: str, source: str) -> Any:
     try:
         document = yaml.load(text, Loader=_UniqueKeysLoader)  # noqa: S506 - a safe loader
     except _KeyGivenTwice:
-        from game.importers.duplicate_keys import yaml_duplicate
-
-        found = yaml_duplicate(text)
-        if found is None:
-            raise ModelError(source, "a mapping gives one of its keys twice") from None
-        raise ModelError(source, found.describe(), found.path) from None
+        raise _key_given_twice(text, source, as_json=False) from None
     except yaml.constructor.ConstructorError as exc:
         raise ModelError(source, f"unsupported YAML tag: {exc.problem}") from None
     except yaml.YAMLError as exc:
@@ -270,7 +268,7 @@ def yaml_lines(text: str, keys: tuple[str, ...]) -> dict[str, int]:
     key: str | None = None
     listed: str | None = None  # the key whose list is open at depth 2
     items = 0  # of that list, so far
-    for event in yaml.parse(text, Loader=_SafeLoader):
+    for event in yaml.parse(text, Loader=SafeYamlLoader):
         if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
                 return lines  # the document is not a mapping
@@ -306,17 +304,23 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return members
 
 
+def _key_given_twice(text: str, source: str, *, as_json: bool) -> ModelError:
+    """The refusal of a document a loader found giving a key twice: which key, where, on which lines."""
+    # Imported here: it reads its parser from this module, and is needed only for such a refusal.
+    from game.importers.duplicate_keys import json_duplicate, yaml_duplicate
+
+    found = (json_duplicate if as_json else yaml_duplicate)(text)
+    if found is None:
+        return ModelError(source, f"{'an object' if as_json else 'a mapping'} gives one of its keys twice")
+    return ModelError(source, found.describe(), found.path)
+
+
 def load_json(text: str, source: str) -> Any:
     """Parse JSON, refusing documents nested too deeply for the decoder and objects that give a key twice."""
     try:
         document = json.loads(text, object_pairs_hook=_unique_pairs)
     except _KeyGivenTwice:
-        from game.importers.duplicate_keys import json_duplicate
-
-        found = json_duplicate(text)
-        if found is None:
-            raise ModelError(source, "an object gives one of its keys twice") from None
-        raise ModelError(source, found.describe(), found.path) from None
+        raise _key_given_twice(text, source, as_json=True) from None
     except RecursionError:
         raise ModelError(source, "nested too deeply") from None
     except json.JSONDecodeError as exc:

@@ -19,10 +19,7 @@ from typing import Any
 
 import yaml
 
-try:  # the same parser as game.importers.documents
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+from game.importers.documents import SafeYamlLoader
 
 __all__ = ["DuplicateKey", "json_duplicate", "yaml_duplicate"]
 
@@ -92,7 +89,7 @@ def yaml_duplicate(text: str) -> DuplicateKey | None:
     resolver = yaml.resolver.Resolver()
     stack: list[_Container] = []
     found: list[DuplicateKey] = []
-    for event in yaml.parse(text, Loader=_SafeLoader):
+    for event in yaml.parse(text, Loader=SafeYamlLoader):
         if isinstance(event, yaml.DocumentStartEvent):
             stack = []
             continue
