@@ -65,8 +65,6 @@ export class Table {
     this.hostAwayNews = null; // what screen readers were last told of the facilitator's absence ("away", "can")
     this.verdictReturn = null; // what had the focus before the keyboard went to the verdict
     this.verdictExpired = false; // the verdict's time is up, but it is being read: it goes when the focus leaves
-    this.verdictOwn = false; // the toast shown is the player's to read (no time limit): see toast()
-    this.verdictThreat = null; // the threat id of the verdict shown, if it is one
     this.verdictShown = null; // the toast shown, as toast()'s arguments: put back behind one that goes ahead of it
     this.heldToasts = []; // toasts that came on their own while the player read theirs: shown once it is closed
     this.focusHandPending = false; // the game was started from its button: the focus goes to the hand once dealt
@@ -98,6 +96,16 @@ export class Table {
     document.addEventListener("pointerdown", (e) => {
       if (this.hostMenuOpen && !e.target.closest(".host-menu")) this.setHostMenu(false);
     });
+  }
+
+  /** The toast shown is the player's to read (no time limit): see toast(). */
+  get verdictOwn() {
+    return Boolean(this.verdictShown && this.verdictShown[3].own);
+  }
+
+  /** The threat id of the verdict shown, if it is one. */
+  get verdictThreat() {
+    return (this.verdictShown && this.verdictShown[3].threat) || null;
   }
 
   build() {
@@ -506,7 +514,7 @@ export class Table {
    */
   toast(kind, head, body, opts = {}) {
     const E = this.el;
-    if (opts.ahead && !E.verdict.hidden && this.verdictOwn && this.verdictShown) {
+    if (opts.ahead && !E.verdict.hidden && this.verdictOwn) {
       this.heldToasts.unshift([...this.verdictShown.slice(0, 3), { ...this.verdictShown[3], news: false }]);
     }
     if (opts.news && !E.verdict.hidden && this.verdictOwn && !(opts.threat && opts.threat === this.verdictThreat)) {
@@ -516,8 +524,6 @@ export class Table {
     }
     clearTimeout(this.toastTimer);
     this.verdictExpired = false;
-    this.verdictOwn = Boolean(opts.own);
-    this.verdictThreat = opts.threat || null;
     this.verdictShown = [kind, head, body, opts];
     const reading = E.verdict.contains(document.activeElement); // a new toast in place of the one being read
     fill(
@@ -571,8 +577,6 @@ export class Table {
     const inside = E.verdict.contains(document.activeElement);
     clearTimeout(this.toastTimer);
     this.verdictExpired = false;
-    this.verdictOwn = false;
-    this.verdictThreat = null;
     this.verdictShown = null;
     E.verdict.hidden = true;
     if (!inside) return;
