@@ -145,6 +145,15 @@ class TakeOver(SeatCommand):
     facilitator has been away long enough, so a game without time limits never waits on an absent host."""
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class JoinLate(Command):
+    """Seat someone who arrives after the game started: a new seat after the last one, dealt a share of the
+    face-down cards. Sent by no seat (the newcomer has none yet); the server sends it for the join page."""
+
+    name: str
+    """The newcomer's display name, unique at the table."""
+
+
 #: Every concrete command class by name, for deserialising.
 COMMANDS: dict[str, type[Command]] = {
     c.__name__: c
@@ -163,5 +172,6 @@ COMMANDS: dict[str, type[Command]] = {
         FinishRating,
         EndGame,
         TakeOver,
+        JoinLate,
     )
 }

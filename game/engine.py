@@ -37,6 +37,7 @@ from game.commands import (
     EndGame,
     EndPlay,
     FinishRating,
+    JoinLate,
     PassTurn,
     PlayCard,
     RateThreat,
@@ -63,12 +64,14 @@ from game.errors import (
     InvalidSetup,
     MustFollowSuit,
     MustLeadStartCard,
+    NameTaken,
     NotAVoter,
     NotFacilitator,
     NotYourTurn,
     SeatNotOnTurn,
     SeatRemoved,
     StaleState,
+    TableFull,
     ThreatNotAccepted,
     UnknownCard,
     UnknownSeat,
@@ -86,6 +89,7 @@ from game.events import (
     GameStarted,
     PlayEnded,
     RatingFinished,
+    SeatJoined,
     SeatRemoved as SeatRemovedEvent,
     SeatSkipped,
     VoteCalled,
@@ -102,7 +106,7 @@ from game.events import (
 )
 from game.predicates import Subject, Truth, Verdict
 from game.scoring import award_threat, award_trick, scoreboard
-from game.state import MAX_HUMANS, MAX_NAME, MAX_SEATS, GameState, Phase, Seat, Settings, evolve
+from game.state import MAX_HUMANS, MAX_NAME, MAX_SEATS, GameState, Phase, Seat, SeatSpec, Settings, evolve
 from game.threats import MAX_TEXT, JudgedBy, Threat, ThreatSource, ThreatStatus, normalise, threat_id
 from game.trick import Play, Trick, winning_play
 from game.voting import Rating, Vote
@@ -507,6 +511,32 @@ def _check_take_over(state: GameState, c: TakeOver) -> None:
         raise InvalidCommand("a bot cannot facilitate")
 
 
+def _late_name(state: GameState, c: JoinLate) -> str:
+    """The late joiner's name, checked; raises what JoinLate is refused for."""
+    if not isinstance(c.name, str):
+        raise InvalidCommand("name must be text")
+    name = c.name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise InvalidCommand(f"a name has 1 to {MAX_NAME} characters")
+    # Only during play: before it the facilitator's setup seats everyone, and once play ends there is
+    # nothing left to deal, only threats others found to rate.
+    _phase(state, _PLAY)
+    if len(state.seats) >= MAX_SEATS:
+        raise TableFull(f"the table has all {MAX_SEATS} seats")
+    if sum(1 for s in state.seats if not s.bot) >= MAX_HUMANS:
+        raise TableFull(f"the table has all {MAX_HUMANS} human seats")
+    # Removed seats keep their names: the scoreboard and the final list still name them.
+    folded = name.casefold()
+    taken = next((s.name for s in state.seats if s.name.strip().casefold() == folded), None)
+    if taken is not None:
+        raise NameTaken(f"someone at this table is already called {taken}")
+    return name
+
+
+def _check_join_late(state: GameState, c: JoinLate) -> None:
+    _late_name(state, c)
+
+
 # Each entry takes its own command type; Any lets one table hold them all.
 _CHECKS: dict[type[Command], Callable[[GameState, Any], None]] = {
     StartGame: _check_start,
@@ -523,6 +553,7 @@ _CHECKS: dict[type[Command], Callable[[GameState, Any], None]] = {
     FinishRating: _check_finish,
     EndGame: _check_end_game,
     TakeOver: _check_take_over,
+    JoinLate: _check_join_late,
 }
 
 
@@ -829,6 +860,31 @@ def _remove(state: GameState, c: RemoveSeat, now: float, ev: list[Event]) -> Gam
     return state
 
 
+def _join_late(state: GameState, c: JoinLate, now: float, ev: list[Event]) -> GameState:
+    name = _late_name(state, c)
+    seat = len(state.seats)
+    donors = [s.id for s in state.seats if _active(state, s.id)]
+    hand, hands, set_aside = hands_.deal_late(
+        state.hands, donors, state.set_aside, rng_for(state, "join"), state.board.cards, state.must_lead
+    )
+    trick = state.trick
+    assert trick is not None  # play always has a trick in progress
+    settings = state.settings
+    state = replace(
+        state,
+        settings=replace(settings, seats=settings.seats + (SeatSpec(name),)),
+        seats=state.seats + (Seat(seat, name),),
+        hands=hands + (hand,),
+        set_aside=set_aside,
+        # Its place is after the last seat, which the trick in progress may already have gone past: so that one
+        # rule holds whenever it arrives, it sits this trick out and takes its turns from the next one.
+        trick=replace(trick, passed=trick.passed + (seat,)),
+    )
+    ev.append(SeatJoined(seat=seat, name=name, hand_sizes=tuple(len(h) for h in state.hands)))
+    # Open votes need no settling: one more voter can only put a majority further off.
+    return state
+
+
 def _end_play(state: GameState, now: float, reason: str, ev: list[Event]) -> GameState:
     state = _resolve_votes(state, now, ev, closing=True)
     tricks = state.tricks
@@ -944,6 +1000,7 @@ _HANDLERS: dict[type[Command], Callable[[GameState, Any, float, list[Event]], Ga
     FinishRating: _finish,
     EndGame: _end_game_cmd,
     TakeOver: _take_over,
+    JoinLate: _join_late,
 }
 
 

@@ -198,6 +198,18 @@ class AlreadyFinished(IllegalMove):
     code = "already_finished"
 
 
+class TableFull(IllegalMove):
+    """No seat is left for a late joiner (the engine's limits on seats and on human seats)."""
+
+    code = "table_full"
+
+
+class NameTaken(IllegalMove):
+    """A late joiner's name is already at the table (ignoring case)."""
+
+    code = "name_taken"
+
+
 #: Every error class, so tests and the server can list the codes.
 ALL_ERRORS: tuple[type[GameError], ...] = (
     GameError,
@@ -228,4 +240,6 @@ ALL_ERRORS: tuple[type[GameError], ...] = (
     AlreadyVoted,
     ThreatNotAccepted,
     AlreadyFinished,
+    TableFull,
+    NameTaken,
 )

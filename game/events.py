@@ -265,6 +265,18 @@ class GameEnded(Event):
     """Most points first."""
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SeatJoined(Event):
+    """Someone took a new seat during play; it sits out the trick in progress."""
+
+    seat: int
+    """The new seat (after the last one)."""
+    name: str
+    """Its display name."""
+    hand_sizes: tuple[int, ...]
+    """Cards in each seat's hand afterwards, by seat id (the newcomer's share came from the face-down cards)."""
+
+
 #: Every concrete event class by name, for deserialising.
 EVENTS: dict[str, type[Event]] = {
     e.__name__: e
@@ -289,5 +301,6 @@ EVENTS: dict[str, type[Event]] = {
         ThreatRated,
         RatingFinished,
         GameEnded,
+        SeatJoined,
     )
 }

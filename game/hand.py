@@ -75,3 +75,38 @@ def opening_lead(
         if found is not None:
             return found
     return None
+
+
+def deal_late(
+    hands: Sequence[Sequence[str]],
+    donors: Sequence[int],
+    set_aside: Sequence[str],
+    rng: random.Random,
+    cards: Mapping[str, Card],
+    keep: str | None = None,
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """A hand for a seat that joins during play: (its hand, every seat's hand after it, the set-aside pile after it).
+
+    The newcomer gets an even share of the cards nobody has seen: the cards in
+    the ``donors``' hands and the set-aside pile, divided among the donors and
+    the newcomer, rounded down. It is drawn at random from the set-aside pile
+    first (those cards belong to nobody), then one card at a time, at random,
+    from the donor holding the most cards (the lowest seat among equals), so the
+    hands even out and no donor is left with fewer cards than the newcomer.
+    ``keep`` (the card that must open the game) never moves.
+    """
+    held = [list(h) for h in hands]
+    share = (sum(len(held[d]) for d in donors) + len(set_aside)) // (len(donors) + 1)
+    pile = list(set_aside)
+    rng.shuffle(pile)
+    new, rest = pile[:share], pile[share:]
+    while len(new) < share:
+        giving = [d for d in donors if any(i != keep for i in held[d])]
+        if not giving:  # only the opening card is left to give
+            break
+        donor = max(giving, key=lambda d: (len(held[d]), -d))
+        choices = [i for i in held[donor] if i != keep]
+        card_id = choices[rng.randrange(len(choices))]
+        held[donor].remove(card_id)
+        new.append(card_id)
+    return sort_hand(new, cards), tuple(tuple(h) for h in held), sort_hand(rest, cards)

@@ -16,6 +16,7 @@ from game.commands import (
     Command,
     EndPlay,
     FinishRating,
+    JoinLate,
     PassTurn,
     PlayCard,
     RateThreat,
@@ -103,6 +104,10 @@ SCENARIOS: dict[str, Scenario] = {
     "already_finished": lambda a, d: (
         after(playing(a, d), PlayCard(seat=0, card_id="TA2", target="Fn"), EndPlay(seat=0), FinishRating(seat=1)),
         FinishRating(seat=1),
+    ),
+    "name_taken": lambda a, d: (playing(a, d), JoinLate(name=" cat ")),
+    "table_full": lambda a, d: (
+        table(a, d, [("TA2",)] + [()] * 7, names=[f"P{i}" for i in range(8)]), JoinLate(name="Late"),
     ),
 }
 

@@ -12,7 +12,7 @@ from gamekit import leejames, practice_deck, settings, table
 from game.architecture import Architecture
 from game.bots import autoplay
 from game.cards import Suit
-from game.commands import (COMMANDS, AddThreat, CastVote, CloseVote, Command, EndGame, PassTurn, PlayCard, RateThreat,
+from game.commands import (COMMANDS, AddThreat, CastVote, CloseVote, Command, EndGame, JoinLate, PassTurn, PlayCard, RateThreat,
                            RemoveSeat, SkipSeat, TakeOver, Tick)
 from game.deck import Deck
 from game.engine import apply, new_game
@@ -85,6 +85,7 @@ def test_every_command_type_round_trips() -> None:
         CloseVote(seat=0, threat_id="T4"),
         RateThreat(seat=1, threat_id="T2", likelihood=4, impact=5),
         Tick(now=12.0),
+        JoinLate(name="Dee", now=4.0),
     ]
     for name, cls in COMMANDS.items():
         if not any(type(c) is cls for c in samples):
@@ -99,10 +100,11 @@ def test_every_command_type_round_trips() -> None:
 
 def test_every_event_type_round_trips(arch: Architecture, deck: Deck) -> None:
     _, _, events = recorded_game(arch, deck)
-    # Bots never pass, skip, call a vote, remove or take over: a short literal game does.
+    # Bots never pass, skip, call a vote, remove, take over or join late: a short literal game does.
     s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",)])
     for c in (AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"), CloseVote(seat=0, threat_id="T1"),
-              PassTurn(seat=0), SkipSeat(seat=0, target_seat=1), RemoveSeat(seat=0, target_seat=2), TakeOver(seat=1)):
+              PassTurn(seat=0), SkipSeat(seat=0, target_seat=1), RemoveSeat(seat=0, target_seat=2), TakeOver(seat=1),
+              JoinLate(name="Dan")):
         s, more = apply(s, c)
         events += more
     assert {type(e).__name__ for e in events} == set(EVENTS)

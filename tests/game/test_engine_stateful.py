@@ -1,4 +1,5 @@
-"""A Hypothesis state machine: random legal and illegal commands, with the invariants checked after each.
+"""A Hypothesis state machine: random legal and illegal commands (late joiners too), with the invariants checked
+after each.
 
 Invariants: every card is in exactly one place; a trick holds at most one
 card per seat; points equal valid threats plus tricks won; no hidden card
@@ -27,6 +28,7 @@ from game.commands import (
     EndGame,
     EndPlay,
     FinishRating,
+    JoinLate,
     PassTurn,
     PlayCard,
     RateThreat,
@@ -145,6 +147,11 @@ class Game(RuleBasedStateMachine):
     @rule(data=st.data())
     def remove(self, data: st.DataObject) -> None:
         self.do(RemoveSeat(seat=data.draw(st.sampled_from([0, 1])), target_seat=self.seat(data), now=self.step(data)))
+
+    @precondition(lambda self: self.state.version % 5 == 2)
+    @rule(name=st.sampled_from(["Late", "late ", "P0", "", "Newer", "x" * 41]))
+    def join_late(self, name: str) -> None:
+        self.do(JoinLate(name=name, now=self.now))
 
     @precondition(lambda self: self.state.version > 15)
     @rule(data=st.data())
