@@ -306,14 +306,17 @@ def game(game_id: str) -> Response:
         "game_id": live.id, "version": state.version, "phase": state.phase.value,
         "architecture": live.record.architecture_name, "deck": live.record.deck,
         "seats": [{"seat": s.id, "name": s.name, "bot": s.bot, "present": s.present} for s in state.seats],
-        "free_seats": max(0, int(live.record.meta["max_seats"]) - len(humans)) if state.phase.value == "setup" else 0,
+        # Taken before play ends: a late joiner gets a seat during play too.
+        "free_seats": max(0, int(live.record.meta["max_seats"]) - len(humans)) if state.phase.value in ("setup", "play")
+        else 0,
         "view": view, **_links(live.id), "expires_at": live.record.expires_at.isoformat(),
     })
 
 
 @bp.post("/games/<game_id>/seats")
 def join(game_id: str) -> tuple[Response, int]:
-    """Take the next free seat (before the game starts); returns the seat's secret link."""
+    """Take the next free seat (before the game starts, or during play as a late joiner); returns the seat's secret
+    link."""
     rt = runtime()
     body = rt.schemas.join.load(_json_body())
     live, seat, token = rt.games.join(_game_id(game_id), body["name"], {"ip": request.remote_addr})

@@ -83,7 +83,7 @@ class SeatsFull(ServerError):
 
 
 class AlreadyStarted(ServerError):
-    """Seats can only be taken before the facilitator starts the game."""
+    """Seats can only be taken before play ends (a late joiner takes one during play)."""
 
     code = "already_started"
     status = 409

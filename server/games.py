@@ -38,7 +38,7 @@ from game.architecture import Architecture
 from game.backlog import Backlog
 from game.bots import next_bot_command
 from game.cards import Suit
-from game.commands import Command, Tick
+from game.commands import Command, JoinLate, Tick
 from game.errors import GameError, InvalidSetup, InvalidSnapshot, StaleState
 from game.events import Event
 from game.importers import ModelError, load_architecture
@@ -444,8 +444,14 @@ class Games:
         return self._remember(live), seat, token
 
     def join(self, game_id: str, name: str, detail: Mapping[str, Any] | None = None) -> tuple[Live, SeatRecord, str]:
-        """Take the next free seat before the game starts; returns the seat's token."""
-        name = name.strip()
+        """Take a free seat, before the game starts or during play (a late joiner); returns the seat's token."""
+        joined = self._join(game_id, name.strip(), detail)
+        if joined[0].state.phase is Phase.PLAY:
+            # A late join lets the deadlines passed by now take effect too: a bot may be on turn since.
+            self._bots(game_id)
+        return joined
+
+    def _join(self, game_id: str, name: str, detail: Mapping[str, Any] | None) -> tuple[Live, SeatRecord, str]:
         with self.locked(game_id):
             for _ in range(MAX_ATTEMPTS):
                 now = self.clock()
@@ -453,8 +459,8 @@ class Games:
                 if not self._settle(live):
                     continue
                 state = live.state
-                if state.phase is not Phase.SETUP:
-                    raise AlreadyStarted("the game has started; ask the facilitator for a new game, or watch it")
+                if state.phase is not Phase.SETUP and state.phase is not Phase.PLAY:
+                    raise AlreadyStarted("play has ended, so no seat can be taken any more; you can watch the game")
                 humans = list(live.record.meta["humans"])
                 if len(humans) >= int(live.record.meta["max_seats"]):
                     raise SeatsFull(f"all {len(humans)} seats are taken")
@@ -463,24 +469,33 @@ class Games:
                 if taken is not None:
                     raise InvalidSetup(f"Someone at this table is already called {taken}: add an initial or a nickname "
                                        "so the others can tell you apart.")
-                settings = dataclasses.replace(self._settings(humans + [name], live.record.meta), backlog=state.settings.backlog)
-                fresh = engine.new_game(settings, state.board.architecture, state.board.deck, state.seed)
-                new_state = dataclasses.replace(fresh, board=state.board, version=live.version + 1, clock=max(now, state.clock))
-                seat_no = len(humans)
+                command: JoinLate | None = None
+                events: Sequence[Event] = ()
+                if state.phase is Phase.SETUP:
+                    new_state, seat_no = self._seated(live, humans, name, now), len(humans)
+                else:
+                    command = JoinLate(name=name, now=now)
+                    new_state, events = engine.apply(state, command)
+                    seat_no = len(new_state.seats) - 1
                 token = tokens.new_token()
                 stamp = at(now)
                 seat = SeatRecord(game_id=game_id, seat=seat_no, name=name, role="player",
                                   token_hash=tokens.digest(token), created_at=stamp)
                 client_id = f"join:{seat_no}"
                 meta = dict(live.record.meta, humans=humans + [name])
+                actor = f"seat {seat_no} ({name})"
+                if command is None:  # seated before the start: the snapshot is the record
+                    kind, payload = "JoinSeat", {"name": name, "seat": seat_no}
+                else:  # in the log like any command, so the game replays through it
+                    kind, payload = "JoinLate", codec.command_data(command)
+                deadline = next_deadline(new_state)
                 change = Change(
                     snapshot=live.writer.snapshot(new_state), phase=new_state.phase.value, updated_at=stamp,
-                    expires_at=self._expiry(now), deadline_at=None,
+                    expires_at=self._expiry(now), deadline_at=None if deadline is None else at(deadline),
                     command=CommandRecord(game_id=game_id, seq=live.version + 1, client_id=client_id, seat=seat_no,
-                                          actor=f"seat {seat_no} ({name})", type="JoinSeat",
-                                          payload={"name": name, "seat": seat_no}, at=stamp),
-                    audit=(AuditRecord(game_id=game_id, at=stamp, actor=f"seat {seat_no} ({name})", action="JoinSeat",
-                                       detail=dict(detail or {})),),
+                                          actor=actor, type=kind, payload=payload, at=stamp),
+                    audit=(AuditRecord(game_id=game_id, at=stamp, actor=actor, action=kind,
+                                       detail={"version": new_state.version, **dict(detail or {})}),),
                     seats=(seat,),
                     meta=meta,
                 )
@@ -492,9 +507,16 @@ class Games:
                 live.record = dataclasses.replace(live.record, meta=meta)
                 live.client_ids[client_id] = new_state.version
                 live.snapshot_version = new_state.version
-                self._show(live, new_state, ())
+                self._show(live, new_state, events)
                 return live, seat, token
         raise Conflict("the game kept changing; try again")
+
+    def _seated(self, live: Live, humans: Sequence[str], name: str, now: float) -> GameState:
+        """The game in setup seated again with ``name`` after the other humans (the bots stay last)."""
+        state = live.state
+        settings = dataclasses.replace(self._settings([*humans, name], live.record.meta), backlog=state.settings.backlog)
+        fresh = engine.new_game(settings, state.board.architecture, state.board.deck, state.seed)
+        return dataclasses.replace(fresh, board=state.board, version=live.version + 1, clock=max(now, state.clock))
 
     def authenticate(self, token: object) -> Member:
         """The seat a token belongs to; :class:`InvalidToken` for anything else."""
