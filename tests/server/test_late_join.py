@@ -38,6 +38,8 @@ def test_a_late_joiner_takes_a_free_seat_in_play_and_every_seat_sees_them_arrive
         joined = [e for u in updates for e in u["events"] if e["type"] == "SeatJoined"]
         assert joined and joined[0]["seat"] == 3 and joined[0]["name"] == "Sam"
         assert [x["name"] for x in s.view["seats"]] == ["Kim", "Doug", "Bot 1", "Sam"]  # type: ignore[index]
+        # The patch that brought the new seat rebuilds exactly the whole view.
+        assert s.view == app.extensions["threatdeck"].games.view(game_id, s.view["you"])[2]  # type: ignore[index]
     sizes = [x["hand_size"] for x in kim.view["seats"]]  # type: ignore[index]
     assert sizes[3] > 0 and max(sizes) - min(sizes) <= 1, "an even share"
     assert sum(sizes[:3]) < sum(hands_before), "the newcomer's cards came out of the others' hands"

@@ -145,11 +145,12 @@ class ServerProcess:
                 or " ERROR " in line]
 
 
-def create_game(url: str, n: int, *, timing: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Upload the fixture, create a game, take n-1 more seats; returns ids and tokens by seat."""
+def create_game(url: str, n: int, *, timing: dict[str, Any] | None = None, free: int = 0) -> dict[str, Any]:
+    """Upload the fixture, create a game with ``free`` seats more than n, take n-1 more seats; returns ids and
+    tokens by seat."""
     r = requests.post(url + "/api/architectures", data=HR.encode(), headers={"Content-Type": "application/yaml"}, timeout=10)
     assert r.status_code == 201, r.text
-    body: dict[str, Any] = {"architecture": r.json()["id"], "name": NAMES[0], "seats": n}
+    body: dict[str, Any] = {"architecture": r.json()["id"], "name": NAMES[0], "seats": n + free}
     if timing is not None:
         body["timing"] = timing
     r = requests.post(url + "/api/games", json=body, timeout=10)

@@ -186,3 +186,44 @@ def test_forged_tokens_other_seats_and_facilitator_actions_are_refused(start_ser
                      headers={"Authorization": f"Bearer {game['tokens'][1]}"}, timeout=10)
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     assert server.unhandled_errors() == []
+
+
+def test_someone_late_takes_a_free_seat_mid_game_and_plays_to_the_end(start_server: Any,
+                                                                        clients: list[SeatClient]) -> None:
+    server = start_server()
+    game = create_game(server.url, 3, timing=NO_TIMEOUTS, free=1)
+    seats = seat_clients(server.url, game["tokens"], clients)
+    player = Autoplayer(seats)
+    # Into the second trick.
+    player.play(until=lambda: bool(seats[0].view and seats[0].view["phase"] == "play"
+                                   and seats[0].view["trick"] and seats[0].view["trick"]["number"] >= 2))
+    assert player.errors == []
+    public = requests.get(f"{server.url}/api/games/{game['game_id']}", timeout=10).json()
+    assert public["phase"] == "play" and public["free_seats"] == 1
+
+    r = requests.post(f"{server.url}/api/games/{game['game_id']}/seats", json={"name": "Hannah"}, timeout=10)
+    assert r.status_code == 201, r.text
+    assert r.json()["seat"] == 3
+    # Everyone at the table sees Hannah arrive, with the cards she was dealt counted.
+    for c in seats:
+        assert c.wait_for(lambda c=c: c.view is not None and len(c.view["seats"]) == 4), f"seat {c.seat}"
+        assert c.view["seats"][3]["name"] == "Hannah" and c.view["seats"][3]["hand_size"] > 0  # type: ignore[index]
+        assert any(e["type"] == "SeatJoined" and e["seat"] == 3 for u in c.updates for e in u["events"])
+    hannah = seat_clients(server.url, [r.json()["token"]], clients)[0]
+    assert hannah.seat == 3 and len(hannah.view["hand"]) == hannah.view["seats"][3]["hand_size"]  # type: ignore[index]
+    full = requests.post(f"{server.url}/api/games/{game['game_id']}/seats", json={"name": "Leon"}, timeout=10)
+    assert full.status_code == 409 and full.json()["error"]["code"] == "seats_full"
+
+    everyone = [*seats, hannah]
+    player = Autoplayer(everyone)
+    player.play()
+    assert player.errors == []
+    assert seats[0].view["phase"] == "ended", f"stuck after {player.moves} moves"  # type: ignore[index]
+    check_final(server.url, game["game_id"], everyone)
+    check_no_leaks(*everyone)
+    ended = requests.post(f"{server.url}/api/games/{game['game_id']}/seats", json={"name": "Leon"}, timeout=10)
+    assert ended.status_code == 409 and ended.json()["error"]["code"] == "already_started"
+    audit = requests.get(f"{server.url}/api/games/{game['game_id']}/audit",
+                         headers={"Authorization": f"Bearer {game['tokens'][0]}"}, timeout=10).json()["audit"]
+    assert [a["actor"] for a in audit if a["action"] == "JoinLate"] == ["seat 3 (Hannah)"]
+    assert server.unhandled_errors() == []
