@@ -1,4 +1,5 @@
-// Joining by link: /join/<game> asks only for a display name.
+// Joining by link: /join/<game> asks only for a display name. A seat is free until play ends: someone who comes
+// late joins a game in play and plays from the next trick; once every seat is taken, or play is over, they watch.
 import { h, fill } from "./dom.js";
 import { api } from "./api.js";
 import { loadSeat, saveSeat, tableHref } from "./session.js";
@@ -12,9 +13,11 @@ export async function showJoin(root, gameId) {
   } catch (err) {
     problem = err;
   }
+  const open = game && (game.phase === "setup" || game.phase === "play");
+  const inPlay = Boolean(game && game.phase === "play");
   const name = h("input", { id: "join-name", type: "text", required: true, maxlength: 40, autocomplete: "nickname", autofocus: true, placeholder: "Your name" });
   const error = h("p", { class: "error", role: "alert", hidden: true });
-  const button = h("button", { type: "submit", class: "primary big", id: "join-button" }, "Take a seat");
+  const button = h("button", { type: "submit", class: "primary big", id: "join-button" }, inPlay ? "Take a seat and play" : "Take a seat");
   const form = h(
     "form",
     {
@@ -30,7 +33,8 @@ export async function showJoin(root, gameId) {
         button.disabled = true;
         try {
           const seat = await api.join(gameId, name.value.trim());
-          saveSeat(gameId, { token: seat.token, seat: seat.seat, name: seat.name, role: seat.role });
+          // late: the table greets them with what joining mid-game means (once).
+          saveSeat(gameId, { token: seat.token, seat: seat.seat, name: seat.name, role: seat.role, late: inPlay });
           window.location.assign(tableHref(gameId, seat.token));
         } catch (err) {
           error.textContent = err.message;
@@ -44,7 +48,6 @@ export async function showJoin(root, gameId) {
     error,
     button,
   );
-  const started = game && game.phase !== "setup";
   fill(
     root,
     h(
@@ -54,9 +57,12 @@ export async function showJoin(root, gameId) {
       h("h1", null, game ? `Join the threat model of ${game.architecture}` : "Join a game"),
       problem ? h("p", { class: "error", role: "alert" }, problem.status === 404 ? "There is no such game (it may have expired)." : problem.message) : null,
       kept ? h("p", null, h("a", { class: "button", id: "continue-seat", href: tableHref(gameId, kept.token) }, `Continue as ${kept.name || "your seat"}`)) : null,
-      game && !started && game.free_seats > 0 ? form : null,
-      game && !started && game.free_seats <= 0 ? h("p", null, "All seats are taken. You can still watch.") : null,
-      started ? h("p", null, "This game has already started, so no seats are free. You can watch it.") : null,
+      inPlay && game.free_seats > 0
+        ? h("p", { id: "join-late" }, "This game has started, and a seat is free: join now and you are dealt a fair share of the cards nobody has seen. You play from the next trick, and vote and rate like everyone else.")
+        : null,
+      open && game.free_seats > 0 ? form : null,
+      open && game.free_seats <= 0 ? h("p", null, "All seats are taken. You can still watch.") : null,
+      game && !open ? h("p", null, "Play is over, so no seats are free. You can watch the rest of the game.") : null,
       game ? h("p", null, h("a", { href: `/watch/${encodeURIComponent(gameId)}` }, "Watch as a spectator")) : null,
     ),
   );

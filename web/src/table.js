@@ -238,8 +238,15 @@ export class Table {
       this.toast("info", `${who} facilitates now`, `${who} took over facilitating while you were away. You play on as before.`, { news: true });
       announce(`${who} took over facilitating while you were away.`);
     }
+    const kept = loadSeat(this.gameId) || {};
+    if (kept.late && kept.token === this.token && ack.view && ack.view.phase === "play") {
+      const cards = (ack.view.hand || []).length;
+      const hand = cards ? `Your ${cards} card${cards === 1 ? " was" : "s were"} dealt from the cards nobody had seen.` : "No card was left to deal you, but your notes count.";
+      this.toast("info", "Welcome to the game", `You came in mid-game: ${hand} This trick goes on without you; you play from the next one, and you can vote and add sticky notes now.`, { news: true });
+    }
     if (ack.seat !== null && ack.seat !== undefined && this.token) {
-      saveSeat(this.gameId, { token: this.token, seat: ack.seat, name: ack.name, role: ack.role });
+      // late: greeted once, not again on a reload.
+      saveSeat(this.gameId, { token: this.token, seat: ack.seat, name: ack.name, role: ack.role, late: false });
     }
     this.role = ack.role;
     if (this.practice && ack.role === "facilitator" && ack.view.phase === "setup") {
@@ -608,6 +615,14 @@ export class Table {
         this.toast("info", "You are the facilitator now", `${seatName(view, e.previous)} was away.${can ? ` You can ${can}: the Facilitator tools are yours.` : ""}`, { news: true });
       }
       announce(`${seatName(view, e.seat)} took over facilitating from ${seatName(view, e.previous)}.`);
+    }
+    else if (e.type === "SeatJoined" && e.seat !== view.you) {
+      const cards = e.hand_sizes[e.seat];
+      const dealt = cards
+        ? `was dealt ${cards} card${cards === 1 ? "" : "s"} from the cards nobody has seen (the fullest hands gave one each in turn)`
+        : "had no card left to be dealt";
+      this.toast("info", `${e.name} joined the game`, `${e.name} came late, sits after ${seatName(view, e.seat - 1)} and ${dealt}. They play from the next trick and vote from now on.`, { news: true });
+      announce(`${e.name} joined the game.`);
     }
     else if (e.type === "VoteCalled" && e.by !== view.you) announce(`${seatName(view, e.by)} closed the vote on ${e.threat_id}: the votes cast decide it.`);
     else if (e.type === "GameEnded") announce("The game is over. The prioritised threat list is ready.");
