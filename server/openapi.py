@@ -121,7 +121,11 @@ def document() -> dict[str, Any]:
         "responses": {"200": _json("Game", "the game"), **_errors("404")},
     }})
     spec.path(path="/api/games/{game_id}/seats", operations={"post": {
-        "summary": "Take the next free seat before the game starts",
+        "summary": "Take the next free seat, before the game starts or during play",
+        "description": "During play the newcomer joins late: a new seat after the last one, dealt an even share of "
+                       "the cards nobody has seen, playing from the next trick. 409 seats_full when every seat is "
+                       "taken, already_started once play has ended; 422 invalid_setup for a name already at the "
+                       "table.",
         "parameters": [_game_param()],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "Join"}}},
         "responses": {"201": _json("SeatLink", "your seat and its secret link"), **_errors("400", "404", "409", "422", "429")},
