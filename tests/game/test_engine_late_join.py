@@ -25,16 +25,16 @@ from game.deck import Deck
 from game.engine import apply, check, legal_moves, new_game, playable
 from game.events import SeatJoined, TurnStarted
 from game.serialize import command_from_dict, command_to_dict, event_from_dict, event_to_dict, state_from_dict, state_to_dict
-from game.state import MAX_HUMANS, MAX_SEATS, Phase, SeatSpec, Settings
+from game.state import MAX_HUMANS, MAX_SEATS, GameState, Phase, SeatSpec, Settings
 from game.threats import ThreatStatus
 from game.views import view_for
 
 from gamekit import TINY_IDS, card_places, settings, table
 
 
-def started(arch: Architecture, deck: Deck, seed: int = 3, **kw: object) -> object:
-    state = new_game(settings(**kw), arch, deck, seed)  # type: ignore[arg-type]
-    return apply(state, StartGame(seat=0))[0]
+def started(arch: Architecture, deck: Deck, seed: int = 3) -> GameState:
+    """Ann, Bob and Cat, dealt four cards each (nothing set aside), Ann or whoever holds the opening card on turn."""
+    return apply(new_game(settings(), arch, deck, seed), StartGame(seat=0))[0]
 
 
 def test_a_late_joiner_takes_the_seat_after_the_last_with_an_even_share(arch: Architecture, deck: Deck) -> None:
@@ -117,7 +117,8 @@ def test_a_late_joiner_votes_on_the_votes_still_open(arch: Architecture, deck: D
     s, _ = apply(s, CastVote(seat=2, threat_id="T1", accept=False))
     assert s.threats[0].status is ThreatStatus.VOTING  # one to one of three: not decided yet
     s, _ = apply(s, CastVote(seat=3, threat_id="T1", accept=True))
-    assert s.threats[0].status is ThreatStatus.ACCEPTED and s.threats[0].tally.yes == (1, 3)
+    tally = s.threats[0].tally
+    assert s.threats[0].status is ThreatStatus.ACCEPTED and tally is not None and tally.yes == (1, 3)
 
 
 def test_a_late_joiner_rates_and_the_game_waits_for_it(arch: Architecture, deck: Deck) -> None:
@@ -220,7 +221,7 @@ def test_bots_play_on_around_a_late_joiner(arch: Architecture, deck: Deck) -> No
         s, _, _ = autoplay(s, now=s.clock)
         if s.phase is Phase.PLAY:
             assert s.turn in humans, "the bots wait only for a human"
-            s, _ = apply(s, PlayCard(seat=s.turn, card_id=playable(s, s.turn)[0]))  # type: ignore[arg-type]
+            s, _ = apply(s, PlayCard(seat=s.turn, card_id=playable(s, s.turn)[0]))
         elif s.phase is Phase.RATING:
             for seat in humans:
                 if not s.seats[seat].finished and s.phase is Phase.RATING:
