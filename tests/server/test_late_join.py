@@ -101,3 +101,22 @@ def test_the_facilitator_can_remove_a_late_joiner(app: Any, client: Any) -> None
     assert kim.command("remove_seat", target_seat=r.json["seat"])["ok"]
     kim.pump()
     assert kim.view["seats"][r.json["seat"]]["present"] is False  # type: ignore[index]
+
+
+def test_a_bot_whose_turn_came_with_a_late_join_plays_it(app: Any, client: Any, clock: Any) -> None:
+    """A join applies the deadlines passed by then, as any command does: a bot put on turn by them plays at once."""
+    rt = app.extensions["threatdeck"]
+    g = new_game(client, ("Kim",), seats=2, bots=1, timing={**NO_LIMITS, "turn_seconds": 30})
+    kim = Seat(app, g["tokens"][0])
+    assert kim.command("start")["ok"]
+    state = rt.games.live(g["game_id"]).state
+    assert state.turn == 0, "the bot has played up to Kim's turn"
+    clock.advance(31)  # Kim's turn runs out; no tick has come yet
+    r = client.post(f"/api/games/{g['game_id']}/seats", json={"name": "Sam"})
+    assert r.status_code == 201
+    log = rt.games.repo.commands(g["game_id"])
+    types = [c.type for c in log]
+    late = types.index("JoinLate")
+    assert any(c.actor.endswith("bot") for c in log[late + 1:]), types[late:]
+    after = rt.games.live(g["game_id"]).state
+    assert after.turn is None or not after.seats[after.turn].bot, "nobody waits on the bot"
