@@ -1,20 +1,22 @@
 """What making one table costs the server, in CPU time, step by step.
 
     .venv/bin/python bench/tables.py [--tables 100] [--rounds 3] [--tree DIR ...]
+    .venv/bin/python bench/tables.py --url http://127.0.0.1:8000 --pid PID    # a running server (e.g. profiled)
 
 A table is what ``bench/load.py`` keeps ready for each of its games, made as
 the lobby makes it: an upload (``POST /api/architectures``, the HR example),
 a game on it (``POST /api/games``), five more seats (``POST
 /api/games/<id>/seats``), then six Socket.IO connections, each joining its
 seat with its token (the answer carries the seat's first view), and the
-facilitator's ``start`` (the deal: every seat's first view in play).
+facilitator's ``start`` (the deal: every seat's first view in play); then the
+sockets close (``leave``, as when a game of bench/load.py ends).
 
 Starts ``threatdeck serve`` (gevent, SQLite in a temporary folder, limits raised
 as in bench/load.py) from each ``--tree`` (default: this checkout) and makes
 the tables one at a time, every step alone on the server, reading the server
 process's CPU clock (all its threads, parse threads included, in nanoseconds)
 before the step is sent and once it is answered (for ``start``: once every seat
-has the update). Wall time would count whatever else runs on the machine;
+has the update; for ``leave``, 50 ms after the sockets closed). Wall time would count whatever else runs on the machine;
 CPU time counts only the server's work, though a busy machine still slows it
 somewhat (caches, frequency). With several trees, the rounds alternate between
 them, so the machine's changes fall on each alike.
@@ -43,8 +45,11 @@ import gevent  # noqa: E402
 import gevent.event  # noqa: E402
 import requests  # noqa: E402
 
-STEPS = ("upload", "create", "seats", "connect", "join", "start")
+STEPS = ("upload", "create", "seats", "connect", "join", "start", "leave")
 """A table's steps, in order; ``seats``, ``connect`` and ``join`` are summed over the table's seats."""
+SETTLE = 0.05
+"""Seconds given the server, after the sockets close, to see them go (``leave``): its work then is not the next
+table's."""
 
 
 def cpu_clock(pid: int) -> int:
@@ -123,15 +128,20 @@ def table(url: str, pid: int, http: requests.Session) -> tuple[dict[str, int], f
 
     meter.step("start", start)
     wall = time.perf_counter() - began
-    for wire in wires:
-        wire.disconnect()
+
+    def leave() -> None:
+        for wire in wires:
+            wire.disconnect()
+        gevent.sleep(SETTLE)
+
+    meter.step("leave", leave)
     return meter.spent, wall
 
 
 def report(tree: Path, spent: list[dict[str, int]], walls: list[float]) -> None:
     n = len(spent)
     means = {s: statistics.fmean(t[s] for t in spent) / 1e6 for s in STEPS}
-    totals = [sum(t[s] for s in STEPS if s != "start") / 1e6 for t in spent]
+    totals = [sum(t[s] for s in STEPS if s not in ("start", "leave")) / 1e6 for t in spent]
     print(f"{str(tree):<40} {n} tables: CPU ms a table: "
           + "  ".join(f"{s} {means[s]:.2f}" for s in STEPS)
           + f"  | made and joined (without start): mean {statistics.fmean(totals):.2f}, "
@@ -145,7 +155,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per tree (default 3)")
     parser.add_argument("--warmup", type=int, default=10, help="tables made first on each server, not counted")
     parser.add_argument("--tree", type=Path, action="append", help="checkout whose server runs (repeatable)")
+    parser.add_argument("--url", help="measure this running server instead (e.g. under a profiler); needs --pid")
+    parser.add_argument("--pid", type=int, help="with --url: the server's process id, whose CPU clock is read")
     args = parser.parse_args()
+    if args.url:
+        http = requests.Session()
+        this = [table(args.url, args.pid, http) for _ in range(args.tables * args.rounds)]
+        report(Path(args.url), [s for s, _ in this], [w for _, w in this])
+        return 0
     trees = [t.resolve() for t in (args.tree or [load.ROOT])]
     info = load.machine()
     print(f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, {info['date']}; "

@@ -61,8 +61,13 @@ class SnapshotWriter:
 
 
 def board_data(state: GameState) -> Any:
-    """The board (architecture and cards in play) as data: stored once per game."""
-    return to_data(state.board)
+    """The board (architecture and cards in play) as data: stored once per game.
+
+    Worked out once per board: games on the same architecture and deck share one (``game.board.shared_board``;
+    an upload of the same file again takes the same architecture, server/uploads.py). Read only, never changed.
+    """
+    board = state.board
+    return board.memo(("board_data",), lambda: to_data(board))
 
 
 def load_state(snapshot: dict[str, Any], board: Any) -> GameState:

@@ -340,12 +340,15 @@ class Games:
 
     def upload(self, data: bytes | str, filename: str) -> tuple[UploadRecord, Architecture]:
         """Check an architecture file and keep it for a new game."""
-        arch = self.parse(len(data), self._read, data, filename)
-        text = data if isinstance(data, str) else data.decode("utf-8-sig")
         now = at(self.clock())
+        expires_at = now + dt.timedelta(seconds=self.upload_ttl)
+        # The same file uploaded again is not parsed again (server/uploads.py).
+        arch = self.uploads.of_document(data, filename, expires_at,
+                                        lambda: self.parse(len(data), self._read, data, filename))
+        text = data if isinstance(data, str) else data.decode("utf-8-sig")
         record = UploadRecord(
             id=tokens.new_id(), name=arch.name[:200], filename=filename, source_format=arch.source_format,
-            document=text, created_at=now, expires_at=now + dt.timedelta(seconds=self.upload_ttl),
+            document=text, created_at=now, expires_at=expires_at,
         )
         self.repo.add_upload(record)
         self.uploads.keep(record, arch)

@@ -30,12 +30,21 @@ others wait for its architecture, or its error (:meth:`RecentUploads.architectur
 A template at the upload limit takes a second of CPU; parsed by every request
 at once, it took as many seconds as requests, and as many parse turns
 (server/parse_threads.py), which other uploads then waited for.
+
+A file uploaded again as it was (the same bytes under the same name: a team
+starting its next session from the same template, every table of
+bench/load.py) takes the architecture parsed from it lately
+(:meth:`RecentUploads.of_document`), kept under the document's SHA-256 and file
+name beside the uploads' ids and in the same budget. Parsing is a pure function
+of the two, and its games then share one board, whose verdicts, card faces and
+stored form are worked out once (bench/tables.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -44,8 +53,11 @@ from concurrent.futures import CancelledError, Future
 from game.architecture import Architecture
 from server.repository import UploadRecord
 
-MOST = 16
-"""Architectures kept: far more uploads than a process sees between an upload and its game."""
+MOST = 32
+"""Entries kept (an upload's id and its document are an entry each): far more uploads than a process sees between
+an upload and its game."""
+Key = str | tuple[str, str, str]
+"""An upload's id, or a document's (type of its body, file name, SHA-256)."""
 MOST_CHARS = 2 * 1024 * 1024
 """Characters of their documents kept in all (the weight of an architecture is its document's length)."""
 
@@ -75,11 +87,11 @@ class RecentUploads:
     def __init__(self, most: int = MOST, most_chars: int = MOST_CHARS) -> None:
         self.most = most
         self.most_chars = most_chars
-        self._parsed: OrderedDict[str, Parsed] = OrderedDict()
+        self._parsed: OrderedDict[Key, Parsed] = OrderedDict()
         self._chars = 0
         self._lock = threading.Lock()
-        self._parsing: dict[str, Future[Architecture]] = {}
-        """The uploads being parsed now, by id: what a request asking for one of them waits for."""
+        self._parsing: dict[Key, Future[Architecture]] = {}
+        """The uploads and documents being parsed now: what a request asking for one of them waits for."""
         self.waiting = 0
         """Requests waiting for another request's parse of the same upload."""
 
@@ -99,7 +111,7 @@ class RecentUploads:
     def keep(self, upload: UploadRecord, architecture: Architecture) -> None:
         """Keep ``architecture``, parsed from ``upload``'s document, letting the least recently used go."""
         with self._lock:
-            self._keep(upload, architecture)
+            self._keep(upload.id, len(upload.document), upload.expires_at, architecture)
 
     def architecture(self, upload: UploadRecord, parse: Callable[[], Architecture]) -> Architecture:
         """The architecture of ``upload``, just read from the repository: kept, or parsed by ``parse`` and kept.
@@ -107,14 +119,27 @@ class RecentUploads:
         While a request parses an upload, the others asking for it wait for that parse and get its
         architecture, or raise its error; an error is not kept, so the next request parses again.
         """
+        return self._shared(upload.id, len(upload.document), upload.expires_at, parse)
+
+    def of_document(self, data: bytes | str, filename: str, expires_at: dt.datetime,
+                    parse: Callable[[], Architecture]) -> Architecture:
+        """The architecture of a file being uploaded: the one parsed lately from the same bytes under the same
+        name, or ``parse()``'s, kept until ``expires_at`` at the latest (that upload's expiry). Requests
+        uploading the same file at once wait for one parse, as in :meth:`architecture`."""
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+        # The type too: a JSON body's text and a raw body's bytes are read by the importers each their own way.
+        key = (type(data).__name__, filename, hashlib.sha256(raw).hexdigest())
+        return self._shared(key, len(data), expires_at, parse)
+
+    def _shared(self, key: Key, chars: int, expires_at: dt.datetime, parse: Callable[[], Architecture]) -> Architecture:
         while True:
             with self._lock:
-                kept = self._recall(upload.id)
+                kept = self._recall(key)
                 if kept is not None:
                     return kept
-                pending = self._parsing.get(upload.id)
+                pending = self._parsing.get(key)
                 if pending is None:
-                    pending = self._parsing[upload.id] = Future()
+                    pending = self._parsing[key] = Future()
                     break
                 self.waiting += 1
             try:
@@ -128,19 +153,19 @@ class RecentUploads:
             architecture = parse()
         except Exception as exc:
             with self._lock:
-                del self._parsing[upload.id]
+                del self._parsing[key]
             pending.set_exception(exc)
             raise
         except BaseException:
             # Stopped (a greenlet killed, an interrupt) rather than failed: a waiting request parses instead.
             with self._lock:
-                del self._parsing[upload.id]
+                del self._parsing[key]
             pending.cancel()
             raise
         with self._lock:
             # In the same hold as the removal: a request coming now finds the architecture, and parses nothing.
-            del self._parsing[upload.id]
-            self._keep(upload, architecture)
+            del self._parsing[key]
+            self._keep(key, chars, expires_at, architecture)
         pending.set_result(architecture)
         return architecture
 
@@ -157,8 +182,8 @@ class RecentUploads:
     def expire(self, now: dt.datetime) -> None:
         """Let go of the architectures of uploads past their time (the repository deletes those)."""
         with self._lock:
-            for upload_id in [k for k, p in self._parsed.items() if p.expires_at <= now]:
-                self._pop(upload_id)
+            for key in [k for k, p in self._parsed.items() if p.expires_at <= now]:
+                self._pop(key)
 
     def clear(self) -> None:
         """Let every architecture go."""
@@ -166,25 +191,24 @@ class RecentUploads:
             self._parsed.clear()
             self._chars = 0
 
-    def _recall(self, upload_id: str) -> Architecture | None:
-        """The kept architecture of an upload, now the most recently used (the lock held)."""
-        parsed = self._parsed.get(upload_id)
+    def _recall(self, key: Key) -> Architecture | None:
+        """The kept architecture of an upload or a document, now the most recently used (the lock held)."""
+        parsed = self._parsed.get(key)
         if parsed is None:
             return None
-        self._parsed.move_to_end(upload_id)
+        self._parsed.move_to_end(key)
         return parsed.architecture
 
-    def _keep(self, upload: UploadRecord, architecture: Architecture) -> None:
-        chars = len(upload.document)
+    def _keep(self, key: Key, chars: int, expires_at: dt.datetime, architecture: Architecture) -> None:
         if chars > self.most_chars:
             return
-        self._pop(upload.id)
-        self._parsed[upload.id] = Parsed(architecture, chars, upload.expires_at)
+        self._pop(key)
+        self._parsed[key] = Parsed(architecture, chars, expires_at)
         self._chars += chars
         while len(self._parsed) > self.most or self._chars > self.most_chars:
             self._pop(next(iter(self._parsed)))
 
-    def _pop(self, upload_id: str) -> None:
-        parsed = self._parsed.pop(upload_id, None)
+    def _pop(self, key: Key) -> None:
+        parsed = self._parsed.pop(key, None)
         if parsed is not None:
             self._chars -= parsed.chars

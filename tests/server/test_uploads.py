@@ -20,6 +20,7 @@ import pytest
 from serverkit import HR, FakeClock, make_app
 
 import server.games
+from server import codec
 from game.architecture import Architecture, Component, ComponentType, SourceLocation
 from game.importers import load_architecture
 from server.repository import UploadRecord
@@ -90,6 +91,32 @@ def test_a_game_on_an_upload_just_parsed_is_not_parsed_again(client: Any, parses
     r = client.post("/api/games", json={"architecture": after, "baseline": up, "name": "Kim"})
     assert r.status_code == 201, r.json
     assert parses == ["hr.yaml", "hr-after.yaml"]
+
+
+def test_the_same_file_uploaded_again_is_not_parsed_again(app: Any, client: Any, parses: list[str]) -> None:
+    """A team starting its next session from the same template: its games share one architecture, and one board."""
+    first, again = upload(client), upload(client)
+    assert first != again and parses == ["hr.yaml"]
+    games = [client.post("/api/games", json={"architecture": up, "name": "Kim"}).json["game_id"] for up in (first, again)]
+    assert played_on(app, games[0]) is played_on(app, games[1])
+    states = [app.extensions["threatdeck"].games.live(g).state for g in games]
+    assert states[0].board is states[1].board and codec.board_data(states[0]) is codec.board_data(states[1])
+    # Another name, other bytes, the same text in a JSON body: each is parsed (source locations name the file).
+    upload(client, filename="other.yaml")
+    upload(client, HR + "\n")
+    r = client.post("/api/architectures", json={"document": HR, "filename": "hr.yaml"})
+    assert r.status_code == 201, r.json
+    assert parses == ["hr.yaml", "other.yaml", "hr.yaml", "hr.yaml"]
+    upload(client, filename="other.yaml")
+    assert len(parses) == 4
+
+
+def test_a_file_that_failed_to_parse_is_parsed_again(client: Any, parses: list[str]) -> None:
+    bad = "components: [\n"
+    for _ in range(2):
+        r = client.post("/api/architectures?filename=bad.yaml", data=bad, content_type="application/yaml")
+        assert r.status_code == 422, r.json
+    assert parses == ["bad.yaml", "bad.yaml"]
 
 
 @pytest.fixture
@@ -217,6 +244,7 @@ AT_ONCE = textwrap.dedent('''
     import threading
 
     import server.games
+from server import codec
     from game.importers import ModelError, load_architecture
     from server import create_app
 
