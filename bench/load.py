@@ -382,6 +382,10 @@ class Table:
         self.arrivals.setdefault(version, []).append(at)
 
     def latencies(self, since: float, until: float) -> list[float]:
+        return [x for _, x in self.timed(since, until)]
+
+    def timed(self, since: float, until: float) -> list[tuple[float, float]]:
+        """(sent, latency) of each move sent in [since, until] that reached every seat."""
         out = []
         n = len(self.seats)
         for version, sent in self.sent_at.items():
@@ -389,7 +393,7 @@ class Table:
                 continue
             times = self.arrivals.get(version, [])
             if len(times) >= n:
-                out.append(max(times) - sent)
+                out.append((sent, max(times) - sent))
         return out
 
 
@@ -408,18 +412,24 @@ def new_game(url: str, seats: int) -> tuple[str, list[str]]:
     return game_id, tokens
 
 
+def open_table(url: str, seats: int) -> Table:
+    """A new game made, seated and every seat joined over Socket.IO, not started."""
+    game_id, tokens = new_game(url, seats)
+    table = Table(game_id, tokens)
+    gevent.joinall([gevent.spawn(s.connect, url) for s in table.seats], raise_error=True)
+    return table
+
+
 def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, label: str,
-              server_pid: int | None = None) -> dict[str, Any]:
-    """``games`` tables playing at once; when a game ends, a new one takes its place."""
+              server_pid: int | None = None, during: Any = None) -> dict[str, Any]:
+    """``games`` tables playing at once; when a game ends, a new one takes its place.
+
+    ``during``, if given, is called in a greenlet of its own when the measured window opens (bench/burst.py
+    makes tables there); the result then also holds, for each second of the window, the moves sent in it and
+    their p99 (``seconds_p99``)."""
     settle_client_heap()
     tables: list[Table] = []
     finished: list[Table] = []
-
-    def open_table() -> Table:
-        game_id, tokens = new_game(url, seats)
-        table = Table(game_id, tokens)
-        gevent.joinall([gevent.spawn(s.connect, url) for s in table.seats], raise_error=True)
-        return table
 
     # Each slot keeps its next game made and joined, so a game that ends is replaced at once: the server
     # holds ``games`` games in play throughout, and making the next ones is part of its load.
@@ -436,12 +446,12 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
         nt = spares[i].get()
         nt.on_end = replace
         slots[i] = nt
-        spares[i] = gevent.spawn(open_table)
+        spares[i] = gevent.spawn(open_table, url, seats)
         nt.start()
 
     running = True
-    slots.extend(t.get() for t in [gevent.spawn(open_table) for _ in range(games)])
-    spares.extend(gevent.spawn(open_table) for _ in range(games))
+    slots.extend(t.get() for t in [gevent.spawn(open_table, url, seats) for _ in range(games)])
+    spares.extend(gevent.spawn(open_table, url, seats) for _ in range(games))
     gevent.joinall(spares, raise_error=True)
     start = time.perf_counter()
     for t in slots:
@@ -451,6 +461,7 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
     end = measure_from + seconds
     gevent.sleep(max(0.0, measure_from - time.perf_counter()))
     meter = CpuMeter(server_pid) if server_pid else None
+    extra = gevent.spawn(during) if during is not None else None
     gevent.sleep(max(0.0, end - time.perf_counter()))
     cpu = meter.read() if meter else None
     running = False
@@ -475,6 +486,12 @@ def run_games(url: str, games: int, seats: int, seconds: float, warmup: float, l
                      f"{refused} refused stale, {versions / max(1, updates):.2f} versions an update]",
                      cpu, in_flight)
     result["games_in_play"] = round(in_play, 1)
+    if extra is not None:
+        extra.join()
+        timed = [(sent, x) for t in everything for sent, x in t.timed(measure_from, end)]
+        result["seconds_p99"] = [
+            (len(xs), round(percentile(xs, 99) * 1000, 1))
+            for k in range(int(seconds)) for xs in [[x for sent, x in timed if k <= sent - measure_from < k + 1]]]
     return result
 
 

@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from marshmallow import ValidationError
 
@@ -38,6 +38,7 @@ EXPORT_ALIASES = {"jira-csv": "jira", "azure-devops-csv": "azure-devops", "githu
 """The names the web client uses for some of :data:`game.exports.FORMATS`."""
 
 CREATING = {("POST", "api.upload"), ("POST", "api.create_game"), ("POST", "api.join")}
+"""Requests that make a table: limited per IP, and taking turns (server/turns.py)."""
 
 
 def runtime() -> Runtime:
@@ -91,10 +92,23 @@ def _limits() -> None:
     rt = runtime()
     ip = request.remote_addr or "?"
     wait = rt.http_limiter.take(ip)
-    if wait == 0 and (request.method, request.endpoint) in CREATING:
+    creating = (request.method, request.endpoint) in CREATING
+    if wait == 0 and creating:
         wait = rt.create_limiter.take(ip)
     if wait > 0:
         raise RateLimited(f"too many requests; wait {wait:.1f}s", retry_after=wait)
+    # Tables are made a few at a time, so a burst of them waits instead of holding up every game in play. Not a
+    # large body: it takes a parse turn instead, and holding a creation turn meanwhile would make the usual small
+    # ones wait behind someone's megabyte. Taken before the body is read: those waiting hold no body.
+    if creating and (request.content_length or 0) <= SMALL_INPUT:
+        rt.creating.take()
+        g.creation_turn = True
+
+
+@bp.teardown_request
+def _creation_done(_error: BaseException | None) -> None:
+    if g.pop("creation_turn", False):
+        runtime().creating.give_back()
 
 
 @bp.after_request

@@ -93,6 +93,13 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds a large file waits for its turn at most (then 503 server_busy)"),
     Setting("PARSE_TIMEOUT", 60.0, "THREATDECK_PARSE_TIMEOUT", float,
             "seconds a file's parse thread is waited for at most (then 503 server_busy; the thread is left to finish)"),
+    Setting("MAX_CREATIONS", 2, "THREATDECK_MAX_CREATIONS", int,
+            "uploads, new games and seats being made at once; more wait their turn, so a burst of them does not "
+            "hold up the games in play"),
+    Setting("CREATION_QUEUE", 1000, "THREATDECK_CREATION_QUEUE", int,
+            "uploads, new games and seats that may wait for their turn; one more is refused at once (503 server_busy)"),
+    Setting("CREATION_WAIT", 30.0, "THREATDECK_CREATION_WAIT", float,
+            "seconds an upload, a new game or a seat waits for its turn at most (then 503 server_busy)"),
     Setting("MAX_CONNECTIONS_PER_IP", 200, "THREATDECK_MAX_CONNECTIONS_PER_IP", int, "open sockets per IP"),
     # time
     Setting("GAME_TTL", 7 * 24 * 3600, "THREATDECK_GAME_TTL", int, "seconds without a move after which a game is deleted"),
@@ -120,7 +127,7 @@ POSITIVE = ("MAX_UPLOAD_BYTES", "MAX_EVENT_BYTES", "MAX_THREAT_TEXT", "MAX_NAME"
             "MAX_ARCHITECTURE_FLOWS", "MAX_CONNECTIONS_PER_IP", "RATE_EVENTS_PER_SECOND", "RATE_EVENTS_BURST",
             "RATE_HTTP_PER_SECOND", "RATE_HTTP_BURST", "RATE_CREATE_PER_MINUTE", "RATE_CREATE_BURST", "GAME_TTL",
             "UPLOAD_TTL", "EXPIRY_INTERVAL", "TICK_INTERVAL", "PING_INTERVAL", "PING_TIMEOUT", "SNAPSHOT_EVERY",
-            "PRESENCE_HEARTBEAT", "MAX_PARSES", "PARSE_WAIT", "PARSE_TIMEOUT")
+            "PRESENCE_HEARTBEAT", "MAX_PARSES", "PARSE_WAIT", "PARSE_TIMEOUT", "MAX_CREATIONS", "CREATION_WAIT")
 """Settings that make no sense at zero or below (a zero interval would spin the idle server)."""
 
 CENTURY = 100 * 365 * 24 * 3600
@@ -131,7 +138,7 @@ LARGEST = {
     # Sleeps of the background tasks and Engine.IO's heartbeat: the sleep itself, or a browser's timer (past
     # 24.8 days it fires at once), fails long before the number does.
     "TICK_INTERVAL": DAY, "EXPIRY_INTERVAL": DAY, "PRESENCE_HEARTBEAT": DAY, "PING_INTERVAL": DAY,
-    "PING_TIMEOUT": DAY, "PARSE_TIMEOUT": DAY,
+    "PING_TIMEOUT": DAY, "PARSE_TIMEOUT": DAY, "CREATION_WAIT": DAY,
 }
 """Upper bounds, in seconds, of the settings that stop working past one."""
 
@@ -223,8 +230,9 @@ def _check(out: Mapping[str, Any]) -> None:
     for name, largest in LARGEST.items():
         if out[name] > largest:
             raise _Problem(name, f"must be at most {largest} (seconds), got {out[name]!r}")
-    if out["PARSE_QUEUE"] < 0:  # zero is allowed: refuse at once what cannot be parsed now
-        raise _Problem("PARSE_QUEUE", f"must be zero or more, got {out['PARSE_QUEUE']!r}")
+    for name in ("PARSE_QUEUE", "CREATION_QUEUE"):  # zero is allowed: refuse at once what cannot be done now
+        if out[name] < 0:
+            raise _Problem(name, f"must be zero or more, got {out[name]!r}")
     if out["FACILITATOR_AWAY_SECONDS"] < 0:  # zero is allowed: take over as soon as the facilitator is gone
         raise _Problem("FACILITATOR_AWAY_SECONDS", f"must be zero or more, got {out['FACILITATOR_AWAY_SECONDS']!r}")
     if out["TRUSTED_PROXIES"] < 0:  # ProxyFix would read the wrong end of X-Forwarded-For, or past it (a 500)

@@ -18,8 +18,8 @@ ERRORS = {
     "413": "body too large",
     "422": "the model, template or diagram cannot be read",
     "429": "too many requests (see Retry-After)",
-    "503": "server_busy: as many large files are being parsed, and waiting, as the server takes; try again after "
-           "Retry-After seconds",
+    "503": "server_busy: as many large files are being parsed, or as many uploads, games and seats being made, "
+           "and waiting, as the server takes; try again after Retry-After seconds",
 }
 
 
@@ -128,7 +128,8 @@ def document() -> dict[str, Any]:
                        "table.",
         "parameters": [_game_param()],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "Join"}}},
-        "responses": {"201": _json("SeatLink", "your seat and its secret link"), **_errors("400", "404", "409", "422", "429")},
+        "responses": {"201": _json("SeatLink", "your seat and its secret link"),
+                      **_errors("400", "404", "409", "422", "429", "503")},
     }})
     spec.path(path="/api/games/{game_id}/export", operations={"get": {
         "summary": "Download the game's result: the prioritised threat list and more",

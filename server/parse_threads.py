@@ -45,12 +45,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from server.errors import ServerBusy
+from server.turns import Turns
 
 T = TypeVar("T")
 
@@ -117,24 +116,25 @@ class ParseThreads:
         if prepare is not None:
             prepare()  # here, in the loop's thread, before any thread can race another to an import
         self._hand_over = _in_thread(async_mode)
-        # Made after serve's monkey-patching: under gevent and eventlet the waiting is cooperative.
-        self._turns = threading.Condition()
-        self.running = 0
+        self._turns = Turns(most=most, waiting=waiting, wait=wait, retry_after=BUSY_RETRY_AFTER,
+                            busy="the server is busy reading other large files; try again in a few seconds")
+
+    @property
+    def running(self) -> int:
         """Large files being parsed now."""
-        self.queued = 0
+        return self._turns.running
+
+    @property
+    def queued(self) -> int:
         """Large files waiting for their turn."""
+        return self._turns.queued
 
     def run(self, size: int, work: Callable[..., T], *args: Any) -> T:
         """``work(*args)`` in a thread; ``size``, the bytes parsed, decides whether it waits for a turn."""
         if size <= SMALL_INPUT:
             return self._in_thread(functools.partial(work, *args))
-        self._take_turn()
-        try:
+        with self._turns.turn():
             return self._in_thread(functools.partial(work, *args))
-        finally:
-            with self._turns:
-                self.running -= 1
-                self._turns.notify()
 
     def _in_thread(self, work: Callable[[], T]) -> T:
         try:
@@ -151,24 +151,3 @@ class ParseThreads:
             finally:
                 del error  # the traceback holds this frame: no cycle left to the collector
         return cast(T, value)  # None only with an error
-
-    def _take_turn(self) -> None:
-        with self._turns:
-            if self.running >= self.most:
-                if self.queued >= self.waiting:
-                    raise self._busy()
-                self.queued += 1
-                try:
-                    give_up = time.monotonic() + self.wait
-                    while self.running >= self.most:
-                        left = give_up - time.monotonic()
-                        if left <= 0:
-                            raise self._busy()
-                        self._turns.wait(left)
-                finally:
-                    self.queued -= 1
-            self.running += 1
-
-    def _busy(self) -> ServerBusy:
-        return ServerBusy("the server is busy reading other large files; try again in a few seconds",
-                          retry_after=BUSY_RETRY_AFTER)

@@ -27,8 +27,12 @@ from server.peers import Peers
 from server.presence import Presence
 from server.ratelimit import Limiter
 from server.repository import GameRepository, InMemoryGameRepository, SqlGameRepository
+from server.turns import Turns
 
 log = logging.getLogger("threatdeck.runtime")
+
+CREATION_RETRY_AFTER = 2.0
+"""Seconds a creation refused for want of a turn is told to wait: making a table takes milliseconds."""
 
 
 @dataclasses.dataclass
@@ -55,6 +59,10 @@ class Runtime:
         self.parsing = ParseThreads(str(settings["ASYNC_MODE"]), most=int(settings["MAX_PARSES"]),
                                     waiting=int(settings["PARSE_QUEUE"]), wait=float(settings["PARSE_WAIT"]),
                                     deadline=float(settings["PARSE_TIMEOUT"]), prepare=load_importers)
+        self.creating = Turns(most=int(settings["MAX_CREATIONS"]), waiting=int(settings["CREATION_QUEUE"]),
+                              wait=float(settings["CREATION_WAIT"]), retry_after=CREATION_RETRY_AFTER,
+                              busy="the server is busy making other games; try again in a few seconds")
+        """Uploads, new games and seats take turns (server/turns.py, server/api.py)."""
         self.games = Games(
             repo,
             ttl=float(settings["GAME_TTL"]),
