@@ -1,6 +1,7 @@
 """Many tables made at once beside the games in play: what the players feel, second by second.
 
-    .venv/bin/python bench/burst.py [--games 60] [--burst 100] [--rounds 3] [--tree DIR ...]
+    .venv/bin/python bench/burst.py [--games 60] [--burst 100] [--rounds 3] [--tree DIR[,NAME=VALUE...] ...]
+    .venv/bin/python bench/burst.py --tree .,THREATDECK_MAX_CREATIONS=1000000 --tree .    # without turns, and with
 
 Starts ``threatdeck serve`` from each ``--tree`` (default: this checkout; as
 bench/tables.py starts it) and plays ``--games`` games as bench/load.py does
@@ -34,6 +35,12 @@ import gevent  # noqa: E402
 from tables import start_server  # noqa: E402
 
 
+def variant(text: str) -> tuple[Path, dict[str, str]]:
+    """``DIR[,NAME=VALUE...]``: a checkout, and the environment its server runs with."""
+    tree, *settings = text.split(",")
+    return Path(tree).resolve(), dict(s.split("=", 1) for s in settings)
+
+
 def burst(url: str, tables: int, at: float, made: list[float], failed: list[str]) -> None:
     """Wait ``at`` seconds, then make ``tables`` tables at once; each one's time from the burst's start in ``made``."""
     gevent.sleep(at)
@@ -60,18 +67,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds (default 10)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds played before measuring (default 3)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per tree (default 3)")
-    parser.add_argument("--tree", type=Path, action="append", help="checkout whose server runs (repeatable)")
+    parser.add_argument("--tree", action="append",
+                        help="checkout whose server runs, with environment variables to set for it after commas "
+                             "(repeatable)")
     args = parser.parse_args()
-    trees = [t.resolve() for t in (args.tree or [load.ROOT])]
+    trees = [variant(t) for t in (args.tree or [str(load.ROOT)])]
     info = load.machine()
     print(f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, {info['date']}; "
           f"{args.games} games in play, {args.burst} tables made at once {args.at:g} s into {args.seconds:g} s",
           flush=True)
     servers = []
     try:
-        for tree in trees:
-            proc, url = start_server(tree, Path(tempfile.mkdtemp(prefix="threatdeck-burst-")))
-            servers.append((tree, proc, url))
+        for tree, env in trees:
+            proc, url = start_server(tree, Path(tempfile.mkdtemp(prefix="threatdeck-burst-")), env)
+            label = " ".join([str(tree), *(f"{k}={v}" for k, v in env.items())])
+            servers.append((label, proc, url))
         for r in range(args.rounds):
             for tree, proc, url in servers:
                 made: list[float] = []

@@ -197,14 +197,23 @@ def _enter(conn: Connection, rooms: tuple[str, ...]) -> None:
     conn.rooms = rooms
 
 
-def _seat_ack(rt: Runtime, member: Member) -> dict[str, Any]:
+def _seat_ack(rt: Runtime, member: Member) -> tuple[Live, dict[str, Any]]:
+    """The answer to a seat joining or asking for its view, but its ``presence`` (:func:`_with_presence`)."""
     live, state, view = rt.games.view(member.game_id, member.seat, fresh=True)
     # The role as it stands: the facilitator's link keeps its token after someone else took over.
     role = "facilitator" if state.settings.facilitator == member.seat else "player"
-    return {
+    return live, {
         "ok": True, "game_id": member.game_id, "seat": member.seat, "role": role, "name": member.name,
-        "version": state.version, "view": view, "presence": presence_data(rt, live),
+        "version": state.version, "view": view,
     }
+
+
+def _with_presence(rt: Runtime, live: Live, ack: dict[str, Any], read: Reading | None = None) -> dict[str, Any]:
+    """``ack`` with who is connected: ``read``, the reading this seat's arrival just announced, while no reading
+    began since (a later one may have been sent to the seat before this answer); else read now."""
+    fresh = read is not None and rt.presence_read.get(live.id) == read[0]
+    ack["presence"] = read[1] if fresh and read is not None else presence_data(rt, live)
+    return ack
 
 
 # --------------------------------------------------------------------------- presence
@@ -217,45 +226,53 @@ def presence_data(rt: Runtime, live: Live) -> dict[str, Any]:
             "take_over_after": float(rt.settings["FACILITATOR_AWAY_SECONDS"])}
 
 
-def announce_presence(rt: Runtime, game_id: str) -> None:
+Reading = tuple[int, dict[str, Any]]
+"""A reading of a game's presence: its ticket (of ``Runtime.presence_tickets``) and the ``presence`` message."""
+
+
+def announce_presence(rt: Runtime, game_id: str) -> Reading | None:
     """Send everyone in the game who is connected now (a seat came, went, or its process stopped beating).
 
     Called once the change is stored. An announcement that began reading after that has it already: then this
     one is not made. When every seat of a game comes back at once (a reconnect storm), that is one or two
-    readings of the game's presence instead of one a seat, each waiting for the one before.
+    readings of the game's presence instead of one a seat, each waiting for the one before. Returns the reading
+    made, if one was.
     """
     asked = next(rt.presence_tickets)
     if rt.presence_read.get(game_id, -1) > asked:
-        return
+        return None
     try:
         live = rt.games.live(game_id, fresh=True)  # a seat may have joined through another process
     except errors.NotFound:
-        return
+        return None
     # Read and sent under one lock: two announcements at once (a tab reloading) must not leave the older
     # reading as the last one sent.
     with rt.presence_lock:
         if rt.presence_read.get(game_id, -1) > asked:
-            return
+            return None
         reading = next(rt.presence_tickets)
         message = presence_data(rt, live)
         rt.presence_read[game_id] = reading  # (only once read: a failed reading covers nobody's change)
         shown = [(p["seat"], p["connected"]) for p in message["seats"]]
-        if rt.presence_shown.get(game_id) == shown:
-            return
-        rt.presence_shown[game_id] = shown
-        socketio.emit("presence", message, to=game_room(game_id))
+        if rt.presence_shown.get(game_id) != shown:
+            rt.presence_shown[game_id] = shown
+            socketio.emit("presence", message, to=game_room(game_id))
+        return reading, message
 
 
-def _arrive_seat(rt: Runtime, member: Member, sid: str) -> None:
+def _arrive_seat(rt: Runtime, member: Member, sid: str) -> Reading | None:
+    """Count the seat's connection; the reading of the game's presence announced, if one was."""
     # Presence is news, not the seat: a failed write must not fail the join. While the database is down every
     # seat coming and going would log a traceback; the heartbeat's one warning (shared, "presence") says it.
+    read = None
     try:
         if rt.presence.arrive(member.game_id, member.seat, sid):
-            announce_presence(rt, member.game_id)
+            read = announce_presence(rt, member.game_id)
     except Exception as exc:
         rt.failed("presence", f"presence: seat {member.seat} of game {member.game_id} arrived", exc)
     else:
         rt.worked("presence")
+    return read
 
 
 def _leave_seat(rt: Runtime, member: Member, sid: str) -> None:
@@ -295,17 +312,21 @@ def _join(rt: Runtime, conn: Connection, token: object) -> dict[str, Any]:
     # Join the rooms first, then read the state: an update committed in between is not missed.
     _enter(conn, (seat_room(member.game_id, member.seat), game_room(member.game_id)))
     previous, conn.member, conn.watching = conn.member, member, None
+    read = None
     if previous != member:
         if previous is not None:
             _leave_seat(rt, previous, conn.sid)
-        _arrive_seat(rt, member, conn.sid)
+        read = _arrive_seat(rt, member, conn.sid)
         if rt.connections.get(conn.sid) is not conn:
             # The socket closed while joining: its disconnect may have been handled before it was counted.
             _leave_seat(rt, member, conn.sid)
-    ack = _seat_ack(rt, member)
+            read = None
+    live, ack = _seat_ack(rt, member)
     rt.repo.record([AuditRecord(game_id=member.game_id, at=at(rt.games.clock()), actor=rt.games.actor(member),
                                 action="Connect", detail={"ip": conn.ip, "version": ack["version"]})])
-    return ack
+    # Last, with nothing that could let another reading go out between it and the answer: the presence this
+    # arrival announced (read once for the room and this answer), unless a newer reading began since.
+    return _with_presence(rt, live, ack, read)
 
 
 # --------------------------------------------------------------------------- connection events
@@ -381,7 +402,8 @@ def on_sync(payload: Any = None) -> dict[str, Any]:
     rt.schemas.events["sync"].load({} if payload is None else payload)
     conn = rt.connection(_sid())
     if conn.member is not None:
-        return _seat_ack(rt, conn.member)
+        live, ack = _seat_ack(rt, conn.member)
+        return _with_presence(rt, live, ack)
     if conn.watching is not None:
         live, state, view = rt.games.view(conn.watching, None, fresh=True)
         return {"ok": True, "game_id": conn.watching, "seat": None, "role": "spectator",

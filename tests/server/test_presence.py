@@ -338,3 +338,34 @@ def test_a_take_over_after_the_end_or_from_a_removed_seat_gets_the_engines_reaso
     assert sam.command("take_over")["error"]["code"] == "seat_removed"
     assert kim.command("start")["ok"] and kim.command("end_game")["ok"]
     assert doug.command("take_over")["error"]["code"] == "game_over"
+
+
+def test_a_seat_joining_is_answered_with_the_presence_its_arrival_announced_read_once(
+        app: Any, game: dict[str, Any], monkeypatch: Any) -> None:
+    presence = app.extensions["threatdeck"].presence
+    readings: list[str] = []
+    read = presence.seats
+    monkeypatch.setattr(presence, "seats", lambda *a, **kw: readings.append("read") or read(*a, **kw))
+    kim = Seat(app, game["tokens"][0])
+    announced = _presence(kim)
+    assert len(readings) == 1 and announced == [kim.seen[0][0]["presence"]]
+    assert _connected(announced[0]) == [True, False, False, False]
+
+
+def test_a_reading_made_between_the_arrival_and_the_answer_is_not_answered_with_the_older_one(
+        app: Any, game: dict[str, Any], monkeypatch: Any) -> None:
+    """The seat may have been sent the newer reading before its answer: the answer must not take it back."""
+    rt = app.extensions["threatdeck"]
+    doug = Seat(app, game["tokens"][1])
+    record, left = rt.repo.record, []
+
+    def meanwhile(audit: Any) -> None:  # Doug leaves while Kim's join is under way, after Kim's arrival was read
+        if not left and audit and audit[0].action == "Connect":
+            left.append(True)
+            doug.c.disconnect()
+        record(audit)
+
+    monkeypatch.setattr(rt.repo, "record", meanwhile)
+    kim = Seat(app, game["tokens"][0])
+    assert _connected(_presence(kim)[-1]) == [True, False, False, False]  # Doug's leaving, announced to Kim
+    assert _connected(kim.seen[0][0]["presence"]) == [True, False, False, False]  # and not taken back

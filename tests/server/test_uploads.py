@@ -244,7 +244,6 @@ AT_ONCE = textwrap.dedent('''
     import threading
 
     import server.games
-from server import codec
     from game.importers import ModelError, load_architecture
     from server import create_app
 
@@ -258,8 +257,9 @@ from server import codec
         pause = time.sleep
 
     REQUESTS = 4
+    # Every request at once: none waits for a creation turn (tests/server/test_creation_turns.py).
     app = create_app({"TESTING": True, "DATABASE_URL": "memory://", "BACKGROUND_TASKS": False, "ASYNC_MODE": mode,
-                      "RATE_HTTP_BURST": 10_000, "RATE_CREATE_BURST": 10_000})
+                      "RATE_HTTP_BURST": 10_000, "RATE_CREATE_BURST": 10_000, "MAX_CREATIONS": REQUESTS})
     games = app.extensions["threatdeck"].games
     up = app.test_client().post("/api/architectures?filename=hr.yaml", data=hr,
                                 content_type="application/yaml").json["id"]
