@@ -32,7 +32,7 @@ from typing import Any  # noqa: E402
 
 import gevent  # noqa: E402
 
-from tables import start_server  # noqa: E402
+from tables import start_server, stop_servers  # noqa: E402
 
 
 def variant(text: str) -> tuple[Path, dict[str, str]]:
@@ -96,9 +96,7 @@ def main() -> int:
                       f"last {1000 * max(made, default=float('nan')):.0f} ms"
                       + (f"; {len(failed)} failed: {sorted(set(failed))[:3]}" if failed else ""), flush=True)
     finally:
-        for _, proc, _ in servers:
-            proc.terminate()
-            proc.wait(10)
+        stop_servers([proc for _, proc, _ in servers])
     return 0
 
 

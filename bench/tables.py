@@ -71,6 +71,18 @@ def start_server(tree: Path, work: Path, extra_env: dict[str, str] | None = None
     return proc, url
 
 
+def stop_servers(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop every server started (each given time to close its games; a busy machine slows that down)."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
 class Meter:
     """The server's CPU nanoseconds spent in each step, summed per step over one table."""
 
@@ -188,9 +200,7 @@ def main() -> int:
         for tree in trees:
             report(tree, *every[tree])
     finally:
-        for _, proc, _, _ in servers:
-            proc.terminate()
-            proc.wait(10)
+        stop_servers([proc for _, proc, _, _ in servers])
     return 0
 
 
