@@ -154,6 +154,15 @@ class JoinLate(Command):
     """The newcomer's display name, unique at the table."""
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HandOver(SeatCommand):
+    """Facilitator: hand facilitating to another seat (leaving early, or letting a newcomer run the next round).
+    The other side of :class:`TakeOver`: the facilitator chooses, so the server waits for no absence."""
+
+    target_seat: int
+    """The new facilitator: a seat still in the game, not a bot, not the facilitator's own."""
+
+
 #: Every concrete command class by name, for deserialising.
 COMMANDS: dict[str, type[Command]] = {
     c.__name__: c
@@ -173,5 +182,6 @@ COMMANDS: dict[str, type[Command]] = {
         EndGame,
         TakeOver,
         JoinLate,
+        HandOver,
     )
 }

@@ -38,6 +38,7 @@ from game.commands import (
     EndPlay,
     FinishRating,
     JoinLate,
+    HandOver,
     PassTurn,
     PlayCard,
     RateThreat,
@@ -504,11 +505,24 @@ def _check_end_game(state: GameState, c: EndGame) -> None:
     _phase(state, _PLAY, _RATING)
 
 
+def _may_facilitate(state: GameState, seat: int) -> None:
+    """What a take-over and a hand-over both ask of the new facilitator (present is checked with the seat)."""
+    if state.seats[seat].bot:
+        raise InvalidCommand("a bot cannot facilitate")
+
+
 def _check_take_over(state: GameState, c: TakeOver) -> None:
     if c.seat == state.settings.facilitator:
         raise AlreadyFacilitator("you are already the facilitator")
-    if state.seats[c.seat].bot:
-        raise InvalidCommand("a bot cannot facilitate")
+    _may_facilitate(state, c.seat)
+
+
+def _check_hand_over(state: GameState, c: HandOver) -> None:
+    _facilitator(state, c.seat)
+    _check_seat(state, c.target_seat, "target_seat")
+    if c.target_seat == c.seat:
+        raise AlreadyFacilitator("you are already the facilitator; choose another player")
+    _may_facilitate(state, c.target_seat)
 
 
 def _late_name(state: GameState, c: JoinLate) -> str:
@@ -554,6 +568,7 @@ _CHECKS: dict[type[Command], Callable[[GameState, Any], None]] = {
     EndGame: _check_end_game,
     TakeOver: _check_take_over,
     JoinLate: _check_join_late,
+    HandOver: _check_hand_over,
 }
 
 
@@ -962,9 +977,17 @@ def _end_game_cmd(state: GameState, c: EndGame, now: float, ev: list[Event]) -> 
     return state
 
 
+def _facilitate(state: GameState, seat: int, reason: str, ev: list[Event]) -> GameState:
+    ev.append(FacilitatorChanged(seat=seat, previous=state.settings.facilitator, reason=reason))
+    return replace(state, settings=replace(state.settings, facilitator=seat))
+
+
 def _take_over(state: GameState, c: TakeOver, now: float, ev: list[Event]) -> GameState:
-    ev.append(FacilitatorChanged(seat=c.seat, previous=state.settings.facilitator))
-    return replace(state, settings=replace(state.settings, facilitator=c.seat))
+    return _facilitate(state, c.seat, "take_over", ev)
+
+
+def _hand_over(state: GameState, c: HandOver, now: float, ev: list[Event]) -> GameState:
+    return _facilitate(state, c.target_seat, "hand_over", ev)
 
 
 def _expire(state: GameState, now: float) -> tuple[GameState, list[Event]]:
@@ -1001,6 +1024,7 @@ _HANDLERS: dict[type[Command], Callable[[GameState, Any, float, list[Event]], Ga
     EndGame: _end_game_cmd,
     TakeOver: _take_over,
     JoinLate: _join_late,
+    HandOver: _hand_over,
 }
 
 
@@ -1134,6 +1158,9 @@ def legal_moves(state: GameState, seat: int, unrated: Mapping[int, tuple[str, ..
                 facilitator.append("CloseVote")  # any open vote (see votable for which)
         if phase is not _ENDED and any(s.present and s.id != seat for s in state.seats):
             facilitator.append("RemoveSeat")
+        # What _check_hand_over allows: a seat still in the game that is not a bot and not this one.
+        if phase is not _ENDED and me.present and any(s.present and not s.bot and s.id != seat for s in state.seats):
+            facilitator.append("HandOver")
     return LegalMoves(
         seat=seat,
         on_turn=on_turn,

@@ -97,7 +97,7 @@ class NotFacilitator(IllegalMove):
 
 
 class AlreadyFacilitator(IllegalMove):
-    """The seat taking over facilitating already facilitates."""
+    """The seat taking over facilitating already facilitates, or the facilitator hands it over to itself."""
 
     code = "already_facilitator"
 

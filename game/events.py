@@ -6,8 +6,9 @@ undealt cards, an open vote's ballots or a rating before the game ends. What
 each seat may see privately comes from :func:`game.views.view_for`.
 
 ``reason`` values: TurnPassed ``pass`` | ``timeout`` | ``skipped`` |
-``removed``; PlayEnded ``tricks`` | ``time`` | ``facilitator``; GameEnded
-``rated`` | ``time`` | ``facilitator``.
+``removed``; FacilitatorChanged ``take_over`` | ``hand_over``; PlayEnded
+``tricks`` | ``time`` | ``facilitator``; GameEnded ``rated`` | ``time`` |
+``facilitator``.
 """
 
 from __future__ import annotations
@@ -219,12 +220,14 @@ class SeatRemoved(Event):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class FacilitatorChanged(Event):
-    """Another seat took over facilitating (the facilitator was away)."""
+    """Another seat facilitates now: it took over (the facilitator was away), or the facilitator handed it over."""
 
     seat: int
     """The new facilitator."""
     previous: int
     """The seat that facilitated until now; it plays on."""
+    reason: str
+    """take_over (the new facilitator asked) or hand_over (the previous one chose it)."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

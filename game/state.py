@@ -60,7 +60,8 @@ class Settings:
     seats: tuple[SeatSpec, ...]
     """The seats in playing order (clockwise)."""
     facilitator: int = 0
-    """The seat that starts, skips, removes and ends; it plays too. A :class:`~game.commands.TakeOver` moves it."""
+    """The seat that starts, skips, removes and ends; it plays too. A :class:`~game.commands.TakeOver` or
+    :class:`~game.commands.HandOver` moves it."""
     start_suit: Suit = Suit.TAMPERING
     """The holder of its lowest card leads it to open the game."""
     play_seconds: float | None = 45 * 60.0

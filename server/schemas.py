@@ -383,7 +383,7 @@ class RateEventSchema(CommandEventSchema):
 
 
 class TargetSeatEventSchema(CommandEventSchema):
-    """``skip_seat`` / ``remove_seat``: the facilitator acts on another seat."""
+    """``skip_seat`` / ``remove_seat`` / ``hand_over``: the facilitator acts on another seat."""
 
     target_seat = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_SEAT))
 
@@ -420,6 +420,7 @@ def build(max_text: int, max_name: int) -> Schemas:
         "end_play": command(),
         "end_game": command(),
         "take_over": command(),
+        "hand_over": TargetSeatEventSchema(),
     }
     return Schemas(
         create_game=create_game_schema(max_name)(),

@@ -2,7 +2,8 @@
 
 Every command event goes: rate limit → validate (marshmallow) → who is asking
 (the seat this connection joined with its token) → may they (their own seat;
-a take-over only once the facilitator is away) → :meth:`server.games.Games.submit`
+a take-over only once the facilitator is away; a hand-over is the facilitator's
+choice, checked by the engine) → :meth:`server.games.Games.submit`
 (load → apply, where the engine refuses facilitator-only commands from other
 seats → commit → publish) → acknowledgement. A refused event is answered with
 ``{"ok": false, "error": {...}}`` and changes nothing. See docs/protocol.md.
@@ -479,6 +480,9 @@ ACTIONS: dict[str, Action] = {
     "end_game": Action(lambda d, seat, now: gc.EndGame(seat=seat, now=now, expected_version=d["expected_version"])),
     "take_over": Action(lambda d, seat, now: gc.TakeOver(seat=seat, now=now, expected_version=d["expected_version"]),
                         guard=_facilitator_away),
+    # The facilitator chooses: no absence to wait for, so no guard (the engine checks who sends it, and to whom).
+    "hand_over": Action(lambda d, seat, now: gc.HandOver(
+        seat=seat, target_seat=d["target_seat"], now=now, expected_version=d["expected_version"])),
 }
 
 
@@ -502,9 +506,12 @@ def command(rt: Runtime, sid: str, event: str, action: Action, payload: Any) -> 
             guard(rt, member, state)  # under the game's lock, on the state the command applies to
         return action.build(data, member.seat, now)
 
+    detail: dict[str, Any] = {"event": event, "ip": conn.ip}
+    if "target_seat" in data:  # the audit trail says whom a facilitator skipped, removed or handed over to
+        detail["target_seat"] = data["target_seat"]
     try:
         outcome = rt.games.submit(member.game_id, build, client_id=f"s{member.seat}:{data['client_id']}",
-                                  actor=rt.games.actor(member), seat=member.seat, detail={"event": event, "ip": conn.ip})
+                                  actor=rt.games.actor(member), seat=member.seat, detail=detail)
     except NotFacilitator:
         # Who facilitates is in the game's state (it moves on a take-over), so the engine decides it.
         error = Forbidden("only the facilitator can do that")

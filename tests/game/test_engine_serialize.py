@@ -12,8 +12,8 @@ from gamekit import leejames, practice_deck, settings, table
 from game.architecture import Architecture
 from game.bots import autoplay
 from game.cards import Suit
-from game.commands import (COMMANDS, AddThreat, CastVote, CloseVote, Command, EndGame, JoinLate, PassTurn, PlayCard, RateThreat,
-                           RemoveSeat, SkipSeat, TakeOver, Tick)
+from game.commands import (COMMANDS, AddThreat, CastVote, CloseVote, Command, EndGame, HandOver, JoinLate, PassTurn,
+                           PlayCard, RateThreat, RemoveSeat, SkipSeat, TakeOver, Tick)
 from game.deck import Deck
 from game.engine import apply, new_game
 from game.errors import InvalidCommand, InvalidSnapshot
@@ -100,11 +100,11 @@ def test_every_command_type_round_trips() -> None:
 
 def test_every_event_type_round_trips(arch: Architecture, deck: Deck) -> None:
     _, _, events = recorded_game(arch, deck)
-    # Bots never pass, skip, call a vote, remove, take over or join late: a short literal game does.
+    # Bots never pass, skip, call a vote, remove, take over, hand over or join late: a short literal game does.
     s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",)])
     for c in (AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="x"), CloseVote(seat=0, threat_id="T1"),
               PassTurn(seat=0), SkipSeat(seat=0, target_seat=1), RemoveSeat(seat=0, target_seat=2), TakeOver(seat=1),
-              JoinLate(name="Dan")):
+              HandOver(seat=1, target_seat=0), JoinLate(name="Dan")):
         s, more = apply(s, c)
         events += more
     assert {type(e).__name__ for e in events} == set(EVENTS)

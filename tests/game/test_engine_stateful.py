@@ -29,6 +29,7 @@ from game.commands import (
     EndPlay,
     FinishRating,
     JoinLate,
+    HandOver,
     PassTurn,
     PlayCard,
     RateThreat,
@@ -152,6 +153,11 @@ class Game(RuleBasedStateMachine):
     @rule(name=st.sampled_from(["Late", "late ", "P0", "", "Newer", "x" * 41]))
     def join_late(self, name: str) -> None:
         self.do(JoinLate(name=name, now=self.now))
+
+    @precondition(lambda self: self.state.version % 5 == 2)
+    @rule(data=st.data())
+    def hand_over(self, data: st.DataObject) -> None:
+        self.do(HandOver(seat=data.draw(st.sampled_from([0, 1])), target_seat=self.seat(data), now=self.step(data)))
 
     @precondition(lambda self: self.state.version > 15)
     @rule(data=st.data())

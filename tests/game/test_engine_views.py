@@ -69,7 +69,7 @@ def test_legal_moves_in_the_view(arch: Architecture, deck: Deck) -> None:
     assert legal["on_turn"] and legal["playable"] == ["TA3"] and legal["can_pass"]
     assert legal["blocked"] == [{"card": "SP3", "code": "must_follow_suit", "message": "Tampering was led and you hold Tampering: follow suit"}]
     assert legal["targets"] == {"TA3": ["Api"], "SP3": ["User", "Api"]}
-    assert view_for(s, 0)["legal"]["facilitator"] == ["EndPlay", "EndGame", "SkipSeat", "RemoveSeat"]
+    assert view_for(s, 0)["legal"]["facilitator"] == ["EndPlay", "EndGame", "SkipSeat", "RemoveSeat", "HandOver"]
 
 
 def test_the_opening_card_is_the_leaders_secret(arch: Architecture, deck: Deck) -> None:

@@ -25,6 +25,7 @@ from game.commands import (
     Command,
     EndGame,
     EndPlay,
+    HandOver,
     PassTurn,
     PlayCard,
     RemoveSeat,
@@ -79,6 +80,8 @@ def reference_legal_moves(state: GameState, seat: int) -> LegalMoves:
             facilitator.append("CloseVote")
         if state.phase is not Phase.ENDED and any(s.present and s.id != seat for s in state.seats):
             facilitator.append("RemoveSeat")
+        if any(engine._allowed(state, HandOver(seat=seat, target_seat=s.id, now=now)) is None for s in state.seats):
+            facilitator.append("HandOver")
     return LegalMoves(
         seat=seat,
         on_turn=state.phase is Phase.PLAY and state.turn == seat,

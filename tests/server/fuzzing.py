@@ -11,7 +11,7 @@ import string
 from typing import Any
 
 EVENTS = ["join", "spectate", "sync", "start", "play_card", "add_threat", "pass", "vote", "close_vote", "rate",
-          "finish_rating", "skip_seat", "remove_seat", "end_play", "end_game", "connect", "disconnect", "message", "*", "", "__proto__",
+          "finish_rating", "skip_seat", "remove_seat", "end_play", "end_game", "take_over", "hand_over", "connect", "disconnect", "message", "*", "", "__proto__",
           "update", "joined"]
 FIELDS = ["client_id", "expected_version", "seat", "token", "game_id", "card", "target", "text", "suit", "threat",
           "accept", "likelihood", "impact", "target_seat", "__proto__", "constructor", "$where", ""]

@@ -66,7 +66,7 @@ def test_a_seat_takes_over_once_the_facilitator_has_been_away_long_enough(
     assert doug.command("take_over")["ok"]
     update = doug.pump()[-1]
     assert [e["type"] for e in update["events"]] == ["FacilitatorChanged"]
-    assert doug.view["facilitator"] == 1 and doug.view["legal"]["facilitator"] == ["StartGame", "RemoveSeat"]  # type: ignore[index]
+    assert doug.view["facilitator"] == 1 and doug.view["legal"]["facilitator"] == ["StartGame", "RemoveSeat", "HandOver"]  # type: ignore[index]
     # Kim comes back as a player: her link still works, her facilitator's powers moved on.
     kim = Seat(app, game["tokens"][0])
     assert kim.seen[-1][0]["role"] == "player" and kim.view["legal"]["facilitator"] == []  # type: ignore[index]

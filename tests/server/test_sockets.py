@@ -82,7 +82,7 @@ def test_join_gives_the_seat_its_private_view(app: Any, game: dict[str, Any]) ->
     kim = Seat(app)
     ack = kim.emit("join", {"token": game["tokens"][0]})
     assert ack["ok"] and ack["seat"] == 0 and ack["role"] == "facilitator" and ack["name"] == "Kim"
-    assert ack["view"]["you"] == 0 and ack["view"]["legal"]["facilitator"] == ["StartGame", "RemoveSeat"]
+    assert ack["view"]["you"] == 0 and ack["view"]["legal"]["facilitator"] == ["StartGame", "RemoveSeat", "HandOver"]
     doug = Seat(app, game["tokens"][1])
     assert doug.view["you"] == 1 and doug.view["legal"]["facilitator"] == []  # type: ignore[index]
 
