@@ -226,4 +226,45 @@ def test_someone_late_takes_a_free_seat_mid_game_and_plays_to_the_end(start_serv
     audit = requests.get(f"{server.url}/api/games/{game['game_id']}/audit",
                          headers={"Authorization": f"Bearer {game['tokens'][0]}"}, timeout=10).json()["audit"]
     assert [a["actor"] for a in audit if a["action"] == "JoinLate"] == ["seat 3 (Hannah)"]
+
+
+def test_the_facilitator_hands_over_mid_game_and_the_new_one_runs_it_to_the_end(start_server: Any,
+                                                                                clients: list[SeatClient]) -> None:
+    """Kim must leave early: she hands facilitating to Doug; every seat and the shared screen see it at once."""
+    server = start_server()
+    game = create_game(server.url, 3, timing=NO_TIMEOUTS)
+    kim, doug, sam = seats = seat_clients(server.url, game["tokens"], clients)
+    watcher = SeatClient(server.url).connect()
+    clients.append(watcher)
+    assert watcher.spectate(game["game_id"])["ok"]
+    player = Autoplayer(seats)
+    player.play(until=lambda: player.moves >= 6)
+    assert kim.view["phase"] == "play", "the game should still be in play"  # type: ignore[index]
+
+    assert sam.command("hand_over", target_seat=2)["error"]["code"] == "forbidden"
+    assert watcher.command("hand_over", target_seat=1)["error"]["code"] == "forbidden"
+    ack = kim.command("hand_over", target_seat=1)
+    assert ack["ok"], ack
+    assert all_seats_at([*seats, watcher], ack["version"])
+    for c in (*seats, watcher):
+        assert c.view["facilitator"] == 1, c.seat  # type: ignore[index]
+        assert any(e == {"type": "FacilitatorChanged", "seat": 1, "previous": 0, "reason": "hand_over"}
+                   for u in c.updates for e in u["events"]), c.seat
+    assert "EndGame" in doug.view["legal"]["facilitator"]  # type: ignore[index]
+    assert kim.view["legal"]["facilitator"] == [] == sam.view["legal"]["facilitator"]  # type: ignore[index]
+    assert kim.command("end_game")["error"]["code"] == "forbidden"
+
+    # Kim's laptop closes; she comes back later as a player, and Doug ends the game.
+    kim.close()
+    back = SeatClient(server.url, game["tokens"][0]).connect()
+    clients.append(back)
+    assert back.role == "player"
+    assert doug.command("end_game")["ok"]
+    assert doug.wait_for(lambda: doug.view["phase"] == "ended")  # type: ignore[index]
+    check_no_leaks(doug, sam, back)
+    audit = requests.get(f"{server.url}/api/games/{game['game_id']}/audit",
+                         headers={"Authorization": f"Bearer {game['tokens'][1]}"}, timeout=10).json()["audit"]
+    handed = [a for a in audit if a["action"] == "HandOver"]
+    assert [(a["actor"], a["detail"]["target_seat"]) for a in handed] == [(f"seat 0 ({kim.view['seats'][0]['name']}) facilitator", 1)]  # type: ignore[index]
+    assert [a["action"] for a in audit if a["action"].startswith("denied:")] == ["denied:hand_over", "denied:end_game"]
     assert server.unhandled_errors() == []
