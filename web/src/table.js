@@ -68,7 +68,7 @@ export class Table {
     this.verdictShown = null; // the toast shown, as toast()'s arguments: put back behind one that goes ahead of it
     this.heldToasts = []; // toasts that came on their own while the player read theirs: shown once it is closed
     this.focusHandPending = false; // the game was started from its button: the focus goes to the hand once dealt
-    this.focusHostPending = false; // a take-over succeeded: the focus goes to the new facilitator's controls once drawn
+    this.focusHostPending = null; // "take-over" or "hand-over": the focus goes to the new facilitator's controls once drawn
     this.boxLong = null; // the time box's deadline, once seen with more than the warning's time left
     this.boxWarned = null; // the time box's deadline whose end was announced as near
     this.build();
@@ -307,20 +307,32 @@ export class Table {
     // The button went with the notice: keep the keyboard where the new facilitator acts next, not on the page
     // (once the view that makes this seat the facilitator has been drawn, if it has not come yet).
     if (ack && ack.ok && (document.activeElement === this.el.takeOver || document.activeElement === document.body)) {
-      this.focusHostPending = true;
+      this.focusHostPending = "take-over";
       this.focusHostControls();
     }
   }
 
-  /** After a take-over, put the focus on the first of the facilitator's controls that is shown. */
+  /**
+   * After a take-over or a hand-over, put the focus on the first of the facilitator's controls that is shown. A
+   * take-over moves it from its own button (gone with the notice); a hand-over comes unasked, so it leaves alone a
+   * player in the middle of something (see busy): the toast and the live region tell them.
+   */
   focusHostControls() {
-    if (!this.focusHostPending || !this.view || this.view.facilitator !== this.view.you) return;
-    this.focusHostPending = false;
-    if (document.activeElement !== this.el.takeOver && document.activeElement !== document.body) return;
+    const pending = this.focusHostPending;
+    if (!pending || !this.view || this.view.facilitator !== this.view.you) return;
+    this.focusHostPending = null;
+    const active = document.activeElement;
+    if (pending === "take-over" ? active !== this.el.takeOver && active !== document.body : this.busy(active)) return;
     // On a phone during play the tools are folded behind the Facilitator button: a hidden tool cannot take the focus.
     const shown = [byId("start-game"), byId("facilitator-menu"), ...this.el.page.querySelectorAll(".host-tools button")];
     const next = shown.find((el) => el && el.offsetParent !== null);
     if (next) next.focus();
+  }
+
+  /** Whether the player is in the middle of something (writing, a dialog, reading a verdict): the focus stays. */
+  busy(active) {
+    if (this.composer.open || document.querySelector("dialog[open]") || this.el.verdict.contains(active)) return true;
+    return Boolean(active && active.matches("textarea, input:not([type]), input[type=text], [contenteditable=true]"));
   }
 
   onFatal(err) {
@@ -608,14 +620,7 @@ export class Table {
     else if (e.type === "TurnPassed" && e.reason === "timeout" && e.seat === view.you) this.turnRanOut(view);
     else if (e.type === "TurnPassed" && e.reason === "timeout") announce(`${seatName(view, e.seat)} ran out of time; the turn passed.`);
     else if (e.type === "PlayEnded") announce("Play is over. Time to prioritise: rate every threat.");
-    else if (e.type === "FacilitatorChanged") {
-      if (e.seat === view.you) {
-        // News, not a vote (the "?" toast); and only what can be done in this phase.
-        const can = { setup: "start the game", play: "skip a seat, end play, end the game and remove a player", rating: "end the game and remove a player" }[view.phase];
-        this.toast("info", "You are the facilitator now", `${seatName(view, e.previous)} was away.${can ? ` You can ${can}: the Facilitator tools are yours.` : ""}`, { news: true });
-      }
-      announce(`${seatName(view, e.seat)} took over facilitating from ${seatName(view, e.previous)}.`);
-    }
+    else if (e.type === "FacilitatorChanged") this.facilitatorChanged(e, view);
     else if (e.type === "SeatJoined" && e.seat !== view.you) {
       const cards = e.hand_sizes[e.seat];
       const dealt = cards
@@ -627,6 +632,40 @@ export class Table {
     else if (e.type === "VoteCalled" && e.by !== view.you) announce(`${seatName(view, e.by)} closed the vote on ${e.threat_id}: the votes cast decide it.`);
     else if (e.type === "GameEnded") announce("The game is over. The prioritised threat list is ready.");
     else if (e.type === "VoteOpened" && view.legal && view.legal.votable.includes(e.threat_id)) announce(`A vote is open on ${e.threat_id}.`);
+  }
+
+  /**
+   * Someone else facilitates now: taken over from a facilitator who was away, or handed over by them. The new
+   * facilitator is told what they can do now and, on a hand-over, the keyboard goes to their controls, as after
+   * taking over; the seat that handed over is told who has them.
+   */
+  facilitatorChanged(e, view) {
+    const handed = e.reason === "hand_over";
+    const was = seatName(view, e.previous);
+    const now = seatName(view, e.seat);
+    // This tab saw it happen: back later, it must not say that someone took over "while you were away".
+    if (!this.spectator && (e.seat === view.you || e.previous === view.you)) this.keepRole(e.seat === view.you ? "facilitator" : "player");
+    if (e.seat === view.you) {
+      // News, not a vote (the "?" toast); and only what can be done in this phase.
+      const tools = { setup: ["start the game"], play: ["skip a seat", "end play", "end the game", "remove a player"], rating: ["end the game", "remove a player"] }[view.phase] || [];
+      if (tools.length && view.phase !== "setup" && view.legal && view.legal.facilitator.includes("HandOver")) tools.push("hand facilitating on");
+      const can = tools.length ? ` You can ${tools.length > 1 ? `${tools.slice(0, -1).join(", ")} and ${tools[tools.length - 1]}` : tools[0]}: the Facilitator tools are yours.` : "";
+      this.toast("info", "You are the facilitator now", `${handed ? `${was} handed facilitating to you.` : `${was} was away.`}${can}`, { news: true });
+      if (handed) {
+        this.focusHostPending = "hand-over";
+        this.focusHostControls();
+      }
+    } else if (handed && e.previous === view.you) {
+      // The answer to what this seat just did: it replaces what is shown.
+      this.toast("info", `${now} facilitates now`, `You handed facilitating to ${now}. You play on as before.`);
+    }
+    announce(handed ? `${was} handed facilitating to ${now}.` : `${now} took over facilitating from ${was}.`);
+  }
+
+  /** The seat's role as the game stands, here and where this browser keeps the seat. */
+  keepRole(role) {
+    this.role = role;
+    if (this.token) saveSeat(this.gameId, { token: this.token, role });
   }
 
   // ------------------------------------------------------------------ rendering
@@ -876,7 +915,7 @@ export class Table {
               "div",
               { class: "host-tools", id: "facilitator-tools", role: "group", "aria-label": "Facilitator" },
               h("span", { class: "muted small host-label" }, "Facilitator:"),
-              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost skip-seat", dataset: { focus: "skip-seat" }, title: `Skip ${seatName(view, view.turn)}`, onclick: host(() => this.hostCommand("skip_seat", { target_seat: view.turn })) }, h("span", { class: "skip-name" }, `Skip ${seatName(view, view.turn)}`), this.awaySeats(view).has(view.turn) ? "\u00a0(away)" : null) : null,
+              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost skip-seat", dataset: { focus: "skip-seat" }, title: `Skip ${seatName(view, view.turn)}`, onclick: host(() => this.skipSeat(view.turn)) }, h("span", { class: "skip-name" }, `Skip ${seatName(view, view.turn)}`), this.awaySeats(view).has(view.turn) ? "\u00a0(away)" : null) : null,
               fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost(`End play and move on to prioritising?${this.openVotesWarning()}`, "end_play")) }, "End play → prioritise") : null,
               fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost(`End the game now and produce the final list?${this.openVotesWarning()}`, "end_game")) }, "End game") : null,
               fac.includes("RemoveSeat")
@@ -899,6 +938,27 @@ export class Table {
                     },
                     h("option", { value: "" }, "Remove a player…"),
                     view.seats.filter((s) => s.present && s.seat !== view.you).map((s) => h("option", { value: String(s.seat) }, s.name)),
+                  )
+                : null,
+              fac.includes("HandOver")
+                ? h(
+                    "select",
+                    {
+                      class: "hand-over",
+                      dataset: { focus: "hand-over" },
+                      "aria-label": "Hand facilitating to another player",
+                      onchange: (e) => {
+                        const value = e.target.value;
+                        e.target.value = "";
+                        if (value === "") return;
+                        host(() => this.handOver(Number(value)))();
+                      },
+                    },
+                    h("option", { value: "" }, "Hand facilitating to…"),
+                    // Who may take it (HandOver in the engine): a seat still in the game, not a bot, not this one.
+                    view.seats
+                      .filter((s) => s.present && !s.bot && s.seat !== view.you)
+                      .map((s) => h("option", { value: String(s.seat) }, this.awaySeats(view).has(s.seat) ? `${s.name} (away)` : s.name)),
                   )
                 : null,
             ),
@@ -1145,6 +1205,26 @@ export class Table {
   async finishRating() {
     this.moveOn();
     this.reportError(await this.connection.command("finish_rating", {}));
+  }
+
+  /**
+   * Skip the seat on turn. One click when it is away (the button says so); a player who is connected is probably
+   * thinking, so the facilitator is asked first, as before ending play.
+   */
+  skipSeat(seat) {
+    const name = seatName(this.view, seat);
+    if (this.awaySeats().has(seat) || window.confirm(`Skip ${name}'s turn? ${name} is connected and may still be thinking; their cards stay in their hand.`)) {
+      this.hostCommand("skip_seat", { target_seat: seat });
+    }
+  }
+
+  /** Hand facilitating to another player, once the facilitator confirms: they cannot take it back themselves. */
+  handOver(seat) {
+    const name = seatName(this.view, seat);
+    const away = this.awaySeats().has(seat) ? ` ${name} is away just now.` : "";
+    if (window.confirm(`Hand facilitating to ${name}?${away} ${name} gets the Facilitator tools; you play on as a player, and only ${name} can hand them back.`)) {
+      this.hostCommand("hand_over", { target_seat: seat });
+    }
   }
 
   async hostCommand(event, payload) {
