@@ -1218,11 +1218,11 @@ export class Table {
     }
   }
 
-  /** Hand facilitating to another player, once the facilitator confirms: they cannot take it back themselves. */
+  /** Hand facilitating to another player, once the facilitator confirms: the tools go with it at once. */
   handOver(seat) {
     const name = seatName(this.view, seat);
     const away = this.awaySeats().has(seat) ? ` ${name} is away just now.` : "";
-    if (window.confirm(`Hand facilitating to ${name}?${away} ${name} gets the Facilitator tools; you play on as a player, and only ${name} can hand them back.`)) {
+    if (window.confirm(`Hand facilitating to ${name}?${away} ${name} gets the Facilitator tools at once, and you play on as a player.`)) {
       this.hostCommand("hand_over", { target_seat: seat });
     }
   }
