@@ -21,17 +21,16 @@ def test_the_table_is_told_when_the_seat_on_turn_is_away_and_the_facilitator_can
     open_seat(kim, game["links"][0])
     open_seat(doug, game["links"][1])  # Sam's seat never connects
     start(kim, [kim, doug])
-    # Pass round the table until it is Sam's turn.
+    # Pass round the table until it is Sam's turn. (Each pass waits for the next page to show what comes next:
+    # counting the polls of a page still behind ran out of rounds on a slow machine before Sam's turn came.)
     for _ in range(6):
+        wait_until(lambda: "Sam's turn" in status(kim) or on_turn(kim) or on_turn(doug), what="a turn to show")
         if "Sam's turn" in status(kim):
             break
-        mover = kim if on_turn(kim) else doug if on_turn(doug) else None
-        if mover is not None:
-            version = mover.evaluate("document.body.dataset.version")
-            mover.click("#pass")
-            wait_until(lambda m=mover, v=version: m.evaluate("document.body.dataset.version") != v, what="the pass")
-        else:
-            kim.wait_for_timeout(100)
+        mover = kim if on_turn(kim) else doug
+        version = mover.evaluate("document.body.dataset.version")
+        mover.click("#pass")
+        wait_until(lambda m=mover, v=version: m.evaluate("document.body.dataset.version") != v, what="the pass")
     wait_until(lambda: "Sam's turn" in status(kim), what="Sam's turn")
 
     wait_until(lambda: "Sam's turn. They are away: you can skip them." in status(kim), what="the facilitator told")
@@ -58,7 +57,8 @@ def test_after_the_leader_passes_the_trick_names_the_seat_that_leads_now(web_ser
     assert f"{name} leads." in trick.inner_text()
     version = leader.evaluate("document.body.dataset.version")
     leader.click("#pass")
-    wait_until(lambda: pages[0].evaluate("document.body.dataset.version") != version, what="the pass")
+    # Every page, not Kim's alone: whose turn it is now is read from the page that shows it.
+    wait_until(lambda: all(p.evaluate("document.body.dataset.version") != version for p in pages), what="the pass")
     wait_until(lambda: "Passed: " in trick.inner_text(), what="the pass shown")
     text = trick.inner_text()
     nxt = next(n for n, p in zip(("Kim", "Doug", "Sam"), pages) if on_turn(p))
