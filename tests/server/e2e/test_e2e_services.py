@@ -124,16 +124,23 @@ def test_seats_catch_up_after_their_process_lost_the_message_queue(
     import redis
 
     database = f"sqlite:///{tmp_path / 'shared.db'}"
-    a = start_server(database=database, redis=REDIS_URL)
-    b = start_server(database=database, redis=REDIS_URL)
+    # Named, so that only these two processes' subscriptions are cut: Redis is shared with whatever else runs on
+    # this machine (killing every subscriber cut those of another test run's servers, which then failed).
+    name = f"threatdeck-test-{secrets.token_hex(4)}"
+    ours = f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}client_name={name}"
+    a = start_server(database=database, redis=ours)
+    b = start_server(database=database, redis=ours)
     game = create_game(a.url, 2, timing=NO_TIMEOUTS)
     kim = SeatClient(a.url, game["tokens"][0]).connect()
     doug = SeatClient(b.url, game["tokens"][1]).connect()
     clients.extend([kim, doug])
     started = kim.command("start")["version"]
     assert doug.wait_version(started)
-    killed = redis.Redis.from_url(REDIS_URL).client_kill_filter(_type="pubsub")
-    assert killed >= 2  # both processes' subscriptions
+    queue = redis.Redis.from_url(REDIS_URL)
+    subscribers = [c["id"] for c in queue.client_list() if c["name"] == name and "P" in c["flags"]]
+    assert len(subscribers) >= 2  # both processes' subscriptions
+    for client_id in subscribers:
+        queue.client_kill_filter(_id=client_id)
     moved = kim.command("add_threat", **first_note(kim.view))["version"]  # published while nobody listens
     assert doug.wait_version(moved, timeout=15), f"Doug is at {doug.version}, the game at {moved}"
     assert "subscribed to the message queue again" in b.log()
