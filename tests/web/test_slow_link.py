@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ui_steps import hand_ids, on_turn_page, play_turn, started_pair, vote_everywhere, wait_until
+from ui_steps import hand_ids, on_turn_page, play_turn, started_pair, version, vote_everywhere, wait_until
 
 
 class SlowLink:
@@ -98,6 +98,8 @@ def test_a_slow_answer_keeps_the_command_and_sends_it_again_with_the_same_client
     link.release()
     wait_until(lambda: card_id not in hand_ids(doug), what="the card to leave the hand")
     doug.wait_for_selector("#composer", state="hidden")
+    # Kim's feed is read once her page has every update Doug's has: it may still be on its way to her.
+    wait_until(lambda: version(kim) >= version(doug), what="Kim's page to catch up with Doug's")
     mine = [t for t in kim.locator("#feed .threat-text").all_inner_texts() if t == "Played over a slow link"]
     assert mine == ["Played over a slow link"], "the card was played once"
     assert doug.locator("#verdict .verdict-card").count() == 1
