@@ -91,7 +91,9 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 120.0) -> ServerProcess:
+        """Start the server and wait for its health check. ``timeout`` only bounds a server that hangs: on a
+        2-core machine busy with other test runs a start took over 30 s (the imports and the migrations)."""
         self.port = free_port()
         cmd = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port), "--async-mode", self.async_mode,
                "--database", self.database, "--data-dir", str(self.workdir / "data")]
@@ -117,6 +119,7 @@ class ServerProcess:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        self.kill()  # else it outlives the test (and the session), and the fixture that started it never stops it
         raise RuntimeError(f"{self.name} did not answer within {timeout}s:\n{self.log()}")
 
     def kill(self) -> None:
