@@ -32,6 +32,12 @@ def timed_pair(url: str, new_page: Any, *, clocked: bool = False) -> tuple[Any, 
     return mover, doug if mover is kim else kim
 
 
+def timed_out(mover: Any, other: Any) -> None:
+    """Wait until both pages show the turn passed by the clock. The other page showing its turn says nothing of the
+    mover's, which may not have that update yet: its notice was then looked for, and not found, in time."""
+    wait_until(lambda: not on_turn(mover) and on_turn(other), timeout=TURN_SECONDS + 10, what="the turn to time out")
+
+
 def test_a_threat_being_written_when_the_turn_times_out_is_kept_as_a_sticky_note(web_server: Any, new_page: Any) -> None:
     mover, other = timed_pair(web_server.url, new_page)
     card = mover.locator("#hand .card.playable").first
@@ -46,7 +52,7 @@ def test_a_threat_being_written_when_the_turn_times_out_is_kept_as_a_sticky_note
     mover.fill("#composer .threat-input", text)
 
     # Past the limit: the server passes the turn on its own.
-    wait_until(lambda: on_turn(other), timeout=TURN_SECONDS + 10, what="the turn to time out")
+    timed_out(mover, other)
 
     notice = mover.locator("#composer .notice")
     notice.wait_for(state="visible", timeout=5000)
@@ -83,7 +89,7 @@ def test_a_turn_that_times_out_with_no_text_written_says_so(web_server: Any, new
     mover.locator("#composer .target-option").first.click()
     mover.fill("#composer .threat-input", "")
 
-    wait_until(lambda: on_turn(other), timeout=TURN_SECONDS + 10, what="the turn to time out")
+    timed_out(mover, other)
     toast = mover.locator("#verdict .verdict-card")
     toast.wait_for(state="visible", timeout=5000)
     assert "time ran out" in toast.inner_text().lower()
@@ -96,7 +102,7 @@ def test_a_player_away_when_their_turn_runs_out_is_told_when_they_come_back(star
     other seat hears of it as news only."""
     server = start_web_server(**HEARTBEAT)
     away, other = timed_pair(server.url, new_page, clocked=True)
-    wait_until(lambda: on_turn(other), timeout=TURN_SECONDS + 10, what="the turn to time out")
+    timed_out(away, other)
 
     notice = away.locator("#verdict .verdict-card[data-verdict=turn]")
     notice.wait_for(state="visible", timeout=5000)
