@@ -107,7 +107,8 @@ from game.events import (
 )
 from game.predicates import Subject, Truth, Verdict
 from game.scoring import award_threat, award_trick, scoreboard
-from game.state import MAX_HUMANS, MAX_NAME, MAX_SEATS, GameState, Phase, Seat, SeatSpec, Settings, evolve
+from game.state import (MAX_HUMANS, MAX_MISSED, MAX_NAME, MAX_SEATS, GameState, Missed, Phase, Seat, SeatSpec,
+                        Settings, evolve)
 from game.threats import MAX_TEXT, JudgedBy, Threat, ThreatSource, ThreatStatus, normalise, threat_id
 from game.trick import Play, Trick, winning_play
 from game.voting import Rating, Vote
@@ -243,6 +244,9 @@ def apply(state: GameState, command: Command) -> tuple[GameState, list[Event]]:
     after = handler(current, command, now, events)
     if after is state:
         return state, events
+    if isinstance(command, SeatCommand) and after.seats[command.seat].missed:
+        # The seat acts again: it is back, and has been told (its view showed what it missed until now).
+        after = _with_seat(after, replace(after.seats[command.seat], missed=()))
     return replace(after, version=state.version + 1, clock=now), events
 
 
@@ -653,7 +657,14 @@ def _pass(state: GameState, seat: int, reason: str, now: float, ev: list[Event])
     assert trick is not None
     state = replace(state, trick=replace(trick, passed=trick.passed + (seat,)), must_lead=None)
     ev.append(TurnPassed(seat=seat, trick=trick.number, reason=reason))
+    if reason == "timeout" or reason == "skipped":
+        state = _with_seat(state, _missing(state.seats[seat], Missed("turn", trick=trick.number, reason=reason)))
     return _next_turn(state, now, ev)
+
+
+def _missing(seat: Seat, what: Missed) -> Seat:
+    """``seat`` with ``what`` added to what it missed (the latest MAX_MISSED kept)."""
+    return replace(seat, missed=(seat.missed + (what,))[-MAX_MISSED:])
 
 
 def _active(state: GameState, seat: int) -> bool:
@@ -786,12 +797,17 @@ _FREE_NOTE = Verdict(Truth.UNKNOWN, "a free threat: the other players judge it")
 def _settle(state: GameState, threat: Threat, accepted: bool, ev: list[Event]) -> GameState:
     """Close a vote: accepted scores the finder a point."""
     # Kept on the threat: its ballots still hold those of seats removed before now, which did not count.
-    counted = voting.tally(threat.votes, set(voting.electorate(state.present(), threat.found_by)))
+    voters = voting.electorate(state.present(), threat.found_by)
+    counted = voting.tally(threat.votes, set(voters))
     yes, no = counted.yes, counted.no
     n = int(threat.id[1:]) - 1
     decided = replace(threat, status=_ACCEPTED if accepted else _REJECTED, judged_by=JudgedBy.VOTE, tally=counted)
     threats = state.threats[:n] + (decided,) + state.threats[n + 1 :]
     seats = state.seats
+    if len(yes) + len(no) < len(voters):
+        cast = set(yes) | set(no)
+        missed = Missed("vote", threat=threat.id)
+        seats = tuple(_missing(s, missed) if s.id in voters and s.id not in cast else s for s in seats)
     if accepted:
         f = threat.found_by
         seats = seats[:f] + (award_threat(seats[f]),) + seats[f + 1 :]

@@ -28,6 +28,9 @@ MAX_HUMANS = 8
 """Most human seats (a team that fits round one screen)."""
 MAX_NAME = 40
 """Longest seat name."""
+MAX_MISSED = 32
+"""Most things a seat missed that it keeps (the latest): a seat away for a whole game misses a turn a trick and
+many votes, and its view carries them all."""
 
 
 class Phase(StrEnum):
@@ -84,6 +87,21 @@ class Settings:
 
 
 @dataclasses.dataclass(frozen=True)
+class Missed:
+    """Something the game settled for a seat without it, since the seat last acted: so a player coming back (a
+    laptop asleep, a tab closed) is told, from the committed state, and not only whoever was connected then."""
+
+    kind: str
+    """``turn``: its turn passed without it; ``vote``: a vote it could have cast was settled without its ballot."""
+    trick: int | None = None
+    """The turn's trick."""
+    reason: str | None = None
+    """Why the turn passed: ``timeout`` or ``skipped`` (by the facilitator)."""
+    threat: str | None = None
+    """The vote's threat."""
+
+
+@dataclasses.dataclass(frozen=True)
 class Seat:
     """One seat during the game: who, whether still here, and the score."""
 
@@ -105,6 +123,9 @@ class Seat:
     """How many accepted threats it has rated."""
     finished: bool = False
     """It said it has finished rating."""
+    missed: tuple[Missed, ...] = ()
+    """What the game settled without it since its last accepted command (the latest :data:`MAX_MISSED`); its
+    next command clears it. Only the seat's own view shows it."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,14 +19,14 @@ from game.engine import LegalMoves, legal_moves
 from game.errors import UnknownSeat
 from game.priority import final_list
 from game.scoring import scoreboard
-from game.state import GameState, Phase, evolve
+from game.state import GameState, Missed, Phase, evolve
 from game.threats import JudgedBy, Threat, ThreatStatus
 from game.trick import Trick
 from game.voting import electorate
 
-OWN_KEYS = ("you", "hand", "must_lead", "legal", "mine")
-"""View keys only that seat sees: its seat number, hand, opening card, legal moves, votes and ratings
-(a spectator's are null)."""
+OWN_KEYS = ("you", "hand", "must_lead", "legal", "mine", "missed")
+"""View keys only that seat sees: its seat number, hand, opening card, legal moves, votes and ratings, and what
+the game settled without it since it last acted (a spectator's are null)."""
 PUBLIC_KEYS = ("version", "phase", "facilitator", "architecture", "deck", "start_suit", "seats", "clock", "turn",
                "trick", "tricks", "threats", "end_reason", "final")
 """View keys every seat sees alike."""
@@ -132,6 +132,12 @@ def mine_view(state: GameState, seat: int) -> dict[str, dict[str, Any]]:
     return {"votes": votes, "ratings": ratings}
 
 
+def missed_view(missed: tuple[Missed, ...]) -> list[dict[str, Any]]:
+    """What a seat missed, as data: ``{"kind": "turn", "trick", "reason"}`` or ``{"kind": "vote", "threat"}``."""
+    return [{"kind": m.kind, "trick": m.trick, "reason": m.reason} if m.kind == "turn" else {"kind": m.kind, "threat": m.threat}
+            for m in missed]
+
+
 NOT_YOUR_TURN = "it is not your turn"
 """The reason a card waits for the seat's turn, without naming whose turn it is (``turn`` says): so a seat's legal
 moves stay the same while the turn passes between the others, and it is sent nothing of its own meanwhile."""
@@ -190,6 +196,7 @@ def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
         "must_lead": None,
         "legal": None,
         "mine": None,
+        "missed": None,
         "final": None,
     }
     if seat is not None:
@@ -199,6 +206,7 @@ def view_for(state: GameState, seat: int | None) -> dict[str, Any]:
         view["must_lead"] = state.must_lead if state.must_lead in hand else None
         view["legal"] = legal_view(state, legal_moves(state, seat))
         view["mine"] = mine_view(state, seat)
+        view["missed"] = missed_view(state.seats[seat].missed)
     if state.phase is Phase.ENDED:
         view["final"] = {
             "scoreboard": [line.to_dict() for line in scoreboard(state)],

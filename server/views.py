@@ -57,7 +57,7 @@ def _entry(old: dict[str, Any], new: dict[str, Any] | None, key: str, value: Any
 class _SeatMemo:
     """What was last built of one seat's own parts, to reuse in its next view."""
 
-    __slots__ = ("threats", "mine", "setup", "hand", "hand_view", "moves", "legal", "targets_hand")
+    __slots__ = ("threats", "mine", "setup", "hand", "hand_view", "moves", "legal", "targets_hand", "missed", "missed_view")
 
     def __init__(self) -> None:
         self.threats: tuple[Threat, ...] = ()
@@ -68,6 +68,8 @@ class _SeatMemo:
         self.moves: object = None
         self.legal: dict[str, Any] | None = None
         self.targets_hand: object = None
+        self.missed: object = None
+        self.missed_view: list[dict[str, Any]] | None = None
 
 
 class ViewBuilder:
@@ -180,6 +182,7 @@ class ViewBuilder:
             "must_lead": None,
             "legal": None,
             "mine": None,
+            "missed": None,
             "final": final,
         }
         self._present = tuple(state.present())
@@ -296,7 +299,7 @@ class ViewBuilder:
 
     def own(self, state: GameState, seat: int) -> dict[str, Any]:
         """What only ``seat`` sees (the view's ``OWN_KEYS``): its seat number, hand, opening card, moves, votes
-        and ratings. Cached per state; do not mutate what is returned."""
+        and ratings, what it missed. Cached per state; do not mutate what is returned."""
         if isinstance(seat, bool) or not isinstance(seat, int) or not 0 <= seat < len(state.seats):
             raise UnknownSeat(f"there is no seat {seat}")
         if state is not self._state:
@@ -316,12 +319,16 @@ class ViewBuilder:
             targets = memo.legal["targets"] if memo.legal is not None and memo.targets_hand is hand else None
             memo.moves, memo.legal = moves, engine_views.legal_view(state, moves, targets)
             memo.targets_hand = hand
+        missed = state.seats[seat].missed
+        if missed is not memo.missed or memo.missed_view is None:
+            memo.missed, memo.missed_view = missed, engine_views.missed_view(missed)
         own = self._owns[seat] = {
             "you": seat,
             "hand": memo.hand_view,
             "must_lead": state.must_lead if state.must_lead in hand else None,
             "legal": memo.legal,
             "mine": self._mine(state, seat, memo),
+            "missed": memo.missed_view,
         }
         return own
 
