@@ -84,6 +84,35 @@ export function forgetSeat(gameId) {
   if (tab) tab.removeItem(TAB_PREFIX + gameId);
 }
 
+const TOLD_PREFIX = "threatdeck.told.";
+
+/**
+ * What a seat was told it missed (`view.missed` as keys: "turn:3", "vote:T4") and closed, in this browser: so a
+ * reload does not tell it again. Kept per game and seat, and only while the server still lists it (it forgets
+ * them once the seat acts), so it stays as small as `view.missed`.
+ */
+export function loadTold(gameId, seat) {
+  const store = storage();
+  if (!store) return [];
+  try {
+    const keys = JSON.parse(store.getItem(`${TOLD_PREFIX}${gameId}.${seat}`) || "[]");
+    return Array.isArray(keys) ? keys.filter((k) => typeof k === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+export function saveTold(gameId, seat, keys) {
+  const store = storage();
+  if (!store) return;
+  try {
+    if (keys.length) store.setItem(`${TOLD_PREFIX}${gameId}.${seat}`, JSON.stringify(keys));
+    else store.removeItem(`${TOLD_PREFIX}${gameId}.${seat}`);
+  } catch {
+    /* storage full or refused: the notice comes back on a reload, until the seat acts */
+  }
+}
+
 /** Remember what the practice game is, so "practice" in the lobby can return to it. */
 export function rememberFacilitatorLinks(gameId, links) {
   const store = storage();

@@ -11,8 +11,9 @@ import { renderFinal } from "./final.js";
 import { openPrimer } from "./primer.js";
 import { suit, rankLabel } from "./suits.js";
 import { verdictLesson } from "./verdicts.js";
-import { saveSeat, loadSeat, forgetSeat, facilitatorLinks, tabToken } from "./session.js";
+import { saveSeat, loadSeat, forgetSeat, facilitatorLinks, tabToken, loadTold, saveTold } from "./session.js";
 import { qrSvg } from "./qr.js";
+import { missedKey, missedNotice } from "./missed.js";
 import { copyField } from "./copyfield.js";
 import { api } from "./api.js";
 
@@ -394,6 +395,7 @@ export class Table {
       if (!(kept && e.type === "TurnPassed" && e.seat === view.you)) this.narrate(e, view);
     }
     if (kept) this.keepDraft(kept);
+    this.tellMissed(previous, view, info, kept);
     if (first) {
       // A game already over opened on its results (render() said so): left as "table", every later render (a
       // reconnection's whole view) took the results for new, scrolling to the top and taking the focus.
@@ -420,11 +422,11 @@ export class Table {
     if (reason === null || reason === "pass" || reason === "removed") return null;
     const draft = this.composer.mode === "play" ? this.composer.draft() : null;
     const note = Boolean(draft && draft.text.trim() && view.legal && view.legal.can_add_threat);
-    return { reason, draft, note };
+    return { reason, draft, note, trick: passed ? passed.trick : null };
   }
 
   /** Say why the card being played was put back, and keep its threat as a sticky note, ready to add. */
-  keepDraft({ reason, draft, note }) {
+  keepDraft({ reason, draft, note, trick }) {
     const why =
       reason === "timeout"
         ? "Time ran out: your turn passed and the card stays in your hand."
@@ -437,7 +439,7 @@ export class Table {
       this.composer.start("note", this.view, null, { faceUp, draft, notice: message });
       announce(message);
     } else if (reason === "timeout") {
-      this.turnRanOut(this.view, true);
+      this.turnRanOut(this.view, true, trick);
     } else {
       this.toast("turn", "Your turn passed", why);
       announce(why);
@@ -448,9 +450,10 @@ export class Table {
    * My turn ran out of time. The player was likely away (coffee, another window), so this is theirs to read, as
    * a verdict is: it stays until they close it or act again, where a toast of news would have gone before they
    * came back. It goes ahead of a verdict left open (read before they went): that one waits behind it.
-   * `chosen`: a card had been chosen (no text written), and it goes back to the hand.
+   * `chosen`: a card had been chosen (no text written), and it goes back to the hand. `trick`: the turn's, so
+   * that closing the notice is remembered (tellMissed does not tell it again after a reload).
    */
-  turnRanOut(view, chosen = false) {
+  turnRanOut(view, chosen = false, trick = null) {
     if (view.phase !== "play") return; // play ended with it: the phase's own screen says what comes next
     const next = view.turn !== null && view.turn !== view.you ? `to ${seatName(view, view.turn)}` : "on";
     const can = [
@@ -459,8 +462,56 @@ export class Table {
     ].filter(Boolean).join(", and ");
     const body = `Your time for this turn ran out before you played, so the turn passed ${next}. ${chosen ? "The card you chose is" : "Your cards are"} still in your hand. ${can.charAt(0).toUpperCase()}${can.slice(1)}.`;
     const head = "Time ran out: your turn passed";
-    this.toast("turn", head, body, { own: true, ahead: true });
+    this.toast("turn", head, body, { own: true, ahead: true, told: trick === null ? null : [`turn:${trick}`] });
     announce(`${head}. ${body}`);
+  }
+
+  /**
+   * What the game settled without me (`view.missed`: my turn passed on time or skipped, a vote decided without
+   * my ballot) since I last acted. Live, the update said so as it happened (the notice of a turn run out, the
+   * vote prompt gone). A whole view (the page opened again, a laptop that slept reconnecting) carries no events:
+   * then this says it, once, as a notice that stays until closed. Closing it is remembered in this browser
+   * (loadTold); a reload before that shows it again (a phone reloads a tab it put away, the notice unread). The
+   * server forgets what I missed once I act, and so does this.
+   */
+  tellMissed(previous, view, info, kept) {
+    if (this.spectator || view.you === null || view.you === undefined) return;
+    const missed = view.missed || [];
+    const key = missedKey;
+    const keys = new Set(missed.map(key));
+    const stored = loadTold(this.gameId, view.you);
+    const told = stored.filter((k) => keys.has(k));
+    const live = !info.full || (info.events || []).length > 0;
+    if (live || kept) {
+      // Seen as it happened: a vote settling (its prompt went) and a turn skipped; a turn run out is told by
+      // its own notice, and remembered once that is closed. A turn lost mid-card was told just now (keepDraft).
+      const before = new Set(((previous && previous.missed) || []).map(key));
+      const turns = missed.filter((m) => m.kind === "turn");
+      // A turn lost mid-card in a whole view has no event to name its trick: it is the latest turn missed.
+      const lost = !kept ? null : kept.trick !== null ? `turn:${kept.trick}` : turns.length ? key(turns[turns.length - 1]) : null;
+      for (const m of missed) {
+        const k = key(m);
+        const seen = live && !before.has(k) && (m.kind === "vote" || m.reason === "skipped");
+        if (!told.includes(k) && (seen || k === lost)) told.push(k);
+      }
+    }
+    if (told.length !== stored.length || told.some((k, i) => k !== stored[i])) saveTold(this.gameId, view.you, told);
+    if (live || view.phase === "ended") return;
+    const untold = missed.filter((m) => !told.includes(key(m)));
+    if (!untold.length) return;
+    const { head, body, said } = missedNotice(view, untold);
+    this.toast("turn", head, body, { own: true, ahead: true, told: untold.map(key) });
+    announce(`${head}. ${said}`);
+  }
+
+  /** Remember in this browser that the seat was told these (view.missed keys), closing the notice that said so. */
+  markTold(keys) {
+    const view = this.view;
+    if (!view || view.you === null || view.you === undefined || !keys || !keys.length) return;
+    const listed = new Set((view.missed || []).map(missedKey));
+    const told = loadTold(this.gameId, view.you).filter((k) => listed.has(k));
+    for (const k of keys) if (listed.has(k) && !told.includes(k)) told.push(k);
+    saveTold(this.gameId, view.you, told);
   }
 
   /**
@@ -589,6 +640,7 @@ export class Table {
    */
   hideVerdict() {
     const E = this.el;
+    if (this.verdictShown && this.verdictShown[3].told && !E.verdict.hidden) this.markTold(this.verdictShown[3].told);
     if (this.heldToasts.length && !E.verdict.hidden) {
       this.toast(...this.heldToasts.shift());
       return;
@@ -617,7 +669,7 @@ export class Table {
   /** A few events deserve a word in the status line. */
   narrate(e, view) {
     if (e.type === "TrickWon") announce(`${seatName(view, e.seat)} won trick ${e.trick}.`);
-    else if (e.type === "TurnPassed" && e.reason === "timeout" && e.seat === view.you) this.turnRanOut(view);
+    else if (e.type === "TurnPassed" && e.reason === "timeout" && e.seat === view.you) this.turnRanOut(view, false, e.trick);
     else if (e.type === "TurnPassed" && e.reason === "timeout") announce(`${seatName(view, e.seat)} ran out of time; the turn passed.`);
     else if (e.type === "PlayEnded") announce("Play is over. Time to prioritise: rate every threat.");
     else if (e.type === "FacilitatorChanged") this.facilitatorChanged(e, view);
