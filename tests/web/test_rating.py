@@ -96,3 +96,42 @@ def test_a_player_who_rated_every_threat_counts_as_done_on_the_scoreboard(web_se
     wait_until(lambda: kim.locator(".scoreboard li[data-seat='1'] .hand-size").inner_text() == "done", what="Doug done on Kim's scoreboard")
     assert "Still rating: Sam (away)." in kim.locator("#rating-wait").inner_text()
     assert "Doug" not in kim.locator("#rating-wait").inner_text()
+
+
+def test_a_spectator_follows_the_rating_without_seeing_a_rating(web_server: Any, new_page: Any) -> None:
+    """The spectator link (a manager, a newcomer on the shared screen) showed nothing of prioritising: the rating
+    list was in the players' dock only. It shows the threats and how far the table is, never how anyone rated."""
+    import requests
+
+    game = rating_game(web_server.url, ["Kim", "Doug"], accepted=2)
+    watcher = new_page(1280, 800)
+    watcher.goto(game["watch"])
+    watcher.wait_for_selector("body[data-phase=rating]")
+    rating = watcher.locator("#rating")
+    rating.locator(".rating-item").first.wait_for()
+    assert rating.is_visible()
+    public = requests.get(f"{web_server.url}/api/games/{game['game_id']}", timeout=10).json()["view"]
+    accepted = [t["id"] for t in public["threats"] if t["status"] == "accepted"]
+    assert [i.get_attribute("data-threat") for i in rating.locator(".rating-item").all()] == accepted
+    assert "The team is rating the threats" in rating.inner_text()
+    assert "Still rating: Kim (away), Doug (away)." in watcher.locator("#rating-wait").inner_text()
+    assert rating.locator("input").count() == 0  # nothing to rate, nothing to finish
+    assert watcher.locator("#finish-rating").count() == 0
+
+    doug = new_page(1440, 900)
+    open_seat(doug, game["links"][1])
+    first = doug.locator("#rating .rating-item").first
+    threat = first.get_attribute("data-threat")
+    first.locator(".scale").nth(0).locator("label").nth(3).click()  # likelihood 4
+    first.locator(".scale").nth(1).locator("label").nth(4).click()  # impact 5
+    wait_until(lambda: "risk 20" in doug.locator("#rating .rating-item").first.inner_text(), what="Doug's rating recorded")
+    doug.click("#finish-rating")  # done, with one rated
+
+    item = watcher.locator(f'#rating .rating-item[data-threat="{threat}"]')
+    wait_until(lambda: "1 ratings so far" in item.inner_text(), what="the spectator to see the rating counted")
+    wait_until(lambda: "Still rating: Kim (away)." in watcher.locator("#rating-wait").inner_text(), what="Doug done")
+    text = watcher.locator("#rating").inner_text()
+    assert "risk" not in text.replace("risk = likelihood", "") and "20" not in text
+    public = requests.get(f"{web_server.url}/api/games/{game['game_id']}", timeout=10).json()["view"]
+    rated = next(t for t in public["threats"] if t["id"] == threat)
+    assert rated["ratings"] == {"count": 1} and public["mine"] is None and public["missed"] is None

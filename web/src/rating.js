@@ -66,11 +66,16 @@ export function renderRating(el, view, drafts, onRate, onFinish, away, onEndGame
   }
   const finish = el.querySelector("#finish-rating");
   const finishFocused = finish && finish === document.activeElement;
+  // A spectator (a manager, a newcomer watching) follows the rating: which threats, how many ratings each has and
+  // who is still rating; never a rating itself, which nobody but its rater sees before the end.
+  const watching = view.you === null || view.you === undefined;
   fill(
     el.querySelector(".rating-head"),
-    h("h2", null, "Prioritise: rate every threat"),
-    h("p", { class: "muted" }, "How likely is it to happen, and how bad would it be? Risk = likelihood × impact orders the backlog."),
-    view.you !== null ? h("p", { class: "progress", "aria-live": "polite" }, `You rated ${rated} of ${accepted.length}.`) : null,
+    h("h2", null, watching ? "The team is rating the threats" : "Prioritise: rate every threat"),
+    h("p", { class: "muted" }, watching
+      ? "Each player rates every valid threat: how likely is it to happen, and how bad would it be? The ratings stay secret until the end; then risk = likelihood × impact orders the backlog."
+      : "How likely is it to happen, and how bad would it be? Risk = likelihood × impact orders the backlog."),
+    !watching ? h("p", { class: "progress", "aria-live": "polite" }, `You rated ${rated} of ${accepted.length}.`) : null,
     legal && legal.can_finish_rating
       ? h("button", { type: "button", class: "primary", id: "finish-rating", onclick: onFinish }, rated === accepted.length ? "I'm done rating" : "Finish rating (skip the rest)")
       : done

@@ -170,7 +170,7 @@ export class Table {
         h("aside", { class: "side" }, E.setup, E.votes, E.scoreboard, E.trick, E.feed),
       ),
       // Not a <footer>: outside an article that is the page's contentinfo landmark, and this is the player's hand.
-      h("section", { class: "dock", "aria-label": "Your cards and moves" }, h("div", { class: "dock-bar" }, E.handHead, E.actions), E.hand, E.rating),
+      h("section", { class: "dock", "aria-label": this.spectator ? "Threats being rated" : "Your cards and moves" }, h("div", { class: "dock-bar" }, E.handHead, E.actions), E.hand, E.rating),
       E.final,
     );
     fill(this.root, E.page);
