@@ -107,8 +107,9 @@ export function renderHand(el, view, ui, head) {
         : view.phase === "play" && ui.closable && ui.closable.length && ui.onVoteCue
           ? h("button", { type: "button", class: "vote-cue", title: "A vote waits for someone: you may close it on the votes cast", onclick: () => ui.onVoteCue() }, `${ui.closable.length > 1 ? "Votes wait" : "Vote waits"} (${ui.closable.length})`)
           : null,
-      view.must_lead ? h("span", { class: "note-line" }, `You open the game: lead ${leadName(view)}.`) : null,
-      shared ? h("span", { class: "note-line why-all", id: "hand-why" }, `Dimmed: ${shared}`) : null,
+      // Cut with an ellipsis where the row is short (a long name): whole in the title, and to screen readers.
+      view.must_lead ? h("span", { class: "note-line", title: `You open the game: lead ${leadName(view)}.` }, `You open the game: lead ${leadName(view)}.`) : null,
+      shared ? h("span", { class: "note-line why-all", id: "hand-why", title: `Dimmed: ${shared}` }, `Dimmed: ${shared}`) : null,
     ),
   );
   fill(
