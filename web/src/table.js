@@ -167,10 +167,12 @@ export class Table {
         h("section", { class: "board", "aria-label": "Architecture diagram" }, E.diagram, E.composer),
         // Not on the board: a verdict stays until it is closed, and must not hide the diagram (styles.css).
         E.verdict,
-        h("aside", { class: "side" }, E.setup, E.votes, E.scoreboard, E.trick, E.feed),
+        // A spectator has nothing to click in it, so the keyboard could not scroll it (nor the dock while the
+        // threats are rated): focusable, as the final table's scroller is.
+        h("aside", { class: "side", tabindex: this.spectator ? "0" : null, "aria-label": this.spectator ? "Scores, trick and threats" : null }, E.setup, E.votes, E.scoreboard, E.trick, E.feed),
       ),
       // Not a <footer>: outside an article that is the page's contentinfo landmark, and this is the player's hand.
-      h("section", { class: "dock", "aria-label": this.spectator ? "Threats being rated" : "Your cards and moves" }, h("div", { class: "dock-bar" }, E.handHead, E.actions), E.hand, E.rating),
+      h("section", { class: "dock", "aria-label": this.spectator ? "Threats being rated" : "Your cards and moves", tabindex: this.spectator ? "0" : null }, h("div", { class: "dock-bar" }, E.handHead, E.actions), E.hand, E.rating),
       E.final,
     );
     fill(this.root, E.page);
