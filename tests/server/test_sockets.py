@@ -8,6 +8,7 @@ from typing import Any
 from serverkit import FakeClock, make_app, new_game
 
 from game.predicates import Truth
+from game.views import OWN_KEYS
 
 from server import socketio
 from server.client import apply_patch, leaked_cards, next_move
@@ -203,6 +204,31 @@ def test_the_clock_passes_a_turn_when_its_time_is_up(clock: FakeClock) -> None:
     assert rt.repo.commands(g["game_id"])[-1].actor == "clock"
     # Nothing due: a tick changes nothing and is not stored.
     assert rt.games.tick(g["game_id"]).applied is False  # type: ignore[union-attr]
+
+
+def test_a_seat_back_after_its_turn_ran_out_is_told_in_its_own_view(clock: FakeClock) -> None:
+    """The update that passed its turn went to nobody on the seat: the view it joins with says so, and only its."""
+    app = make_app()
+    rt = app.extensions["threatdeck"]
+    rt.games.clock = clock
+    g = new_game(app.test_client(), timing={"turn_seconds": 30, "vote_seconds": 60})
+    seats = seats_of(app, g)
+    seats[0].command("start")
+    for s in seats:
+        s.pump()
+    turn = seats[0].view["turn"]  # type: ignore[index]
+    seats[turn].c.disconnect()  # the laptop sleeps
+    clock.advance(31)
+    assert rt.games.tick(g["game_id"]).applied  # type: ignore[union-attr]
+    back = Seat(app, g["tokens"][turn])
+    assert back.view["missed"] == [{"kind": "turn", "trick": 1, "reason": "timeout"}]  # type: ignore[index]
+    others = [Seat(app, t) for i, t in enumerate(g["tokens"]) if i != turn]
+    assert all(o.view["missed"] == [] for o in others)  # type: ignore[index]
+    watcher = Seat(app)
+    assert watcher.emit("spectate", {"game_id": g["game_id"]})["view"]["missed"] is None
+    assert back.command("add_threat", target="HrApi", suit="S", text="A replayed token passes as another user.")["ok"]
+    back.pump()
+    assert back.view["missed"] == []  # type: ignore[index]
 
 
 def test_stale_games_expire(clock: FakeClock) -> None:
@@ -408,11 +434,13 @@ def test_a_rating_sends_everyone_the_same_update_and_the_rater_its_own_changes_w
     (mine,) = got.pop(id(rater))
     others = [u for (u,) in got.values()]
     assert all(u == others[0] for u in others)  # the same message for every other seat and the spectator
-    assert all(path[0] not in ("mine", "legal", "hand") for path, _ in others[0]["set"])
+    assert all(path[0] not in OWN_KEYS for path, _ in others[0]["set"])
     assert [["mine", "ratings", threat], {"likelihood": 4, "impact": 5}] in mine["set"]
-    assert [op for op in mine["set"] if op[0][0] not in ("mine", "legal")] == others[0]["set"]
+    # The rater's own parts: its rating, its moves, and what it missed (votes settled without it) now cleared.
+    assert [op for op in mine["set"] if op[0][0] not in ("mine", "legal", "missed")] == others[0]["set"]
+    assert rater.view["missed"] == []  # type: ignore[index]
     assert rater.view["mine"]["ratings"][threat] == {"likelihood": 4, "impact": 5}  # type: ignore[index]
-    assert all(s.view == {**rater.view, **{k: s.view[k] for k in ("you", "hand", "legal", "mine", "must_lead")}}
+    assert all(s.view == {**rater.view, **{k: s.view[k] for k in OWN_KEYS}}
                for s in seats + [watcher])  # type: ignore[index]
 
 
