@@ -68,9 +68,9 @@ def test_the_facilitator_hands_over_to_a_chosen_player_who_gets_the_controls(
     wait_until(lambda: "away" in _tags(kim, 2), what="Sam shown as away")
 
     choose = kim.locator("#facilitator-tools select.hand-over")
-    assert choose.get_attribute("aria-label") == "Hand facilitating to another player"
+    assert choose.get_attribute("aria-label") == "Hand over facilitating to another player"
     # Not Kim herself, not Hannah (removed), not the bot.
-    wait_until(lambda: choose.locator("option").all_inner_texts() == ["Hand facilitating to…", "Doug", "Sam (away)"],
+    wait_until(lambda: choose.locator("option").all_inner_texts() == ["Hand over…", "Doug", "Sam (away)"],
                what="the players Kim can hand over to")
 
     # She thinks better of it: nothing changes.

@@ -990,7 +990,7 @@ export class Table {
                         })();
                       },
                     },
-                    h("option", { value: "" }, "Remove a player…"),
+                    h("option", { value: "" }, "Remove…"),
                     view.seats.filter((s) => s.present && s.seat !== view.you).map((s) => h("option", { value: String(s.seat) }, s.name)),
                   )
                 : null,
@@ -1000,7 +1000,7 @@ export class Table {
                     {
                       class: "hand-over",
                       dataset: { focus: "hand-over" },
-                      "aria-label": "Hand facilitating to another player",
+                      "aria-label": "Hand over facilitating to another player",
                       onchange: (e) => {
                         const value = e.target.value;
                         e.target.value = "";
@@ -1008,7 +1008,7 @@ export class Table {
                         host(() => this.handOver(Number(value)))();
                       },
                     },
-                    h("option", { value: "" }, "Hand facilitating to…"),
+                    h("option", { value: "" }, "Hand over…"),
                     // Who may take it (HandOver in the engine): a seat still in the game, not a bot, not this one.
                     view.seats
                       .filter((s) => s.present && !s.bot && s.seat !== view.you)
