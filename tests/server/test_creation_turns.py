@@ -7,47 +7,26 @@ games in play under gevent.)
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from parsegate import Gate, in_background, soon
 from serverkit import HR, make_app, new_game
 
 import server.games
-from game.importers import load_architecture
 
 LARGE = HR + "\n# " + "x" * (100 * 1024) + "\n"
 """Over server/parse_threads.py's SMALL_INPUT: a large file, which takes a parse turn instead."""
 
 
-class Held:
-    """``load_architecture`` as the server calls it; the parse of a file named ``held.yaml`` waits, once started,
-    until :meth:`release` (at most 10 s), holding its request's turn."""
-
-    def __init__(self) -> None:
-        self.started = threading.Event()
-        self._released = threading.Event()
-        self.parsed: list[str] = []
-
-    def parse(self, data: bytes | str, source: str) -> Any:
-        if source == "held.yaml":
-            self.started.set()
-            self._released.wait(10)
-        self.parsed.append(source)
-        return load_architecture(data, source)
-
-    def release(self) -> None:
-        self._released.set()
-
-
 @pytest.fixture
-def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
-    h = Held()
+def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    h = Gate()
     monkeypatch.setattr(server.games, "load_architecture", h.parse)
     yield h
-    h.release()
+    h.open()
 
 
 def upload(app: Any, name: str, document: str = HR) -> Any:
@@ -55,29 +34,13 @@ def upload(app: Any, name: str, document: str = HR) -> Any:
                                   content_type="application/yaml")
 
 
-def in_background(call: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
-    answers: list[Any] = []
-    thread = threading.Thread(target=lambda: answers.append(call()), daemon=True)
-    thread.start()
-    return thread, answers
-
-
-def soon(condition: Callable[[], bool]) -> bool:
-    give_up = time.monotonic() + 10
-    while not condition():
-        if time.monotonic() > give_up:
-            return False
-        time.sleep(0.005)
-    return True
-
-
-def test_a_creation_past_the_turns_waits_and_is_answered_while_everything_else_goes_on(held: Held) -> None:
+def test_a_creation_past_the_turns_waits_and_is_answered_while_everything_else_goes_on(held: Gate) -> None:
     app = make_app(MAX_CREATIONS=1, CREATION_QUEUE=4)
     client = app.test_client()
     game = new_game(client, ("Kim", "Doug"), seats=3)  # before any turn is held
     creating = app.extensions["threatdeck"].creating
     first, first_answer = in_background(lambda: upload(app, "held.yaml"))
-    assert held.started.wait(10) and creating.running == 1
+    assert held.held.wait(10) and creating.running == 1
 
     seat, seat_answer = in_background(lambda: client.post(f"/api/games/{game['game_id']}/seats", json={"name": "Sam"}))
     second, second_answer = in_background(lambda: upload(app, "second.yaml"))
@@ -87,51 +50,51 @@ def test_a_creation_past_the_turns_waits_and_is_answered_while_everything_else_g
     assert client.get(f"/api/games/{game['game_id']}").status_code == 200
     assert client.get("/api/health").status_code == 200
 
-    held.release()
+    held.open()
     for t in (first, seat, second):
         t.join(10)
     assert [a[0].status_code for a in (first_answer, seat_answer, second_answer)] == [201, 201, 201]
     assert creating.running == 0 and creating.queued == 0
 
 
-def test_past_the_queue_a_creation_is_refused_at_once_with_a_stable_code(held: Held) -> None:
+def test_past_the_queue_a_creation_is_refused_at_once_with_a_stable_code(held: Gate) -> None:
     app = make_app(MAX_CREATIONS=1, CREATION_QUEUE=0)
     first, first_answer = in_background(lambda: upload(app, "held.yaml"))
-    assert held.started.wait(10)
+    assert held.held.wait(10)
     for refused in (upload(app, "second.yaml"),
                     app.test_client().post("/api/games", json={"example": "leejames-hr/before", "name": "Kim"})):
         assert refused.status_code == 503, refused.json
         assert refused.json["error"]["code"] == "server_busy" and "try again" in refused.json["error"]["message"]
         assert int(refused.headers["Retry-After"]) >= 1
     assert "second.yaml" not in held.parsed
-    held.release()
+    held.open()
     first.join(10)
     assert first_answer[0].status_code == 201
     assert upload(app, "third.yaml").status_code == 201  # the turn was handed back
 
 
-def test_a_creation_that_waited_too_long_is_refused(held: Held) -> None:
+def test_a_creation_that_waited_too_long_is_refused(held: Gate) -> None:
     app = make_app(MAX_CREATIONS=1, CREATION_QUEUE=4, CREATION_WAIT=0.2)
     first, _ = in_background(lambda: upload(app, "held.yaml"))
-    assert held.started.wait(10)
+    assert held.held.wait(10)
     began = time.monotonic()
     r = upload(app, "second.yaml")
     assert r.status_code == 503 and r.json["error"]["code"] == "server_busy", r.json
     assert 0.15 < time.monotonic() - began < 5
-    held.release()
+    held.open()
     first.join(10)
     assert app.extensions["threatdeck"].creating.queued == 0
 
 
-def test_a_large_file_takes_a_parse_turn_and_not_a_creation_turn(held: Held) -> None:
+def test_a_large_file_takes_a_parse_turn_and_not_a_creation_turn(held: Gate) -> None:
     """A large file may wait long for its parse turn: holding a creation turn meanwhile, it would make the
     usual small uploads wait behind it."""
     app = make_app(MAX_CREATIONS=1, CREATION_QUEUE=0)
     first, first_answer = in_background(lambda: upload(app, "held.yaml", LARGE))
-    assert held.started.wait(10)
+    assert held.held.wait(10)
     assert app.extensions["threatdeck"].creating.running == 0
     assert upload(app, "small.yaml").status_code == 201
-    held.release()
+    held.open()
     first.join(10)
     assert first_answer[0].status_code == 201
 

@@ -10,43 +10,20 @@ import json
 import subprocess
 import sys
 import textwrap
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from parsegate import Gate, in_background, soon
 from serverkit import HR, make_app
 
 import server.games
-from game.importers import load_architecture
 
 PAD = 100 * 1024
 """Bytes that make a file large: over server/parse_threads.py's SMALL_INPUT, so it is parsed in a turn."""
 LARGE = HR + "\n# " + "x" * PAD + "\n"
 """The HR fixture, made large with a comment."""
-
-
-class Gate:
-    """``load_architecture`` as the server calls it, recording when each parse starts and ends; the parse of a
-    file named ``held.yaml`` waits, once started, until :meth:`open` (at most 10 s)."""
-
-    def __init__(self) -> None:
-        self.log: list[tuple[str, str]] = []
-        self.held = threading.Event()
-        self._open = threading.Event()
-
-    def parse(self, data: bytes | str, source: str) -> Any:
-        self.log.append(("start", source))
-        if source == "held.yaml":
-            self.held.set()
-            self._open.wait(10)
-        self.log.append(("end", source))
-        return load_architecture(data, source)
-
-    def open(self) -> None:
-        self._open.set()
 
 
 @pytest.fixture
@@ -60,23 +37,6 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
 def upload(app: Any, name: str, document: str = LARGE) -> Any:
     return app.test_client().post(f"/api/architectures?filename={name}", data=document,
                                   content_type="application/yaml")
-
-
-def in_background(call: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
-    """Run ``call`` in a thread (a request of another user); its answer lands in the list."""
-    answers: list[Any] = []
-    thread = threading.Thread(target=lambda: answers.append(call()), daemon=True)
-    thread.start()
-    return thread, answers
-
-
-def soon(condition: Callable[[], bool]) -> bool:
-    give_up = time.monotonic() + 10
-    while not condition():
-        if time.monotonic() > give_up:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 def test_a_large_file_past_the_parses_at_once_is_refused_with_a_stable_code_and_a_small_one_is_not(gate: Gate) -> None:
