@@ -221,6 +221,9 @@ def test_a_seat_back_after_its_turn_ran_out_is_told_in_its_own_view(clock: FakeC
     clock.advance(31)
     assert rt.games.tick(g["game_id"]).applied  # type: ignore[union-attr]
     back = Seat(app, g["tokens"][turn])
+    # Its client ids go on from the old connection's: "c1" again would be seat 0's "start" retried (a duplicate,
+    # applied once) whenever seat 0 holds the opening card.
+    back.n = seats[turn].n
     assert back.view["missed"] == [{"kind": "turn", "trick": 1, "reason": "timeout"}]  # type: ignore[index]
     others = [Seat(app, t) for i, t in enumerate(g["tokens"]) if i != turn]
     assert all(o.view["missed"] == [] for o in others)  # type: ignore[index]
