@@ -16,7 +16,6 @@ import load  # noqa: I001 - bench/load.py: gevent's monkey-patching first, the m
 
 import argparse  # noqa: E402
 import os  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -26,19 +25,7 @@ from typing import Any  # noqa: E402
 import gevent  # noqa: E402
 import gevent.pool  # noqa: E402
 import requests  # noqa: E402
-
-
-def start(tree: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = load.free_port()
-    env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning", THREATDECK_RATE_EVENTS_BURST="1000000",
-               THREATDECK_RATE_HTTP_BURST="1000000", THREATDECK_RATE_CREATE_BURST="1000000",
-               THREATDECK_MAX_CONNECTIONS_PER_IP="100000")
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--async-mode",
-                             "gevent", "--data-dir", str(work), "--log-level", "WARNING"], cwd=tree, env=env,
-                            stdout=subprocess.DEVNULL, stderr=open(work / "server.log", "wb"))
-    url = f"http://127.0.0.1:{port}"
-    load.wait_ready(url + "/api/health", proc)
-    return proc, url
+from tables import start_server  # noqa: E402
 
 
 def seat_all(url: str, games: int) -> list[list[str]]:
@@ -96,7 +83,7 @@ def main() -> int:
     servers = []
     for tree in trees:
         work = Path(tempfile.mkdtemp(prefix="threatdeck-reconnect-"))
-        proc, url = start(tree, work)
+        proc, url = start_server(tree, work)
         servers.append((tree, proc, url, seat_all(url, args.games)))
     try:
         for r in range(args.rounds):

@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from parsegate import Gate
 from serverkit import FakeClock, make_app, new_game
 
+import server.games
 from server import socketio
 
 
@@ -48,3 +50,12 @@ def sio(app: Any) -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def game(client: Any) -> dict[str, Any]:
     return new_game(client)
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    """The server's parses go through a :class:`~parsegate.Gate`; the held one is let go at the end."""
+    g = Gate()
+    monkeypatch.setattr(server.games, "load_architecture", g.parse)
+    yield g
+    g.open()

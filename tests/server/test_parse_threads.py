@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,11 @@ import pytest
 from parsegate import Gate, in_background, soon
 from serverkit import HR, make_app
 
-import server.games
 
 PAD = 100 * 1024
 """Bytes that make a file large: over server/parse_threads.py's SMALL_INPUT, so it is parsed in a turn."""
 LARGE = HR + "\n# " + "x" * PAD + "\n"
 """The HR fixture, made large with a comment."""
-
-
-@pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    g = Gate()
-    monkeypatch.setattr(server.games, "load_architecture", g.parse)
-    yield g
-    g.open()
 
 
 def upload(app: Any, name: str, document: str = LARGE) -> Any:
