@@ -141,7 +141,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if settings["REDIS_URL"]:
         from server.message_queue import RecoveringRedisManager
 
-        manager = RecoveringRedisManager(settings["REDIS_URL"], channel="threatdeck")
+        manager = RecoveringRedisManager(settings["REDIS_URL"], channel=settings["REDIS_CHANNEL"])
     else:
         manager = IndexedManager()
     socketio.init_app(

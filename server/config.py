@@ -25,6 +25,8 @@ SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 """SQLite's ``synchronous`` modes."""
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "valkey://", "valkeys://")
 """URL schemes python-socketio's Redis manager connects to."""
+MAX_CHANNEL = 100
+"""Longest Redis channel name."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +50,9 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL; default sqlite:///<data dir>/threatdeck.db; 'memory://' keeps games in memory (tests)"),
     Setting("REDIS_URL", None, "REDIS_URL", str,
             "turns on Flask-SocketIO's message queue so several processes share rooms"),
+    Setting("REDIS_CHANNEL", "threatdeck", "THREATDECK_REDIS_CHANNEL", str,
+            "Redis channel of the message queue: the same on every process of one deployment, another for each "
+            "deployment sharing the Redis (channels are not per database number)"),
     Setting("DATA_DIR", "data", "THREATDECK_DATA_DIR", str, "folder for the SQLite database and the secret key"),
     Setting("SECRET_KEY", None, "SECRET_KEY", str, "Flask secret; generated and kept in <data dir>/secret_key when unset"),
     Setting("ASYNC_MODE", "threading", "THREATDECK_ASYNC_MODE", str,
@@ -246,6 +251,11 @@ def _check(out: Mapping[str, Any]) -> None:
         # Only the scheme is repeated: the rest of the URL may hold a password.
         got = f"a {redis_url.split('://', 1)[0]}:// URL" if "://" in redis_url else "no URL scheme"
         raise _Problem("REDIS_URL", f"expected a redis:// or rediss:// URL, got {got}")
+    channel = str(out["REDIS_CHANNEL"])
+    if not 0 < len(channel) <= MAX_CHANNEL or not channel.isprintable() or any(c.isspace() for c in channel):
+        # Shown in logs and typed into every process's settings: a name, not arbitrary bytes.
+        raise _Problem("REDIS_CHANNEL", f"expected 1 to {MAX_CHANNEL} printable characters without spaces, "
+                                        f"got {channel!r}")
     if str(out["SQLITE_SYNCHRONOUS"]).upper() not in SQLITE_SYNCHRONOUS:
         raise _Problem("SQLITE_SYNCHRONOUS", f"expected one of {', '.join(SQLITE_SYNCHRONOUS)}, "
                                              f"got {out['SQLITE_SYNCHRONOUS']!r}")

@@ -134,3 +134,10 @@ def test_cors_origins_are_matched_as_browsers_send_them(setting: str, origin: st
     app = make_app(CORS_ORIGINS=setting)
     r = app.test_client().get("/socket.io/?EIO=4&transport=polling", headers={"Origin": origin})
     assert (r.status_code == 200) is accepted, (r.status_code, r.data[:200])
+
+
+@pytest.mark.parametrize("channel", ["", "two words", "tab\there", "x" * 101, "bell\x07"])
+def test_a_redis_channel_is_a_short_printable_name(channel: str, tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match=r"^THREATDECK_REDIS_CHANNEL: expected 1 to 100 printable"):
+        config.load(environ={"THREATDECK_DATA_DIR": str(tmp_path), "THREATDECK_REDIS_CHANNEL": channel or " "})
+

@@ -28,6 +28,8 @@ HR = (Path(__file__).resolve().parents[1] / "fixtures" / "hr.yaml").read_text(en
 NAMES = ("Kim", "Doug", "Sam", "Hannah", "Leon", "Lee", "Ana", "Bo")
 POSTGRES_URL = os.environ.get("THREATDECK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("THREATDECK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REDIS_CHANNEL = f"threatdeck-test-{os.getpid()}"
+"""This test run's channel: runs at the same time on one machine share its Redis, and would share one channel."""
 
 
 def free_port() -> int:
@@ -104,6 +106,7 @@ class ServerProcess:
         env.update({
             "PYTHONWARNINGS": "ignore::DeprecationWarning",  # eventlet's deprecation notice, on purpose
             "THREATDECK_TICK_INTERVAL": "0.2",
+            "THREATDECK_REDIS_CHANNEL": REDIS_CHANNEL,
         })
         env.update(self.env)
         log = open(self.log_path, "ab")

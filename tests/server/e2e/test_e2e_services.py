@@ -14,6 +14,7 @@ import pytest
 from harness import (
     NO_TIMEOUTS,
     POSTGRES_URL,
+    REDIS_CHANNEL,
     REDIS_URL,
     Autoplayer,
     create_game,
@@ -150,3 +151,13 @@ def first_note(view: Any) -> dict[str, Any]:
     """A free threat on the first component of the view's architecture."""
     component = view["architecture"]["components"][0]["id"]
     return {"target": component, "suit": "tampering", "text": "a note sent while the queue was down"}
+
+
+def test_the_message_queue_listens_on_the_channel_set(tmp_path: Any) -> None:
+    # Redis's publish and subscribe ignore the database number: two deployments on one Redis need a channel each.
+    service_or_skip("Redis", redis_problem())
+    from server import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/t.db", "BACKGROUND_TASKS": False,
+                      "REDIS_URL": REDIS_URL, "REDIS_CHANNEL": REDIS_CHANNEL + "-b"})
+    assert app.extensions["socketio"].server.manager.channel == REDIS_CHANNEL + "-b"
