@@ -115,9 +115,12 @@ class Flow:
     """Further known facts (encrypted, public_network, protocol; see :mod:`game.vocabulary`)."""
     location: SourceLocation | None = None
     """Where it was defined."""
+    provenance: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    """For each attribute, where its value came from (a template path, or an AWS fact), as for components."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attributes", _frozen(self.attributes))
+        object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
 
     def __hash__(self) -> int:
         return hash(self.id)

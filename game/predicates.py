@@ -327,7 +327,7 @@ class Compare(Predicate):
         symbol, test = _COMPARATORS[self.op]
         truth = Truth.of(test(value, self.operand))
         source = ""
-        if isinstance(owner, Component) and attr in owner.provenance:
+        if attr in owner.provenance:
             source = f" ({owner.provenance[attr]})"
         if self.op in ("is", "eq", "ne", "in", "not_in"):
             return Verdict(truth, f"{prefix} is {_show(value)}{source}", self.guard)

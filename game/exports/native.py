@@ -157,6 +157,6 @@ def portable(architecture: Architecture) -> Architecture:
     components = tuple(
         dataclasses.replace(c, name=c.name or c.id, location=None, provenance={}) for c in architecture.components
     )
-    flows = tuple(dataclasses.replace(f, location=None) for f in architecture.flows)
+    flows = tuple(dataclasses.replace(f, location=None, provenance={}) for f in architecture.flows)
     boundaries = tuple(dataclasses.replace(b, name=b.name or b.id) for b in architecture.boundaries)
     return dataclasses.replace(architecture, components=components, flows=flows, boundaries=boundaries)

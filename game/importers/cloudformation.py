@@ -397,5 +397,6 @@ def _add_flow(ctx: services.Context, spec: Mapping[str, Any], source: str, path:
     existing.kind = spec["kind"] or existing.kind
     existing.is_async = spec["is_async"] if spec["is_async"] is not None else existing.is_async
     existing.attributes.update(attributes)
+    existing.provenance.update({name: f"{path}.attributes.{name}" for name in attributes})
     if existing.location is None or "id" in spec:
         existing.location = dataclasses.replace(_location(source, node, path))

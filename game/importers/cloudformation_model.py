@@ -84,6 +84,8 @@ class FlowDraft:
     """Classification of the data."""
     attributes: dict[str, AttrValue] = dataclasses.field(default_factory=dict)
     """Further flow attributes."""
+    provenance: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Where each further attribute came from."""
     location: SourceLocation | None = None
     """Where the template says so."""
     id: str | None = None
@@ -151,6 +153,7 @@ class Builder:
                     kind=f.kind,
                     attributes=f.attributes,
                     location=f.location,
+                    provenance=f.provenance,
                 )
             )
         return Architecture(
