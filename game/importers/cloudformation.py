@@ -19,11 +19,13 @@ template cannot say. See ``docs/formats/cloudformation.md``.
 (True, 'AWS default: new buckets block all public access since April 2023')
 
 Module map: ``cloudformation_template`` (decoded template, intrinsic
-functions), ``cloudformation_defaults`` (AWS defaults), ``cloudformation_model``
-(drafts), ``cloudformation_services`` (one reader per resource type),
-``cloudformation_sam`` (Globals, implicit resources, events),
-``cloudformation_iam`` (policy analysis), ``cloudformation_secrets`` (secret
-detection) and ``cloudformation_metadata`` (the threatdeck extension).
+functions), ``cloudformation_defaults`` (AWS defaults and transit facts),
+``cloudformation_model`` (drafts), ``cloudformation_services`` (one reader per
+resource type), ``cloudformation_appsync`` and ``cloudformation_cloudfront``
+(those services' readers), ``cloudformation_sam`` (Globals, implicit resources,
+events), ``cloudformation_iam`` (policy analysis), ``cloudformation_secrets``
+(secret detection), ``cloudformation_metadata`` (the threatdeck extension) and
+``cloudformation_transit`` (encryption in transit on flows).
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ from cfnlint.decode import cfn_json, cfn_yaml
 
 from game.architecture import Architecture, ArchitectureError, Boundary, ComponentType, SourceLocation
 from game.importers import cloudformation_appsync as appsync
+from game.importers import cloudformation_cloudfront as cloudfront
 from game.importers import cloudformation_metadata as metadata
 from game.importers import cloudformation_sam as sam
 from game.importers import cloudformation_services as services
+from game.importers import cloudformation_transit as transit
 from game.importers import duplicate_keys
 from game.importers.cloudformation_defaults import apply_defaults
 from game.importers.cloudformation_model import Builder, Draft, FlowDraft
@@ -55,7 +59,7 @@ MAX_RESOURCES: Final = 10_000
 """Most resources read (CloudFormation itself stops at 500)."""
 _LOGICAL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
 CT = ComponentType
-READERS: Final = {**services.READERS, **appsync.READERS}
+READERS: Final = {**services.READERS, **appsync.READERS, **cloudfront.READERS}
 HELPERS: Final = {**services.HELPERS, **appsync.HELPERS}
 
 
@@ -107,6 +111,13 @@ def parse_template(text: str, source: str) -> Architecture:
         # Templates are untrusted input; a shape no reader expected must not become a traceback.
         raise ModelError(source, f"cannot interpret this part of the template ({type(exc).__name__}: {exc})", current) from None
     name, description, boundaries = _apply_metadata(ctx, document, source)
+    try:
+        # Last: the flows the metadata draws (a user to an API) are judged too, and what it states is kept.
+        transit.decide(ctx)
+    except RecursionError:
+        raise ModelError(source, "nested too deeply", "Resources (encryption in transit)") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise ModelError(source, f"cannot interpret this part of the template ({type(exc).__name__}: {exc})", "Resources (encryption in transit)") from None
     if not name:
         name = _default_name(template, document, source)
     source_format = "sam" if SAM_TRANSFORM in transforms else "cloudformation"

@@ -153,6 +153,77 @@ Not listed, so unknown unless the template or its ``Metadata`` says:
 ``keys_guessable`` and every code-level fact of a function.
 """
 
+@dataclasses.dataclass(frozen=True)
+class TransitFact:
+    """What AWS documents about how a hop travels: the ground for a flow's ``encrypted``."""
+
+    why: str
+    """The AWS behaviour, shown in the flow's provenance."""
+    reference: str
+    """The AWS page that says so."""
+
+    @property
+    def provenance(self) -> str:
+        """How the provenance of ``encrypted`` reads when the fact alone decides it."""
+        return f"AWS: {self.why}"
+
+
+TRANSIT: Final[dict[str, TransitFact]] = {
+    "api_gateway": TransitFact(
+        "API Gateway APIs (REST, HTTP, WebSocket) expose HTTPS endpoints only",
+        "https://docs.aws.amazon.com/apigateway/latest/developerguide/data-protection-encryption.html",
+    ),
+    "appsync": TransitFact(
+        "AppSync is reached only over TLS (1.2 or later)",
+        "https://docs.aws.amazon.com/appsync/latest/devguide/infrastructure-security.html",
+    ),
+    "function_url": TransitFact(
+        "a function URL is an HTTPS endpoint (https://<url-id>.lambda-url.<region>.on.aws)",
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-urls.html",
+    ),
+    "viewer_protocol": TransitFact(
+        "a cache behaviour's ViewerProtocolPolicy: allow-all lets viewers use HTTP; https-only refuses HTTP (403);"
+        " redirect-to-https answers HTTP with a redirect to HTTPS",
+        "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CacheBehavior.html",
+    ),
+    "s3_origin": TransitFact(
+        "CloudFront forwards to an S3 bucket origin with the protocol the viewer used (Match Viewer, not changeable)",
+        "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-cloudfront-to-s3-origin.html",
+    ),
+    "origin_protocol": TransitFact(
+        "a custom origin's OriginProtocolPolicy: http-only always HTTP, https-only always HTTPS,"
+        " match-viewer the viewer's protocol",
+        "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CustomOriginConfig.html",
+    ),
+    "s3_secure_transport": TransitFact(
+        "S3 accepts HTTP as well as HTTPS; a bucket policy denying requests where aws:SecureTransport is false"
+        " leaves only HTTPS",
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingEncryptionInTransit.html",
+    ),
+    "sqs_secure_transport": TransitFact(
+        "SQS has a non-TLS endpoint; a queue policy denying requests where aws:SecureTransport is false leaves only HTTPS",
+        "https://aws.amazon.com/blogs/compute/announcing-server-side-encryption-with-amazon-simple-queue-service-managed-encryption-keys-sse-sqs-by-default/",
+    ),
+    "sns_secure_transport": TransitFact(
+        "SNS accepts publishing over HTTP; a topic policy denying sns:Publish where aws:SecureTransport is false"
+        " leaves only HTTPS",
+        "https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit",
+    ),
+    "sqs_sse": TransitFact(
+        "all requests to a queue with server-side encryption must use HTTPS",
+        "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html",
+    ),
+    "sns_sse": TransitFact(
+        "all requests to a topic with server-side encryption must use HTTPS",
+        "https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html",
+    ),
+}
+"""What a template can prove about a flow's encryption in transit, keyed by the fact's name.
+
+Only these decide ``encrypted`` (:mod:`game.importers.cloudformation_transit`);
+every other hop stays unknown.
+"""
+
 DEPRECATED_RUNTIMES: Final[dict[str, str]] = {
     "nodejs": "2016-08",
     "nodejs4.3": "2020-03",

@@ -131,6 +131,9 @@ def prepare(ctx: services.Context, globals_doc: Mapping[str, Any]) -> list[Resou
                 t.generated[f"{resource.id}{stage}Stage"] = "AWS::ApiGateway::Stage"
         if resource.type in _WITH_EVENTS and resource.properties.get("Role") is None:
             _generated_role(ctx, resource)
+        if resource.type == "AWS::Serverless::Function" and resource.properties.get("FunctionUrlConfig") is not None:
+            # SAM names the URL <Function>Url: a CloudFront origin names it with !GetAtt <Function>Url.FunctionUrl
+            t.generated[f"{resource.id}Url"] = "AWS::Lambda::Url"
     return implicit
 
 
