@@ -60,4 +60,5 @@ def test_portable_drops_locations_and_provenance_only() -> None:
     assert any(c.provenance for c in arch.components) and all(c.location for c in arch.components)
     p = portable(arch)
     assert all(c.location is None and not c.provenance for c in p.components)
+    assert any(f.provenance for f in arch.flows) and not any(f.provenance for f in p.flows)
     assert [(c.id, dict(c.attributes)) for c in p.components] == [(c.id, dict(c.attributes)) for c in arch.components]

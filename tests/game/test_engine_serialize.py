@@ -18,6 +18,7 @@ from game.deck import Deck
 from game.engine import apply, new_game
 from game.errors import InvalidCommand, InvalidSnapshot
 from game.events import EVENTS, Event
+from game.importers.cloudformation import parse_template
 from game.priority import final_list
 from game.serialize import (
     command_from_dict,
@@ -190,3 +191,20 @@ def test_a_snapshot_from_before_stored_tallies_still_loads(arch: Architecture, d
     # It plays on, and saves as it was read.
     assert state_from_dict(through_json(state_to_dict(old))) == old
     apply(old, EndGame(seat=0))
+
+
+def test_a_snapshot_keeps_where_each_flow_attribute_came_from(deck: Deck) -> None:
+    template = """
+Metadata:
+  threatdeck:
+    actors: [{id: User, name: User, kind: end_user}]
+    flows: [{source: User, target: Api, label: call}]
+Resources:
+  Api: {Type: AWS::Serverless::HttpApi}
+"""
+    arch = parse_template(template, "t.yaml")
+    assert arch.flows[0].provenance["encrypted"].startswith("AWS: ")
+    start = new_game(settings(), arch, deck, 1)
+    back = state_from_dict(through_json(state_to_dict(start)))
+    assert back == start
+    assert dict(back.board.architecture.flows[0].provenance) == dict(arch.flows[0].provenance)
