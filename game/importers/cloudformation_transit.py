@@ -112,10 +112,7 @@ def _receiver(flow: FlowDraft, source: Draft, target: Draft, denials: Mapping[st
 
 def _through_url(source: Draft) -> bool:
     """A caller outside AWS, or CloudFront, reaches a function with a URL through it; services invoke it otherwise."""
-    if source.type is CT.ACTOR:
-        return True
-    distribution = cloudfront.notes(source)
-    return distribution is not None
+    return source.type is CT.ACTOR or cloudfront.notes(source) is not None
 
 
 def _action(service: ComponentType, kind: str | None) -> str:
@@ -127,16 +124,16 @@ def _action(service: ComponentType, kind: str | None) -> str:
 
 def _policy_or_sse(store: Draft, action: str, denials: Mapping[str, list[SecureTransport]]) -> tuple[bool | None, str]:
     for statement in denials.get(store.id, []):
-        if _allows_pattern(statement.actions, action):
+        if _covers_action(statement.actions, action):
             fact = TRANSIT[_SERVICES[store.type].fact]
             return True, f"{statement.where} denies requests without TLS ({fact.provenance})"
     if store.type in (CT.SQS, CT.SNS) and store.attributes.get("kms") in ("aws", "cmk"):
         fact = TRANSIT["sqs_sse" if store.type is CT.SQS else "sns_sse"]
-        return True, f"{fact.provenance}, and {store.id}'s is on ({store.provenance.get('kms', '')})"
+        return True, f"{fact.provenance}; server-side encryption is on for {store.id} ({store.provenance.get('kms', '')})"
     return None, ""
 
 
-def _allows_pattern(patterns: tuple[str, ...], action: str) -> bool:
+def _covers_action(patterns: tuple[str, ...], action: str) -> bool:
     """Whether the statement's actions cover ``action`` (``s3:*`` stands for every action of the service)."""
     if action.endswith(":*"):
         service = action[:-1]

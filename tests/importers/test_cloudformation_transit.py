@@ -285,7 +285,7 @@ JobsPolicy:
 def test_requests_to_an_encrypted_queue_use_https() -> None:
     arch = parse(MESSAGING.replace("SqsManagedSseEnabled: false", "KmsMasterKeyId: alias/aws/sqs"))
     assert encrypted(arch, "Sender", "Jobs") is True
-    assert why(arch, "Sender", "Jobs") == f"{TRANSIT['sqs_sse'].provenance}, and Jobs's is on (Properties.KmsMasterKeyId)"
+    assert why(arch, "Sender", "Jobs") == f"{TRANSIT['sqs_sse'].provenance}; server-side encryption is on for Jobs (Properties.KmsMasterKeyId)"
     # the redrive is SQS moving messages itself: no request, nothing proved
     assert encrypted(arch, "Jobs", "JobsDlq") is None
 
