@@ -282,6 +282,27 @@ JobsPolicy:
     assert encrypted(other, "Sender", "Jobs") is None
 
 
+def test_inline_queue_and_topic_policies_count_too() -> None:
+    policies = """
+JobsPolicy:
+  Type: AWS::SQS::QueueInlinePolicy
+  Properties:
+    Queue: !Ref Jobs
+    PolicyDocument:
+      Statement: {Effect: Deny, Principal: "*", Action: "sqs:Send*", Resource: !GetAtt Jobs.Arn, Condition: {Bool: {"aws:SecureTransport": false}}}
+NewsPolicy:
+  Type: AWS::SNS::TopicInlinePolicy
+  Properties:
+    TopicArn: !Ref News
+    PolicyDocument:
+      Statement: [{Effect: Deny, Principal: "*", Action: "*", Resource: !Sub "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${News.TopicName}", Condition: {Bool: {"aws:SecureTransport": "false"}}}]
+"""
+    arch = parse(MESSAGING + policies)
+    assert why(arch, "Sender", "Jobs") == f"Resources.JobsPolicy.Properties.PolicyDocument.Statement denies requests without TLS ({TRANSIT['sqs_secure_transport'].provenance})"
+    assert encrypted(arch, "Jobs", "Worker") is None  # sqs:Send* says nothing of ReceiveMessage
+    assert encrypted(arch, "Sender", "News") is True
+
+
 def test_requests_to_an_encrypted_queue_use_https() -> None:
     arch = parse(MESSAGING.replace("SqsManagedSseEnabled: false", "KmsMasterKeyId: alias/aws/sqs"))
     assert encrypted(arch, "Sender", "Jobs") is True
@@ -368,6 +389,15 @@ def test_a_custom_origin_follows_its_protocol_policy(policy: str, viewer: str, e
     arch = parse(text + "Web: {Type: AWS::S3::Bucket, Properties: {WebsiteConfiguration: {IndexDocument: index.html}}}\n")
     assert flows(arch)[("Cdn", "Web")].label == "origin web"
     assert encrypted(arch, "Cdn", "Web") is expected
+
+
+def test_an_origin_served_through_an_origin_group_follows_the_behaviours_of_the_group() -> None:
+    text = distribution("allow-all", "{PathPattern: /files/*, TargetOriginId: pair, ViewerProtocolPolicy: https-only}",
+                        "        - {Id: spare, DomainName: !GetAtt Spare.RegionalDomainName, S3OriginConfig: {}}\n")
+    text = text.replace("      Origins:", "      OriginGroups: {Quantity: 1, Items: [{Id: pair, Members: {Quantity: 1, Items: [{OriginId: spare}]}}]}\n      Origins:")
+    arch = parse(text + "Spare: {Type: AWS::S3::Bucket}\n")
+    assert encrypted(arch, "Cdn", "Spare") is True  # only the https-only behaviour reaches it, through the group
+    assert encrypted(arch, "Cdn", "Site") is False
 
 
 def test_an_api_or_function_url_origin_is_reached_over_https_whatever_the_origin_policy() -> None:
