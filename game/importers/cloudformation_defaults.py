@@ -6,6 +6,10 @@ read from a template starts from the rows of :data:`DEFAULTS` for its resource
 type; the readers then overwrite what the template sets. Settings with no
 AWS default that a template could express (MFA delete, keys being guessable,
 whether a handler logs payloads) stay absent, i.e. *unknown*.
+
+:data:`TRANSIT` holds the other kind of fact the importer relies on: what AWS
+documents about how a hop travels (HTTPS only, or plain HTTP unless a policy
+forbids it), each with the page that says so.
 """
 
 from __future__ import annotations
