@@ -29,7 +29,8 @@ FUNCTION_URL: Final = "AWS::Lambda::Url"
 SECURE_VIEWER: Final = frozenset({"https-only", "redirect-to-https"})
 """Viewer protocol policies under which no request is served over plain HTTP."""
 VIEWER_POLICIES: Final = SECURE_VIEWER | {"allow-all"}
-ORIGIN_POLICIES: Final = frozenset({"http-only", "https-only", "match-viewer"})
+_ORIGIN_FACTS: Final = {"http-only": "origin_http", "https-only": "origin_https", "match-viewer": "origin_match_viewer"}
+ORIGIN_POLICIES: Final = frozenset(_ORIGIN_FACTS)
 
 MAX_BEHAVIOURS: Final = 1_000
 """Most cache behaviours and origins read per distribution (CloudFront's own quotas are far lower)."""
@@ -153,7 +154,10 @@ def _origin_policy(ctx: services.Context, origin: Mapping[str, Any], where: str)
     custom = t.mapping(origin.get("CustomOriginConfig"))
     if custom is not None:
         policy = t.text(custom.get("OriginProtocolPolicy"))
-        return (policy if policy in ORIGIN_POLICIES else None), f"{where}.CustomOriginConfig.OriginProtocolPolicy is {policy}"
+        if policy not in ORIGIN_POLICIES:
+            return None, ""
+        fact = TRANSIT[_ORIGIN_FACTS[policy]]
+        return policy, f"{where}.CustomOriginConfig.OriginProtocolPolicy is {policy} ({fact.provenance})"
     if origin.get("S3OriginConfig") is not None:
         return "match-viewer", f"{where} is an S3 origin ({TRANSIT['s3_origin'].provenance})"
     return None, ""
@@ -179,9 +183,7 @@ def viewer_protocol(distribution: Distribution, origins: set[str] | None = None)
     else:
         said = "https-only or redirect-to-https" if encrypted else "allow-all"
         why = f"the ViewerProtocolPolicy of all {len(chosen)} cache behaviours of {distribution.where} is {said}"
-    if not encrypted:
-        why += " (viewers may use HTTP)"
-    return encrypted, why
+    return encrypted, f"{why} ({TRANSIT['viewer_https' if encrypted else 'viewer_http'].provenance})"
 
 
 def _reaches(distribution: Distribution, behaviour: Behaviour, origins: set[str]) -> bool:

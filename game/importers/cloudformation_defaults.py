@@ -185,18 +185,28 @@ TRANSIT: Final[dict[str, TransitFact]] = {
         "a function URL is an HTTPS endpoint (https://<url-id>.lambda-url.<region>.on.aws)",
         "https://docs.aws.amazon.com/lambda/latest/dg/lambda-urls.html",
     ),
-    "viewer_protocol": TransitFact(
-        "a cache behaviour's ViewerProtocolPolicy: allow-all lets viewers use HTTP; https-only refuses HTTP (403);"
-        " redirect-to-https answers HTTP with a redirect to HTTPS",
+    "viewer_http": TransitFact(
+        "under ViewerProtocolPolicy allow-all viewers may use HTTP",
+        "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CacheBehavior.html",
+    ),
+    "viewer_https": TransitFact(
+        "https-only answers HTTP with 403 and redirect-to-https with a redirect to HTTPS: no request is served over HTTP",
         "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CacheBehavior.html",
     ),
     "s3_origin": TransitFact(
         "CloudFront forwards to an S3 bucket origin with the protocol the viewer used (Match Viewer, not changeable)",
         "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-cloudfront-to-s3-origin.html",
     ),
-    "origin_protocol": TransitFact(
-        "a custom origin's OriginProtocolPolicy: http-only always HTTP, https-only always HTTPS,"
-        " match-viewer the viewer's protocol",
+    "origin_http": TransitFact(
+        "http-only: CloudFront always connects to the origin over HTTP",
+        "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CustomOriginConfig.html",
+    ),
+    "origin_https": TransitFact(
+        "https-only: CloudFront always connects to the origin over HTTPS",
+        "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CustomOriginConfig.html",
+    ),
+    "origin_match_viewer": TransitFact(
+        "match-viewer: CloudFront connects to the origin with the protocol the viewer used",
         "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CustomOriginConfig.html",
     ),
     "s3_secure_transport": TransitFact(

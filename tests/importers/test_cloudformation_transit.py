@@ -459,3 +459,30 @@ def test_t9_and_i9_do_not_hold_on_encrypted_hops(card_id: str) -> None:
     assert "encrypted is true" in judged["Cdn"][1]
     assert judged["Api"][0] is Truth.DOES_NOT_HOLD
     assert TRANSIT["api_gateway"].provenance in judged["Api"][1]
+
+
+def test_every_transit_fact_is_an_aws_page_and_decides_some_flow() -> None:
+    assert all(f.reference.startswith(("https://docs.aws.amazon.com/", "https://aws.amazon.com/")) for f in TRANSIT.values())
+    custom = "        - {{Id: {0}, DomainName: !GetAtt {0}.RegionalDomainName, CustomOriginConfig: {{OriginProtocolPolicy: {1}}}}}\n"
+    origins = "".join(custom.format(b, p) for b, p in (("Plain", "http-only"), ("Tls", "https-only"), ("Match", "match-viewer")))
+    buckets = "Plain: {Type: AWS::S3::Bucket}\nTls: {Type: AWS::S3::Bucket}\nMatch: {Type: AWS::S3::Bucket}\n"
+    topic_policy = """
+NewsPolicy:
+  Type: AWS::SNS::TopicPolicy
+  Properties:
+    Topics: [!Ref News]
+    PolicyDocument: {Statement: [{Effect: Deny, Principal: "*", Action: "sns:*", Resource: "*", Condition: {Bool: {"aws:SecureTransport": "false"}}}]}
+"""
+    queue_policy = topic_policy.replace("News", "Jobs").replace("SNS::TopicPolicy", "SQS::QueuePolicy").replace("Topics", "Queues").replace("sns:*", "sqs:*")
+    architectures = [
+        parse(distribution("allow-all", "{PathPattern: /m/*, TargetOriginId: Match, ViewerProtocolPolicy: allow-all}", origins) + buckets, ("Cdn",)),
+        parse(distribution("https-only"), ("Cdn",)),
+        parse("Api: {Type: AWS::Serverless::HttpApi}\nGql: {Type: AWS::AppSync::GraphQLApi, Properties: {Name: g, AuthenticationType: AWS_IAM}}\n"
+              + FUNCTION.replace("CodeUri: .}", "CodeUri: ., FunctionUrlConfig: {AuthType: AWS_IAM}}"), ("Api", "Gql", "Fn")),
+        parse(BUCKET + STANDARD_DENY),
+        parse(MESSAGING + topic_policy + queue_policy),
+        parse(MESSAGING.replace("SqsManagedSseEnabled: false", "KmsMasterKeyId: alias/aws/sqs")
+              .replace("Type: AWS::SNS::Topic", "Type: AWS::SNS::Topic\n  Properties: {KmsMasterKeyId: alias/aws/sns}")),
+    ]
+    said = " | ".join(f.provenance.get("encrypted", "") for arch in architectures for f in arch.flows)
+    assert [key for key, fact in TRANSIT.items() if fact.provenance not in said] == []
