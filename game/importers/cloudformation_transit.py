@@ -11,6 +11,21 @@ template that says nothing proves nothing. The facts and their AWS pages are
 
 This runs last, once the metadata has drawn its flows; an ``encrypted`` the
 metadata states is kept.
+
+>>> from game.importers.cloudformation import parse_template
+>>> arch = parse_template('''
+... Metadata:
+...   threatdeck:
+...     actors: [{id: User, name: User, kind: end_user}]
+...     flows: [{source: User, target: Api}, {source: User, target: Files}]
+... Resources:
+...   Api: {Type: AWS::Serverless::HttpApi}
+...   Files: {Type: AWS::S3::Bucket}
+... ''', "demo.yaml")
+>>> [(f.id, f.attributes.get("encrypted")) for f in arch.flows]
+[('User->Api', True), ('User->Files', None)]
+>>> arch.flows[0].provenance["encrypted"]
+'AWS: API Gateway APIs (REST, HTTP, WebSocket) expose HTTPS endpoints only'
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import textwrap
 
 import pytest
@@ -9,6 +10,7 @@ from templatekit import flows
 
 from cards import load_deck
 from game.architecture import Architecture
+from game.importers import cloudformation_transit
 from game.importers.cloudformation import parse_template
 from game.importers.cloudformation_defaults import TRANSIT
 from game.predicates import Graph, Truth
@@ -486,3 +488,7 @@ NewsPolicy:
     ]
     said = " | ".join(f.provenance.get("encrypted", "") for arch in architectures for f in arch.flows)
     assert [key for key, fact in TRANSIT.items() if fact.provenance not in said] == []
+
+
+def test_module_example() -> None:
+    assert doctest.testmod(cloudformation_transit).failed == 0
