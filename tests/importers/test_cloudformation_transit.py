@@ -491,4 +491,5 @@ NewsPolicy:
 
 
 def test_module_example() -> None:
-    assert doctest.testmod(cloudformation_transit).failed == 0
+    result = doctest.testmod(cloudformation_transit)
+    assert result.attempted > 0 and result.failed == 0
