@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import doctest
+import json
 import textwrap
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from templatekit import flows
 
 from cards import load_deck
 from game.architecture import Architecture
-from game.importers import cloudformation_transit
+from game.importers import ModelError, cloudformation_transit
 from game.importers.cloudformation import parse_template
 from game.importers.cloudformation_defaults import TRANSIT
 from game.predicates import Graph, Truth
@@ -493,3 +497,41 @@ NewsPolicy:
 def test_module_example() -> None:
     result = doctest.testmod(cloudformation_transit)
     assert result.attempted > 0 and result.failed == 0
+
+
+_SHAPES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    | st.sampled_from(["*", "Deny", "false", "allow-all", "https-only", "match-viewer", "s3:*", "site", "{\"Ref\": \"B\"}"])
+    | st.just({"Fn::GetAtt": ["B", "Arn"]}) | st.just({"Fn::Sub": "${B.Arn}/*"}),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.sampled_from([
+        "Statement", "Effect", "Principal", "AWS", "Action", "Resource", "Condition", "Bool", "aws:SecureTransport",
+        "DefaultCacheBehavior", "CacheBehaviors", "Origins", "OriginGroups", "Items", "Members", "OriginId", "Id",
+        "TargetOriginId", "ViewerProtocolPolicy", "DomainName", "S3OriginConfig", "CustomOriginConfig",
+        "OriginProtocolPolicy", "Ref", "Fn::If", "Fn::Join",
+    ]), children, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rtype=st.sampled_from(["AWS::CloudFront::Distribution", "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy",
+                           "AWS::SNS::TopicPolicy", "AWS::SQS::QueueInlinePolicy", "AWS::SNS::TopicInlinePolicy"]),
+    properties=st.dictionaries(st.sampled_from(["DistributionConfig", "PolicyDocument", "Bucket", "Queues", "Queue", "Topics", "TopicArn"]),
+                               _SHAPES, max_size=4),
+)
+def test_any_shape_of_a_distribution_or_policy_gives_a_model_or_a_model_error(rtype: str, properties: dict[str, Any]) -> None:
+    targets = ["B", "Thing"] if rtype == "AWS::CloudFront::Distribution" else ["B"]  # policies have no component
+    document = {
+        "Metadata": {"threatdeck": {"actors": [{"id": "User", "name": "User", "kind": "end_user"}],
+                                    "flows": [{"source": "User", "target": t} for t in targets]}},
+        "Resources": {"Thing": {"Type": rtype, "Properties": properties}, "B": {"Type": "AWS::S3::Bucket"},
+                      "Q": {"Type": "AWS::SQS::Queue"}, "T": {"Type": "AWS::SNS::Topic"}},
+    }
+    try:
+        arch = parse_template(json.dumps(document), "fuzz.json")
+    except ModelError as exc:
+        assert "\n" not in str(exc) and "no component has id" not in str(exc)
+        return
+    assert all(isinstance(f.attributes.get("encrypted", False), bool) for f in arch.flows)
