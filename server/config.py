@@ -95,7 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PARSE_QUEUE", 8, "THREATDECK_PARSE_QUEUE", int,
             "large files that may wait for their turn; one more is refused at once (503 server_busy)"),
     Setting("PARSE_WAIT", 30.0, "THREATDECK_PARSE_WAIT", float,
-            "seconds a large file waits for its turn at most (then 503 server_busy)"),
+            "seconds a large file waits for its turn at most, up to a day (then 503 server_busy)"),
     Setting("PARSE_TIMEOUT", 60.0, "THREATDECK_PARSE_TIMEOUT", float,
             "seconds a file's parse thread is waited for at most (then 503 server_busy; the thread is left to finish)"),
     Setting("MAX_CREATIONS", 2, "THREATDECK_MAX_CREATIONS", int,
@@ -144,6 +144,9 @@ LARGEST = {
     # 24.8 days it fires at once), fails long before the number does.
     "TICK_INTERVAL": DAY, "EXPIRY_INTERVAL": DAY, "PRESENCE_HEARTBEAT": DAY, "PING_INTERVAL": DAY,
     "PING_TIMEOUT": DAY, "PARSE_TIMEOUT": DAY, "CREATION_WAIT": DAY,
+    # How long a large upload waits for a parse turn: past the longest wait a lock takes, an upload that had to
+    # wait failed with a 500 (an OverflowError) instead of the server refusing to start; nobody waits a day.
+    "PARSE_WAIT": DAY,
 }
 """Upper bounds, in seconds, of the settings that stop working past one."""
 

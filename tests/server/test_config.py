@@ -41,6 +41,9 @@ def test_a_mapping_beats_the_environment_which_beats_the_defaults(tmp_path: Path
     ({"GAME_TTL": 10**12}, "GAME_TTL: must be at most 3153600000"),
     ({"UPLOAD_TTL": 10**12}, "UPLOAD_TTL: must be at most"),
     ({"PING_INTERVAL": 10**11}, "PING_INTERVAL: must be at most 86400"),
+    # a wait past the longest a lock takes failed every large upload that had to wait (a 500), not the start
+    ({"PARSE_WAIT": 1e12}, "PARSE_WAIT: must be at most 86400"),
+    ({"PARSE_WAIT": 86_401}, "PARSE_WAIT: must be at most 86400"),
     ({"GAME_TTL": "1e3"}, "GAME_TTL: expected a whole number, got '1e3'"),
     # a negative count of proxies read past the end of X-Forwarded-For: a 500 on every request
     ({"TRUSTED_PROXIES": -1}, "TRUSTED_PROXIES: must be zero or more"),
@@ -62,6 +65,14 @@ def test_a_bad_setting_from_the_environment_is_named_by_its_variable(tmp_path: P
         config.load(environ={**env, "THREATDECK_TICK_INTERVAL": "nan"})
     with pytest.raises(config.ConfigError, match=r"^GAME_TTL: must be at most"):
         config.load(environ={**env, "GAME_TTL": str(10**12)})
+
+
+def test_the_parse_wait_is_bounded_by_a_day_and_named_as_the_operator_set_it(tmp_path: Path) -> None:
+    env = {"THREATDECK_DATA_DIR": str(tmp_path)}
+    assert config.load(environ={**env, "THREATDECK_PARSE_WAIT": "86400"})["PARSE_WAIT"] == 86_400.0
+    with pytest.raises(config.ConfigError,
+                       match=r"^THREATDECK_PARSE_WAIT: must be at most 86400 \(seconds\), got 1e\+300$"):
+        config.load(environ={**env, "THREATDECK_PARSE_WAIT": "1e300"})
 
 
 def test_a_redis_url_it_refuses_is_not_repeated_with_its_password(tmp_path: Path) -> None:
