@@ -808,8 +808,12 @@ def _settle(state: GameState, threat: Threat, accepted: bool, ev: list[Event]) -
         cast = set(yes) | set(no)
         missed = Missed("vote", threat=threat.id)
         seats = tuple(_missing(s, missed) if s.id in voters and s.id not in cast else s for s in seats)
+    f = threat.found_by
+    if seats[f].present:
+        # The finder never votes on its own threat, so every vote on it is settled without it; apply() empties
+        # this at once when the finder's own command settled it (CloseVote, or its command that found it).
+        seats = seats[:f] + (_missing(seats[f], Missed("verdict", threat=threat.id)),) + seats[f + 1 :]
     if accepted:
-        f = threat.found_by
         seats = seats[:f] + (award_threat(seats[f]),) + seats[f + 1 :]
         ev.append(ThreatAccepted(threat_id=threat.id, seat=f, judged_by=JudgedBy.VOTE, yes=yes, no=no))
     else:

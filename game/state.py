@@ -92,13 +92,14 @@ class Missed:
     laptop asleep, a tab closed) is told, from the committed state, and not only whoever was connected then."""
 
     kind: str
-    """``turn``: its turn passed without it; ``vote``: a vote it could have cast was settled without its ballot."""
+    """``turn``: its turn passed without it; ``vote``: a vote it could have cast was settled without its ballot;
+    ``verdict``: the vote on a threat it found was settled (accepted or rejected: the threat says which)."""
     trick: int | None = None
     """The turn's trick."""
     reason: str | None = None
     """Why the turn passed: ``timeout`` or ``skipped`` (by the facilitator)."""
     threat: str | None = None
-    """The vote's threat."""
+    """The vote's threat (``vote`` and ``verdict``)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -133,7 +133,8 @@ def mine_view(state: GameState, seat: int) -> dict[str, dict[str, Any]]:
 
 
 def missed_view(missed: tuple[Missed, ...]) -> list[dict[str, Any]]:
-    """What a seat missed, as data: ``{"kind": "turn", "trick", "reason"}`` or ``{"kind": "vote", "threat"}``."""
+    """What a seat missed, as data: ``{"kind": "turn", "trick", "reason"}``, or ``{"kind": "vote", "threat"}`` and
+    ``{"kind": "verdict", "threat"}`` (a vote on its own threat settled)."""
     return [{"kind": m.kind, "trick": m.trick, "reason": m.reason} if m.kind == "turn" else {"kind": m.kind, "threat": m.threat}
             for m in missed]
 
