@@ -485,15 +485,16 @@ export class Table {
     const told = stored.filter((k) => keys.has(k));
     const live = !info.full || (info.events || []).length > 0;
     if (live || kept) {
-      // Seen as it happened: a vote settling (its prompt went) and a turn skipped; a turn run out is told by
-      // its own notice, and remembered once that is closed. A turn lost mid-card was told just now (keepDraft).
+      // Seen as it happened: a vote settling (its prompt went, or the verdict on my threat showed) and a turn
+      // skipped; a turn run out is told by its own notice, and remembered once that is closed. A turn lost
+      // mid-card was told just now (keepDraft).
       const before = new Set(((previous && previous.missed) || []).map(key));
       const turns = missed.filter((m) => m.kind === "turn");
       // A turn lost mid-card in a whole view has no event to name its trick: it is the latest turn missed.
       const lost = !kept ? null : kept.trick !== null ? `turn:${kept.trick}` : turns.length ? key(turns[turns.length - 1]) : null;
       for (const m of missed) {
         const k = key(m);
-        const seen = live && !before.has(k) && (m.kind === "vote" || m.reason === "skipped");
+        const seen = live && !before.has(k) && (m.kind === "vote" || m.kind === "verdict" || m.reason === "skipped");
         if (!told.includes(k) && (seen || k === lost)) told.push(k);
       }
     }
