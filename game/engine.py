@@ -539,13 +539,16 @@ def _late_name(state: GameState, c: JoinLate) -> str:
     # Only during play: before it the facilitator's setup seats everyone, and once play ends there is
     # nothing left to deal, only threats others found to rate.
     _phase(state, _PLAY)
+    # Every seat ever taken counts towards MAX_SEATS (seats are never reused), only those still in the game
+    # towards MAX_HUMANS (the team at the table): so a player whose seat was removed may come back.
     if len(state.seats) >= MAX_SEATS:
         raise TableFull(f"the table has all {MAX_SEATS} seats")
-    if sum(1 for s in state.seats if not s.bot) >= MAX_HUMANS:
+    if sum(1 for s in state.seats if not s.bot and s.present) >= MAX_HUMANS:
         raise TableFull(f"the table has all {MAX_HUMANS} human seats")
-    # Removed seats keep their names: the scoreboard and the final list still name them.
+    # A removed seat keeps its name on the scoreboard and the final list, but not for itself: its player may come
+    # back under it, in a new seat. Two seats still in the game never share one.
     folded = name.casefold()
-    taken = next((s.name for s in state.seats if s.name.strip().casefold() == folded), None)
+    taken = next((s.name for s in state.seats if s.present and s.name.strip().casefold() == folded), None)
     if taken is not None:
         raise NameTaken(f"someone at this table is already called {taken}")
     return name

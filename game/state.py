@@ -51,7 +51,7 @@ class SeatSpec:
     """A seat as the game is set up."""
 
     name: str
-    """Display name, unique at the table."""
+    """Display name, unique among the seats still in the game (a late joiner may take a removed seat's)."""
     bot: bool = False
     """Whether :mod:`game.bots` plays it."""
 

@@ -24,6 +24,7 @@ from game.commands import (
 from game.deck import Deck
 from game.engine import apply, check, legal_moves, new_game, playable
 from game.events import SeatJoined, TurnStarted
+from game.scoring import scoreboard
 from game.serialize import command_from_dict, command_to_dict, event_from_dict, event_to_dict, state_from_dict, state_to_dict
 from game.state import MAX_HUMANS, MAX_SEATS, GameState, Phase, SeatSpec, Settings
 from game.threats import ThreatStatus
@@ -142,9 +143,50 @@ def test_a_late_joiner_can_be_removed_like_any_seat(arch: Architecture, deck: De
     held = s.hands[3]
     s, _ = apply(s, RemoveSeat(seat=0, target_seat=3))
     assert not s.seats[3].present and s.hands[3] == () and set(held) <= set(s.set_aside)
-    # Its name stays taken: the scoreboard still shows it.
-    with pytest.raises(errors.NameTaken):
-        apply(s, JoinLate(name="dee"))
+
+
+def test_a_removed_player_comes_back_in_a_new_seat_and_the_old_one_keeps_its_score(arch: Architecture, deck: Deck) -> None:
+    hands = [("TA2", "SP2"), ("IN2", "TA3"), ("SP3", "EL3")]
+    s, _ = apply(table(arch, deck, hands), PassTurn(seat=0))
+    s, _ = apply(s, PlayCard(seat=1, card_id="IN2", target="Bucket"))  # Bob finds a threat the rules accept...
+    assert s.threats[0].status is ThreatStatus.ACCEPTED and s.seats[1].points == 1
+    s, _ = apply(s, RemoveSeat(seat=0, target_seat=1))  # ...and his laptop dies: the facilitator removes him
+    bob = s.seats[1]
+    s, events = apply(s, JoinLate(name=" bob "))  # Bob is back, on a new seat (typed as he likes)
+    assert [(x.id, x.name, x.present, x.points) for x in s.seats] == [
+        (0, "Ann", True, 0), (1, "Bob", False, 1), (2, "Cat", True, 0), (3, "bob", True, 0)]
+    assert s.seats[1] == bob  # the removed seat keeps its points and threats
+    assert s.threats[0].found_by == 1
+    assert events[0] == SeatJoined(seat=3, name="bob", hand_sizes=(2, 0, 2, 3))
+    assert [line.name for line in scoreboard(s)] == ["Bob", "Ann", "Cat", "bob"]
+    assert state_from_dict(state_to_dict(s)) == s
+    # Only one of them is still in the game: a second Bob is refused, named after the present one.
+    with pytest.raises(errors.NameTaken) as info:
+        apply(s, JoinLate(name="BOB"))
+    assert "bob" in info.value.message
+    # The new seat plays on like any late joiner, and the game ends with both on the scoreboard.
+    s, _ = apply(s, EndGame(seat=0))
+    assert [(line.name, line.points, line.present) for line in s.seats if line.name.casefold() == "bob"] == [
+        ("Bob", 1, False), ("bob", 0, True)]
+
+
+def test_removed_seats_free_their_human_seat_but_not_their_place_at_the_table(arch: Architecture, deck: Deck) -> None:
+    names = [f"P{i}" for i in range(MAX_HUMANS)]
+    s = table(arch, deck, [(c,) for c in TINY_IDS[:MAX_HUMANS]], names=names)
+    s, _ = apply(s, RemoveSeat(seat=0, target_seat=3))
+    s, _ = apply(s, JoinLate(name="P3"))  # all eight human seats were taken: one is free again
+    assert s.seats[-1].name == "P3" and len(s.seats) == MAX_HUMANS + 1
+    with pytest.raises(errors.TableFull) as info:
+        apply(s, JoinLate(name="Late"))  # eight still in the game
+    assert str(MAX_HUMANS) in info.value.message
+    # Every seat ever taken counts towards the table's size: removing and joining again stops there.
+    while len(s.seats) < MAX_SEATS:
+        s, _ = apply(s, RemoveSeat(seat=0, target_seat=len(s.seats) - 1))
+        s, _ = apply(s, JoinLate(name=f"Back {len(s.seats)}"))
+    s, _ = apply(s, RemoveSeat(seat=0, target_seat=len(s.seats) - 1))
+    with pytest.raises(errors.TableFull) as info:
+        apply(s, JoinLate(name="One more"))
+    assert str(MAX_SEATS) in info.value.message
 
 
 @pytest.mark.parametrize("name", ["bob", " BOB  "])
