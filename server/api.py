@@ -28,7 +28,7 @@ from server.config import BODY_ROOM, max_result_bytes
 from server.errors import (
     DatabaseUnavailable, Forbidden, InvalidToken, NotFound, PayloadTooLarge, RateLimited, error_dict, too_large,
 )
-from server.games import NewGame
+from server.games import NewGame, free_seats
 from server.parse_threads import SMALL_INPUT
 from server.runtime import Runtime
 
@@ -315,14 +315,12 @@ def game(game_id: str) -> Response:
     """A game's public state: what a spectator sees."""
     rt = runtime()
     live, state, view = rt.games.view(_game_id(game_id), None, fresh=True)
-    humans = live.record.meta["humans"]
     return jsonify({
         "game_id": live.id, "version": state.version, "phase": state.phase.value,
         "architecture": live.record.architecture_name, "deck": live.record.deck,
         "seats": [{"seat": s.id, "name": s.name, "bot": s.bot, "present": s.present} for s in state.seats],
-        # Taken before play ends: a late joiner gets a seat during play too.
-        "free_seats": max(0, int(live.record.meta["max_seats"]) - len(humans)) if state.phase.value in ("setup", "play")
-        else 0,
+        # Taken before play ends: a late joiner gets a seat during play too, a removed seat's player again.
+        "free_seats": free_seats(state, live.record.meta),
         "view": view, **_links(live.id), "expires_at": live.record.expires_at.isoformat(),
     })
 

@@ -42,7 +42,7 @@ from game.commands import Command, JoinLate, Tick
 from game.errors import GameError, InvalidSetup, InvalidSnapshot, StaleState
 from game.events import Event
 from game.importers import ModelError, load_architecture
-from game.state import GameState, Phase, SeatSpec, Settings
+from game.state import MAX_SEATS, GameState, Phase, SeatSpec, Settings
 from game.threats import ThreatStatus
 from server import codec, tokens
 from server.errors import AlreadyStarted, Conflict, InvalidToken, NotFound, SeatsFull
@@ -236,6 +236,19 @@ def next_deadline(state: GameState) -> float | None:
             if t is not None and (soonest is None or t < soonest):
                 soonest = t
     return soonest
+
+
+def free_seats(state: GameState, meta: Mapping[str, Any]) -> int:
+    """Human seats still to take: ``max_seats`` less those taken before the start; during play, less the human
+    seats still in the game, so a seat the facilitator removed is free again (its player may come back as a late
+    joiner), while the table lasts (every seat ever taken counts towards MAX_SEATS); none once play has ended."""
+    most = int(meta["max_seats"])
+    if state.phase is Phase.SETUP:
+        return max(0, most - len(meta["humans"]))
+    if state.phase is Phase.PLAY:
+        here = sum(1 for s in state.seats if s.present and not s.bot)
+        return max(0, min(most - here, MAX_SEATS - len(state.seats)))
+    return 0
 
 
 def _always(command: Command) -> Callable[[GameState, float], Command]:
@@ -465,10 +478,13 @@ class Games:
                 if state.phase is not Phase.SETUP and state.phase is not Phase.PLAY:
                     raise AlreadyStarted("play has ended, so no seat can be taken any more; you can watch the game")
                 humans = list(live.record.meta["humans"])
-                if len(humans) >= int(live.record.meta["max_seats"]):
-                    raise SeatsFull(f"all {len(humans)} seats are taken")
-                # Said to the person at the join page, who typed it (the engine's own words name two seats).
-                taken = next((s.name for s in state.seats if s.name.strip().casefold() == name.casefold()), None)
+                if free_seats(state, live.record.meta) <= 0:
+                    raise SeatsFull(f"all {int(live.record.meta['max_seats'])} seats are taken")
+                # Said to the person at the join page, who typed it (the engine's own words name two seats). In
+                # play a removed seat's name is free again (its player coming back); in setup every name is
+                # taken, since the seats are made again from the names (_seated).
+                taken = next((s.name for s in state.seats if (s.present or state.phase is Phase.SETUP)
+                              and s.name.strip().casefold() == name.casefold()), None)
                 if taken is not None:
                     raise InvalidSetup(f"Someone at this table is already called {taken}: add an initial or a nickname "
                                        "so the others can tell you apart.")

@@ -123,9 +123,10 @@ def document() -> dict[str, Any]:
     spec.path(path="/api/games/{game_id}/seats", operations={"post": {
         "summary": "Take the next free seat, before the game starts or during play",
         "description": "During play the newcomer joins late: a new seat after the last one, dealt an even share of "
-                       "the cards nobody has seen, playing from the next trick. 409 seats_full when every seat is "
-                       "taken, already_started once play has ended; 422 invalid_setup for a name already at the "
-                       "table.",
+                       "the cards nobody has seen, playing from the next trick; a seat the facilitator removed is "
+                       "free again, and its name, so its player may come back in a new seat. 409 seats_full when "
+                       "every seat is taken, already_started once play has ended; 422 invalid_setup for the name of "
+                       "a seat still in the game.",
         "parameters": [_game_param()],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "Join"}}},
         "responses": {"201": _json("SeatLink", "your seat and its secret link"),

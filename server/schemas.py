@@ -264,7 +264,8 @@ class GameSchema(Strict):
     deck = fields.String(required=True)
     seats = fields.List(fields.Dict(), required=True)
     free_seats = fields.Integer(required=True, metadata={
-        "description": "seats still to take: before the start, and during play for someone who comes late; 0 after"})
+        "description": "seats still to take: before the start, and during play for someone who comes late "
+                       "(a removed seat's player again); 0 after"})
     view = fields.Dict(required=True, metadata={"description": (
         "view_for(state, None): the public view (docs/protocol.md). Each of its threats has the verdict's truth and "
         "reason (text for people) and, when the rules could not decide for lack of facts, gaps: "
