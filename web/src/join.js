@@ -15,7 +15,11 @@ export async function showJoin(root, gameId) {
   }
   const open = game && (game.phase === "setup" || game.phase === "play");
   const inPlay = Boolean(game && game.phase === "play");
-  const name = h("input", { id: "join-name", type: "text", required: true, maxlength: 40, autocomplete: "nickname", autofocus: true, placeholder: "Your name" });
+  // This browser's seat was removed by the facilitator: its link opens a seat that no longer plays, but during
+  // play the removed seat is free again, and its name, so its player may take a new seat.
+  const keptSeat = kept && game && Number.isInteger(kept.seat) ? game.seats.find((s) => s.seat === kept.seat) : null;
+  const removed = Boolean(keptSeat && !keptSeat.present);
+  const name = h("input", { id: "join-name", type: "text", required: true, maxlength: 40, autocomplete: "nickname", autofocus: true, placeholder: "Your name", value: removed && inPlay ? keptSeat.name : null });
   const error = h("p", { class: "error", role: "alert", hidden: true });
   const button = h("button", { type: "submit", class: "primary big", id: "join-button" }, inPlay ? "Take a seat and play" : "Take a seat");
   const form = h(
@@ -56,7 +60,19 @@ export async function showJoin(root, gameId) {
       h("a", { class: "brand", href: "/" }, "threat", h("b", null, "deck")),
       h("h1", null, game ? `Join the threat model of ${game.architecture}` : "Join a game"),
       problem ? h("p", { class: "error", role: "alert" }, problem.status === 404 ? "There is no such game (it may have expired)." : problem.message) : null,
-      kept ? h("p", null, h("a", { class: "button", id: "continue-seat", href: tableHref(gameId, kept.token) }, `Continue as ${kept.name || "your seat"}`)) : null,
+      kept && !removed ? h("p", null, h("a", { class: "button", id: "continue-seat", href: tableHref(gameId, kept.token) }, `Continue as ${kept.name || "your seat"}`)) : null,
+      removed
+        ? h(
+            "p",
+            { id: "join-removed" },
+            `The facilitator removed your seat (${keptSeat.name}) from this game. `,
+            !open || game.free_seats <= 0
+              ? "You can still watch."
+              : inPlay
+                ? "Take a seat again to play on: you get a new seat and new cards and score from zero, and what you scored stays with your old seat on the scoreboard."
+                : "To play, take a seat under another name.",
+          )
+        : null,
       inPlay && game.free_seats > 0
         ? h("p", { id: "join-late" }, "This game has started, and a seat is free: join now and you are dealt a fair share of the cards nobody has seen. You play from the next trick, and vote and rate like everyone else.")
         : null,
