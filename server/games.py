@@ -535,7 +535,13 @@ class Games:
         state = live.state
         settings = dataclasses.replace(self._settings([*humans, name], live.record.meta), backlog=state.settings.backlog)
         fresh = engine.new_game(settings, state.board.architecture, state.board.deck, state.seed)
-        return dataclasses.replace(fresh, board=state.board, version=live.version + 1, clock=max(now, state.clock))
+        # A seat the facilitator removed before the start stays removed (new_game seats everyone): the humans keep
+        # their places, the newcomer comes after them, and the bots move one place on.
+        n = len(humans)
+        seats = tuple(s if i == n else dataclasses.replace(s, present=state.seats[i if i < n else i - 1].present)
+                      for i, s in enumerate(fresh.seats))
+        return dataclasses.replace(fresh, board=state.board, seats=seats, version=live.version + 1,
+                                   clock=max(now, state.clock))
 
     def authenticate(self, token: object) -> Member:
         """The seat a token belongs to; :class:`InvalidToken` for anything else."""

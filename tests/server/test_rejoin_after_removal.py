@@ -59,10 +59,20 @@ def test_a_removed_player_takes_a_seat_again_under_the_same_name(app: Any, clien
         (0, "Kim", True), (1, "Doug", False), (2, "Sam", True), (3, "Doug", True), (4, "Hannah", True)]
 
 
-def test_before_the_start_a_removed_seat_keeps_its_name(app: Any, client: Any) -> None:
+def test_before_the_start_a_removed_seat_stays_removed_and_keeps_its_name(app: Any, client: Any) -> None:
     # Before the start the server seats everyone again from their names, so a name is never taken twice there.
-    g = new_game(client, ("Kim", "Doug"), seats=4, timing=NO_LIMITS)
+    g = new_game(client, ("Kim", "Doug"), seats=4, bots=1, timing=NO_LIMITS)
     kim = Seat(app, g["tokens"][0])
     assert kim.command("remove_seat", target_seat=1)["ok"]
     r = client.post(f"/api/games/{g['game_id']}/seats", json={"name": "Doug"})
     assert r.status_code == 422 and error(r)["code"] == "invalid_setup"
+    # Someone else's seat does not bring Doug's back (everyone was seated again, present, from the names).
+    assert kim.command("remove_seat", target_seat=2)["ok"]  # the bot, too
+    assert client.post(f"/api/games/{g['game_id']}/seats", json={"name": "Sam"}).status_code == 201
+    seats = client.get(f"/api/games/{g['game_id']}").json["seats"]
+    assert [(s["name"], s["present"]) for s in seats] == [("Kim", True), ("Doug", False), ("Sam", True),
+                                                          ("Bot 1", False)]
+    kim.pump()
+    assert kim.command("start")["ok"]
+    kim.pump()
+    assert [s["hand_size"] > 0 for s in kim.view["seats"]] == [True, False, True, False]  # type: ignore[index]
