@@ -41,7 +41,7 @@ from game.commands import (
 from game.engine import apply, check, legal_moves, new_game, playable
 from game.errors import GameError
 from game.state import GameState, Phase
-from game.threats import ThreatStatus
+from game.threats import JudgedBy, ThreatStatus
 from game.views import view_for
 
 ARCH = tiny_architecture()
@@ -150,7 +150,7 @@ class Game(RuleBasedStateMachine):
         self.do(RemoveSeat(seat=data.draw(st.sampled_from([0, 1])), target_seat=self.seat(data), now=self.step(data)))
 
     @precondition(lambda self: self.state.version % 5 == 2)
-    @rule(name=st.sampled_from(["Late", "late ", "P0", "", "Newer", "x" * 41]))
+    @rule(name=st.sampled_from(["Late", "late ", "P0", "P1", "P2", "", "Newer", "x" * 41]))  # P1, P2: back after removal
     def join_late(self, name: str) -> None:
         self.do(JoinLate(name=name, now=self.now))
 
@@ -261,6 +261,20 @@ class Game(RuleBasedStateMachine):
         assert s.open_votes == sum(1 for t in s.threats if t.status is ThreatStatus.VOTING)
         if s.phase in (Phase.RATING, Phase.ENDED) and s.to_rate:
             assert s.to_rate == tuple(t.id for t in s.threats if t.status is ThreatStatus.ACCEPTED)
+
+    @invariant()
+    def seats_in_the_game_have_distinct_names(self) -> None:
+        names = [seat.name.strip().casefold() for seat in self.state.seats if seat.present]
+        assert len(names) == len(set(names))
+
+    @invariant()
+    def a_verdict_missed_is_the_vote_on_a_threat_the_seat_found(self) -> None:
+        s = self.state
+        for seat in s.seats:
+            for m in seat.missed:
+                if m.kind == "verdict":
+                    t = s.threat(m.threat or "")
+                    assert t is not None and t.found_by == seat.id and t.judged_by is JudgedBy.VOTE, (seat.id, m)
 
     @invariant()
     def phase_shape(self) -> None:
