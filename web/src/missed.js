@@ -79,8 +79,8 @@ export function missedNotice(view, missed) {
     ? turns.every((m) => m.reason === "timeout")
       ? "Time ran out: your turn passed while you were away"
       : "Your turn passed while you were away"
-    : votes.length || verdicts.length > 1
-      ? "Decided while you were away"
-      : "Your threat was decided while you were away";
+    : verdicts.length === 1 && !votes.length
+      ? "Your threat was decided while you were away"
+      : "Decided while you were away";
   return { head, body, said: said.join(" ") };
 }
