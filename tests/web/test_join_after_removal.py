@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_steps import hand_size, open_seat, rest_game
+from ui_steps import hand_size, open_seat, rest_game, wait_until
 
 from server.client import SeatClient
 
@@ -18,6 +18,8 @@ def test_a_removed_player_is_seated_again_from_the_join_page(web_server: Any, ne
         doug = new_page()
         open_seat(doug, game["links"][1])  # this browser remembers Doug's seat
         doug.wait_for_selector("body[data-phase=play]")
+        kept = f"JSON.parse(localStorage.getItem('threatdeck.seat.{game['game_id']}') || '{{}}').seat"
+        wait_until(lambda: doug.evaluate(kept) == 1, what="the browser to keep Doug's seat")
         assert kim.command("remove_seat", target_seat=1)["ok"]  # Doug's laptop died; the game went on
 
         doug.goto(game["join"])

@@ -77,7 +77,7 @@ def test_a_finder_who_saw_the_vote_decided_is_not_told_again_after_a_reload(web_
     here = new_page()
     open_seat(here, game["links"][1])  # Doug is at the table while the others vote
     settled = _decide(web_server.url, game)
-    wait_until(lambda: version(here) >= settled, what="the vote's outcome to reach Doug's page")
+    wait_until(lambda: version(here) >= settled, timeout=30, what="the vote's outcome to reach Doug's page")
 
     here.reload()  # the whole view still lists it (Doug has not acted since), but this page saw it happen
     here.wait_for_selector("body[data-ready=table]")
