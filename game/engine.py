@@ -916,7 +916,7 @@ def _join_late(state: GameState, c: JoinLate, now: float, ev: list[Event]) -> Ga
         set_aside=set_aside,
         # Its place is after the last seat, which the trick in progress may already have gone past: so that one
         # rule holds whenever it arrives, it sits this trick out and takes its turns from the next one.
-        trick=replace(trick, passed=trick.passed + (seat,)),
+        trick=replace(trick, passed=trick.passed + (seat,), joined=trick.joined + (seat,)),
     )
     ev.append(SeatJoined(seat=seat, name=name, hand_sizes=tuple(len(h) for h in state.hands)))
     # Open votes need no settling: one more voter can only put a majority further off.

@@ -32,11 +32,15 @@ class Trick:
     plays: tuple[Play, ...] = ()
     """Cards played, in order."""
     passed: tuple[int, ...] = ()
-    """Seats that let their turn go (timed out, passed, skipped or removed) without playing."""
+    """Seats that let their turn go (timed out, passed, skipped or removed) without playing, and the seats that
+    joined the game during this trick (see ``joined``)."""
     led: Suit | None = None
     """Suit of the first card played; the others must follow it if they can."""
     winner: int | None = None
     """The seat that took it, once finished; None while in progress, or if nobody played or play ended first."""
+    joined: tuple[int, ...] = ()
+    """Seats that joined the game during this trick and sit it out; they are in ``passed`` too, so the turn
+    order skips them, but they never had a turn to let go."""
 
     def acted(self, seat: int) -> bool:
         """Whether the seat has played or passed in this trick."""

@@ -58,6 +58,8 @@ def _trick_view(state: GameState, trick: Trick) -> dict[str, Any]:
         "led": None if trick.led is None else trick.led.value,
         "plays": [{"seat": p.seat, "card": card_view(state.card(p.card_id))} for p in trick.plays],
         "passed": list(trick.passed),
+        # Which of `passed` never had a turn: they came in mid-trick (a client shows them as joining, not passing).
+        "joined": list(trick.joined),
         "winner": trick.winner,
     }
 

@@ -126,6 +126,7 @@ class ViewBuilder:
                 "led": None if trick.led is None else trick.led.value,
                 "plays": [{"seat": p.seat, "card": self._card(state, p.card_id)} for p in trick.plays],
                 "passed": list(trick.passed),
+                "joined": list(trick.joined),
                 "winner": trick.winner,
             }
         keep[id(trick)] = (trick, view)

@@ -103,6 +103,25 @@ def test_the_newcomer_sits_out_the_trick_in_progress_and_plays_from_the_next(arc
     assert on_turn == [(leader + k) % 4 for k in range(4)]
 
 
+def test_the_trick_says_who_joined_during_it_apart_from_who_passed(arch: Architecture, deck: Deck) -> None:
+    s = started(arch, deck)
+    leader = s.turn
+    assert leader is not None
+    s, _ = apply(s, PassTurn(seat=leader))
+    s, _ = apply(s, JoinLate(name="Dee"))
+    assert s.trick is not None and s.trick.passed == (leader, 3) and s.trick.joined == (3,)
+    # Every view carries it, spectators' too: the newcomer never had a turn to let go.
+    for seat in (None, 0, 3):
+        trick = view_for(s, seat)["trick"]
+        assert trick["passed"] == [leader, 3] and trick["joined"] == [3]
+    # It goes with the snapshot, and the next trick starts with nobody joining.
+    assert state_from_dict(state_to_dict(s)).trick == s.trick
+    while s.trick is not None and s.trick.number == 1:
+        s, _ = apply(s, PlayCard(seat=s.turn, card_id=playable(s, s.turn)[0]))  # type: ignore[arg-type]
+    assert s.trick is not None and s.trick.joined == () and view_for(s, 0)["trick"]["joined"] == []
+    assert view_for(s, 0)["tricks"][0]["joined"] == [3]
+
+
 def test_a_late_joiner_votes_on_the_votes_still_open(arch: Architecture, deck: Deck) -> None:
     hands = [("SP3", "TA2"), ("TA3", "SP2"), ("IN2", "EL3")]
     s, _ = apply(table(arch, deck, hands), PlayCard(seat=0, card_id="SP3", target="Api"))
