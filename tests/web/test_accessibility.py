@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from test_focus import add_note
-from ui_steps import create_game, on_turn_page, open_seat, play_turn, rating_game, rest_game, start, wait_until
+from ui_steps import confirm, create_game, on_turn_page, open_seat, play_turn, rating_game, rest_game, start, wait_until
 
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
@@ -137,7 +137,9 @@ def test_the_rating_and_final_backlog_screens(web_server: Any, new_page: Any, ax
     watcher.goto(game["watch"])
     watcher.wait_for_selector("#rating .rating-item")
     audit(watcher, "rating: the spectator's view")
-    kim.click("#end-game")  # the confirmation is accepted (new_page)
+    kim.click("#end-game")
+    audit(kim, "rating: the facilitator asked to confirm the end")
+    confirm(kim, "End the game")
     kim.wait_for_selector("body[data-ready=final]")
     audit(kim, "final backlog")
     kim.click("text=Show the diagram with its sticky notes")

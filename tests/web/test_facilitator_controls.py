@@ -1,57 +1,39 @@
-"""The facilitator's controls: handing facilitating to a chosen player, and skipping a turn with care."""
+"""The facilitator's controls: handing facilitating to a chosen player, skipping a turn with care, removing a
+player; and the page's own confirmation (web/src/confirm.js) they ask with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-from ui_steps import on_turn, open_seat, rest_game, start, version, wait_until
+from ui_steps import CONFIRM, confirm, on_turn, open_seat, rest_game, start, version, wait_until
 
 
 def _tags(page: Any, seat: int) -> list[str]:
     return [t.strip() for t in page.locator(f"#scoreboard li[data-seat='{seat}'] .tag").all_inner_texts()]
 
 
-class Asked:
-    """A page whose confirmations are answered from a list (yes, no…) and kept, to see what was asked."""
+class Sent:
+    """The Socket.IO events a page sends, by name: a question cancelled, or closed by itself, sends nothing."""
 
     def __init__(self, page: Any) -> None:
-        self.page = page
-        self.questions: list[str] = []
-        self.answers: list[bool] = []
-        page.on("dialog", self._answer)
+        self.frames: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: self.frames.append(str(payload))))
 
-    def _answer(self, dialog: Any) -> None:
-        self.questions.append(dialog.message)
-        if self.answers and self.answers.pop(0):
-            dialog.accept()
-        else:
-            dialog.dismiss()
+    def count(self, event: str) -> int:
+        return sum(f'["{event}"' in frame for frame in self.frames)
 
 
-@pytest.fixture
-def asking_page(browser: Any) -> Iterator[Callable[..., Asked]]:
-    """A page in a fresh browser context whose confirm() dialogs the test answers (new_page accepts them all)."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def make(width: int = 1280, height: int = 800, **kwargs: Any) -> Asked:
-        context = browser.new_context(viewport={"width": width, "height": height}, **kwargs)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on("pageerror", lambda exc: errors.append(f"{exc}"))
-        return Asked(page)
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == [], f"uncaught errors in the pages: {errors}"
+def _active(page: Any, test: str) -> bool:
+    """Whether the element with the keyboard focus matches the CSS selector ``test``."""
+    return bool(page.evaluate("(test) => !!document.activeElement && document.activeElement.matches(test)", test))
 
 
-def test_the_facilitator_hands_over_to_a_chosen_player_who_gets_the_controls(
-        web_server: Any, new_page: Any, asking_page: Callable[..., Asked]) -> None:
+def _options(page: Any, select: str) -> Callable[[], list[str]]:
+    return lambda: [o.strip() for o in page.locator(f"#facilitator-tools select.{select} option").all_inner_texts()]
+
+
+def test_the_facilitator_hands_over_to_a_chosen_player_who_gets_the_controls(web_server: Any, new_page: Any) -> None:
     from server.client import SeatClient
 
     game = rest_game(web_server.url, ["Kim", "Doug", "Sam", "Hannah"], bots=1)
@@ -60,8 +42,8 @@ def test_the_facilitator_hands_over_to_a_chosen_player_who_gets_the_controls(
         assert kim_seat.command("remove_seat", target_seat=3)["ok"]  # Hannah left before the start
     finally:
         kim_seat.close()
-    asked = asking_page()
-    kim, doug = asked.page, new_page(1280, 800)
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    sent = Sent(kim)
     open_seat(kim, game["links"][0])
     open_seat(doug, game["links"][1])  # Sam never opens his link: he is away
     start(kim, [kim, doug])
@@ -70,22 +52,32 @@ def test_the_facilitator_hands_over_to_a_chosen_player_who_gets_the_controls(
     choose = kim.locator("#facilitator-tools select.hand-over")
     assert choose.get_attribute("aria-label") == "Hand over facilitating to another player"
     # Not Kim herself, not Hannah (removed), not the bot.
-    wait_until(lambda: choose.locator("option").all_inner_texts() == ["Hand over…", "Doug", "Sam (away)"],
+    wait_until(lambda: _options(kim, "hand-over")() == ["Hand over…", "Doug", "Sam (away)"],
                what="the players Kim can hand over to")
 
-    # She thinks better of it: nothing changes.
-    asked.answers = [False]
-    before = version(kim)
+    # The page asks, in a dialog of its own: the question, the action named, and the focus on Cancel.
     choose.select_option(label="Doug")
-    wait_until(lambda: len(asked.questions) == 1, what="the confirmation")
-    assert "Hand facilitating to Doug?" in asked.questions[0]
-    kim.wait_for_timeout(500)
-    assert version(kim) == before and "host" in _tags(kim, 0)
-    assert choose.input_value() == ""
+    dialog = kim.locator(CONFIRM)
+    dialog.wait_for()
+    assert dialog.locator("h2").inner_text() == "Hand facilitating to Doug?"
+    assert "gets the Facilitator tools at once" in dialog.inner_text()
+    assert dialog.locator("button[data-role=confirm]").inner_text() == "Hand over to Doug"
+    assert dialog.locator("button[data-role=cancel]").inner_text() == "Cancel"
+    assert _active(kim, "dialog#confirm button[data-role=cancel]"), "the focus starts on Cancel"
+    # She thinks better of it, twice (Escape, then Cancel): nothing is sent, and the keyboard is back on the list.
+    kim.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    assert _active(kim, "select.hand-over") and choose.input_value() == ""
+    choose.select_option(label="Doug")
+    dialog.locator("button[data-role=cancel]").click()
+    dialog.wait_for(state="detached")
+    assert _active(kim, "select.hand-over")
+    assert "host" in _tags(kim, 0)
 
-    asked.answers = [True]
     choose.select_option(label="Doug")
+    confirm(kim, "Hand over to Doug")
     doug.wait_for_selector("#verdict:not([hidden]) >> text=You are the facilitator now")
+    assert sent.count("hand_over") == 1, "the two questions cancelled sent nothing"
     assert "Kim handed facilitating to you." in doug.inner_text("#verdict")
     assert "hand facilitating on" in doug.inner_text("#verdict")
     # Doug's controls appear and the keyboard goes to them, as after taking over.
@@ -111,13 +103,14 @@ def test_the_facilitator_hands_over_to_a_chosen_player_who_gets_the_controls(
 
 
 def test_a_connected_player_is_skipped_only_once_the_facilitator_confirms_an_away_one_at_once(
-        web_server: Any, new_page: Any, asking_page: Callable[..., Asked]) -> None:
+        web_server: Any, new_page: Any) -> None:
     game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])
-    asked = asking_page()
-    kim, doug = asked.page, new_page(1280, 800)
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    sent = Sent(kim)
     open_seat(kim, game["links"][0])
     open_seat(doug, game["links"][1])  # Sam's seat never connects
     start(kim, [kim, doug])
+    wait_until(lambda: "away" in _tags(kim, 2), what="Sam shown as away")
     skip = kim.locator("#facilitator-tools button[data-focus=skip-seat]")
     checked: set[str] = set()
     for _ in range(12):
@@ -130,26 +123,113 @@ def test_a_connected_player_is_skipped_only_once_the_facilitator_confirms_an_awa
             wait_until(lambda b=before: version(kim) != b, what="Kim's pass")
             continue
         label = (skip.text_content() or "").replace("\u00a0", " ")
-        questions = len(asked.questions)
         before = version(kim)
+        skips = sent.count("skip_seat")
         if label == "Skip Sam (away)":
             skip.click()  # one click: nothing asked
+            assert kim.locator(CONFIRM).count() == 0
             wait_until(lambda b=before: version(kim) != b, what="Sam skipped")
-            assert len(asked.questions) == questions
             checked.add("Sam")
         elif label == "Skip Doug":
-            asked.answers = [False]
             skip.click()
-            wait_until(lambda q=questions: len(asked.questions) == q + 1, what="the question")
-            assert "Skip Doug's turn?" in asked.questions[-1] and "connected" in asked.questions[-1]
-            kim.wait_for_timeout(500)
-            assert version(kim) == before and on_turn(doug)  # still Doug's turn
-            asked.answers = [True]
+            dialog = kim.locator(CONFIRM)
+            dialog.wait_for()
+            assert dialog.locator("h2").inner_text() == "Skip Doug's turn?"
+            assert "connected" in dialog.inner_text()
+            assert _active(kim, "dialog#confirm button[data-role=cancel]")
+            dialog.locator("button[data-role=cancel]").click()
+            dialog.wait_for(state="detached")
+            assert _active(kim, "button[data-focus=skip-seat]"), "the focus back on the button that asked"
+            assert sent.count("skip_seat") == skips and version(kim) == before and on_turn(doug)
             skip.click()
+            confirm(kim, "Skip Doug's turn")
             wait_until(lambda b=before: version(kim) != b, what="Doug skipped")
             wait_until(lambda: not on_turn(doug), what="Doug's turn to pass")
+            assert sent.count("skip_seat") == skips + 1
             checked.add("Doug")
-        else:
-            kim.wait_for_timeout(100)  # the skip button of a seat whose presence is not known yet
     assert checked == {"Doug", "Sam"}
     assert web_server.errors() == []
+
+
+def test_the_question_goes_by_itself_once_what_it_asks_no_longer_makes_sense(web_server: Any, new_page: Any) -> None:
+    """The browser's own confirm() box stayed up, and answered yes, after the player had left, the turn had moved
+    on or the facilitator had handed over in another tab: the page then sent a command meant for another table."""
+    from server.client import SeatClient
+
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])
+    kim, doug = new_page(1280, 800), new_page(1280, 800)
+    sent = Sent(kim)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])  # Sam never opens his link
+    start(kim, [kim, doug])
+    dialog = kim.locator(CONFIRM)
+    other_tab = SeatClient(web_server.url, game["links"][0].split("#token=")[1]).connect()  # Kim, in another tab
+    try:
+        # The player already left: Kim removes Sam in the other tab while this one asks.
+        kim.locator("#facilitator-tools select.remove-seat").select_option(label="Sam")
+        dialog.wait_for()
+        assert dialog.locator("h2").inner_text() == "Remove Sam from the game?"
+        assert dialog.locator("button[data-role=confirm]").inner_text() == "Remove Sam"
+        assert other_tab.command("remove_seat", target_seat=2)["ok"]
+        dialog.wait_for(state="detached")
+        kim.wait_for_selector("#verdict:not([hidden]) >> text=Sam is no longer in the game: nobody was removed.")
+        assert sent.count("remove_seat") == 0
+
+        # The turn moved on: Doug passes while Kim is asked whether to skip him.
+        for _ in range(4):
+            wait_until(lambda: on_turn(kim) or on_turn(doug), what="a seat on turn")
+            if on_turn(doug):
+                break
+            before = version(kim)
+            kim.click("#pass")
+            wait_until(lambda b=before: version(kim) != b, what="Kim's pass")
+        wait_until(lambda: on_turn(doug), what="Doug's turn")
+        skip = kim.locator("#facilitator-tools button[data-focus=skip-seat]")
+        skip.wait_for()
+        skip.click()
+        dialog.wait_for()
+        assert dialog.locator("button[data-role=confirm]").inner_text() == "Skip Doug's turn"
+        doug.click("#pass")
+        dialog.wait_for(state="detached")
+        kim.wait_for_selector("#verdict:not([hidden]) >> text=Doug's turn is over: nobody was skipped.")
+        assert sent.count("skip_seat") == 0
+
+        # No longer the facilitator: Kim hands over in the other tab while this one asks whether to end play.
+        kim.click("#end-play")
+        dialog.wait_for()
+        assert dialog.locator("button[data-role=confirm]").inner_text() == "End play"
+        assert other_tab.command("hand_over", target_seat=1)["ok"]
+        dialog.wait_for(state="detached")
+        kim.wait_for_selector("#facilitator-tools", state="detached")
+        assert sent.count("end_play") == 0
+        assert kim.evaluate("document.body.dataset.phase") == "play"
+    finally:
+        other_tab.close()
+    assert web_server.errors() == []
+
+
+def test_the_question_fits_a_phone_and_a_laptop_and_shows_names_as_text(web_server: Any, new_page: Any) -> None:
+    name = "<b>Sam</b> & the <i>longest</i> name"  # 36 characters, with markup that must stay text
+    game = rest_game(web_server.url, ["Kim", name])
+    for width, height in ((390, 844), (1280, 800)):
+        kim = new_page(width, height)
+        open_seat(kim, game["links"][0])
+        kim.locator("#facilitator-tools select.remove-seat").select_option(label=name)
+        dialog = kim.locator(CONFIRM)
+        dialog.wait_for()
+        assert dialog.locator("h2").inner_text() == f"Remove {name} from the game?"
+        assert dialog.locator("button[data-role=confirm]").inner_text() == f"Remove {name}"
+        assert dialog.locator("b, i").count() == 0, "a name is text, never markup"
+        box = dialog.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, (height, box)
+        for role in ("cancel", "confirm"):
+            button = dialog.locator(f"button[data-role={role}]").bounding_box()
+            assert button is not None and button["x"] + button["width"] <= box["x"] + box["width"] + 0.5, (width, role)
+            assert button["height"] >= 24, (width, role)
+        assert kim.evaluate("document.documentElement.scrollWidth") <= width, "the page is not widened"
+        kim.keyboard.press("Escape")
+        dialog.wait_for(state="detached")
+        assert _active(kim, "select.remove-seat")
+    assert web_server.errors() == []
+

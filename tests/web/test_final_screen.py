@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ui_steps import create_game, on_turn_page, play_turn, rating_game, started_pair, vote_everywhere, wait_until
+from ui_steps import confirm, create_game, on_turn_page, play_turn, rating_game, started_pair, vote_everywhere, wait_until
 
 NO_OVERFLOW = "document.scrollingElement.scrollWidth <= window.innerWidth"
 
@@ -21,7 +21,8 @@ def ended_game(url: str, new_page: Any, *, width: int = 1280, height: int = 800)
         vote_everywhere(pages)
         if moves >= 3 and kim.locator("#feed .feed-item.accepted").count():
             break
-    kim.click("#end-game")  # the confirm() is accepted by the fixture
+    kim.click("#end-game")
+    confirm(kim, "End the game")
     for page in pages:
         page.wait_for_selector("body[data-ready=final]")
     return pages
@@ -118,6 +119,7 @@ def test_a_tie_is_not_won_by_the_first_seat_alone(web_server: Any, new_page: Any
     kim, doug = new_page(1280, 800), new_page(390, 844)
     started_pair(web_server.url, kim, doug)
     kim.click("#end-game")  # at once: nobody has a point
+    confirm(kim, "End the game")
     for page in (kim, doug):
         page.wait_for_selector("body[data-ready=final]")
         lead = page.locator("#final .final-head .lead").inner_text()
@@ -132,7 +134,8 @@ def test_a_game_ended_with_nothing_valid_does_not_say_everyone_rated(web_server:
     "Game over (everyone rated)" and "0 valid threats, prioritised by the team" to a team that rated nothing."""
     kim, doug = new_page(1280, 800), new_page(1280, 800)
     started_pair(web_server.url, kim, doug)
-    kim.click("#end-play")  # the page's dialogs are accepted
+    kim.click("#end-play")
+    confirm(kim, "End play")
     for page in (kim, doug):
         page.wait_for_selector("body[data-phase=ended]")
         status = page.inner_text("#status-line")

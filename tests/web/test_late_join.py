@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from ui_steps import HR_BEFORE, NO_LIMITS, hand_size, open_seat, start, wait_until
+from ui_steps import HR_BEFORE, NO_LIMITS, confirm, hand_size, open_seat, start, wait_until
 
 
 def test_a_late_joiner_takes_a_free_seat_in_play_and_the_table_sees_them_arrive(web_server: Any, new_page: Any) -> None:
@@ -65,8 +65,8 @@ def test_once_play_is_over_the_link_offers_only_to_watch(web_server: Any, new_pa
     kim = new_page()
     open_seat(kim, created["facilitator"]["link"])
     start(kim, [kim])
-    kim.once("dialog", lambda d: d.accept())
     kim.click("#end-play")
+    confirm(kim, "End play")
     kim.wait_for_function("['rating', 'ended'].includes(document.body.dataset.phase)")
     page = new_page(1280, 800)
     page.goto(created["join_link"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_steps import open_seat, rate_everything, rating_game, wait_until
+from ui_steps import confirm, open_seat, rate_everything, rating_game, wait_until
 
 
 def test_a_long_rating_list_scrolls_in_its_box_not_the_page_into_blank_space(web_server: Any, new_page: Any) -> None:
@@ -79,7 +79,8 @@ def test_a_rating_that_waits_only_for_a_laptop_asleep_names_it_and_lets_the_faci
         assert page.locator(".scoreboard li[data-seat='1'] .hand-size").inner_text() == "done"
         assert page.locator(".scoreboard li[data-seat='2'] .hand-size").inner_text() == "rating…"
     assert doug.locator("#end-rating-now").count() == 0, "only the facilitator ends the game"
-    kim.click("#end-rating-now")  # the page's dialogs are accepted
+    kim.click("#end-rating-now")
+    confirm(kim, "End the game")
     for page in (kim, doug):
         page.wait_for_selector("body[data-phase=ended]")
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from ui_steps import (NO_LIMITS, RESULTS, hand_size, on_turn, on_turn_page, open_seat, phase, play_turn, rating_game,
+from ui_steps import (NO_LIMITS, RESULTS, confirm, hand_size, on_turn, on_turn_page, open_seat, phase, play_turn, rating_game,
                       rest_game, start, started_pair, vote_everywhere, wait_until)
 
 LONG = "Maximiliana-Wolfeschlegelsteinhausenberg"  # 40 characters, the longest name a seat may have
@@ -149,10 +149,12 @@ def test_on_a_phone_the_dock_leaves_the_table_in_view(web_server: Any, new_page:
     skip = panel.get_by_role("button", name="Skip Doug")
     assert skip.is_visible()
     skip.tap()
+    confirm(kim, "Skip Doug's turn")  # Doug is connected: asked first
     wait_until(lambda: on_turn(kim), what="the turn back to the facilitator")
     assert menu.get_attribute("aria-expanded") == "false", "the menu closes once an action is chosen"
     menu.tap()
-    panel.locator("#end-play").tap()  # the confirm() is accepted by the fixture
+    panel.locator("#end-play").tap()
+    confirm(kim, "End play")
     for page in pages:  # prioritising, or the end when no threat was valid (nothing to rate)
         wait_until(lambda page=page: phase(page) in ("rating", "ended"), what="play to end")
 

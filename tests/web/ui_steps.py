@@ -28,6 +28,23 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, what: str =
     raise AssertionError(f"timed out waiting for {what}")
 
 
+CONFIRM = "dialog#confirm[open]"
+"""The page's own confirmation (web/src/confirm.js), asked before a facilitator's action that cannot be undone."""
+
+
+def confirm(page: Any, action: str | None = None) -> str:
+    """Answer the page's confirmation with its action button (named ``action`` when given); returns what it asked."""
+    dialog = page.locator(CONFIRM)
+    dialog.wait_for()
+    asked = dialog.inner_text()
+    button = dialog.locator("button[data-role=confirm]")
+    if action is not None:
+        assert button.inner_text() == action, button.inner_text()
+    button.click()
+    dialog.wait_for(state="detached")
+    return str(asked)
+
+
 def create_game(page: Any, url: str, name: str, *, seats: int = 3, bots: int = 0, example: str = HR_BEFORE,
                 no_time_limits: bool = True, screenshot: Path | None = None, reload: bool = True) -> dict[str, str]:
     """Fill in the lobby's New game form; returns the links the lobby shows.

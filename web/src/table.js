@@ -16,6 +16,7 @@ import { qrSvg } from "./qr.js";
 import { missedKey, missedNotice } from "./missed.js";
 import { copyField } from "./copyfield.js";
 import { api } from "./api.js";
+import { Confirmation } from "./confirm.js";
 
 /**
  * How long a toast that is news stays (a hint, the facilitator's change): the table moves on. What the player has
@@ -72,6 +73,7 @@ export class Table {
     this.focusHostPending = null; // "take-over" or "hand-over": the focus goes to the new facilitator's controls once drawn
     this.boxLong = null; // the time box's deadline, once seen with more than the warning's time left
     this.boxWarned = null; // the time box's deadline whose end was announced as near
+    this.confirmation = null; // {dialog, gone}: the facilitator's question being asked (confirm.js), rechecked on every view
     this.build();
     this.loadLimits();
     this.connection = new Connection({
@@ -393,6 +395,7 @@ export class Table {
     if (this.hinted && !(view.hand || []).some((c) => c.id === this.hinted)) this.hinted = null;
     this.detectVerdicts(previous, view);
     this.render();
+    this.recheckConfirmation();
     for (const e of info.events || []) {
       if (!(kept && e.type === "TurnPassed" && e.seat === view.you)) this.narrate(e, view);
     }
@@ -971,8 +974,8 @@ export class Table {
               { class: "host-tools", id: "facilitator-tools", role: "group", "aria-label": "Facilitator" },
               h("span", { class: "muted small host-label" }, "Facilitator:"),
               fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost skip-seat", dataset: { focus: "skip-seat" }, title: `Skip ${seatName(view, view.turn)}`, onclick: host(() => this.skipSeat(view.turn)) }, h("span", { class: "skip-name" }, `Skip ${seatName(view, view.turn)}`), this.awaySeats(view).has(view.turn) ? "\u00a0(away)" : null) : null,
-              fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost(`End play and move on to prioritising?${this.openVotesWarning()}`, "end_play")) }, "End play → prioritise") : null,
-              fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost(`End the game now and produce the final list?${this.openVotesWarning()}`, "end_game")) }, "End game") : null,
+              fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost({ question: "End play and move on to prioritising?", detail: () => this.openVotesWarning() || "Everyone then rates the valid threats.", action: "End play" }, "end_play", "EndPlay")) }, "End play → prioritise") : null,
+              fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost({ question: "End the game now and produce the final list?", detail: () => this.openVotesWarning(), action: "End the game" }, "end_game", "EndGame")) }, "End game") : null,
               fac.includes("RemoveSeat")
                 ? h(
                     "select",
@@ -984,11 +987,7 @@ export class Table {
                         const seat = Number(e.target.value);
                         e.target.value = "";
                         if (!Number.isInteger(seat)) return;
-                        host(() => {
-                          if (window.confirm(`Remove ${seatName(view, seat)} from the game? Their cards are set aside; their points stay.`)) {
-                            this.hostCommand("remove_seat", { target_seat: seat });
-                          }
-                        })();
+                        host(() => this.removeSeat(seat, e.target))();
                       },
                     },
                     h("option", { value: "" }, "Remove…"),
@@ -1006,7 +1005,7 @@ export class Table {
                         const value = e.target.value;
                         e.target.value = "";
                         if (value === "") return;
-                        host(() => this.handOver(Number(value)))();
+                        host(() => this.handOver(Number(value), e.target))();
                       },
                     },
                     h("option", { value: "" }, "Hand over…"),
@@ -1248,7 +1247,7 @@ export class Table {
 
   renderRatingPanel() {
     renderRating(this.el.rating, this.view, this.drafts, (id, l, i) => this.rate(id, l, i), () => this.finishRating(), this.awaySeats(),
-      () => this.confirmHost("End the game now and produce the final list from the ratings given so far?", "end_game"));
+      () => this.confirmHost({ question: "End the game now and produce the final list from the ratings given so far?", action: "End the game" }, "end_game", "EndGame"));
   }
 
   async rate(threatId, likelihood, impact) {
@@ -1266,20 +1265,82 @@ export class Table {
    * Skip the seat on turn. One click when it is away (the button says so); a player who is connected is probably
    * thinking, so the facilitator is asked first, as before ending play.
    */
-  skipSeat(seat) {
+  async skipSeat(seat, opener = null) {
     const name = seatName(this.view, seat);
-    if (this.awaySeats().has(seat) || window.confirm(`Skip ${name}'s turn? ${name} is connected and may still be thinking; their cards stay in their hand.`)) {
+    if (this.awaySeats().has(seat)) {
       this.hostCommand("skip_seat", { target_seat: seat });
+      return;
     }
+    const trick = this.view.trick ? this.view.trick.number : null;
+    const yes = await this.ask({
+      question: `Skip ${name}'s turn?`,
+      detail: `${name} is connected and may still be thinking; their cards stay in their hand.`,
+      action: `Skip ${name}'s turn`,
+      opener,
+      // The same turn: the seat on turn in the same trick (it comes back to them in the next one).
+      applies: (view) => this.hosts("SkipSeat") && view.turn === seat && (view.trick ? view.trick.number : null) === trick,
+      gone: `${name}'s turn is over: nobody was skipped.`,
+    });
+    if (yes) this.hostCommand("skip_seat", { target_seat: seat });
+  }
+
+  /** Remove a player who left: their cards are set aside, their points stay. */
+  async removeSeat(seat, opener = null) {
+    const name = seatName(this.view, seat);
+    const yes = await this.ask({
+      question: `Remove ${name} from the game?`,
+      detail: "Their cards are set aside; their points stay.",
+      action: `Remove ${name}`,
+      opener,
+      applies: (view) => this.hosts("RemoveSeat") && view.seats.some((s) => s.seat === seat && s.present),
+      gone: `${name} is no longer in the game: nobody was removed.`,
+    });
+    if (yes) this.hostCommand("remove_seat", { target_seat: seat });
   }
 
   /** Hand facilitating to another player, once the facilitator confirms: the tools go with it at once. */
-  handOver(seat) {
+  async handOver(seat, opener = null) {
     const name = seatName(this.view, seat);
-    const away = this.awaySeats().has(seat) ? ` ${name} is away just now.` : "";
-    if (window.confirm(`Hand facilitating to ${name}?${away} ${name} gets the Facilitator tools at once, and you play on as a player.`)) {
-      this.hostCommand("hand_over", { target_seat: seat });
-    }
+    const away = this.awaySeats().has(seat) ? `${name} is away just now. ` : "";
+    const yes = await this.ask({
+      question: `Hand facilitating to ${name}?`,
+      detail: `${away}${name} gets the Facilitator tools at once, and you play on as a player.`,
+      action: `Hand over to ${name}`,
+      opener,
+      applies: (view) => this.hosts("HandOver") && view.seats.some((s) => s.seat === seat && s.present && !s.bot),
+      gone: `${name} can no longer take over facilitating: nothing was handed over.`,
+    });
+    if (yes) this.hostCommand("hand_over", { target_seat: seat });
+  }
+
+  /** Whether this seat may send the facilitator's `command` (an engine command name) as the table stands now. */
+  hosts(command) {
+    const legal = this.view && this.view.legal;
+    return Boolean(legal && (legal.facilitator || []).includes(command));
+  }
+
+  /**
+   * Ask the facilitator to confirm, in the page (confirm.js); resolves true to go ahead. `applies(view)` is checked
+   * against every new view while the question is up: once the action no longer makes sense (the player left, the
+   * turn moved on, this seat no longer facilitates) the dialog closes and nothing is done.
+   */
+  ask({ applies, gone, ...opts }) {
+    // One question at a time: the newest is the one meant.
+    if (this.confirmation) this.confirmation.dialog.close(false);
+    const dialog = new Confirmation({ ...opts, applies: () => Boolean(this.view) && applies(this.view) });
+    const asking = { dialog, gone };
+    this.confirmation = asking;
+    return dialog.open().finally(() => {
+      if (this.confirmation === asking) this.confirmation = null;
+    });
+  }
+
+  /** A new view: the question being asked closes, and says why, once what it asks no longer makes sense. */
+  recheckConfirmation() {
+    const asking = this.confirmation;
+    if (!asking || !asking.dialog.recheck()) return;
+    this.toast("info", "Nothing was done", asking.gone, { news: true });
+    announce(asking.gone);
   }
 
   async hostCommand(event, payload) {
@@ -1296,12 +1357,14 @@ export class Table {
     if (!open.length) return "";
     const ids = open.map((t) => t.id).join(", ");
     return open.length === 1
-      ? `\n\nThreat ${ids} is still being voted on: it will be decided on the votes cast so far, and rejected if yes does not outnumber no.`
-      : `\n\nThreats ${ids} are still being voted on: each will be decided on the votes cast so far, and rejected if yes does not outnumber no.`;
+      ? `Threat ${ids} is still being voted on: it will be decided on the votes cast so far, and rejected if yes does not outnumber no.`
+      : `Threats ${ids} are still being voted on: each will be decided on the votes cast so far, and rejected if yes does not outnumber no.`;
   }
 
-  confirmHost(question, event) {
-    if (window.confirm(question)) this.hostCommand(event);
+  /** End play or the game, once confirmed; `command` is the engine's name for it (what makes the question apply). */
+  async confirmHost({ question, detail, action }, event, command) {
+    const yes = await this.ask({ question, detail, action, applies: () => this.hosts(command), gone: "You no longer facilitate, or that is done already: nothing was ended." });
+    if (yes) this.hostCommand(event);
   }
 }
 
