@@ -1,12 +1,12 @@
 """The facilitator's controls: handing facilitating to a chosen player, skipping a turn with care, removing a
-player; and the page's own confirmation (web/src/confirm.js) they ask with."""
+player, in every phase; and the page's own confirmation (web/src/confirm.js) they ask with."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from ui_steps import CONFIRM, confirm, on_turn, open_seat, rest_game, start, version, wait_until
+from ui_steps import CONFIRM, confirm, on_turn, open_seat, rating_game, rest_game, start, version, wait_until
 
 
 def _tags(page: Any, seat: int) -> list[str]:
@@ -233,3 +233,60 @@ def test_the_question_fits_a_phone_and_a_laptop_and_shows_names_as_text(web_serv
         assert _active(kim, "select.remove-seat")
     assert web_server.errors() == []
 
+
+def test_in_setup_the_facilitator_can_remove_a_seat_and_hand_over(web_server: Any, new_page: Any) -> None:
+    """The engine allows both before the start, but the page offered them only once play had begun: a seat taken
+    by mistake stayed in the game, and a facilitator who had to leave before the start could not pass it on."""
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam", "Oops"])
+    kim, doug = new_page(1280, 800), new_page(390, 844)
+    open_seat(kim, game["links"][0])
+    open_seat(doug, game["links"][1])
+    assert kim.evaluate("document.body.dataset.phase") == "setup"
+    remove = _options(kim, "remove-seat")
+    wait_until(lambda: remove() == ["Remove…", "Doug", "Sam", "Oops"], what="the seats Kim can remove")
+    kim.locator("#facilitator-tools select.remove-seat").select_option(label="Oops")
+    confirm(kim, "Remove Oops")
+    wait_until(lambda: remove() == ["Remove…", "Doug", "Sam"], what="Oops removed")
+    wait_until(lambda: _options(kim, "hand-over")() == ["Hand over…", "Doug", "Sam (away)"],
+               what="the players Kim can hand over to")
+    assert doug.locator("#facilitator-tools").count() == 0 and doug.locator("#start-game").count() == 0
+
+    kim.locator("#facilitator-tools select.hand-over").select_option(label="Doug")
+    confirm(kim, "Hand over to Doug")
+    # Doug starts the game now, on his phone; Kim's tools and button are gone.
+    doug.wait_for_selector("#verdict:not([hidden]) >> text=You are the facilitator now")
+    assert "start the game" in doug.inner_text("#verdict")
+    doug.wait_for_selector("#start-game")
+    doug.wait_for_selector("#facilitator-tools select.hand-over")
+    kim.wait_for_selector("#facilitator-tools", state="detached")
+    assert kim.locator("#start-game").count() == 0
+    start(doug, [kim, doug])
+    assert web_server.errors() == []
+
+
+def test_the_away_marks_follow_presence_in_setup_and_rating(web_server: Any, new_page: Any) -> None:
+    """"(away)" in the hand-over list changed only during play: in the waiting room and while rating, a player who
+    came back was still offered as away, and one who left was offered as here."""
+    game = rest_game(web_server.url, ["Kim", "Doug", "Sam"])
+    kim = new_page(1280, 800)
+    open_seat(kim, game["links"][0])
+    hand_over = _options(kim, "hand-over")
+    wait_until(lambda: hand_over() == ["Hand over…", "Doug (away)", "Sam (away)"], what="nobody else here yet")
+    doug = new_page(1280, 800)
+    open_seat(doug, game["links"][1])
+    wait_until(lambda: hand_over() == ["Hand over…", "Doug", "Sam (away)"], what="Doug arriving in the waiting room")
+    doug.close()
+    wait_until(lambda: hand_over() == ["Hand over…", "Doug (away)", "Sam (away)"], what="Doug leaving the waiting room")
+
+    game = rating_game(web_server.url, ["Kim", "Doug", "Sam"], accepted=1)
+    kim = new_page(1280, 800)
+    open_seat(kim, game["links"][0])
+    assert kim.evaluate("document.body.dataset.phase") == "rating"
+    hand_over = _options(kim, "hand-over")
+    wait_until(lambda: hand_over() == ["Hand over…", "Doug (away)", "Sam (away)"], what="nobody else here yet")
+    doug = new_page(1280, 800)
+    open_seat(doug, game["links"][1])
+    wait_until(lambda: hand_over() == ["Hand over…", "Doug", "Sam (away)"], what="Doug arriving to rate")
+    doug.close()
+    wait_until(lambda: hand_over() == ["Hand over…", "Doug (away)", "Sam (away)"], what="Doug leaving while rating")
+    assert web_server.errors() == []

@@ -266,7 +266,7 @@ export class Table {
     renderScoreboard(this.el.scoreboard, this.view, this.presence);
     this.renderHostAway();
     this.renderStatus(); // the seat on turn may have gone away, or come back
-    if (this.view.phase === "play") this.renderActions();
+    this.renderActions(); // "(away)" in the lists of who to hand over to, in every phase
     this.showVotes(); // "Close the vote now" is offered while a vote waits for someone away
     if (this.view.phase === "rating") this.renderRatingPanel(); // who the rating waits for, and whether they are away
     if (!this.spectator && this.view.phase === "play") this.renderHand(); // and a phone's dock says so
@@ -705,8 +705,8 @@ export class Table {
     if (!this.spectator && (e.seat === view.you || e.previous === view.you)) this.keepRole(e.seat === view.you ? "facilitator" : "player");
     if (e.seat === view.you) {
       // News, not a vote (the "?" toast); and only what can be done in this phase.
-      const tools = { setup: ["start the game"], play: ["skip a seat", "end play", "end the game", "remove a player"], rating: ["end the game", "remove a player"] }[view.phase] || [];
-      if (tools.length && view.phase !== "setup" && view.legal && view.legal.facilitator.includes("HandOver")) tools.push("hand facilitating on");
+      const tools = { setup: ["start the game", "remove a player"], play: ["skip a seat", "end play", "end the game", "remove a player"], rating: ["end the game", "remove a player"] }[view.phase] || [];
+      if (tools.length && view.legal && view.legal.facilitator.includes("HandOver")) tools.push("hand facilitating on");
       const can = tools.length ? ` You can ${tools.length > 1 ? `${tools.slice(0, -1).join(", ")} and ${tools[tools.length - 1]}` : tools[0]}: the Facilitator tools are yours.` : "";
       this.toast("info", "You are the facilitator now", `${handed ? `${was} handed facilitating to you.` : `${was} was away.`}${can}`, { news: true });
       if (handed) {
@@ -935,7 +935,9 @@ export class Table {
       return;
     }
     const fac = legal.facilitator || [];
-    const hosting = fac.length > 0 && view.phase !== "setup";
+    // The tools, in every phase that has one (setup too: remove a seat taken by mistake, hand over before the start);
+    // starting the game is the waiting room's button, and closing a vote is on its prompt.
+    const hosting = fac.some((x) => x !== "StartGame" && x !== "CloseVote");
     if (!hosting || view.phase !== "play") this.hostMenuOpen = false; // it folds only during play
     // A facilitator's action first closes the menu it was chosen from (the focus goes back to its button).
     const host = (fn) => () => {
