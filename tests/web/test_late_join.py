@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from ui_steps import HR_BEFORE, NO_LIMITS, confirm, hand_size, open_seat, start, wait_until
+from ui_steps import HR_BEFORE, NO_LIMITS, confirm, hand_size, on_turn, open_seat, start, version, wait_until
 
 
 def test_a_late_joiner_takes_a_free_seat_in_play_and_the_table_sees_them_arrive(web_server: Any, new_page: Any) -> None:
@@ -55,6 +55,47 @@ def test_a_late_joiner_takes_a_free_seat_in_play_and_the_table_sees_them_arrive(
     sam.wait_for_selector("body[data-ready=table]")
     sam.wait_for_timeout(500)
     assert sam.locator("#verdict:not([hidden]) >> text=Welcome to the game").count() == 0
+    assert web_server.errors() == []
+
+
+def test_the_trick_says_who_joins_next_trick_apart_from_who_passed(web_server: Any, new_page: Any) -> None:
+    """A seat that joined mid-trick sits it out, and the trick panel listed it under "Passed:" with those who let
+    their turn go: the table read it as the newcomer passing a turn they never had."""
+    url = web_server.url
+    created = requests.post(f"{url}/api/games", json={"example": HR_BEFORE, "name": "Kim", "seats": 3, "timing": NO_LIMITS},
+                            timeout=10).json()
+    doug_seat = requests.post(f"{url}/api/games/{created['game_id']}/seats", json={"name": "Doug"}, timeout=10).json()
+    kim, doug = new_page(1280, 800), new_page(390, 844)
+    open_seat(kim, created["facilitator"]["link"])
+    open_seat(doug, doug_seat["link"])
+    start(kim, [kim, doug])
+    names = {id(kim): "Kim", id(doug): "Doug"}
+    wait_until(lambda: on_turn(kim) or on_turn(doug), what="a leader")
+    leader = kim if on_turn(kim) else doug
+    before = version(leader)
+    leader.click("#pass")
+    wait_until(lambda: version(kim) > before and version(doug) > before, what="the pass, on both pages")
+
+    sam = new_page(1280, 800)
+    sam.goto(created["join_link"])
+    sam.fill("#join-name", "Sam")
+    sam.click("#join-button")
+    sam.wait_for_selector("body[data-phase=play]")
+    watcher = new_page(1280, 800)
+    watcher.goto(created["spectate_link"])
+    watcher.wait_for_selector("body[data-ready=table]")
+    for page in (kim, doug, sam, watcher):
+        page.wait_for_selector("#trick .trick-joining")
+        assert page.inner_text("#trick .trick-joining") == "Joins next trick: Sam"
+        assert page.inner_text("#trick .trick-passed") == f"Passed: {names[id(leader)]}"
+
+    # The next trick: Sam plays in it, and nobody is said to be joining any more.
+    other = doug if leader is kim else kim
+    before = version(other)
+    other.click("#pass")  # nobody played: the trick goes to nobody, and the next one starts
+    wait_until(lambda: version(kim) > before, what="the next trick")
+    wait_until(lambda: "Trick 2" in kim.inner_text("#trick"), what="trick 2 on the table")
+    assert kim.locator("#trick .trick-joining").count() == 0
     assert web_server.errors() == []
 
 

@@ -116,7 +116,7 @@ export function renderTrick(el, view) {
       h("h2", null, `Trick ${current.number}`, current.led ? h("span", { class: "led", title: "The suit led: follow it if you can. Elevation of Privilege (E) is trump." }, " · led: ", suitChip(current.led)) : null),
       // Before the first card the seat on turn leads: after a leader's pass (or time running out) that is the next.
       current.plays.length ? trickCards(view, current) : h("p", { class: "muted" }, `${seatName(view, view.turn ?? current.leader)} leads.`),
-      current.passed.length ? h("p", { class: "muted small" }, "Passed: ", current.passed.map((x) => seatName(view, x)).join(", ")) : null,
+      ...sittingOut(view, current),
     );
   }
   if (last && (!current || !current.plays.length)) {
@@ -131,6 +131,20 @@ export function renderTrick(el, view) {
     );
   }
   fill(el, parts);
+}
+
+/**
+ * Who is done with the trick without a card: those who let their turn go ("Passed:") and those who came in during
+ * it (`joined`, also in `passed` for the turn order), who never had a turn and play from the next trick.
+ */
+function sittingOut(view, trick) {
+  const joined = new Set(trick.joined || []);
+  const passed = trick.passed.filter((x) => !joined.has(x));
+  const names = (seats) => seats.map((x) => seatName(view, x)).join(", ");
+  return [
+    passed.length ? h("p", { class: "muted small trick-passed" }, "Passed: ", names(passed)) : null,
+    joined.size ? h("p", { class: "muted small trick-joining" }, "Joins next trick: ", names([...joined])) : null,
+  ];
 }
 
 export function statusBadge(t) {
