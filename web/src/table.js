@@ -267,6 +267,7 @@ export class Table {
     this.renderHostAway();
     this.renderStatus(); // the seat on turn may have gone away, or come back
     this.renderActions(); // "(away)" in the lists of who to hand over to, in every phase
+    this.recheckConfirmation(); // and in the question of handing over
     this.showVotes(); // "Close the vote now" is offered while a vote waits for someone away
     if (this.view.phase === "rating") this.renderRatingPanel(); // who the rating waits for, and whether they are away
     if (!this.spectator && this.view.phase === "play") this.renderHand(); // and a phone's dock says so
@@ -1303,10 +1304,10 @@ export class Table {
   /** Hand facilitating to another player, once the facilitator confirms: the tools go with it at once. */
   async handOver(seat, opener = null) {
     const name = seatName(this.view, seat);
-    const away = this.awaySeats().has(seat) ? `${name} is away just now. ` : "";
     const yes = await this.ask({
       question: `Hand facilitating to ${name}?`,
-      detail: `${away}${name} gets the Facilitator tools at once, and you play on as a player.`,
+      // Written again as presence changes: whether they are here is what the facilitator weighs.
+      detail: () => `${this.awaySeats().has(seat) ? `${name} is away just now. ` : ""}${name} gets the Facilitator tools at once, and you play on as a player.`,
       action: `Hand over to ${name}`,
       opener,
       applies: (view) => this.hosts("HandOver") && view.seats.some((s) => s.seat === seat && s.present && !s.bot),
