@@ -125,6 +125,10 @@ export class Table {
     E.takeOver = h("button", { type: "button", class: "ghost", id: "take-over", onclick: () => this.takeOver() }, "Take over facilitating");
     // Not a live region: its countdown changes every second. renderHostAway announces what changes once.
     E.hostAway = h("div", { class: "host-away", id: "host-away", hidden: true }, E.hostAwayText, " ", E.takeOver);
+    // A removed seat's link still opens the table; its player may take a new seat while play goes on.
+    E.rejoin = h("a", { class: "button ghost", id: "rejoin", href: `/join/${encodeURIComponent(this.gameId)}` }, "Take a seat again");
+    E.removed = h("div", { class: "host-away", id: "removed-notice", hidden: true },
+      h("span", { id: "removed-text" }), " ", E.rejoin);
     E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
     E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
     E.verdict = h("div", {
@@ -162,7 +166,7 @@ export class Table {
         h("button", { type: "button", class: "ghost", onclick: () => openPrimer(null, this.view) }, "STRIDE primer"),
       ),
       E.banner,
-      h("section", { class: "status-area", "aria-label": "Game status" }, E.status, E.hostAway),
+      h("section", { class: "status-area", "aria-label": "Game status" }, E.status, E.hostAway, E.removed),
       h(
         "main",
         { class: "table-main" },
@@ -278,6 +282,24 @@ export class Table {
    * long enough let a seated player take over: otherwise a game without time limits would wait for them for good.
    * Called on every clock tick: it updates text and the button in place, so focus stays on the button.
    */
+  /** Tells a player the facilitator removed, and while play goes on offers the join page for a new seat. */
+  renderRemoved() {
+    const view = this.view;
+    const E = this.el;
+    const me = !this.spectator && view.you !== null ? view.seats.find((s) => s.seat === view.you) : null;
+    const removed = Boolean(me && !me.present) && view.phase !== "ended";
+    E.removed.hidden = !removed;
+    if (!removed) return;
+    const again = view.phase === "play";
+    const text = `The facilitator removed you from this game; your points and threats stay on the scoreboard.${again ? " To play on, take a new seat under your name." : " You can follow the game from here."}`;
+    const span = E.removed.querySelector("#removed-text");
+    if (span.textContent !== text) {
+      span.textContent = text;
+      announce(text);
+    }
+    E.rejoin.hidden = !again;
+  }
+
   renderHostAway() {
     const view = this.view;
     const E = this.el;
@@ -741,6 +763,7 @@ export class Table {
     this.showVotes(view);
     renderScoreboard(E.scoreboard, view, this.presence);
     this.renderHostAway();
+    this.renderRemoved();
     renderTrick(E.trick, view);
     renderFeed(E.feed, view, (id) => this.cards.get(id), this.practice, (id) => this.showVerdictAgain(id));
     this.renderActions();
