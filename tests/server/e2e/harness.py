@@ -7,6 +7,7 @@ reason, except under ``CI`` (set), where a missing service is a failure.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -30,6 +31,19 @@ POSTGRES_URL = os.environ.get("THREATDECK_TEST_POSTGRES", "postgresql://postgres
 REDIS_URL = os.environ.get("THREATDECK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REDIS_CHANNEL = f"threatdeck-test-{os.getpid()}"
 """This test run's channel: runs at the same time on one machine share its Redis, and would share one channel."""
+
+
+def serverfork() -> Any:
+    """serverfork.py (the fork server's client side), one module for the session: the browser tests load this
+    harness under a name of their own, and must share the fork server rather than start a second one."""
+    name = "threatdeck_serverfork"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("serverfork.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def free_port() -> int:
@@ -72,11 +86,16 @@ def redis_problem() -> str | None:
 
 
 class ServerProcess:
-    """``threatdeck serve`` in a subprocess; ``url`` once :meth:`start` returned."""
+    """``threatdeck serve`` in a subprocess; ``url`` once :meth:`start` returned.
+
+    A gevent server is forked from the session's fork server (serverfork.py), which has imported it already; other
+    async modes, a server whose environment changes how an interpreter starts, and ``fork=False`` get a
+    ``python -m server.cli serve`` of their own.
+    """
 
     def __init__(self, workdir: Path, *, async_mode: str = "gevent", database: str | None = None,
                  redis: str | None = None, env: dict[str, str] | None = None, name: str = "server",
-                 args: tuple[str, ...] = ()) -> None:
+                 args: tuple[str, ...] = (), fork: bool = True) -> None:
         self.workdir = workdir
         self.async_mode = async_mode
         self.database = database or f"sqlite:///{workdir / 'threatdeck.db'}"
@@ -85,8 +104,10 @@ class ServerProcess:
         self.args = args
         """More options of ``threatdeck serve``."""
         self.name = name
+        self.fork = fork
         self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: Any = None
+        """The server's process: a ``subprocess.Popen``, or its stand-in for a forked one (serverfork.ForkedServer)."""
         self.log_path = workdir / f"{name}.log"
 
     @property
@@ -109,9 +130,13 @@ class ServerProcess:
             "THREATDECK_REDIS_CHANNEL": REDIS_CHANNEL,
         })
         env.update(self.env)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        forks = serverfork().shared(env) if self.fork and self.async_mode == "gevent" else None
+        if forks is not None:
+            self.proc = forks.spawn(cmd, env, ROOT, self.log_path)
+        else:
+            log = open(self.log_path, "ab")
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
