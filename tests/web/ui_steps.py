@@ -271,7 +271,10 @@ def rating_game(url: str, names: list[str], *, accepted: int = 3, timing: dict[s
             if view["phase"] != "play" and view["phase"] != "setup":
                 break
             valid = sum(t["status"] == "accepted" for t in view["threats"])
-            if valid >= accepted and not any(t["status"] == "voting" for t in view["threats"]):
+            # Not while a seat has news it has not acted on since (a vote settled on its threat, say): these
+            # clients saw it, but a browser opened on the seat later would first show "while you were away".
+            told = not any(seat.view.get("missed") for seat in seats)
+            if valid >= accepted and told and not any(t["status"] == "voting" for t in view["threats"]):
                 assert seats[0].command("end_play")["ok"]
                 continue
             moved = False
