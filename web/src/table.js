@@ -127,8 +127,8 @@ export class Table {
     E.hostAway = h("div", { class: "host-away", id: "host-away", hidden: true }, E.hostAwayText, " ", E.takeOver);
     // A removed seat's link still opens the table; its player may take a new seat while play goes on.
     E.rejoin = h("a", { class: "button ghost", id: "rejoin", href: `/join/${encodeURIComponent(this.gameId)}` }, "Take a seat again");
-    E.removed = h("div", { class: "host-away", id: "removed-notice", hidden: true },
-      h("span", { id: "removed-text" }), " ", E.rejoin);
+    E.removedText = h("span", { id: "removed-text" });
+    E.removed = h("div", { class: "host-away", id: "removed-notice", hidden: true }, E.removedText, " ", E.rejoin);
     E.diagram = h("div", { id: "diagram", class: "diagram loading" }, h("p", { class: "muted" }, "Loading the diagram…"));
     E.composer = h("section", { id: "composer", class: "composer", "aria-label": "Play a card" });
     E.verdict = h("div", {
@@ -292,9 +292,8 @@ export class Table {
     if (!removed) return;
     const again = view.phase === "play";
     const text = `The facilitator removed you from this game; your points and threats stay on the scoreboard.${again ? " To play on, take a new seat under your name." : " You can follow the game from here."}`;
-    const span = E.removed.querySelector("#removed-text");
-    if (span.textContent !== text) {
-      span.textContent = text;
+    if (E.removedText.textContent !== text) {
+      E.removedText.textContent = text;
       announce(text);
     }
     E.rejoin.hidden = !again;
