@@ -666,7 +666,9 @@ def _pass(state: GameState, seat: int, reason: str, now: float, ev: list[Event])
 
 
 def _missing(seat: Seat, what: Missed) -> Seat:
-    """``seat`` with ``what`` added to what it missed (the latest MAX_MISSED kept)."""
+    """``seat`` with ``what`` added to what it missed (the latest MAX_MISSED kept); a bot misses nothing."""
+    if seat.bot:  # nobody reads a bot's notices: they would only grow every snapshot
+        return seat
     return replace(seat, missed=(seat.missed + (what,))[-MAX_MISSED:])
 
 

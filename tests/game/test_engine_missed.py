@@ -125,3 +125,15 @@ def test_a_removed_finder_is_not_kept_anything(arch: Architecture, deck: Deck) -
     s, _ = apply(s, RemoveSeat(seat=0, target_seat=2, now=1.0))
     s, _ = apply(s, CloseVote(seat=0, threat_id="T1", now=2.0))
     assert s.threats[0].status is ThreatStatus.REJECTED and s.seats[2].missed == ()
+
+
+def test_a_bot_is_never_told_what_it_missed(arch: Architecture, deck: Deck) -> None:
+    # Nobody reads a bot's notices, so they would only grow its snapshot to the cap and stay there.
+    s = table(arch, deck, [("TA2",), ("TA3",), ("TA4",), ("SP2",)], clock=0.0, vote_seconds=60.0)
+    s = evolve(s, seats=tuple(evolve(seat, bot=seat.id in (1, 3)) for seat in s.seats))
+    s, _ = apply(s, AddThreat(seat=1, target="Api", suit=Suit.SPOOFING, text="Token replay", now=0.0))
+    s, _ = apply(s, CastVote(seat=2, threat_id="T1", accept=True, now=1.0))
+    s, _ = apply(s, Tick(now=61.0))  # settled without Ann and Dan; Bob found it
+    assert s.threats[0].judged_by is not None
+    assert s.seats[0].missed[-1] == Missed("vote", threat="T1")  # Ann is a person: she is told
+    assert s.seats[1].missed == () and s.seats[3].missed == ()  # the bots are not
