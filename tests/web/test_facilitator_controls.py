@@ -166,7 +166,7 @@ def test_the_question_goes_by_itself_once_what_it_asks_no_longer_makes_sense(web
     other_tab = SeatClient(web_server.url, game["links"][0].split("#token=")[1]).connect()  # Kim, in another tab
     try:
         # The player already left: Kim removes Sam in the other tab while this one asks.
-        kim.locator("#facilitator-tools select.remove-seat").select_option(label="Sam")
+        kim.locator("#facilitator-tools select.remove-seat").select_option(label="Sam (away)")  # never connected
         dialog.wait_for()
         assert dialog.locator("h2").inner_text() == "Remove Sam from the game?"
         assert dialog.locator("button[data-role=confirm]").inner_text() == "Remove Sam"
@@ -214,7 +214,7 @@ def test_the_question_fits_a_phone_and_a_laptop_and_shows_names_as_text(web_serv
     for width, height in ((390, 844), (1280, 800)):
         kim = new_page(width, height)
         open_seat(kim, game["links"][0])
-        kim.locator("#facilitator-tools select.remove-seat").select_option(label=name)
+        kim.locator("#facilitator-tools select.remove-seat").select_option(label=f"{name} (away)")
         dialog = kim.locator(CONFIRM)
         dialog.wait_for()
         assert dialog.locator("h2").inner_text() == f"Remove {name} from the game?"
@@ -243,10 +243,11 @@ def test_in_setup_the_facilitator_can_remove_a_seat_and_hand_over(web_server: An
     open_seat(doug, game["links"][1])
     assert kim.evaluate("document.body.dataset.phase") == "setup"
     remove = _options(kim, "remove-seat")
-    wait_until(lambda: remove() == ["Remove…", "Doug", "Sam", "Oops"], what="the seats Kim can remove")
-    kim.locator("#facilitator-tools select.remove-seat").select_option(label="Oops")
+    # Whether a seat is connected is what removing it turns on: Sam and Oops never opened their links.
+    wait_until(lambda: remove() == ["Remove…", "Doug", "Sam (away)", "Oops (away)"], what="the seats Kim can remove")
+    kim.locator("#facilitator-tools select.remove-seat").select_option(label="Oops (away)")
     confirm(kim, "Remove Oops")
-    wait_until(lambda: remove() == ["Remove…", "Doug", "Sam"], what="Oops removed")
+    wait_until(lambda: remove() == ["Remove…", "Doug", "Sam (away)"], what="Oops removed")
     wait_until(lambda: _options(kim, "hand-over")() == ["Hand over…", "Doug", "Sam (away)"],
                what="the players Kim can hand over to")
     assert doug.locator("#facilitator-tools").count() == 0 and doug.locator("#start-game").count() == 0

@@ -270,7 +270,7 @@ export class Table {
     renderScoreboard(this.el.scoreboard, this.view, this.presence);
     this.renderHostAway();
     this.renderStatus(); // the seat on turn may have gone away, or come back
-    this.renderActions(); // "(away)" in the lists of who to hand over to, in every phase
+    this.renderActions(); // "(away)" in the lists of who to remove and who to hand over to, in every phase
     this.recheckConfirmation(); // and in the question of handing over
     this.showVotes(); // "Close the vote now" is offered while a vote waits for someone away
     if (this.view.phase === "rating") this.renderRatingPanel(); // who the rating waits for, and whether they are away
@@ -1016,7 +1016,10 @@ export class Table {
                       },
                     },
                     h("option", { value: "" }, "Remove…"),
-                    view.seats.filter((s) => s.present && s.seat !== view.you).map((s) => h("option", { value: String(s.seat) }, s.name)),
+                    // "(away)" as in the hand-over list: whether a seat is connected is what the choice turns on.
+                    view.seats
+                      .filter((s) => s.present && s.seat !== view.you)
+                      .map((s) => h("option", { value: String(s.seat) }, this.awaySeats(view).has(s.seat) ? `${s.name} (away)` : s.name)),
                   )
                 : null,
               fac.includes("HandOver")
