@@ -1028,6 +1028,7 @@ class _Reader:
     def flows(self, e: _Element, source: _Element, target: _Element, cells: dict[str, CellRef],
               types: Mapping[str, ComponentType]) -> list[Flow]:
         attributes: dict[str, AttrValue] = {}
+        provenance: dict[str, str] = {}
         stated: tuple[tuple[str, str, AttrValue | None], ...] = (
             ("isEncrypted", "encrypted", self.stated(e.props, "isEncrypted")),
             ("isPublicNetwork", "public_network", self.stated(e.props, "isPublicNetwork")),
@@ -1040,12 +1041,14 @@ class _Reader:
                 attributes[attr] = FLOW_ATTRIBUTES[attr].check(value)
             except ValueError as exc:
                 raise self.fail(f"{e.props_path}.{flag}", f"{exc} (for {attr})") from None
+            provenance[attr] = f"{e.props_path}.{flag}"
         recorded, data_class, is_async, kind, by_threatdeck = self.recorded_flow(e)
         attributes.update(recorded)  # what threatdeck recorded wins over the flags
+        provenance.update({name: f"{e.props_path}.threatdeck.attributes.{name}" for name in recorded})
         location = SourceLocation(self.source, path=e.path)
         forward = Flow(id=e.id, source=source.id, target=target.id, label=e.name, data_class=data_class,
                        is_async=is_async, kind=kind if by_threatdeck else _kind(e, source, target, types), attributes=attributes,
-                       location=location)
+                       location=location, provenance=provenance)
         if e.props.get("isBidirectional") is not True:
             return [forward]
         back_id = self.reverse_id(e.id)
@@ -1054,7 +1057,7 @@ class _Reader:
         # where data goes, and a recorded kind is only the drawn direction's (a write's way back is a read)
         return [forward, Flow(id=back_id, source=target.id, target=source.id, label=e.name, data_class=data_class,
                               is_async=is_async, kind=_kind(e, target, source, types), attributes=attributes,
-                              location=location)]
+                              location=location, provenance=provenance)]
 
     def threat(self, e: _Element, path: str, threat: Mapping[str, Any]) -> ImportedThreat:
         return ImportedThreat(
