@@ -23,7 +23,8 @@ functions), ``cloudformation_defaults`` (AWS defaults and transit facts),
 ``cloudformation_model`` (drafts), ``cloudformation_services`` (one reader per
 resource type), ``cloudformation_appsync`` and ``cloudformation_cloudfront``
 (those services' readers), ``cloudformation_sam`` (Globals, implicit resources,
-events), ``cloudformation_iam`` (policy analysis), ``cloudformation_secrets``
+events), ``cloudformation_iam`` (policy analysis), ``cloudformation_arns``
+(literal ARNs and names of the template's resources), ``cloudformation_secrets``
 (secret detection), ``cloudformation_metadata`` (the threatdeck extension) and
 ``cloudformation_transit`` (encryption in transit on flows).
 """

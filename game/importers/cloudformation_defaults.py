@@ -9,7 +9,9 @@ whether a handler logs payloads) stay absent, i.e. *unknown*.
 
 :data:`TRANSIT` holds the other kind of fact the importer relies on: what AWS
 documents about how a hop travels (HTTPS only, or plain HTTP unless a policy
-forbids it), each with the page that says so.
+forbids it), each with the page that says so; :data:`ARN_FORMATS` and
+:data:`QUEUE_URL` how AWS names a resource by ARN or URL, so that a policy
+naming its resource by a literal ARN can be matched to it.
 """
 
 from __future__ import annotations
@@ -237,6 +239,48 @@ TRANSIT: Final[dict[str, TransitFact]] = {
 Only these decide ``encrypted`` (:mod:`game.importers.cloudformation_transit`);
 every other hop stays unknown.
 """
+
+@dataclasses.dataclass(frozen=True)
+class ArnFormat:
+    """How AWS names one kind of resource in an ARN: ``arn:<partition>:<service>:<region>:<account>:<resource>``."""
+
+    service: str
+    """The ARN's service field, e.g. ``sqs``."""
+    resource: str
+    """The resource field, with ``{name}`` for the resource's physical name, e.g. ``table/{name}``."""
+    within: str
+    """What follows the name in an ARN of a part of the resource (an object, an index, a version), e.g. ``/``;
+    empty when the resource has no parts a policy can name."""
+    name_property: str
+    """The template property that gives the physical name, e.g. ``QueueName``."""
+    regional: bool
+    """Whether the ARN has a region and an account (an S3 bucket's has neither: bucket names are global)."""
+    reference: str
+    """The AWS page that gives the format."""
+
+
+_AUTHZ = "https://docs.aws.amazon.com/service-authorization/latest/reference"
+
+ARN_FORMATS: Final[dict[str, ArnFormat]] = {
+    "AWS::S3::Bucket": ArnFormat("s3", "{name}", "/", "BucketName", False, f"{_AUTHZ}/list_amazons3.html#amazons3-resources-for-iam-policies"),
+    "AWS::SQS::Queue": ArnFormat("sqs", "{name}", "", "QueueName", True, f"{_AUTHZ}/list_amazonsqs.html#amazonsqs-resources-for-iam-policies"),
+    "AWS::SNS::Topic": ArnFormat("sns", "{name}", "", "TopicName", True, f"{_AUTHZ}/list_amazonsns.html#amazonsns-resources-for-iam-policies"),
+    "AWS::DynamoDB::Table": ArnFormat("dynamodb", "table/{name}", "/", "TableName", True, f"{_AUTHZ}/list_amazondynamodb.html#amazondynamodb-resources-for-iam-policies"),
+    "AWS::Serverless::SimpleTable": ArnFormat("dynamodb", "table/{name}", "/", "TableName", True, f"{_AUTHZ}/list_amazondynamodb.html#amazondynamodb-resources-for-iam-policies"),
+    "AWS::Lambda::Function": ArnFormat("lambda", "function:{name}", ":", "FunctionName", True, f"{_AUTHZ}/list_awslambda.html#awslambda-resources-for-iam-policies"),
+    "AWS::Serverless::Function": ArnFormat("lambda", "function:{name}", ":", "FunctionName", True, f"{_AUTHZ}/list_awslambda.html#awslambda-resources-for-iam-policies"),
+}
+"""How the ARN of each resource type the importer matches by name is built, keyed by CloudFormation type.
+
+A literal ARN names a resource of the template only when the template gives that resource its physical name
+(:mod:`game.importers.cloudformation_arns`); a generated name is CloudFormation's to make at deployment.
+"""
+
+QUEUE_URL: Final = ArnFormat(
+    "sqs", "https://sqs.{region}.amazonaws.com/{account}/{name}", "", "QueueName", True,
+    "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html",
+)
+"""A queue's URL, which SQS (and ``AWS::SQS::QueuePolicy``'s ``Queues``) names a queue by, and ``!Ref`` of a queue gives."""
 
 DEPRECATED_RUNTIMES: Final[dict[str, str]] = {
     "nodejs": "2016-08",

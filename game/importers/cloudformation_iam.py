@@ -14,7 +14,8 @@ Lambda execution policies grant them, or CloudWatch Logs writes, on ``*``;
 those never count as a resource wildcard, or every function would look
 over-privileged.
 
-Besides the flags, every resource of the template that a policy names is
+Besides the flags, every resource of the template that a policy names, by
+reference or by a literal ARN (:mod:`~game.importers.cloudformation_arns`), is
 recorded as an :class:`Access` (read, write or invoke), which the importer
 turns into data flows from the role's users.
 """
@@ -27,6 +28,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from game.importers import cloudformation_arns as arns
 from game.importers.cloudformation_template import ABSENT, UNKNOWN, Template, is_intrinsic
 
 PRIVESC_ACTIONS: Final = (
@@ -291,7 +293,8 @@ def analyse_statement(template: Template, statement: Any, where: str, facts: Pol
 
     if actions:
         kind = _access_kind(actions)
-        for target in template.targets(resources):
+        named = [arns.named(template, r) for r in resources]  # literal ARNs of resources the template names
+        for target in [*template.targets(resources), *(rid for rid in named if rid is not None)]:
             facts.note_access(Access(target, kind, "policy"))
 
 

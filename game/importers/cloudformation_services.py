@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from game.architecture import ComponentType
+from game.importers import cloudformation_arns as arns
 from game.importers import cloudformation_iam as iam
 from game.importers import cloudformation_secrets as secrets
 from game.importers.cloudformation_defaults import DEPRECATED_RUNTIMES
@@ -98,17 +99,32 @@ class Context:
 
     def draft(self, node: Any, *types: str) -> Draft | None:
         """The component a reference (or a literal physical name or ARN) points at."""
-        rid = self.template.target(node, *types)
+        rid = self.template.target(node, *types) or arns.named(self.template, node, *types, bare=True)
         if rid is None:
             text = self.template.text(node)
             if text:
                 rid = self.by_name.get(text) or self.by_name.get(re.split(r"[:/]", text)[-1])
+                if rid is not None and types and self.template.type_of(rid) not in types:
+                    rid = None  # a function that shares its name with the bucket a policy names is not that bucket
         return self.builder.get(rid)
 
     def drafts(self, node: Any, *types: str) -> list[Draft]:
         """Every component a value names."""
         found = [self.builder.get(rid) for rid in self.template.targets(node, *types)]
         return [d for d in found if d is not None]
+
+    def addressed(self, node: Any, *types: str, bare: bool = False) -> list[Draft]:
+        """Every component a value names by reference, or by a literal ARN or queue URL (with ``bare``, by a
+        physical name alone) of a resource the template names (:mod:`~game.importers.cloudformation_arns`):
+        what a resource policy is attached to, what a permission lets in."""
+        t = self.template
+        found = list(t.targets(node, *types))
+        # A !Sub of the stack's region and account has no value to list until deployment: read it whole.
+        for item in t.items(node) or [node]:
+            rid = arns.named(t, item, *types, bare=bare)
+            if rid is not None and rid not in found:
+                found.append(rid)
+        return [d for d in (self.builder.get(rid) for rid in found) if d is not None]
 
     def flow_from(self, source: str, target: str, label: str, kind: str, is_async: bool | None, resource: Resource, path: str) -> None:
         """Add a flow located at a path of a resource."""
@@ -243,7 +259,7 @@ def help_permission(ctx: Context, res: Resource) -> None:
         if p.get("SourceArn") is None and p.get("SourceAccount") is None:
             fn.set("source_arn_condition", False, f"Resources.{res.id}.Properties: {principal} may invoke it with no SourceArn or SourceAccount")
         synchronous = principal.startswith("apigateway.") or principal.startswith("cognito-idp.")
-        for source in ctx.drafts(p.get("SourceArn")):
+        for source in ctx.addressed(p.get("SourceArn")):
             # The permission behind a flow already drawn (an integration, a notification) adds nothing.
             if not any(f.source == source.id and f.target == fn.id for f in ctx.builder.flows):
                 ctx.flow_from(source.id, fn.id, principal.split(".")[0], "invoke" if synchronous else "event", not synchronous, res, "Properties.SourceArn")
@@ -318,6 +334,13 @@ def read_role(ctx: Context, res: Resource, draft: Draft) -> None:
 def help_policy(ctx: Context, res: Resource) -> None:
     """``AWS::IAM::Policy`` and ``AWS::IAM::ManagedPolicy`` attached to roles of the template."""
     for role in ctx.drafts(res.properties.get("Roles"), "AWS::IAM::Role"):
+        iam.analyse_document(ctx.template, res.properties.get("PolicyDocument"), f"Resources.{res.id}.Properties.PolicyDocument", policy_facts(role))
+
+
+def help_role_policy(ctx: Context, res: Resource) -> None:
+    """``AWS::IAM::RolePolicy``: one inline policy of one role, weighed as the role's own ``Policies`` are."""
+    role = ctx.draft(res.properties.get("RoleName"), "AWS::IAM::Role")
+    if role is not None:
         iam.analyse_document(ctx.template, res.properties.get("PolicyDocument"), f"Resources.{res.id}.Properties.PolicyDocument", policy_facts(role))
 
 
@@ -1093,7 +1116,7 @@ def finish_topic(ctx: Context, topic: Draft) -> None:
 
 def _help_resource_policy(ctx: Context, res: Resource, key: str, types: tuple[str, ...], document: Any, document_key: str = "PolicyDocument") -> None:
     t = ctx.template
-    for target in ctx.drafts(res.properties.get(key), *types):
+    for target in ctx.addressed(res.properties.get(key), *types):
         for _, path, anyone, foreign in open_statements(t, document, f"Resources.{res.id}.Properties.{document_key}"):
             if anyone:
                 target.set("policy_any_principal", True, f"{path} allows Principal * with no limiting condition")
@@ -1114,6 +1137,16 @@ def help_queue_policy(ctx: Context, res: Resource) -> None:
 def help_topic_policy(ctx: Context, res: Resource) -> None:
     """``AWS::SNS::TopicPolicy``."""
     _help_resource_policy(ctx, res, "Topics", ("AWS::SNS::Topic",), res.properties.get("PolicyDocument"))
+
+
+def help_queue_inline_policy(ctx: Context, res: Resource) -> None:
+    """``AWS::SQS::QueueInlinePolicy``: the one policy of one queue, judged as a ``QueuePolicy`` is."""
+    _help_resource_policy(ctx, res, "Queue", ("AWS::SQS::Queue",), res.properties.get("PolicyDocument"))
+
+
+def help_topic_inline_policy(ctx: Context, res: Resource) -> None:
+    """``AWS::SNS::TopicInlinePolicy``: the one policy of one topic, judged as a ``TopicPolicy`` is."""
+    _help_resource_policy(ctx, res, "TopicArn", ("AWS::SNS::Topic",), res.properties.get("PolicyDocument"))
 
 
 def help_event_bus_policy(ctx: Context, res: Resource) -> None:
@@ -1386,6 +1419,8 @@ HELPERS: Final[dict[str, Helper | None]] = {
     "AWS::S3::BucketPolicy": help_bucket_policy,
     "AWS::SQS::QueuePolicy": help_queue_policy,
     "AWS::SNS::TopicPolicy": help_topic_policy,
+    "AWS::SQS::QueueInlinePolicy": help_queue_inline_policy,
+    "AWS::SNS::TopicInlinePolicy": help_topic_inline_policy,
     "AWS::SNS::Subscription": help_subscription,
     "AWS::Events::EventBusPolicy": help_event_bus_policy,
     "AWS::Lambda::Permission": help_permission,
@@ -1432,6 +1467,7 @@ HELPERS: Final[dict[str, Helper | None]] = {
     "AWS::SecretsManager::ResourcePolicy": help_secret_policy,
     "AWS::IAM::Policy": help_policy,
     "AWS::IAM::ManagedPolicy": help_policy,
+    "AWS::IAM::RolePolicy": help_role_policy,
     "AWS::Backup::BackupSelection": help_backup_selection,
     "AWS::Backup::BackupPlan": None,
     "AWS::Backup::BackupVault": None,

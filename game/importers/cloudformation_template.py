@@ -192,6 +192,9 @@ class Template:
         self.generated: dict[str, str] = {}
         """Resources SAM will generate (``ServerlessRestApi``, ``<Function>Role``...) → their type."""
         self._condition_memo: dict[str, bool | None] = {}
+        self.physical_names: dict[str, list[str]] | None = None
+        """Literal physical names (``QueueName: payslips``) → logical ids, built once by
+        :mod:`~game.importers.cloudformation_arns` when a literal ARN is first looked up."""
 
     def type_of(self, resource_id: str) -> str | None:
         """The type of a resource of the template or one SAM generates; None for anything else."""

@@ -36,9 +36,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from game.architecture import ComponentType
+from game.importers import cloudformation_arns
 from game.importers import cloudformation_cloudfront as cloudfront
 from game.importers import cloudformation_services as services
-from game.importers.cloudformation_defaults import TRANSIT
+from game.importers.cloudformation_defaults import ARN_FORMATS, TRANSIT
 from game.importers.cloudformation_model import Draft, FlowDraft
 from game.importers.cloudformation_template import ABSENT, UNKNOWN, Resource, Template, is_intrinsic
 
@@ -52,7 +53,10 @@ GRAPHQL_APIS: Final = ("AWS::AppSync::GraphQLApi", "AWS::Serverless::GraphQLApi"
 _REGION: Final = "zz-region-1"
 _ACCOUNT: Final = "000000000000"
 """Stand-ins for the region and account a template leaves to deployment: a policy covers the resource only
-if it covers it in every region and account, so a literal ARN with a real region or account never matches."""
+if it covers it in every region and account, so a literal ARN with a real region or account matches only
+where it names a resource of the template by its physical name (read as the stack's own region and account)."""
+
+_LOCATED_ARN: Final = re.compile(r"(arn:[^:]+:[^:]+:)[^:]*:[^:]*:(.*)", re.DOTALL)
 
 _KEYS: Final = ("\u2603", "\u2603/\u2604.x")
 """Object keys no policy writes literally: a resource pattern matching both covers every object of the bucket."""
@@ -181,7 +185,8 @@ def _secure_transport_statements(ctx: services.Context) -> dict[str, list[Secure
                 continue
             document = res.properties.get("PolicyDocument")
             where = f"Resources.{res.id}.Properties.PolicyDocument"
-            for store in ctx.drafts(res.properties.get(attached), service.resource_type):
+            # A bucket policy names its bucket by name; queue and topic policies, by URL and ARN.
+            for store in ctx.addressed(res.properties.get(attached), service.resource_type, bare=ctype is CT.S3):
                 arns = _arns(_name(t, store.id, ctype), ctype)
                 for statement in _denials(t, document, where, arns):
                     found.setdefault(store.id, []).append(statement)
@@ -291,7 +296,15 @@ def _pattern(t: Template, node: Any) -> str | None:
         return value
 
     filled = _SUB.sub(fill, text)
-    return None if failed else filled
+    return None if failed else _in_stack(t, node, filled)
+
+
+def _in_stack(t: Template, node: Any, arn: str) -> str:
+    """An ARN that names a queue or topic of the template by its physical name, in the stand-in region and account."""
+    rid = cloudformation_arns.named(t, node)
+    regional = rid is not None and ARN_FORMATS[t.resources[rid].type].regional
+    match = _LOCATED_ARN.fullmatch(arn) if regional else None
+    return f"{match.group(1)}{_REGION}:{_ACCOUNT}:{match.group(2)}" if match is not None else arn
 
 
 def _variable(t: Template, name: str) -> str | None:
