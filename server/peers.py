@@ -32,6 +32,25 @@ def this_process() -> str:
     return f"{socket.gethostname()} pid {os.getpid()}"[:200]
 
 
+def gone_from_this_host(name: str) -> bool:
+    """Whether ``name`` (as :func:`this_process` writes it) is a process of this host that no longer exists.
+
+    A server killed without stopping (kill -9, a crash) leaves its row alive for STALE_BEATS heartbeats, and the
+    server restarted in its place would meanwhile warn of a split with a process that is not there. Only a pid
+    that this host says does not exist counts: a process of another host, or one this process may not signal,
+    is taken as alive."""
+    host, sep, pid = name.rpartition(" pid ")
+    if not sep or host != socket.gethostname()[:200] or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):  # EPERM: it exists, under another user
+        return False
+    return False
+
+
 class Peers:
     """This process's row in ``processes``, and the live processes that do not share its rooms."""
 
@@ -61,6 +80,10 @@ class Peers:
         # Two processes with queues share rooms (the same queue, as the operator set it up: not checked here).
         found = {p.holder: p for p in self.repo.processes(at(now))
                  if p.holder != self.holder and not (self.shared and p.shared)}
+        for holder, p in list(found.items()):
+            if gone_from_this_host(p.name):
+                self.repo.retire(holder)  # as it would have itself, had it stopped
+                del found[holder]
         for holder, p in found.items():
             if holder not in self._unshared:
                 log.warning(

@@ -135,3 +135,35 @@ def test_a_process_sends_its_players_what_another_committed_with_the_events_sinc
     assert here.catch_up(live.id, 2)
     assert sent["here"] == [(2, sent["there"][-1][1])] and sent["here"][0][1]  # the same events as there
     assert not here.catch_up(live.id, 2)  # sent once
+
+
+def test_a_process_of_this_host_that_no_longer_exists_is_gone_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    """A server killed with SIGKILL and started again warned, for three heartbeats, of a split with itself."""
+    import socket
+    import subprocess
+    import sys
+
+    from server.games import at
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # its pid names no process now (reaped)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    host = socket.gethostname()
+    repo, clock = InMemoryGameRepository(), FakeClock()
+    try:
+        killed = Peers(repo, clock, BEAT, holder="a", shared=False, name=f"{host} pid {finished.pid}")
+        running = Peers(repo, clock, BEAT, holder="b", shared=False, name=f"{host} pid {sleeper.pid}")
+        elsewhere = Peers(repo, clock, BEAT, holder="c", shared=False, name=f"not-{host} pid {finished.pid}")
+        restarted = peers(repo, clock, "d")
+        with caplog.at_level(logging.WARNING, logger="threatdeck.peers"):
+            for p in (killed, running, elsewhere):
+                p.beat()
+            caplog.clear()
+            restarted.beat()
+            lines = said(caplog)
+        assert sorted(p.holder for p in restarted.unshared()) == ["b", "c"]  # alive here, or on another host
+        assert len(lines) == 2 and not any(f"database: {host} pid {finished.pid}," in line for line in lines)
+        assert "a" not in {p.holder for p in repo.processes(at(clock()))}  # its row is gone for everyone
+    finally:
+        sleeper.kill()
+        sleeper.wait()
