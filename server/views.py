@@ -54,6 +54,22 @@ def _entry(old: dict[str, Any], new: dict[str, Any] | None, key: str, value: Any
     return new
 
 
+def _kept(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """``new``, with the values equal to ``old``'s being ``old``'s objects (all of ``old`` when nothing changed).
+
+    A waiting seat's moves change whenever the turn passes (whose turn the engine's refusal names) while what it
+    is shown stays the same; the same objects make the patch pass over them by identity."""
+    if old is None:
+        return new
+    if new == old:
+        return old
+    for key, value in new.items():
+        before = old.get(key)
+        if before is not value and before == value:
+            new[key] = before
+    return new
+
+
 class _SeatMemo:
     """What was last built of one seat's own parts, to reuse in its next view."""
 
@@ -138,8 +154,13 @@ class ViewBuilder:
         if src is not None and src[0] is state.seats and src[1] is state.hands:
             return src[2]
         view = engine_views.seats_view(state)
-        if src is not None and view == src[2]:
-            view = src[2]
+        if src is not None:
+            if view == src[2]:
+                view = src[2]
+            elif len(view) == len(src[2]):
+                # A move changes one or two seats' standing: the others stay the same objects, which the patch
+                # then passes over by identity instead of comparing them key by key.
+                view = [old if old == new else new for old, new in zip(src[2], view)]
         self._seats_src = (state.seats, state.hands, view)
         return view
 
@@ -318,7 +339,7 @@ class ViewBuilder:
         if memo.legal is None or moves != memo.moves:
             # The targets follow from the hand alone: the same hand keeps the same object (cheap to patch).
             targets = memo.legal["targets"] if memo.legal is not None and memo.targets_hand is hand else None
-            memo.moves, memo.legal = moves, engine_views.legal_view(state, moves, targets)
+            memo.moves, memo.legal = moves, _kept(memo.legal, engine_views.legal_view(state, moves, targets))
             memo.targets_hand = hand
         missed = state.seats[seat].missed
         if missed is not memo.missed or memo.missed_view is None:
