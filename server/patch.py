@@ -21,6 +21,9 @@ from typing import Any
 
 Path = list[str | int]
 
+_ABSENT = object()
+"""A key's value in an object that does not have it."""
+
 
 class PatchError(ValueError):
     """A patch that does not fit the view it is applied to (the client should ask for the whole view)."""
@@ -39,16 +42,24 @@ def _diff(old: Any, new: Any, path: Path, sets: list[list[Any]], sizes: list[lis
     if type(old) is dict and type(new) is dict:
         # Another thing with an id (a card, a threat) is replaced whole, not edited field by field; so is an
         # object that lost a key (a patch only sets). Keys added are set: a seat's votes grow a key a vote.
-        if old.get("id") == new.get("id") and old.keys() <= new.keys():
+        if old.get("id") == new.get("id") and len(old) <= len(new):
+            # One lookup a key: whether ``old`` lost a key shows once every key of ``new`` was looked up in it
+            # (then what this object added is taken back, and it goes whole).
+            n_sets, n_sizes, kept = len(sets), len(sizes), 0
             for key, value in new.items():
-                if key not in old:
+                before = old.get(key, _ABSENT)
+                if before is _ABSENT:
                     sets.append([[*path, key], value])
                     continue
-                before = old[key]
+                kept += 1
                 if before is not value:
                     _diff(before, value, [*path, key], sets, sizes)
-            return
-    elif type(old) is list and type(new) is list and new:
+            if kept == len(old):
+                return
+            del sets[n_sets:], sizes[n_sizes:]
+        sets.append([path, new])
+        return
+    if type(old) is list and type(new) is list and new:
         first = new[0]
         if type(first) is not dict and type(first) is not list:
             # Plain values (threat ids to rate, seats that voted): one taken from the front would move every
