@@ -58,8 +58,23 @@ class DataError(ValueError):
 # --- to data -------------------------------------------------------------------
 
 
+_PLAIN = frozenset({type(None), bool, int, str, float})
+"""The types that are JSON data as they are (by exact type: a subclass, such as a str enum, takes the long way)."""
+
+_RECORDS: dict[type, tuple[str, ...]] = {}
+"""The dataclasses :func:`to_data` found to be none of the other kinds it knows, with their field names."""
+
+
 def to_data(obj: object) -> Any:
     """Any engine value as JSON data: dataclasses as dicts, enums as values, tuples as lists."""
+    # Every command, event and snapshot goes through here, value by value: the common kinds are found by exact
+    # type first (a class's answers to the checks below do not change).
+    cls = type(obj)
+    if cls in _PLAIN:
+        return obj
+    names = _RECORDS.get(cls)
+    if names is not None:
+        return {name: to_data(getattr(obj, name)) for name in names}
     if obj is None or isinstance(obj, (bool, int, str, float)):
         return obj
     if isinstance(obj, Enum):
@@ -72,8 +87,9 @@ def to_data(obj: object) -> Any:
         return {str(k): to_data(v) for k, v in obj.items()}
     if isinstance(obj, Card):
         return _card_to_data(obj)
-    names = _field_names(type(obj))
+    names = _field_names(cls)
     if names is not None:
+        _RECORDS[cls] = names
         return {name: to_data(getattr(obj, name)) for name in names}
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 
