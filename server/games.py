@@ -28,8 +28,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
 from cards import InvalidCardData, load_deck
@@ -295,12 +295,10 @@ class Games:
 
     # ------------------------------------------------------------------ plumbing
 
-    @contextmanager
-    def locked(self, game_id: str) -> Iterator[None]:
-        """Hold the game's lock (striped: games share 256 locks)."""
-        lock = self._locks[hash(game_id) % len(self._locks)]
-        with lock:
-            yield
+    def locked(self, game_id: str) -> AbstractContextManager[bool]:
+        """The game's lock, to hold with ``with`` (striped: games share 256 locks). The lock itself, not a
+        context manager around it: every command takes it."""
+        return self._locks[hash(game_id) % len(self._locks)]
 
     def _remember(self, live: Live) -> Live:
         with self._cache_lock:
