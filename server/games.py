@@ -228,7 +228,10 @@ def next_deadline(state: GameState) -> float | None:
     for t in (state.turn_deadline, state.play_deadline, state.rating_deadline):
         if t is not None and (soonest is None or t < soonest):
             soonest = t
-    # Run after every command over every threat: a plain loop (a generator per call cost more than the rest).
+    # Run after every command: only while a vote is open is there a threat to look at (``open_votes`` counts
+    # them, as the engine's own checks rely on), and then a plain loop (a generator per call cost more).
+    if not state.open_votes:
+        return soonest
     voting = ThreatStatus.VOTING
     for threat in state.threats:
         if threat.status is voting:
