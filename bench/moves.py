@@ -13,9 +13,17 @@ where a message would be queued for a connection, where it is counted instead
 Prints the moves, the messages and bytes per move, and the CPU time per move.
 This machine is noisy, so to compare two versions of the server, count
 instructions instead: run this under ``valgrind --tool=callgrind`` with 100 and
-with 1,300 moves and divide the difference of the totals by 1,200 (start-up and
-game creation cancel out). ``--tree`` runs the server code of another checkout
-(e.g. a ``git worktree`` of an earlier commit) with this script.
+with 1,300 moves and divide the difference of the totals by the difference of
+the accepted moves printed (start-up and game creation cancel out; the four
+games end after 1,200 moves, so that is 1,100). ``--tree`` runs the server code
+of another checkout (e.g. a ``git worktree`` of an earlier commit) with this script.
+
+``--refusals N`` then sends N commands the server refuses, as the load
+benchmark's seats do when their view was behind (a vote that has closed): a
+seat that is not on turn passes, in each game still in play, through the
+event's handler (rate limit, validation, the engine's refusal, the check that
+the process's copy is not stale, the error acknowledgement), and prints the CPU
+time a refusal. Under callgrind, subtract a run without them and divide by N.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_LIMITS = {"play_seconds": None, "rating_seconds": None, "turn_seconds": None, "vote_seconds": None}
@@ -36,6 +45,7 @@ def main() -> int:
     parser.add_argument("--moves", type=int, default=1300, help="accepted moves to play (default 1300)")
     parser.add_argument("--games", type=int, default=4, help="games played in turn (default 4)")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose server runs (default: this one)")
+    parser.add_argument("--refusals", type=int, default=0, help="refused commands to send after the moves (default 0)")
     args = parser.parse_args()
     tree = args.tree.resolve()
     sys.path.insert(0, str(tree))
@@ -101,7 +111,33 @@ def main() -> int:
     print(f"{moves} accepted moves ({refused} refused) of {args.games} games: {sent[0] / max(moves, 1):.2f} messages "
           f"and {sent[1] / max(moves, 1):,.0f} bytes a move, {1e3 * cpu / max(moves, 1):.3f} ms of CPU a move "
           f"({tree})")
+    if args.refusals:
+        refuse(rt, sio, seats, args.refusals)
     return 0
+
+
+def refuse(rt: Any, sio: Any, seats: list[tuple[Any, ...]], count: int) -> None:
+    """Send ``count`` commands the engine refuses (a seat not on turn passes) and print the CPU time of each."""
+    from server import sockets
+    from game.state import Phase
+
+    handler = sio.handlers["/"]["pass"]  # the event's handler, as a connection's reader calls it
+    waiting: dict[int, str] = {}
+    for game, seat, sid, member in seats:
+        state = rt.games.live(member.game_id).state
+        if state.phase is Phase.PLAY and state.turn != seat:
+            waiting.setdefault(game, sid)
+    if not waiting:
+        print("no game is in play: no refusals (play fewer moves)")
+        return
+    sids = list(waiting.values())
+    start = time.process_time()
+    for n in range(count):
+        ack = handler(sids[n % len(sids)], {"client_id": f"r{n}"})
+        assert not ack["ok"] and ack["error"]["code"] == "not_your_turn", ack
+    cpu = time.process_time() - start
+    print(f"{count} refused commands in {len(sids)} games: {1e6 * cpu / count:.1f} µs of CPU a refusal "
+          f"({sockets.__file__})")
 
 
 if __name__ == "__main__":
