@@ -261,10 +261,20 @@ def rating_game(url: str, names: list[str], *, accepted: int = 3, timing: dict[s
     """A game played by socket clients (no browser) until ``accepted`` threats are valid, then moved on to
     prioritising by its facilitator: for tests whose subject is the rating screen. Nobody has rated yet.
     ``timing`` as for ``rest_game``."""
+    return played_game(url, names, accepted=accepted, timing=timing)
+
+
+def played_game(url: str, names: list[str], *, accepted: int, timing: dict[str, float | None] | None = None,
+                end_play: bool = True, spread: bool = False) -> dict[str, Any]:
+    """A game played by socket clients (no browser) until ``accepted`` threats are valid (none being voted on);
+    then, with ``end_play``, moved on to prioritising. ``spread`` plays each card on a different one of the
+    elements it fits (by turns, a flow every third time it can), not always the first, so the sticky notes land all over the diagram.
+    The game's ``threats`` are the ids of those on the diagram (not rejected)."""
     from server.client import SeatClient, next_move
 
     game = rest_game(url, names, timing=timing)
     seats = [SeatClient(url, link.split("#token=")[1]).connect() for link in game["links"]]
+    played = 0
     try:
         for _ in range(2000):
             view = seats[0].view
@@ -275,22 +285,34 @@ def rating_game(url: str, names: list[str], *, accepted: int = 3, timing: dict[s
             # clients saw it, but a browser opened on the seat later would first show "while you were away".
             told = not any(seat.view.get("missed") for seat in seats)
             if valid >= accepted and told and not any(t["status"] == "voting" for t in view["threats"]):
+                if not end_play:
+                    break
                 assert seats[0].command("end_play")["ok"]
                 continue
             moved = False
             for seat in seats:
                 move = next_move(seat.view)
+                if move is not None and spread and move[0] == "play_card":
+                    targets = seat.view["legal"]["targets"].get(move[1]["card"]) or []
+                    flows = {f["id"] for f in seat.view["architecture"]["flows"]}
+                    if played % 3 == 0 and any(t in flows for t in targets):  # a flow's notes sit on its arrow
+                        targets = [t for t in targets if t in flows]
+                    if targets:
+                        target = targets[(played * 7) % len(targets)]
+                        move = ("play_card", {**move[1], "target": target, "text": f"{move[1]['card']} threatens {target}"})
                 if move is not None:
                     ack = seat.command(move[0], **move[1])
                     if not ack["ok"]:
                         seat.sync()  # the view was behind an update in flight
                     moved = moved or ack["ok"]
                     if ack["ok"]:
+                        played += move[0] == "play_card"
                         for other in seats:
                             other.wait_version(ack["version"])
             if not moved:
                 time.sleep(0.05)
-        assert seats[0].view["phase"] == "rating", seats[0].view["phase"]
+        assert seats[0].view["phase"] == ("rating" if end_play else "play"), (seats[0].view["phase"], [(t["id"], t["status"]) for t in seats[0].view["threats"]])
+        game["threats"] = [t["id"] for t in seats[0].view["threats"] if t["status"] != "rejected"]
     finally:
         for seat in seats:
             seat.close()

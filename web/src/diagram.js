@@ -7,7 +7,7 @@
 // cytoscape.
 import cytoscape from "cytoscape";
 import dagre from "cytoscape-dagre";
-import { h, fill } from "./dom.js";
+import { h, s as svg, fill } from "./dom.js";
 import { typeIcon, typeLabel, typeColour } from "./icons.js";
 import { suit } from "./suits.js";
 
@@ -16,6 +16,22 @@ cytoscape.use(dagre);
 const BOUNDARY_TINTS = ["#fdf2e9", "#eaf4fb", "#eef7ee", "#f5eefa", "#fbf7e6", "#eef0f7"];
 const BOUNDARY_LINES = ["#b7791f", "#2b6cb0", "#2f855a", "#6b46c1", "#975a16", "#4a5568"];
 const MAX_NOTES_SHOWN = 5;
+// A note's side in pixels: NOTE_SIZE.atZoom1 times the zoom, within min and max. 20 is the least its letter
+// reads at; with NOTE_GAP between them, the notes' centres stay 24 px apart (the least target spacing of WCAG 2.2).
+const NOTE_SIZE = { atZoom1: 28, min: 20, max: 34 };
+const NOTE_GAP = 4;
+const BOX_PAD = 2; // a note is turned a few degrees (styles.css): its corners stick out of its box
+const STACK_GAP = 6; // more room between two stacks than between two notes, to tell them apart
+const BADGE_PILE = 6; // the notes under a badge's top one peek out by this much (styles.css)
+// Zoomed out this far, the labels are gone (min-zoomed-font-size) and a row of notes is wider than its icon
+// several times over: every stack folds into its badge.
+const FOLD_BELOW_ZOOM = 0.4;
+// Where a stack may move, as rings of places around its own, `step` notes apart: a row of notes a little (within
+// a note), a badge further (within four), in coarser steps (fewer places to try when there is no room).
+const NOTES_REACH = { rings: 2, step: 0.5 };
+const BADGE_REACH = { rings: 4, step: 1 };
+const FLOW_LABEL_THIN = 24; // a flow label's box no wider or taller than this is level (or upright): all text
+const ZOOM_BUTTONS = { width: 56, height: 132 }; // .diagram-zoom, from the diagram's bottom right corner
 const FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif";
 
 /** Element id in the graph for a component, flow or boundary id (they live in separate namespaces). */
@@ -109,6 +125,84 @@ function style() {
   ];
 }
 
+function intersects(a, b) {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+/** A stack's box with its top-left corner at x, y (padded for the notes' turn). */
+function boxAt(x, y, width, height) {
+  return { left: x - BOX_PAD, top: y - BOX_PAD, right: x + width + BOX_PAD, bottom: y + height + BOX_PAD };
+}
+
+/** The width of a row of `count` notes of `size` (the last MAX_NOTES_SHOWN, then "+n"). */
+function rowWidth(count, size) {
+  const shown = Math.min(count, MAX_NOTES_SHOWN);
+  return shown * size + (shown - 1) * NOTE_GAP + (count > shown ? NOTE_GAP + moreWidth(size) : 0);
+}
+
+const moreWidth = (size) => size + 10; // "+12" (styles.css, .note.more)
+const badgeSize = (size) => size + BADGE_PILE;
+
+/**
+ * Boxes already taken on the screen (icons, labels, stacks placed), bucketed by a coarse grid: a place is
+ * checked against the boxes of the cells it touches, not all of them. Boxes out of `view` are left out.
+ */
+class Occupancy {
+  constructor(cell, view) {
+    this.cell = cell;
+    this.view = view;
+    this.cells = new Map();
+  }
+
+  add(box) {
+    if (!intersects(box, this.view)) return;
+    const c = this.cell;
+    const [x1, x2] = [Math.floor(Math.max(box.left, this.view.left) / c), Math.floor(Math.min(box.right, this.view.right) / c)];
+    const [y1, y2] = [Math.floor(Math.max(box.top, this.view.top) / c), Math.floor(Math.min(box.bottom, this.view.bottom) / c)];
+    for (let x = x1; x <= x2; x++) {
+      for (let y = y1; y <= y2; y++) {
+        const key = x * 8192 + y;
+        const list = this.cells.get(key);
+        if (list) list.push(box);
+        else this.cells.set(key, [box]);
+      }
+    }
+  }
+
+  /** A taken box that `box` (within the view) overlaps, or null. */
+  hit(box) {
+    const c = this.cell;
+    for (let x = Math.floor(box.left / c); x <= Math.floor(box.right / c); x++) {
+      for (let y = Math.floor(box.top / c); y <= Math.floor(box.bottom / c); y++) {
+        const list = this.cells.get(x * 8192 + y);
+        if (!list) continue;
+        for (const other of list) if (intersects(box, other)) return other;
+      }
+    }
+    return null;
+  }
+}
+
+/**
+ * Whether cytoscape draws a label of `font` px with a min-zoomed-font-size of `least` at this zoom: it compares
+ * the font at the scale of its texture, 2^ceil(log2(zoom × pixel ratio)), not at the zoom itself.
+ */
+function labelDrawn(font, least, zoom) {
+  return font * Math.pow(2, Math.ceil(Math.log2(zoom * (window.devicePixelRatio || 1)))) >= least;
+}
+
+const spirals = new Map();
+/** Grid offsets within `rings` of (0, 0), nearest first (then by angle): where to look for room, in order. */
+function spiral(rings) {
+  if (!spirals.has(rings)) {
+    const offsets = [];
+    for (let dx = -rings; dx <= rings; dx++) for (let dy = -rings; dy <= rings; dy++) offsets.push([dx, dy]);
+    offsets.sort((a, b) => a[0] * a[0] + a[1] * a[1] - (b[0] * b[0] + b[1] * b[1]) || Math.atan2(a[1], a[0]) - Math.atan2(b[1], b[0]));
+    spirals.set(rings, offsets);
+  }
+  return spirals.get(rings);
+}
+
 export class Diagram {
   /**
    * @param {HTMLElement} host an empty element; the diagram fills it
@@ -120,8 +214,14 @@ export class Diagram {
     this.signature = null;
     this.notes = [];
     this.names = {};
+    this.stacks = new Map(); // element key → its .note-stack
+    this.leaders = new Map(); // element key → the line from it to its stack, when the stack had to move away
+    this.geometry = null; // see noteGeometry()
+    this.placing = null; // the view the notes were last placed for
     this.canvas = h("div", { class: "diagram-canvas", "aria-hidden": "true" });
     this.overlay = h("div", { class: "diagram-notes" });
+    this.leaderLines = svg("svg", { class: "note-leaders", "aria-hidden": "true" });
+    this.overlay.append(this.leaderLines);
     this.popover = h("div", {
       class: "note-popover",
       hidden: true,
@@ -229,6 +329,8 @@ export class Diagram {
     performance.mark("threatdeck-layout-start");
     this.layoutBest();
     performance.mark("threatdeck-layout-end");
+    this.geometry = null;
+    this.placing = null;
     this.userMoved = false;
     this.fit();
     this.host.dataset.nodes = String(this.cy.nodes(".component").length);
@@ -309,10 +411,18 @@ export class Diagram {
    */
   setNotes(threats, seatName) {
     this.notes = threats.filter((t) => t.status !== "rejected");
+    this.placing = null;
     this.seatName = seatName;
     this.placeNotes();
   }
 
+  /**
+   * Lay the sticky notes over the diagram. Notes grow and shrink with the zoom (within NOTE_SIZE); each
+   * element's stack goes where it covers no other stack, no component's icon and no label, as near its element
+   * as it can: first as a row of notes, then, where a row has no room (or the diagram is zoomed far out), folded
+   * into one badge (the count, on a pile in the suits' colours). Runs on every pan and zoom: it reads only the
+   * graph's geometry (cached per layout) and writes transforms, never measuring the page.
+   */
   placeNotes() {
     const groups = new Map();
     for (const t of this.notes) {
@@ -320,46 +430,195 @@ export class Diagram {
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(t);
     }
+    const zoom = this.cy.zoom();
+    const pan = this.cy.pan();
+    const view = { left: 0, top: 0, right: this.cy.width(), bottom: this.cy.height() };
+    // Cytoscape renders on its own (a hover, a highlight) as well: the same view and notes, the same places.
+    const placing = [zoom, pan.x, pan.y, view.right, view.bottom].join();
+    if (placing === this.placing) return;
+    this.placing = placing; // forgotten when the notes or the graph change
+    const size = Math.round(Math.max(NOTE_SIZE.min, Math.min(NOTE_SIZE.max, NOTE_SIZE.atZoom1 * zoom)));
+    if (this.noteSize !== size) {
+      this.noteSize = size;
+      this.overlay.style.setProperty("--note-size", `${size}px`);
+    }
+    const geometry = this.noteGeometry();
+    const toView = (b) => ({ left: b.x1 * zoom + pan.x, top: b.y1 * zoom + pan.y, right: b.x2 * zoom + pan.x, bottom: b.y2 * zoom + pan.y });
+    // The zoom buttons (bottom right, styles.css) stay clear too.
+    const taken = new Occupancy(size * 2, view);
+    taken.add({ left: view.right - ZOOM_BUTTONS.width, top: view.bottom - ZOOM_BUTTONS.height, right: view.right, bottom: view.bottom });
+    // Labels, while cytoscape draws them: see style(), min-zoomed-font-size.
+    if (labelDrawn(13, 5, zoom)) for (const label of geometry.labels) taken.add(toView(label));
+    if (labelDrawn(10, 9, zoom)) for (const label of geometry.flowLabels) taken.add(toView(label));
+    const componentLabels = labelDrawn(12, 5, zoom);
+    for (const c of geometry.components) {
+      if (componentLabels) taken.add(toView(c.label));
+      // The middle of the icon: a note may sit on its corner, as a sticky note on a card does.
+      const icon = toView(c.icon);
+      const inset = (icon.right - icon.left) * 0.18;
+      taken.add({ left: icon.left + inset, top: icon.top + inset, right: icon.right - inset, bottom: icon.bottom - inset });
+    }
+    const foldAll = zoom < FOLD_BELOW_ZOOM;
     const seen = new Set();
-    for (const [key, list] of groups) {
-      const [kind, ...rest] = key.split(":");
-      const id = rest.join(":");
-      const el = this.cy.getElementById(kind === "flow" ? edgeId(id) : nodeId(id));
-      if (!el || el.empty()) continue;
-      let x;
-      let y;
-      if (kind === "flow") {
-        const mid = el.renderedMidpoint();
-        x = mid.x + 6;
-        y = mid.y - 14;
-      } else {
-        const pos = el.renderedPosition();
-        const half = (el.width() * this.cy.zoom()) / 2;
-        x = pos.x + half - 4;
-        y = pos.y - half - 10;
-      }
+    // Components first (a note belongs next to its icon), then flows; in a fixed order, so a stack does not hop.
+    const keys = [...groups.keys()].sort((a, b) => (a[0] === b[0] ? (a < b ? -1 : 1) : a[0] === "c" ? -1 : 1));
+    for (const key of keys) {
+      const list = groups.get(key);
+      const at = geometry.anchors.get(key);
+      if (!at) continue;
       seen.add(key);
-      let stack = this.overlay.querySelector(`[data-key="${CSS.escape(key)}"]`);
-      const signature = list.map((t) => t.id + t.status).join(",");
+      const ax = at.x * zoom + pan.x;
+      const ay = at.y * zoom + pan.y;
+      // Where the stack would like to be: on the icon's top-right corner, or just above a flow's midpoint.
+      const reach = at.half * zoom;
+      const home = { x: ax + reach - 4, y: ay - reach - size * 0.6 };
+      const row = rowWidth(list.length, size);
+      const badge = badgeSize(size);
+      let mode = foldAll ? "badge" : "notes";
+      let box = null;
+      if (ax < view.left || ax > view.right || ay < view.top || ay > view.bottom) {
+        // Its element is out of sight: so is the stack (the diagram clips it), and it takes no one's room.
+        box = mode === "badge" ? boxAt(home.x, home.y, badge, badge) : boxAt(home.x, home.y, row, size);
+      } else {
+        // What blocked the last place tried most likely blocks the next one too: asked first, it saves the rest.
+        let blocker = null;
+        const clear = (b) => {
+          if (b.left < view.left || b.top < view.top || b.right > view.right || b.bottom > view.bottom) return false;
+          if (blocker && intersects(b, blocker)) return false;
+          blocker = taken.hit(b);
+          return blocker === null;
+        };
+        const tries = foldAll ? [] : [["notes", row, size, NOTES_REACH]];
+        tries.push(["badge", badge, badge, BADGE_REACH]);
+        search: for (const [kind, width, height, reach] of tries) {
+          const step = reach.step * size;
+          for (const [dx, dy] of spiral(reach.rings)) {
+            const candidate = boxAt(home.x + dx * step, home.y + dy * step, width, height);
+            if (clear(candidate)) {
+              box = candidate;
+              mode = kind;
+              break search;
+            }
+          }
+        }
+        if (!box) {
+          // Nowhere free: the badge (the least to cover anything with) at home, kept within the diagram.
+          mode = "badge";
+          const x = Math.max(view.left + BOX_PAD, Math.min(home.x, view.right - badge - BOX_PAD));
+          const y = Math.max(view.top + BOX_PAD, Math.min(home.y, view.bottom - badge - BOX_PAD));
+          box = boxAt(x, y, badge, badge);
+        }
+        taken.add({ left: box.left - STACK_GAP, top: box.top - STACK_GAP, right: box.right + STACK_GAP, bottom: box.bottom + STACK_GAP });
+      }
+      let stack = this.stacks.get(key);
       if (!stack) {
         stack = h("div", { class: "note-stack", dataset: { key } });
+        this.stacks.set(key, stack);
         this.overlay.append(stack);
       }
-      if (stack.dataset.sig !== signature) {
-        const fresh = new Set(list.map((t) => t.id));
-        const had = new Set((stack.dataset.sig || "").split(",").map((s) => s.replace(/(accepted|voting)$/, "")));
-        stack.dataset.sig = signature;
-        const shown = list.slice(-MAX_NOTES_SHOWN);
-        fill(
-          stack,
-          shown.map((t) => this.noteButton(t, key, !had.has(t.id) && fresh.has(t.id))),
-          list.length > shown.length ? h("button", { type: "button", class: "note more", dataset: { role: "more" }, onclick: () => this.openPopover(key, stack, null) }, `+${list.length - shown.length}`) : null,
-        );
+      const signature = mode + ":" + list.map((t) => t.id + t.status).join(",");
+      if (stack.dataset.sig !== signature) this.fillStack(stack, key, list, mode, signature);
+      const transform = `translate(${Math.round(box.left + BOX_PAD)}px, ${Math.round(box.top + BOX_PAD)}px)`;
+      if (stack.dataset.at !== transform) {
+        stack.dataset.at = transform;
+        stack.style.transform = transform;
       }
-      stack.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
+      // Moved away from its element, a stack is tied to it by a line: from the icon's edge (a flow's midpoint)
+      // to the nearest point of the stack.
+      const cx = (box.left + box.right) / 2;
+      const cy = (box.top + box.bottom) / 2;
+      const fromX = Math.max(ax - reach, Math.min(cx, ax + reach));
+      const fromY = Math.max(ay - reach, Math.min(cy, ay + reach));
+      const toX = Math.max(box.left + BOX_PAD, Math.min(fromX, box.right - BOX_PAD));
+      const toY = Math.max(box.top + BOX_PAD, Math.min(fromY, box.bottom - BOX_PAD));
+      let line = this.leaders.get(key);
+      if (Math.hypot(toX - fromX, toY - fromY) > size * 0.6) {
+        if (!line) {
+          line = svg("line", {});
+          this.leaders.set(key, line);
+          this.leaderLines.append(line);
+        }
+        line.setAttribute("x1", fromX.toFixed(1));
+        line.setAttribute("y1", fromY.toFixed(1));
+        line.setAttribute("x2", toX.toFixed(1));
+        line.setAttribute("y2", toY.toFixed(1));
+      } else if (line) {
+        line.remove();
+        this.leaders.delete(key);
+      }
     }
-    for (const stack of [...this.overlay.children]) {
-      if (!seen.has(stack.dataset.key)) stack.remove();
+    for (const [key, stack] of this.stacks) {
+      if (!seen.has(key)) {
+        stack.remove();
+        this.stacks.delete(key);
+      }
+    }
+    for (const [key, line] of this.leaders) {
+      if (!seen.has(key)) {
+        line.remove();
+        this.leaders.delete(key);
+      }
+    }
+  }
+
+  /**
+   * Where each element's notes are anchored and what they must not cover, in the graph's own coordinates
+   * (kept until the graph changes: the view turns them into the screen's with the zoom and pan).
+   */
+  noteGeometry() {
+    if (this.geometry) return this.geometry;
+    const anchors = new Map();
+    const components = [];
+    this.cy.nodes(".component").forEach((n) => {
+      const p = n.position();
+      const half = n.width() / 2;
+      anchors.set("component:" + n.data("ref"), { x: p.x, y: p.y, half, flow: false });
+      components.push({
+        icon: { x1: p.x - half, y1: p.y - half, x2: p.x + half, y2: p.y + half },
+        label: n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false }),
+      });
+    });
+    // A trust boundary's name, on its top edge.
+    const labels = this.cy.nodes(".boundary").map((n) => n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false }));
+    const flowLabels = [];
+    this.cy.edges().forEach((e) => {
+      const m = e.midpoint();
+      anchors.set("flow:" + e.data("ref"), { x: m.x, y: m.y, half: 0, flow: true });
+      const b = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false, includeUnderlays: false });
+      if (!(b.w > 0 && b.h > 0)) return;
+      // A label along a slanting arrow fills only a band across its box: keep the middle of the box clear.
+      const [sx, sy] = b.w > FLOW_LABEL_THIN && b.h > FLOW_LABEL_THIN ? [b.w * 0.22, b.h * 0.22] : [0, 0];
+      flowLabels.push({ x1: b.x1 + sx, y1: b.y1 + sy, x2: b.x2 - sx, y2: b.y2 - sy });
+    });
+    this.geometry = { anchors, components, flowLabels, labels: labels.filter((b) => b.w > 0 && b.h > 0) };
+    return this.geometry;
+  }
+
+  /** (Re)draw one stack's buttons: its notes (the last MAX_NOTES_SHOWN, then "+n") or its badge. */
+  fillStack(stack, key, list, mode, signature) {
+    const before = (stack.dataset.sig || "").split(":").pop();
+    const had = new Set(before.split(",").map((s) => s.replace(/(accepted|voting)$/, "")));
+    const focused = stack.contains(document.activeElement) ? document.activeElement.dataset.threat || "" : null;
+    stack.dataset.sig = signature;
+    stack.dataset.mode = mode;
+    const isNew = (t) => !had.has(t.id);
+    if (mode === "badge") {
+      // One note folds into itself: its letter says more than a count of 1.
+      fill(stack, list.length === 1 ? this.noteButton(list[0], key, isNew(list[0])) : this.badgeButton(key, list, list.some(isNew)));
+    } else {
+      const shown = list.slice(-MAX_NOTES_SHOWN);
+      fill(
+        stack,
+        shown.map((t) => this.noteButton(t, key, isNew(t))),
+        list.length > shown.length
+          ? h("button", { type: "button", class: "note more", dataset: { role: "more" }, "aria-label": `+${list.length - shown.length} more threats on ${this.names[key] || key}`, onclick: () => this.openPopover(key, stack, null) }, `+${list.length - shown.length}`)
+          : null,
+      );
+    }
+    // Folded or unfolded under the keyboard's focus (a zoom with the wheel): the focus stays on this stack.
+    if (focused !== null) {
+      const again = (focused && stack.querySelector(`button[data-threat="${CSS.escape(focused)}"]`)) || stack.querySelector("button");
+      if (again) again.focus({ preventScroll: true });
     }
   }
 
@@ -375,9 +634,38 @@ export class Diagram {
         title: label,
         "aria-label": label,
         dataset: { threat: t.id, suit: t.suit },
-        onclick: () => this.openPopover(key, this.overlay.querySelector(`[data-key="${CSS.escape(key)}"]`), t.id),
+        onclick: () => this.openPopover(key, this.stacks.get(key), t.id),
       },
       t.suit,
+    );
+  }
+
+  /** One element's notes folded: the count on a pile of notes in its suits' colours (most found on top). */
+  badgeButton(key, list, isNew) {
+    const counts = new Map();
+    for (const t of list) counts.set(t.suit, (counts.get(t.suit) || 0) + 1);
+    const suits = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([letter]) => letter);
+    const voting = list.filter((t) => t.status === "voting").length;
+    const name = this.names[key] || key.split(":").slice(1).join(":");
+    const label =
+      `${list.length} ${list.length === 1 ? "threat" : "threats"} on ${name}: ` +
+      [...counts.entries()].map(([letter, n]) => `${n} ${suit(letter).name}`).join(", ") +
+      (voting ? `; ${voting} being voted on` : "");
+    const top = suit(suits[0]);
+    const under = (i) => (suits[i] ? suit(suits[i]).colour : top.colour);
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "note note-badge" + (list.length === 2 ? " pair" : "") + (voting ? " voting" : "") + (isNew ? " dropped" : ""),
+        style: { "--suit": top.colour, "--suit-ink": top.ink, "--suit-2": under(1), "--suit-3": under(2) },
+        title: label,
+        "aria-label": label,
+        dataset: { role: "badge", suits: suits.join("") },
+        onclick: () => this.openPopover(key, this.stacks.get(key), null),
+      },
+      h("span", { class: "pile", "aria-hidden": "true" }),
+      h("span", { class: "count" }, String(list.length)),
     );
   }
 
@@ -422,7 +710,7 @@ export class Diagram {
     this.opener = null;
     if (!wasOpen || !opener || !returnFocus) return;
     // The note stacks are redrawn as threats change: find the opener's button in the stack as it is now.
-    const stack = [...this.overlay.children].find((el) => el.dataset.key === opener.key);
+    const stack = this.stacks.get(opener.key);
     const button = stack
       ? (opener.threat && stack.querySelector(`button.note[data-threat="${CSS.escape(opener.threat)}"]`)) || stack.querySelector("button.note.more") || stack.querySelector("button.note")
       : null;
