@@ -5,13 +5,14 @@
     .venv/bin/python bench/note_stacks.py --dist DIR/web/dist       # another checkout's build, to compare
 
 Loads the built client's diagram module (web/dist, served as files) into a page
-of Debian's Chromium, draws a generated architecture in a 1280×800 box with
+of Debian's Chromium, draws a generated architecture in a 1280×800 box (``--size``) with
 notes on most of its components and flows, then times ``placeNotes()`` (the
 collision pass and its writes, which run once per frame while the view moves)
 over a sweep of zoom levels and pans: the call alone, and the call followed by
 the layout it leaves for the browser (``offsetWidth``), so a forced reflow would
 show. Reported in milliseconds: median, 95th percentile and the slowest, and
-how many stacks were folded into badges. Nothing is asserted.
+how many stacks were folded into badges or found no room clear of the rest
+(``data-crowded-notes``). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -29,21 +30,21 @@ DIST = ROOT / "web" / "dist"
 TYPES = ["lambda", "dynamodb", "s3", "sqs", "sns", "api_gateway", "secrets_store", "log_group", "iam_role", "actor"]
 SUITS = "STRIDE"
 
-SWEEP = """async ([module, arch, threats]) => {
+SWEEP = """async ([module, arch, threats, width, height]) => {
     const { Diagram } = await import(module);
     const host = document.createElement('div');
-    host.style.cssText = 'position:fixed;left:0;top:0;width:1280px;height:800px;';
+    host.style.cssText = `position:fixed;left:0;top:0;width:${width}px;height:${height}px;`;
     document.body.replaceChildren(host);
     const diagram = new Diagram(host, { onPick() {} });
     diagram.setArchitecture(arch);
     diagram.setNotes(threats, (seat) => 'Seat ' + seat);
     const cy = diagram.cy;
     const fitted = cy.zoom();
-    const bare = [], again = [], layout = [], badges = [];
+    const bare = [], again = [], layout = [], badges = [], crowded = [];
     for (let round = 0; round < 3; round++) {
         for (let i = 0; i <= 40; i++) {
             const level = fitted * Math.pow(2, (i - 10) / 10);  // from half the fitted zoom to eight times it
-            cy.zoom({ level, renderedPosition: { x: 640 + 40 * Math.sin(i), y: 400 + 30 * Math.cos(i) } });
+            cy.zoom({ level, renderedPosition: { x: width / 2 + 40 * Math.sin(i), y: height / 2 + 30 * Math.cos(i) } });
             let t = performance.now();
             diagram.placeNotes();
             bare.push(performance.now() - t);
@@ -55,11 +56,13 @@ SWEEP = """async ([module, arch, threats]) => {
             void host.offsetWidth;
             layout.push(performance.now() - t);
             badges.push(host.querySelectorAll('.note-badge').length);
+            crowded.push(Number(host.dataset.crowdedNotes));
         }
     }
     diagram.fit();
     window.benchDiagram = diagram;  // for the screenshots
-    return { bare, again, layout, badges, stacks: host.querySelectorAll('.note-stack').length, fitted };
+    const fit = Number(host.dataset.crowdedNotes);
+    return { bare, again, layout, badges, crowded, fit, stacks: host.querySelectorAll('.note-stack').length, fitted };
 }"""
 
 
@@ -99,6 +102,7 @@ def main() -> None:
     parser.add_argument("--components", type=int, default=60)
     parser.add_argument("--notes", type=int, default=150)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--size", default="1280x800", help="the diagram's width and height in pixels, e.g. 940x220 (a laptop's strip while rating)")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--screenshots", type=Path, help="save the diagram fitted and zoomed in as PREFIX-fit.png, PREFIX-zoom.png")
     parser.add_argument("--dist", type=Path, default=DIST, help="the built client (default: this checkout's)")
@@ -115,13 +119,14 @@ def main() -> None:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=args.chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        width, height = (int(n) for n in args.size.split("x"))
+        page = browser.new_page(viewport={"width": max(width, 320), "height": max(height, 320)})
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
-        result = page.evaluate(SWEEP, [f"/assets/{module.name}", arch, notes])
+        result = page.evaluate(SWEEP, [f"/assets/{module.name}", arch, notes, width, height])
         if args.screenshots:
             page.wait_for_timeout(600)  # the notes' drop animation
             page.screenshot(path=f"{args.screenshots}-fit.png")
-            page.evaluate("() => benchDiagram.cy.zoom({ level: benchDiagram.cy.zoom() * 3, renderedPosition: { x: 640, y: 400 } })")
+            page.evaluate(f"() => benchDiagram.cy.zoom({{ level: benchDiagram.cy.zoom() * 3, renderedPosition: {{ x: {width / 2}, y: {height / 2} }} }})")
             page.wait_for_timeout(600)
             page.screenshot(path=f"{args.screenshots}-zoom.png")
         browser.close()
@@ -132,7 +137,8 @@ def main() -> None:
         values = result[name]
         print(f"  {what:17}: median {percentile(values, 0.5):.2f} ms, p95 {percentile(values, 0.95):.2f} ms, "
               f"slowest {max(values):.2f} ms over {len(values)} views")
-    print(f"  folded into badges: {min(result['badges'])}–{max(result['badges'])} stacks")
+    print(f"  folded into badges: {min(result['badges'])}–{max(result['badges'])} stacks; "
+          f"no room: {result['fit']} fitted, up to {max(result['crowded'])} over the sweep")
 
 
 if __name__ == "__main__":

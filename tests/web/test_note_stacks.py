@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from server.client import SeatClient
+from test_accessibility import Audit
 from ui_steps import RESULTS, open_seat, phase, played_game, threat_ids, wait_until
 
 NOTES = 18
@@ -55,8 +56,9 @@ def inside(point: list[float], box: dict[str, float]) -> bool:
     return box["left"] <= point[0] <= box["right"] and box["top"] <= point[1] <= box["bottom"]
 
 
-def assert_legible(page: Any, where: str, *, labels_drawn: bool = False) -> None:
-    """``labels_drawn``: the view is one where cytoscape draws the components' labels (not zoomed far out)."""
+def assert_legible(page: Any, where: str, noted: int, *, labels_drawn: bool = False) -> None:
+    """``noted``: how many elements have notes (one stack each); ``labels_drawn``: the view is one where cytoscape
+    draws the components' labels (not zoomed far out)."""
     page.wait_for_selector("#diagram[data-layout=done]")
     # The diagram fits itself to its area as the page settles: the same geometry twice, it is done.
     drawn = [page.evaluate(GEOMETRY)]
@@ -69,7 +71,7 @@ def assert_legible(page: Any, where: str, *, labels_drawn: bool = False) -> None
     wait_until(settled, what="the diagram to settle")
     geometry = drawn[-1]
     stacks, components = geometry["stacks"], geometry["components"]
-    assert len(stacks) >= 6, f"{where}: only {len(stacks)} stacks of notes"
+    assert len(stacks) == noted, f"{where}: {len(stacks)} stacks of notes for {noted} elements"
     if labels_drawn:
         assert all(c["labelDrawn"] for c in components), f"{where}: labels left out at zoom {geometry['zoom']:.2f}"
     page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -120,17 +122,20 @@ def assert_every_threat_reachable(page: Any, threats: list[str], where: str) -> 
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
-def test_twenty_sticky_notes_leave_the_diagram_readable(web_server: Any, new_page: Any, width: int, height: int) -> None:
+def test_twenty_sticky_notes_leave_the_diagram_readable(web_server: Any, new_page: Any, axe_source: str,
+                                                         width: int, height: int) -> None:
     game = played_game(web_server.url, ["Kim", "Doug", "Sam"], accepted=NOTES, end_play=False, spread=True)
     threats = game["threats"]
-    assert len(threats) >= NOTES
+    assert len(threats) >= NOTES and game["noted"] >= 4, game
     phone = width < 981
     page = new_page(width, height, **({"is_mobile": True, "has_touch": True} if phone else {}))
     open_seat(page, game["links"][1])
     wait_until(lambda: page.locator("#diagram .note-stack button").count() > 0, what="the sticky notes")
     RESULTS.mkdir(exist_ok=True)
     size = f"{width}x{height}"
-    assert_legible(page, f"play-{size}", labels_drawn=True)
+    audit = Audit(axe_source, size)  # the notes, the badges and "+n" among them
+    assert_legible(page, f"play-{size}", game["noted"], labels_drawn=True)
+    audit(page, "play, 20 sticky notes")
     assert_every_threat_reachable(page, threats, f"play-{size}")
 
     kim = SeatClient(web_server.url, game["links"][0].split("#token=")[1]).connect()
@@ -139,5 +144,7 @@ def test_twenty_sticky_notes_leave_the_diagram_readable(web_server: Any, new_pag
     finally:
         kim.close()
     wait_until(lambda: phase(page) == "rating", what="the rating phase")
-    assert_legible(page, f"rating-{size}")
+    assert_legible(page, f"rating-{size}", game["noted"])
+    audit(page, "rating, 20 sticky notes")
     assert_every_threat_reachable(page, threats, f"rating-{size}")
+    audit.check()

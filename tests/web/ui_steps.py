@@ -269,7 +269,7 @@ def played_game(url: str, names: list[str], *, accepted: int, timing: dict[str, 
     """A game played by socket clients (no browser) until ``accepted`` threats are valid (none being voted on);
     then, with ``end_play``, moved on to prioritising. ``spread`` plays each card on a different one of the
     elements it fits (by turns, a flow every third time it can), not always the first, so the sticky notes land all over the diagram.
-    The game's ``threats`` are the ids of those on the diagram (not rejected)."""
+    The game's ``threats`` are the ids of those on the diagram (not rejected), ``noted`` how many elements they are on."""
     from server.client import SeatClient, next_move
 
     game = rest_game(url, names, timing=timing)
@@ -312,7 +312,9 @@ def played_game(url: str, names: list[str], *, accepted: int, timing: dict[str, 
             if not moved:
                 time.sleep(0.05)
         assert seats[0].view["phase"] == ("rating" if end_play else "play"), (seats[0].view["phase"], [(t["id"], t["status"]) for t in seats[0].view["threats"]])
-        game["threats"] = [t["id"] for t in seats[0].view["threats"] if t["status"] != "rejected"]
+        noted = [t for t in seats[0].view["threats"] if t["status"] != "rejected"]
+        game["threats"] = [t["id"] for t in noted]
+        game["noted"] = len({(t["target_kind"], t["target"]) for t in noted})
     finally:
         for seat in seats:
             seat.close()
