@@ -137,8 +137,11 @@ def main() -> None:
         values = result[name]
         print(f"  {what:17}: median {percentile(values, 0.5):.2f} ms, p95 {percentile(values, 0.95):.2f} ms, "
               f"slowest {max(values):.2f} ms over {len(values)} views")
-    print(f"  folded into badges: {min(result['badges'])}–{max(result['badges'])} stacks; "
-          f"no room: {result['fit']} fitted, up to {max(result['crowded'])} over the sweep")
+    if result["fit"] is None or result["fit"] != result["fit"]:  # a build that does not count them (NaN)
+        crowded = "not counted by this build"
+    else:
+        crowded = f"{result['fit']:.0f} fitted, up to {max(result['crowded']):.0f} over the sweep"
+    print(f"  folded into badges: {min(result['badges'])}–{max(result['badges'])} stacks; no room: {crowded}")
 
 
 if __name__ == "__main__":
