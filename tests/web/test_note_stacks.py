@@ -12,7 +12,7 @@ from test_accessibility import Audit
 from ui_steps import RESULTS, open_seat, phase, played_game, threat_ids, wait_until
 
 NOTES = 18
-"""Valid threats at least (about 20 once the votes in flight are in), as many as a table finds on the LeeJames
+"""At least this many valid threats (the plays stop at 18 to about 22), as many as a table finds on the LeeJames
 example before it rates them."""
 
 # Where cytoscape drew each component (its icon and its label) and where each stack of notes is, in the page's
