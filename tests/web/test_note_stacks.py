@@ -121,6 +121,16 @@ def assert_every_threat_reachable(page: Any, threats: list[str], where: str) -> 
     assert sorted(found) == sorted(threats), f"{where}: not reachable {sorted(set(threats) - found)}"
 
 
+def assert_hover_keeps_the_suit(page: Any, where: str) -> None:
+    """A note under the pointer keeps its suit's colour: the general button hover painted it paper, the suit gone."""
+    note = page.locator("#diagram .note-stack button.note:not(.voting):not(.more):not(.note-badge)").first
+    before = note.evaluate("(n) => getComputedStyle(n).backgroundColor")
+    note.hover()
+    assert note.evaluate("(n) => n.matches(':hover')"), f"{where}: the pointer is not on the note"
+    assert note.evaluate("(n) => getComputedStyle(n).backgroundColor") == before, f"{where}: hover repaints the note"
+    page.mouse.move(0, 0)
+
+
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
 def test_twenty_sticky_notes_leave_the_diagram_readable(web_server: Any, new_page: Any, axe_source: str,
                                                          width: int, height: int) -> None:
@@ -136,6 +146,8 @@ def test_twenty_sticky_notes_leave_the_diagram_readable(web_server: Any, new_pag
     audit = Audit(axe_source, size)  # the notes, the badges and "+n" among them
     assert_legible(page, f"play-{size}", game["noted"], labels_drawn=True)
     audit(page, "play, 20 sticky notes")
+    if not phone:
+        assert_hover_keeps_the_suit(page, f"play-{size}")
     assert_every_threat_reachable(page, threats, f"play-{size}")
 
     kim = SeatClient(web_server.url, game["links"][0].split("#token=")[1]).connect()
