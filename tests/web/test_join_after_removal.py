@@ -46,5 +46,13 @@ def test_a_removed_player_is_seated_again_from_the_join_page(web_server: Any, ne
         assert doug.locator("#join-removed").count() == 0
         assert doug.inner_text("#continue-seat") == "Continue as Doug"
         assert doug.locator("#join-name").count() == 0  # no seat left to take
+
+        # At the end the old seat's line says it left: two lines named Doug, and which one is the player now.
+        doug.click("#continue-seat")
+        doug.wait_for_selector("body[data-phase=play]")
+        assert kim.command("end_game")["ok"]
+        doug.wait_for_selector("body[data-phase=ended] .score-table")
+        players = sorted(doug.locator(".score-table tbody tr td:nth-child(2)").all_inner_texts())
+        assert players == ["Doug", "Doug (left)", "Kim"], players
     finally:
         kim.close()

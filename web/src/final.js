@@ -107,7 +107,7 @@ export function renderFinal(el, view, gameId) {
             null,
             final.scoreboard.map((line, i) =>
               // A tie shares its place (1, 1, 3).
-              h("tr", { class: best > 0 && line.points === best ? "leader" : "" }, h("td", null, String(final.scoreboard.findIndex((x) => x.points === line.points) + 1)), h("td", null, line.name, line.bot ? " (bot)" : ""), h("td", null, h("strong", null, String(line.points))), h("td", null, String(line.tricks)), h("td", null, String(line.threats))),
+              h("tr", { class: best > 0 && line.points === best ? "leader" : "" }, h("td", null, String(final.scoreboard.findIndex((x) => x.points === line.points) + 1)), h("td", null, line.name, line.bot ? " (bot)" : "", line.present === false ? " (left)" : ""), h("td", null, h("strong", null, String(line.points))), h("td", null, String(line.tricks)), h("td", null, String(line.threats))),
             ),
           ),
         ),
