@@ -1468,6 +1468,10 @@ HELPERS: Final[dict[str, Helper | None]] = {
     "AWS::IAM::Policy": help_policy,
     "AWS::IAM::ManagedPolicy": help_policy,
     "AWS::IAM::RolePolicy": help_role_policy,
+    # A person's or a group's policies: part of the user or group, whose permissions no card weighs (yet).
+    "AWS::IAM::UserPolicy": None,
+    "AWS::IAM::GroupPolicy": None,
+    "AWS::IAM::UserToGroupAddition": None,
     "AWS::Backup::BackupSelection": help_backup_selection,
     "AWS::Backup::BackupPlan": None,
     "AWS::Backup::BackupVault": None,
@@ -1482,6 +1486,7 @@ HELPERS: Final[dict[str, Helper | None]] = {
     "AWS::Logs::SubscriptionFilter": help_subscription_filter,
     "AWS::Logs::LogStream": None,
     "AWS::Logs::MetricFilter": None,
+    "AWS::Logs::ResourcePolicy": None,  # which services may write to the account's log groups: no component's own
 }
 """Helper resources folded into the component they configure (None: they change nothing the vocabulary holds)."""
 

@@ -83,7 +83,8 @@ def test_a_condition_naming_the_caller_keeps_an_inline_policy_from_being_public(
 
 @pytest.mark.parametrize("policy_type", ["AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::SQS::QueueInlinePolicy",
                                          "AWS::SNS::TopicInlinePolicy", "AWS::Lambda::Permission", "AWS::IAM::Policy",
-                                         "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"])
+                                         "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy",
+                                         "AWS::IAM::GroupPolicy", "AWS::IAM::UserToGroupAddition", "AWS::Logs::ResourcePolicy"])
 def test_no_policy_resource_becomes_a_component(policy_type: str) -> None:
     arch = parse(MESSAGING + f"Thing: {{Type: {policy_type}, Properties: {{}}}}\n")
     assert not arch.has_component("Thing")
