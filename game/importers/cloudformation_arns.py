@@ -29,7 +29,7 @@ import re
 from typing import Any, Final
 
 from game.importers.cloudformation_defaults import ARN_FORMATS, QUEUE_URL, ArnFormat
-from game.importers.cloudformation_template import Template
+from game.importers.cloudformation_template import Template, substitute
 
 _STACK: Final = {"AWS::Partition": "\0partition", "AWS::Region": "\0region", "AWS::AccountId": "\0account"}
 """Markers for the pseudo parameters an ARN may be built from: they are the stack's own, whatever they are."""
@@ -39,7 +39,6 @@ _PARTITION: Final = re.compile(r"aws(-cn|-us-gov|-iso[a-z-]*)?|\*|\0partition")
 _REGION: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}|\*|\0region")
 _ACCOUNT: Final = re.compile(r"\d{12}|\*|\0account")
 _QUEUE_URL: Final = re.compile(r"https://(?:sqs\.([^./]+)\.amazonaws\.com(?:\.cn)?|([^./]+)\.queue\.amazonaws\.com)/([^/]+)/([^/]+)/?")
-_VARIABLE: Final = re.compile(r"\$\{([^}!][^}]*)\}")
 
 MAX_TEXT: Final = 2_048
 """Longest text read as an ARN or URL (real ones are at most a few hundred characters)."""
@@ -104,21 +103,13 @@ def _literal(t: Template, node: Any) -> str | None:
     text = t.pattern(node)
     if text is None or len(text) > MAX_TEXT or "\0" in text:  # a NUL would pass for a marker below
         return None
-    failed = False
 
-    def fill(match: re.Match[str]) -> str:
-        nonlocal failed
-        name = match.group(1).strip()
+    def variable(name: str) -> str | None:
         if name in _STACK:
             return _STACK[name]
-        value = t.text({"Ref": name}) if name in t.parameters else None
-        if value is None:
-            failed = True
-            return ""
-        return value
+        return t.text({"Ref": name}) if name in t.parameters else None
 
-    filled = _VARIABLE.sub(fill, text)
-    return None if failed else filled
+    return substitute(text, variable)
 
 
 def _names(t: Template, rid: str, text: str, bare: bool) -> bool:

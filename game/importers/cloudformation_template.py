@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from game.architecture import SourceLocation
@@ -41,6 +41,23 @@ MAX_DEPTH = 40
 """Deepest chain of nested intrinsics or conditions followed before giving up."""
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+def substitute(text: str, variable: Callable[[str], str | None], pattern: re.Pattern[str] = _SUB_VARIABLE) -> str | None:
+    """``text`` with each ``${name}`` (as ``pattern`` finds them) replaced by ``variable(name)``, the name stripped;
+    None when ``variable`` has no value for one of them."""
+    failed = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal failed
+        value = variable(match.group(1).strip())
+        if value is None:
+            failed = True
+            return ""
+        return value
+
+    filled = pattern.sub(fill, text)
+    return None if failed else filled
 
 
 class _Unknown:
@@ -317,11 +334,8 @@ class Template:
             arg = arg[0]
         if not isinstance(arg, str):
             return UNKNOWN
-        failed = False
 
-        def replace(match: re.Match[str]) -> str:
-            nonlocal failed
-            name = match.group(1).strip()
+        def variable(name: str) -> str | None:
             if name in variables:
                 v = self.value(variables[name], depth + 1)
             elif "." not in name and name in self.parameters:
@@ -332,11 +346,10 @@ class Template:
                 return "true" if v else "false"
             if isinstance(v, (str, int, float)):
                 return str(v)
-            failed = True
-            return ""
+            return None
 
-        out = _SUB_VARIABLE.sub(replace, arg)
-        return UNKNOWN if failed else out.replace("${!", "${")
+        out = substitute(arg, variable)
+        return UNKNOWN if out is None else out.replace("${!", "${")
 
     def _join_value(self, arg: object, depth: int) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):

@@ -41,7 +41,7 @@ from game.importers import cloudformation_cloudfront as cloudfront
 from game.importers import cloudformation_services as services
 from game.importers.cloudformation_defaults import ARN_FORMATS, TRANSIT
 from game.importers.cloudformation_model import Draft, FlowDraft
-from game.importers.cloudformation_template import ABSENT, UNKNOWN, Resource, Template, is_intrinsic
+from game.importers.cloudformation_template import ABSENT, UNKNOWN, Resource, Template, is_intrinsic, substitute
 
 CT = ComponentType
 
@@ -187,7 +187,7 @@ def _secure_transport_statements(ctx: services.Context) -> dict[str, list[Secure
             where = f"Resources.{res.id}.Properties.PolicyDocument"
             # A bucket policy names its bucket by name; queue and topic policies, by URL and ARN.
             for store in ctx.addressed(res.properties.get(attached), service.resource_type, bare=ctype is CT.S3):
-                arns = _arns(_name(t, store.id, ctype), ctype)
+                arns = _arns(_name(t, store.id), ctype)
                 for statement in _denials(t, document, where, arns):
                     found.setdefault(store.id, []).append(statement)
     return found
@@ -271,32 +271,17 @@ def _arns(name: str, ctype: ComponentType) -> tuple[str, ...]:
     return (f"arn:aws:{service}:{_REGION}:{_ACCOUNT}:{name}",)
 
 
-def _name(t: Template, rid: str, ctype: ComponentType) -> str:
-    res = t.resources.get(rid)
-    prop = {CT.S3: "BucketName", CT.SQS: "QueueName", CT.SNS: "TopicName"}.get(ctype, "")
-    literal = t.text(res.properties.get(prop)) if res is not None else None
+def _name(t: Template, rid: str) -> str:
     # Without a literal name the physical name is CloudFormation's to make: only references can match it.
-    return literal or f"{rid.lower()}-generated-name"
+    return cloudformation_arns.physical_name(t, rid) or f"{rid.lower()}-generated-name"
 
 
 def _pattern(t: Template, node: Any) -> str | None:
     """A resource ARN with the references to the store, its parameters and pseudo parameters filled in;
     None when any part cannot be resolved."""
     text = t.pattern(node)
-    if text is None:
-        return None
-    failed = False
-
-    def fill(match: re.Match[str]) -> str:
-        nonlocal failed
-        value = _variable(t, match.group(1).strip())
-        if value is None:
-            failed = True
-            return ""
-        return value
-
-    filled = _SUB.sub(fill, text)
-    return None if failed else _in_stack(t, node, filled)
+    filled = None if text is None else substitute(text, lambda name: _variable(t, name), _SUB)
+    return None if filled is None else _in_stack(t, node, filled)
 
 
 def _in_stack(t: Template, node: Any, arn: str) -> str:
@@ -328,7 +313,7 @@ def _reference(t: Template, rid: str, rtype: str, attribute: str) -> str | None:
     kind = _STORES.get(rtype)
     if kind is None:
         return None
-    name = _name(t, rid, kind)
+    name = _name(t, rid)
     arn = f"arn:aws:s3:::{name}" if kind is CT.S3 else _arns(name, kind)[0]
     if attribute == "Arn":
         return arn
