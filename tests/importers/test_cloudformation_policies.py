@@ -6,7 +6,7 @@ import doctest
 import textwrap
 
 import pytest
-from templatekit import flows
+from templatekit import SENDER, flows
 
 from cards import load_deck
 from game.architecture import Architecture
@@ -21,17 +21,7 @@ def parse(resources: str) -> Architecture:
     return parse_template("Resources:\n" + textwrap.indent(textwrap.dedent(resources), "  "), "t.yaml")
 
 
-MESSAGING = """
-Sender:
-  Type: AWS::Serverless::Function
-  Properties:
-    Runtime: python3.12
-    Handler: app.handler
-    CodeUri: .
-    Policies:
-      - SQSSendMessagePolicy: {QueueName: !GetAtt Jobs.QueueName}
-      - SNSPublishMessagePolicy: {TopicName: !GetAtt News.TopicName}
-Jobs:
+MESSAGING = SENDER + """Jobs:
   Type: AWS::SQS::Queue
   Properties: {QueueName: payslips, SqsManagedSseEnabled: false}
 News:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from templatekit import flows
+from templatekit import SENDER, flows
 
 from cards import load_deck
 from game.architecture import Architecture
@@ -234,17 +234,7 @@ def test_a_policy_under_a_condition_that_may_be_false_proves_nothing() -> None:
 # --- SQS and SNS: resource policies and server-side encryption ---------------------
 
 
-MESSAGING = """
-Sender:
-  Type: AWS::Serverless::Function
-  Properties:
-    Runtime: python3.12
-    Handler: app.handler
-    CodeUri: .
-    Policies:
-      - SQSSendMessagePolicy: {QueueName: !GetAtt Jobs.QueueName}
-      - SNSPublishMessagePolicy: {TopicName: !GetAtt News.TopicName}
-Worker:
+MESSAGING = SENDER + """Worker:
   Type: AWS::Serverless::Function
   Properties:
     Runtime: python3.12
