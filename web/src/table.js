@@ -967,6 +967,9 @@ export class Table {
       this.setHostMenu(false, { refocus: true });
       fn();
     };
+    // Who to remove or hand over to: "(away)" after a seat without a connection, what the choice turns on.
+    const away = this.awaySeats(view);
+    const seatOption = (s) => h("option", { value: String(s.seat) }, away.has(s.seat) ? `${s.name} (away)` : s.name);
     refill(
       E.actions,
       view.phase === "play"
@@ -998,7 +1001,7 @@ export class Table {
               "div",
               { class: "host-tools", id: "facilitator-tools", role: "group", "aria-label": "Facilitator" },
               h("span", { class: "muted small host-label" }, "Facilitator:"),
-              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost skip-seat", dataset: { focus: "skip-seat" }, title: `Skip ${seatName(view, view.turn)}`, onclick: host(() => this.skipSeat(view.turn)) }, h("span", { class: "skip-name" }, `Skip ${seatName(view, view.turn)}`), this.awaySeats(view).has(view.turn) ? "\u00a0(away)" : null) : null,
+              fac.includes("SkipSeat") && view.turn !== view.you ? h("button", { type: "button", class: "ghost skip-seat", dataset: { focus: "skip-seat" }, title: `Skip ${seatName(view, view.turn)}`, onclick: host(() => this.skipSeat(view.turn)) }, h("span", { class: "skip-name" }, `Skip ${seatName(view, view.turn)}`), away.has(view.turn) ? "\u00a0(away)" : null) : null,
               fac.includes("EndPlay") ? h("button", { type: "button", class: "ghost", id: "end-play", onclick: host(() => this.confirmHost({ question: "End play and move on to prioritising?", detail: () => this.openVotesWarning() || "Everyone then rates the valid threats.", action: "End play" }, "end_play", "EndPlay")) }, "End play → prioritise") : null,
               fac.includes("EndGame") ? h("button", { type: "button", class: "ghost", id: "end-game", onclick: host(() => this.confirmHost({ question: "End the game now and produce the final list?", detail: () => this.openVotesWarning(), action: "End the game" }, "end_game", "EndGame")) }, "End game") : null,
               fac.includes("RemoveSeat")
@@ -1016,10 +1019,9 @@ export class Table {
                       },
                     },
                     h("option", { value: "" }, "Remove…"),
-                    // "(away)" as in the hand-over list: whether a seat is connected is what the choice turns on.
                     view.seats
                       .filter((s) => s.present && s.seat !== view.you)
-                      .map((s) => h("option", { value: String(s.seat) }, this.awaySeats(view).has(s.seat) ? `${s.name} (away)` : s.name)),
+                      .map(seatOption),
                   )
                 : null,
               fac.includes("HandOver")
@@ -1040,7 +1042,7 @@ export class Table {
                     // Who may take it (HandOver in the engine): a seat still in the game, not a bot, not this one.
                     view.seats
                       .filter((s) => s.present && !s.bot && s.seat !== view.you)
-                      .map((s) => h("option", { value: String(s.seat) }, this.awaySeats(view).has(s.seat) ? `${s.name} (away)` : s.name)),
+                      .map(seatOption),
                   )
                 : null,
             ),
