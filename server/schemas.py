@@ -412,7 +412,9 @@ class EventPayload:
     def _plain_fields(schema: Schema) -> tuple[tuple[str, type, tuple[Any, ...], bool, Any], ...] | None:
         """(name, type, validators, allow_none, default or ``missing``) of every field; None when a field or the
         schema does something else on load."""
-        if schema.many or any(schema._hooks.values()) or schema.dict_class is not dict:
+        # ``_hooks`` is marshmallow's own record of a schema's hooks: a version without it loads everything itself.
+        hooks = getattr(schema, "_hooks", None)
+        if hooks is None or schema.many or any(hooks.values()) or schema.dict_class is not dict:
             return None
         plain = []
         for name, field in schema.load_fields.items():
